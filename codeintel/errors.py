@@ -1,0 +1,53 @@
+"""The domain exception tree shared by the worker services and the coordinator.
+
+Domain code raises these; the gRPC layer (codeintel.grpc_status) maps each to a status
+code in one place, and batch calls turn them into per-file FileError codes.
+"""
+
+from __future__ import annotations
+
+
+class CodeIntelError(Exception):
+    """Base of every error codeintel raises on purpose. `str(err)` is safe to show callers."""
+
+
+class InvalidInput(CodeIntelError):
+    """The request can never succeed as sent (INVALID_ARGUMENT)."""
+
+    code = "INVALID_ARGUMENT"
+
+
+class FileTooLarge(InvalidInput):
+    code = "TOO_LARGE"
+
+
+class BinaryContent(InvalidInput):
+    code = "BINARY"
+
+
+class InvalidEncoding(InvalidInput):
+    code = "INVALID_ENCODING"
+
+
+class UnknownLanguage(InvalidInput):
+    code = "UNKNOWN_LANGUAGE"
+
+
+class UnsupportedLanguage(InvalidInput):
+    code = "UNSUPPORTED_LANGUAGE"
+
+
+class Overloaded(CodeIntelError):
+    """Too much work queued; retry after `retry_after` seconds (RESOURCE_EXHAUSTED)."""
+
+    def __init__(self, message: str, retry_after: float = 1.0):
+        super().__init__(message)
+        self.retry_after = retry_after
+
+
+class Unavailable(CodeIntelError):
+    """No healthy worker could do the work (UNAVAILABLE)."""
+
+
+class DeadlineExceeded(CodeIntelError):
+    """The caller's deadline passed before the work was done (DEADLINE_EXCEEDED)."""

@@ -1,0 +1,133 @@
+from codeintel.v1 import common_pb2 as _common_pb2
+from google.protobuf.internal import containers as _containers
+from google.protobuf.internal import enum_type_wrapper as _enum_type_wrapper
+from google.protobuf import descriptor as _descriptor
+from google.protobuf import message as _message
+from collections.abc import Iterable as _Iterable, Mapping as _Mapping
+from typing import ClassVar as _ClassVar, Optional as _Optional, Union as _Union
+
+DESCRIPTOR: _descriptor.FileDescriptor
+
+class Severity(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = ()
+    SEVERITY_UNSPECIFIED: _ClassVar[Severity]
+    SEVERITY_INFO: _ClassVar[Severity]
+    SEVERITY_LOW: _ClassVar[Severity]
+    SEVERITY_MEDIUM: _ClassVar[Severity]
+    SEVERITY_HIGH: _ClassVar[Severity]
+    SEVERITY_CRITICAL: _ClassVar[Severity]
+
+class Confidence(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = ()
+    CONFIDENCE_UNSPECIFIED: _ClassVar[Confidence]
+    CONFIDENCE_LOW: _ClassVar[Confidence]
+    CONFIDENCE_MEDIUM: _ClassVar[Confidence]
+    CONFIDENCE_HIGH: _ClassVar[Confidence]
+SEVERITY_UNSPECIFIED: Severity
+SEVERITY_INFO: Severity
+SEVERITY_LOW: Severity
+SEVERITY_MEDIUM: Severity
+SEVERITY_HIGH: Severity
+SEVERITY_CRITICAL: Severity
+CONFIDENCE_UNSPECIFIED: Confidence
+CONFIDENCE_LOW: Confidence
+CONFIDENCE_MEDIUM: Confidence
+CONFIDENCE_HIGH: Confidence
+
+class ScanOptions(_message.Message):
+    __slots__ = ("min_severity", "min_confidence", "rule_ids", "exclude_rule_ids", "include_sarif", "include_suppressed")
+    MIN_SEVERITY_FIELD_NUMBER: _ClassVar[int]
+    MIN_CONFIDENCE_FIELD_NUMBER: _ClassVar[int]
+    RULE_IDS_FIELD_NUMBER: _ClassVar[int]
+    EXCLUDE_RULE_IDS_FIELD_NUMBER: _ClassVar[int]
+    INCLUDE_SARIF_FIELD_NUMBER: _ClassVar[int]
+    INCLUDE_SUPPRESSED_FIELD_NUMBER: _ClassVar[int]
+    min_severity: Severity
+    min_confidence: Confidence
+    rule_ids: _containers.RepeatedScalarFieldContainer[str]
+    exclude_rule_ids: _containers.RepeatedScalarFieldContainer[str]
+    include_sarif: bool
+    include_suppressed: bool
+    def __init__(self, min_severity: _Optional[_Union[Severity, str]] = ..., min_confidence: _Optional[_Union[Confidence, str]] = ..., rule_ids: _Optional[_Iterable[str]] = ..., exclude_rule_ids: _Optional[_Iterable[str]] = ..., include_sarif: _Optional[bool] = ..., include_suppressed: _Optional[bool] = ...) -> None: ...
+
+class Finding(_message.Message):
+    __slots__ = ("rule_id", "cwe", "severity", "confidence", "range", "message", "snippet", "fingerprint", "suppressed")
+    RULE_ID_FIELD_NUMBER: _ClassVar[int]
+    CWE_FIELD_NUMBER: _ClassVar[int]
+    SEVERITY_FIELD_NUMBER: _ClassVar[int]
+    CONFIDENCE_FIELD_NUMBER: _ClassVar[int]
+    RANGE_FIELD_NUMBER: _ClassVar[int]
+    MESSAGE_FIELD_NUMBER: _ClassVar[int]
+    SNIPPET_FIELD_NUMBER: _ClassVar[int]
+    FINGERPRINT_FIELD_NUMBER: _ClassVar[int]
+    SUPPRESSED_FIELD_NUMBER: _ClassVar[int]
+    rule_id: str
+    cwe: str
+    severity: Severity
+    confidence: Confidence
+    range: _common_pb2.Range
+    message: str
+    snippet: str
+    fingerprint: str
+    suppressed: bool
+    def __init__(self, rule_id: _Optional[str] = ..., cwe: _Optional[str] = ..., severity: _Optional[_Union[Severity, str]] = ..., confidence: _Optional[_Union[Confidence, str]] = ..., range: _Optional[_Union[_common_pb2.Range, _Mapping]] = ..., message: _Optional[str] = ..., snippet: _Optional[str] = ..., fingerprint: _Optional[str] = ..., suppressed: _Optional[bool] = ...) -> None: ...
+
+class ScanResult(_message.Message):
+    __slots__ = ("path", "language", "findings", "suppressed_count", "rules_evaluated", "has_syntax_errors")
+    PATH_FIELD_NUMBER: _ClassVar[int]
+    LANGUAGE_FIELD_NUMBER: _ClassVar[int]
+    FINDINGS_FIELD_NUMBER: _ClassVar[int]
+    SUPPRESSED_COUNT_FIELD_NUMBER: _ClassVar[int]
+    RULES_EVALUATED_FIELD_NUMBER: _ClassVar[int]
+    HAS_SYNTAX_ERRORS_FIELD_NUMBER: _ClassVar[int]
+    path: str
+    language: str
+    findings: _containers.RepeatedCompositeFieldContainer[Finding]
+    suppressed_count: int
+    rules_evaluated: int
+    has_syntax_errors: bool
+    def __init__(self, path: _Optional[str] = ..., language: _Optional[str] = ..., findings: _Optional[_Iterable[_Union[Finding, _Mapping]]] = ..., suppressed_count: _Optional[int] = ..., rules_evaluated: _Optional[int] = ..., has_syntax_errors: _Optional[bool] = ...) -> None: ...
+
+class ScanRequest(_message.Message):
+    __slots__ = ("file", "options")
+    FILE_FIELD_NUMBER: _ClassVar[int]
+    OPTIONS_FIELD_NUMBER: _ClassVar[int]
+    file: _common_pb2.SourceFile
+    options: ScanOptions
+    def __init__(self, file: _Optional[_Union[_common_pb2.SourceFile, _Mapping]] = ..., options: _Optional[_Union[ScanOptions, _Mapping]] = ...) -> None: ...
+
+class ScanResponse(_message.Message):
+    __slots__ = ("result", "sarif_json", "service_version")
+    RESULT_FIELD_NUMBER: _ClassVar[int]
+    SARIF_JSON_FIELD_NUMBER: _ClassVar[int]
+    SERVICE_VERSION_FIELD_NUMBER: _ClassVar[int]
+    result: ScanResult
+    sarif_json: str
+    service_version: str
+    def __init__(self, result: _Optional[_Union[ScanResult, _Mapping]] = ..., sarif_json: _Optional[str] = ..., service_version: _Optional[str] = ...) -> None: ...
+
+class ScanBatchRequest(_message.Message):
+    __slots__ = ("files", "options")
+    FILES_FIELD_NUMBER: _ClassVar[int]
+    OPTIONS_FIELD_NUMBER: _ClassVar[int]
+    files: _containers.RepeatedCompositeFieldContainer[_common_pb2.SourceFile]
+    options: ScanOptions
+    def __init__(self, files: _Optional[_Iterable[_Union[_common_pb2.SourceFile, _Mapping]]] = ..., options: _Optional[_Union[ScanOptions, _Mapping]] = ...) -> None: ...
+
+class ScanFileResult(_message.Message):
+    __slots__ = ("result", "error")
+    RESULT_FIELD_NUMBER: _ClassVar[int]
+    ERROR_FIELD_NUMBER: _ClassVar[int]
+    result: ScanResult
+    error: _common_pb2.FileError
+    def __init__(self, result: _Optional[_Union[ScanResult, _Mapping]] = ..., error: _Optional[_Union[_common_pb2.FileError, _Mapping]] = ...) -> None: ...
+
+class ScanBatchResponse(_message.Message):
+    __slots__ = ("results", "sarif_json", "service_version")
+    RESULTS_FIELD_NUMBER: _ClassVar[int]
+    SARIF_JSON_FIELD_NUMBER: _ClassVar[int]
+    SERVICE_VERSION_FIELD_NUMBER: _ClassVar[int]
+    results: _containers.RepeatedCompositeFieldContainer[ScanFileResult]
+    sarif_json: str
+    service_version: str
+    def __init__(self, results: _Optional[_Iterable[_Union[ScanFileResult, _Mapping]]] = ..., sarif_json: _Optional[str] = ..., service_version: _Optional[str] = ...) -> None: ...
