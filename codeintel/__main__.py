@@ -1,0 +1,5 @@
+import sys
+
+from codeintel.cli import main
+
+sys.exit(main())

@@ -1,0 +1,102 @@
+"""`codeintel`: run the local stack, serve MCP, or parse/analyze/scan files from a shell.
+
+    codeintel up [--port 50051] [--workers N]        coordinator + N workers per service
+    codeintel mcp [--coordinator HOST:PORT]          MCP over stdio (starts a local stack if needed)
+    codeintel parse|analyze|scan PATH... [--format text|json|sarif]
+    codeintel stats|workers [--coordinator HOST:PORT]
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import json
+import os
+import sys
+
+SERVICES = ("parse", "analyze", "scan")
+
+
+def _add_common(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--coordinator", default=os.environ.get("CODEINTEL_COORDINATOR", ""),
+                   help="HOST:PORT of a running coordinator (default: start a local stack)")
+    p.add_argument("--workers", type=int, default=1, help="workers per service for a local stack")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="codeintel", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    sub = p.add_subparsers(dest="command", required=True)
+
+    up = sub.add_parser("up", help="run the coordinator and worker processes in the foreground")
+    up.add_argument("--host", default="127.0.0.1")
+    up.add_argument("--port", type=int, default=50051, help="coordinator port (0: any free port)")
+    up.add_argument("--workers", type=int, default=os.cpu_count() or 1, help="worker processes per service")
+    for s in SERVICES:
+        up.add_argument(f"--{s}-workers", type=int, default=None, help=f"override --workers for {s}")
+    up.add_argument("--coordinator-arg", action="append", default=[], metavar="ARG",
+                    help="extra flag passed to the coordinator, e.g. --coordinator-arg=--max-queue=500")
+    up.add_argument("--worker-arg", action="append", default=[], metavar="ARG", help="extra flag for every worker")
+
+    mcp = sub.add_parser("mcp", help="serve MCP (stdio by default)")
+    _add_common(mcp)
+    mcp.add_argument("--transport", choices=("stdio", "http"), default="stdio")
+    mcp.add_argument("--http-host", default="127.0.0.1")
+    mcp.add_argument("--http-port", type=int, default=8765)
+    mcp.add_argument("--root", action="append", default=[], help="directory tools may read (repeatable; default: cwd)")
+
+    for s in SERVICES:
+        sp = sub.add_parser(s, help=f"{s} files or directories")
+        sp.add_argument("paths", nargs="+", metavar="PATH")
+        _add_common(sp)
+        sp.add_argument("--language", default="", help="language of every file (default: detect)")
+        sp.add_argument("--format", choices=("text", "json", "sarif") if s == "scan" else ("text", "json"),
+                        default="text")
+        sp.add_argument("--priority", choices=("low", "normal", "high"), default="normal")
+        if s == "scan":
+            sp.add_argument("--min-severity", choices=("info", "low", "medium", "high", "critical"), default="info")
+            sp.add_argument("--fail-on", choices=("info", "low", "medium", "high", "critical"), default=None,
+                            help="exit 1 when a finding at or above this severity is found")
+        if s == "parse":
+            sp.add_argument("--ast", action="store_true", help="include the syntax tree (json format)")
+
+    for name in ("stats", "workers"):
+        sp = sub.add_parser(name, help=f"show the coordinator's {name}")
+        _add_common(sp)
+        sp.add_argument("--format", choices=("text", "json"), default="text")
+    return p
+
+
+@contextlib.contextmanager
+def coordinator_address(args):
+    if args.coordinator:
+        yield args.coordinator
+        return
+    from codeintel.stack import LocalStack
+
+    with LocalStack(workers=args.workers) as stack:
+        yield stack.address
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    if args.command == "up":
+        from codeintel.supervisor import SERVICES as SVCS, StackConfig, run_forever
+
+        counts = {s: (getattr(args, f"{s}_workers") if getattr(args, f"{s}_workers") is not None else args.workers)
+                  for s in SVCS}
+        if any(n < 0 for n in counts.values()) or not any(counts.values()):
+            print("codeintel up: worker counts must be >= 0 and at least one > 0", file=sys.stderr)
+            return 2
+        run_forever(StackConfig(host=args.host, port=args.port, workers=counts,
+                                coordinator_args=tuple(args.coordinator_arg), worker_args=tuple(args.worker_arg)))
+        return 0
+    if args.command == "mcp":
+        from mcp_bridge.server import run
+
+        with coordinator_address(args) as address:
+            run(address, transport=args.transport, host=args.http_host, port=args.http_port, roots=args.root or None)
+        return 0
+    from codeintel import client_cli
+
+    with coordinator_address(args) as address:
+        return client_cli.run(args, address)

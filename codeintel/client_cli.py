@@ -1,0 +1,125 @@
+"""The parse/analyze/scan/stats/workers commands: files -> coordinator batches -> output."""
+
+from __future__ import annotations
+
+import json
+import sys
+
+import grpc
+from google.protobuf import json_format
+
+from codeintel.files import collect
+from codeintel.v1 import (analyze_pb2, common_pb2, coordinator_pb2, coordinator_pb2_grpc, parse_pb2, scan_pb2)
+
+BATCH_FILES = 500
+BATCH_BYTES = 32 * 1024 * 1024
+MAX_READ = 64 * 1024 * 1024
+SEVERITIES = ["info", "low", "medium", "high", "critical"]
+
+
+def _batches(paths: list[str], language: str, errors: list[tuple[str, str]]):
+    files, size = [], 0
+    for path in collect(paths):
+        try:
+            with open(path, "rb") as fh:
+                content = fh.read(MAX_READ)
+        except OSError as e:
+            errors.append((path, f"cannot read: {e.strerror}"))
+            continue
+        if files and (len(files) >= BATCH_FILES or size + len(content) > BATCH_BYTES):
+            yield files
+            files, size = [], 0
+        files.append(common_pb2.SourceFile(path=path, language=language, content=content))
+        size += len(content)
+    if files:
+        yield files
+
+
+def _request(args, files):
+    prio = getattr(coordinator_pb2, f"PRIORITY_{args.priority.upper()}")
+    ro = coordinator_pb2.RequestOptions(priority=prio)
+    if args.command == "parse":
+        return coordinator_pb2.CodeIntelServiceParseBatchRequest(
+            files=files, options=parse_pb2.ParseOptions(include_ast=args.ast), request_options=ro)
+    if args.command == "analyze":
+        return coordinator_pb2.CodeIntelServiceAnalyzeBatchRequest(files=files, options=analyze_pb2.AnalyzeOptions(),
+                                                                    request_options=ro)
+    sev = getattr(scan_pb2, f"SEVERITY_{args.min_severity.upper()}")
+    return coordinator_pb2.CodeIntelServiceScanBatchRequest(
+        files=files, options=scan_pb2.ScanOptions(min_severity=sev), request_options=ro)
+
+
+def _loc(r) -> str:
+    return f"{r.start.line + 1}:{r.start.column + 1}"
+
+
+def _text(command: str, res) -> str:
+    if command == "parse":
+        lines = [f"{res.path}: {res.language}, {len(res.symbols)} symbols, {len(res.errors)} syntax errors"]
+        for s in res.symbols:
+            kind = parse_pb2.SymbolKind.Name(s.kind).removeprefix("SYMBOL_KIND_").lower()
+            lines.append(f"  {'  ' * s.depth}{kind} {s.qualified_name or s.name}  [{_loc(s.range)}]")
+        for e in res.errors:
+            lines.append(f"  error {_loc(e.range)}: {e.message}")
+        return "\n".join(lines)
+    if command == "analyze":
+        ln = res.lines
+        lines = [f"{res.path}: {res.language}, {ln.total} lines ({ln.code} code, {ln.comment} comment, "
+                 f"{ln.blank} blank), {res.function_count} functions, max complexity {res.max_cyclomatic_complexity}"]
+        for f in res.functions:
+            lines.append(f"  {f.qualified_name}  cc={f.cyclomatic_complexity} nesting={f.max_nesting_depth} "
+                         f"params={f.parameter_count} lines={f.length_lines}  [{_loc(f.range)}]")
+        return "\n".join(lines)
+    return "\n".join(
+        f"{res.path}:{_loc(f.range)}: {scan_pb2.Severity.Name(f.severity).removeprefix('SEVERITY_')} "
+        f"{f.rule_id} ({f.cwe}) {f.message}"
+        for f in res.findings
+    )
+
+
+def run(args, address: str) -> int:
+    channel = grpc.insecure_channel(address, options=[("grpc.max_receive_message_length", 256 * 1024 * 1024),
+                                                      ("grpc.max_send_message_length", 256 * 1024 * 1024)])
+    if args.command in ("stats", "workers"):
+        stub = coordinator_pb2_grpc.AdminServiceStub(channel)
+        resp = stub.GetStats(coordinator_pb2.GetStatsRequest(), timeout=10) if args.command == "stats" else \
+            stub.ListWorkers(coordinator_pb2.ListWorkersRequest(), timeout=10)
+        if args.format == "json":
+            print(json_format.MessageToJson(resp))
+        else:
+            print(resp)
+        return 0
+    stub = coordinator_pb2_grpc.CodeIntelServiceStub(channel)
+    method = {"parse": stub.ParseBatch, "analyze": stub.AnalyzeBatch, "scan": stub.ScanBatch}[args.command]
+    errors: list[tuple[str, str]] = []
+    results = []
+    try:
+        for files in _batches(args.paths, args.language, errors):
+            resp = method(_request(args, files), timeout=600)
+            for f, r in zip(files, resp.results):
+                if r.HasField("result"):
+                    results.append(r.result)
+                else:
+                    errors.append((f.path, r.error.message))
+    except grpc.RpcError as e:
+        print(f"codeintel {args.command}: {e.code().name}: {e.details()}", file=sys.stderr)
+        return 1
+    if args.format == "json":
+        print(json.dumps([json_format.MessageToDict(r, preserving_proto_field_name=True) for r in results], indent=1))
+    elif args.format == "sarif":
+        from codeintel.sarif import build_sarif
+
+        print(json.dumps(build_sarif(results, tool_version=""), indent=1))
+    else:
+        for r in results:
+            out = _text(args.command, r)
+            if out:
+                print(out)
+    for path, msg in errors:
+        print(f"{path}: error: {msg}", file=sys.stderr)
+    status = 1 if errors else 0
+    if args.command == "scan" and args.fail_on:
+        floor = SEVERITIES.index(args.fail_on) + 1  # enum values: INFO=1 .. CRITICAL=5
+        if any(f.severity >= floor for r in results for f in r.findings):
+            status = 1
+    return status

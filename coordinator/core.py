@@ -1,0 +1,335 @@
+"""The coordinator's work: cache lookups, merging identical in-flight work, splitting
+batches across workers, the queue, deadlines and retries. No gRPC server code here;
+outbound worker calls are grpc.aio stubs held by the pools."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from dataclasses import dataclass
+
+import grpc
+
+from codeintel import errors, languages
+from codeintel.grpc_status import file_error
+from codeintel.source import DEFAULT_MAX_FILE_BYTES
+from codeintel.v1 import common_pb2, coordinator_pb2
+from coordinator.cache import LRUCache, cache_key
+from coordinator.config import CoordinatorConfig
+from coordinator.operations import BY_NAME, Operation
+from coordinator.pool import Pool
+from coordinator.stats import OperationCounters
+
+log = logging.getLogger("codeintel.coordinator")
+
+CS = coordinator_pb2  # CacheStatus values live here
+_PRIORITY_DEFAULT = coordinator_pb2.PRIORITY_NORMAL
+
+
+@dataclass
+class Served:
+    """One file's outcome plus how it was obtained."""
+
+    result: bytes | None = None        # serialized result message
+    error: common_pb2.FileError | None = None
+    cache: int = CS.CACHE_STATUS_MISS
+    worker: str = ""
+    version: str = ""
+    attempts: int = 0
+    queue_wait: float = 0.0
+
+
+class WorkerCallError(Exception):
+    """A worker call failed with a status that must reach the caller as is."""
+
+    def __init__(self, code: grpc.StatusCode, details: str, trailing):
+        super().__init__(details)
+        self.code, self.details, self.trailing = code, details, trailing
+
+    def as_domain(self) -> errors.CodeIntelError:
+        """The same failure as a domain error, for per-file reporting in batches."""
+        if self.code == grpc.StatusCode.INVALID_ARGUMENT:
+            return errors.InvalidInput(self.details)
+        if self.code == grpc.StatusCode.RESOURCE_EXHAUSTED:
+            return errors.Overloaded(self.details)
+        return errors.Unavailable(f"worker error {self.code.name}: {self.details}")
+
+
+class Coordinator:
+    def __init__(self, config: CoordinatorConfig):
+        self.config = config
+        self.started = time.monotonic()
+        self.cache = LRUCache(config.cache_max_bytes)
+        self.pools: dict[str, Pool] = {
+            name: Pool(name, op.service, op.stub_cls, config.workers.get(name, ()), config)
+            for name, op in BY_NAME.items()
+        }
+        self.counters = {name: OperationCounters() for name in BY_NAME}
+        self._inflight: dict[bytes, asyncio.Future] = {}
+
+    async def start(self) -> None:
+        for pool in self.pools.values():
+            pool.start()
+            await asyncio.gather(*(pool.check(w) for w in pool.workers))
+
+    async def stop(self) -> None:
+        await asyncio.gather(*(p.stop() for p in self.pools.values()))
+
+    # -- one file ------------------------------------------------------------
+    def _keys(self, op: Operation, pool: Pool, f, options_bytes: bytes) -> tuple[bytes, list[bytes]]:
+        """(merge key, cache keys per known version) for one file."""
+        lang = languages.normalize(f.language) if f.language else ""
+        merge = cache_key(op.name, "", f.path, lang, options_bytes, f.content)
+        return merge, [(v, cache_key(op.name, v, f.path, lang, options_bytes, f.content)) for v in pool.versions()]
+
+    def _store(self, op: Operation, version: str, f, opts: bytes, payload: bytes) -> None:
+        lang = languages.normalize(f.language) if f.language else ""
+        self.cache.put(cache_key(op.name, version, f.path, lang, opts, f.content), payload)
+
+    def _precheck(self, pool: Pool, f) -> None:
+        limit = pool.max_file_bytes or DEFAULT_MAX_FILE_BYTES
+        if len(f.content) > limit:
+            raise errors.FileTooLarge(f"{f.path or 'file'} is {len(f.content):,} bytes; the limit is {limit:,} bytes")
+
+    async def unary(self, op_name: str, file, options, request_options, deadline: float) -> Served:
+        op = BY_NAME[op_name]
+        pool, counters = self.pools[op_name], self.counters[op_name]
+        counters.requests += 1
+        counters.files += 1
+        t0 = time.monotonic()
+        try:
+            self._precheck(pool, file)
+            served = await self._serve_file(op, pool, counters, file, options, request_options, deadline, unary=True)
+            counters.latencies.append(time.monotonic() - t0)
+            return served
+        except BaseException:
+            counters.errors += 1
+            raise
+
+    async def _serve_file(self, op, pool, counters, file, options, request_options, deadline, unary) -> Served:
+        opts = op.cache_options(options)
+        merge_key, keys = self._keys(op, pool, file, opts)
+        if not request_options.bypass_cache:
+            for version, key in keys:
+                value = self.cache.get(key)
+                if value is not None:
+                    counters.hits_l1 += 1
+                    return Served(result=value, cache=CS.CACHE_STATUS_HIT_L1, version=version)
+            pending = self._inflight.get(merge_key)
+            if pending is not None:
+                counters.merged += 1
+                served: Served = await asyncio.shield(pending)
+                return Served(result=served.result, error=served.error, cache=CS.CACHE_STATUS_MERGED,
+                              version=served.version, worker=served.worker)
+        counters.misses += 1
+        fut = asyncio.get_running_loop().create_future()
+        self._inflight[merge_key] = fut
+        try:
+            request = op.unary_request(file=file, options=options)
+            if op.name == "scan":
+                request.options.include_sarif = False  # SARIF is rendered here from results
+            response, worker, attempts, waited = await self._call(
+                op, pool, counters, op.unary_method, request, request_options, deadline
+            )
+            payload = response.result.SerializeToString()
+            version = response.service_version
+            self._store(op, version, file, opts, payload)
+            served = Served(result=payload, worker=worker, version=version, attempts=attempts, queue_wait=waited)
+            fut.set_result(served)
+            return served
+        except BaseException as exc:
+            fut.set_exception(exc)
+            fut.exception()  # mark retrieved: merged waiters re-raise it themselves
+            raise
+        finally:
+            self._inflight.pop(merge_key, None)
+
+    # -- worker calls ----------------------------------------------------------
+    async def _call(self, op: Operation, pool: Pool, counters, method: str, request, request_options, deadline: float):
+        """Send one request to the least-loaded healthy worker; on UNAVAILABLE mark it down
+        and retry on another (all operations are pure, so retrying is safe)."""
+        priority = request_options.priority or _PRIORITY_DEFAULT
+        attempts = 0
+        waited = 0.0
+        last = ""
+        while True:
+            remaining = deadline - time.monotonic()
+            if not pool.workers:
+                raise errors.Unavailable(f"this coordinator has no {op.name} workers configured")
+            if pool.unavailable_now():
+                raise errors.Unavailable(f"no healthy {op.name} worker; retry later")
+            worker, wait = await pool.dispatcher.acquire(priority, remaining)
+            waited += wait
+            attempts += 1
+            worker.calls += 1
+            try:
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    raise errors.DeadlineExceeded("the deadline expired while the request was queued")
+                response = await getattr(worker.stub, method)(request, timeout=remaining)
+                return response, worker.address, attempts, waited
+            except grpc.aio.AioRpcError as e:
+                code = e.code()
+                if code == grpc.StatusCode.UNAVAILABLE:
+                    worker.failures += 1
+                    worker.mark_down(f"{code.name}: {e.details()}")
+                    last = e.details() or code.name
+                    if attempts < self.config.max_attempts and deadline - time.monotonic() > 0:
+                        counters.retries += 1
+                        await asyncio.sleep(min(0.05 * 2 ** (attempts - 1), 0.5))
+                        continue
+                    raise errors.Unavailable(
+                        f"{op.name} failed on {attempts} worker(s), last error: {last}; retry later"
+                    ) from None
+                if code == grpc.StatusCode.DEADLINE_EXCEEDED:
+                    raise errors.DeadlineExceeded(f"the deadline expired while a {op.name} worker was working") from None
+                if code == grpc.StatusCode.INTERNAL or code == grpc.StatusCode.UNKNOWN:
+                    worker.failures += 1
+                raise WorkerCallError(code, e.details(), e.trailing_metadata()) from None
+            finally:
+                pool.dispatcher.release(worker)
+
+    # -- batches ---------------------------------------------------------------
+    async def batch(self, op_name: str, files, options, request_options, deadline: float) -> list[Served]:
+        op = BY_NAME[op_name]
+        pool, counters = self.pools[op_name], self.counters[op_name]
+        counters.requests += 1
+        counters.files += len(files)
+        t0 = time.monotonic()
+        if len(files) > self.config.max_batch_files:
+            counters.errors += 1
+            raise errors.InvalidInput(
+                f"batch has {len(files)} files; the limit is {self.config.max_batch_files} per call — split it"
+            )
+        opts = op.cache_options(options)
+        out: list[Served | None] = [None] * len(files)
+        todo: list[tuple[int, bytes]] = []
+        waits: list[tuple[int, asyncio.Future]] = []
+        mine: dict[bytes, asyncio.Future] = {}
+        limit = pool.max_file_bytes
+        for i, f in enumerate(files):
+            if len(f.content) > limit:
+                out[i] = Served(error=file_error(errors.FileTooLarge(
+                    f"{f.path or 'file'} is {len(f.content):,} bytes; the limit is {limit:,} bytes")))
+                continue
+            merge_key, keys = self._keys(op, pool, f, opts)
+            if not request_options.bypass_cache:
+                hit = None
+                for version, key in keys:
+                    value = self.cache.get(key)
+                    if value is not None:
+                        hit = Served(result=value, cache=CS.CACHE_STATUS_HIT_L1, version=version)
+                        break
+                if hit is not None:
+                    counters.hits_l1 += 1
+                    out[i] = hit
+                    continue
+                pending = self._inflight.get(merge_key) or mine.get(merge_key)
+                if pending is not None:
+                    counters.merged += 1
+                    waits.append((i, pending))
+                    continue
+            counters.misses += 1
+            fut = asyncio.get_running_loop().create_future()
+            mine[merge_key] = fut
+            self._inflight[merge_key] = fut
+            todo.append((i, merge_key))
+
+        chunks = self._chunks(files, todo)
+        try:
+            await asyncio.gather(*(self._run_chunk(op, pool, counters, files, chunk, options, opts, request_options,
+                                                   deadline, out, mine) for chunk in chunks))
+        finally:
+            # Cancelled or failed midway: never leave merged waiters hanging on our futures.
+            for key in list(mine):
+                self._settle(mine, key, Served(error=file_error(errors.Unavailable("the request was cancelled"))))
+        for i, fut in waits:
+            try:
+                s = await asyncio.shield(fut)
+                out[i] = Served(result=s.result, error=s.error, cache=CS.CACHE_STATUS_MERGED, version=s.version,
+                                worker=s.worker)
+            except Exception as exc:  # noqa: BLE001 - the merged computation failed; report it for this file
+                if isinstance(exc, WorkerCallError):
+                    exc = exc.as_domain()
+                out[i] = Served(error=file_error(exc), cache=CS.CACHE_STATUS_MERGED)
+        counters.latencies.append(time.monotonic() - t0)
+        return out  # type: ignore[return-value]
+
+    def _chunks(self, files, todo) -> list[list[tuple[int, bytes]]]:
+        chunks, cur, size = [], [], 0
+        for i, key in todo:
+            n = len(files[i].content)
+            if cur and (len(cur) >= self.config.batch_chunk_files or size + n > self.config.batch_chunk_bytes):
+                chunks.append(cur)
+                cur, size = [], 0
+            cur.append((i, key))
+            size += n
+        if cur:
+            chunks.append(cur)
+        return chunks
+
+    async def _run_chunk(self, op, pool, counters, files, chunk, options, opts, request_options, deadline, out, mine):
+        request = op.batch_request(files=[files[i] for i, _ in chunk], options=options)
+        if op.name == "scan":
+            request.options.include_sarif = False
+        try:
+            response, worker, attempts, waited = await self._call(
+                op, pool, counters, op.batch_method, request, request_options, deadline
+            )
+            if len(response.results) != len(chunk):
+                raise errors.CodeIntelError(
+                    f"worker {worker} returned {len(response.results)} results for {len(chunk)} files")
+            for (i, key), r in zip(chunk, response.results):
+                s = Served(worker=worker, version=response.service_version, attempts=attempts, queue_wait=waited)
+                if r.HasField("result"):
+                    s.result = r.result.SerializeToString()
+                    self._store(op, response.service_version, files[i], opts, s.result)
+                else:
+                    s.error = common_pb2.FileError()
+                    s.error.CopyFrom(r.error)
+                out[i] = s
+                self._settle(mine, key, s)
+        except Exception as exc:  # noqa: BLE001 - the chunk's files get the error, other chunks go on
+            if isinstance(exc, WorkerCallError):
+                exc = exc.as_domain()
+            err = file_error(exc)
+            for i, key in chunk:
+                s = Served(error=err)
+                out[i] = s
+                self._settle(mine, key, s)
+
+    def _settle(self, mine, key, served: Served) -> None:
+        fut = mine.pop(key, None)
+        if fut is not None and not fut.done():
+            fut.set_result(served)
+        if self._inflight.get(key) is fut:
+            self._inflight.pop(key, None)
+
+    # -- admin -------------------------------------------------------------
+    def stats(self) -> coordinator_pb2.GetStatsResponse:
+        from codeintel import __version__
+
+        ops = []
+        for name, c in self.counters.items():
+            pool = self.pools[name]
+            ops.append(coordinator_pb2.OperationStats(
+                operation=name, requests=c.requests, files=c.files, errors=c.errors, cache_hits_l1=c.hits_l1,
+                cache_hits_l2=c.hits_l2, cache_misses=c.misses, merged=c.merged, retries=c.retries,
+                rejected=c.rejected, queue_depth=pool.dispatcher.depth,
+                in_flight=sum(w.in_flight for w in pool.workers),
+                latency_p50_ms=c.percentile(0.5), latency_p99_ms=c.percentile(0.99),
+            ))
+        cc = self.cache.counters
+        caches = [coordinator_pb2.CacheStats(tier="l1", entries=len(self.cache), bytes=self.cache.bytes,
+                                             max_bytes=self.cache.max_bytes, hits=cc.hits, misses=cc.misses,
+                                             evictions=cc.evictions)]
+        workers = [w for p in self.pools.values() for w in p.workers]
+        return coordinator_pb2.GetStatsResponse(
+            version=__version__, uptime_seconds=time.monotonic() - self.started, operations=ops, caches=caches,
+            workers_total=len(workers), workers_serving=sum(1 for w in workers if w.available),
+        )
+
+    def workers(self, service: str = "") -> list[coordinator_pb2.Worker]:
+        return [w.to_pb() for p in self.pools.values() for w in p.workers
+                if not service or service in (p.service, p.operation)]

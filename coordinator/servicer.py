@@ -1,0 +1,118 @@
+"""gRPC faces of the coordinator (grpc.aio): CodeIntelService and AdminService."""
+
+from __future__ import annotations
+
+import json
+import time
+
+from codeintel import errors
+from codeintel.grpc_status import aio_guard
+from codeintel.v1 import common_pb2, coordinator_pb2, coordinator_pb2_grpc, scan_pb2
+from coordinator.core import Coordinator, Served, WorkerCallError
+from coordinator.operations import BY_NAME
+
+_FILE_ERROR_TO_EXC = {
+    common_pb2.FILE_ERROR_CODE_DEADLINE_EXCEEDED: errors.DeadlineExceeded,
+    common_pb2.FILE_ERROR_CODE_UNAVAILABLE: errors.Unavailable,
+    common_pb2.FILE_ERROR_CODE_INTERNAL: errors.Unavailable,
+}
+
+
+def _deadline(context, default: float) -> float:
+    remaining = context.time_remaining()
+    return time.monotonic() + (default if remaining is None else remaining)
+
+
+def _info(s: Served) -> coordinator_pb2.ResponseInfo:
+    return coordinator_pb2.ResponseInfo(cache=s.cache, worker=s.worker, service_version=s.version,
+                                        attempts=s.attempts, queue_wait_ms=s.queue_wait * 1000)
+
+
+def _batch_info(served: list[Served]) -> coordinator_pb2.BatchInfo:
+    hits = sum(1 for s in served if s.cache != coordinator_pb2.CACHE_STATUS_MISS)
+    return coordinator_pb2.BatchInfo(
+        cache=[s.cache for s in served], cache_hits=hits,
+        computed=sum(1 for s in served if s.cache == coordinator_pb2.CACHE_STATUS_MISS and s.result is not None),
+        attempts=sum({(s.worker, s.attempts): s.attempts for s in served if s.worker}.values()),
+        queue_wait_ms=max((s.queue_wait for s in served), default=0.0) * 1000,
+    )
+
+
+class CodeIntelServicer(coordinator_pb2_grpc.CodeIntelServiceServicer):
+    def __init__(self, core: Coordinator):
+        self.core = core
+
+    async def _unary(self, op: str, request, context):
+        try:
+            served = await self.core.unary(op, request.file, request.options, request.request_options,
+                                           _deadline(context, self.core.config.default_deadline))
+        except WorkerCallError as e:
+            # The worker's own verdict (e.g. INVALID_ARGUMENT with details) goes to the caller unchanged.
+            await context.abort(e.code, e.details, tuple((k, v) for k, v in (e.trailing or ()) if k == "grpc-status-details-bin"))
+        if served.error is not None:  # merged onto a batch's per-file failure
+            exc = _FILE_ERROR_TO_EXC.get(served.error.code, errors.InvalidInput)
+            raise exc(served.error.message)
+        return BY_NAME[op].result_cls.FromString(served.result), served
+
+    async def _batch(self, op: str, request, context):
+        served = await self.core.batch(op, request.files, request.options, request.request_options,
+                                       _deadline(context, self.core.config.default_deadline))
+        cls = BY_NAME[op].file_result_cls
+        rcls = BY_NAME[op].result_cls
+        results = [cls(result=rcls.FromString(s.result)) if s.result is not None else cls(error=s.error) for s in served]
+        return results, served
+
+    @aio_guard
+    async def Parse(self, request, context):
+        result, served = await self._unary("parse", request, context)
+        return coordinator_pb2.CodeIntelServiceParseResponse(result=result, info=_info(served))
+
+    @aio_guard
+    async def ParseBatch(self, request, context):
+        results, served = await self._batch("parse", request, context)
+        return coordinator_pb2.CodeIntelServiceParseBatchResponse(results=results, info=_batch_info(served))
+
+    @aio_guard
+    async def Analyze(self, request, context):
+        result, served = await self._unary("analyze", request, context)
+        return coordinator_pb2.CodeIntelServiceAnalyzeResponse(result=result, info=_info(served))
+
+    @aio_guard
+    async def AnalyzeBatch(self, request, context):
+        results, served = await self._batch("analyze", request, context)
+        return coordinator_pb2.CodeIntelServiceAnalyzeBatchResponse(results=results, info=_batch_info(served))
+
+    @aio_guard
+    async def Scan(self, request, context):
+        result, served = await self._unary("scan", request, context)
+        sarif = sarif_json([result], served.version) if request.options.include_sarif else ""
+        return coordinator_pb2.CodeIntelServiceScanResponse(result=result, sarif_json=sarif, info=_info(served))
+
+    @aio_guard
+    async def ScanBatch(self, request, context):
+        results, served = await self._batch("scan", request, context)
+        sarif = ""
+        if request.options.include_sarif:
+            version = next((s.version for s in served if s.version), "")
+            sarif = sarif_json([r.result for r in results if r.HasField("result")], version)
+        return coordinator_pb2.CodeIntelServiceScanBatchResponse(results=results, sarif_json=sarif,
+                                                                 info=_batch_info(served))
+
+
+def sarif_json(results: list[scan_pb2.ScanResult], version: str) -> str:
+    from codeintel.sarif import build_sarif
+
+    return json.dumps(build_sarif(results, tool_version=version), separators=(",", ":"))
+
+
+class AdminServicer(coordinator_pb2_grpc.AdminServiceServicer):
+    def __init__(self, core: Coordinator):
+        self.core = core
+
+    @aio_guard
+    async def GetStats(self, request, context):
+        return self.core.stats()
+
+    @aio_guard
+    async def ListWorkers(self, request, context):
+        return coordinator_pb2.ListWorkersResponse(workers=self.core.workers(request.service))

@@ -1,0 +1,53 @@
+"""gRPC face of the analyze service: proto -> services.analyze.domain -> proto."""
+
+from __future__ import annotations
+
+from codeintel.batch import run_batch
+from codeintel.convert import range_pb
+from codeintel.grpc_status import unary_guard
+from codeintel.source import prepare
+from codeintel.v1 import analyze_pb2, analyze_pb2_grpc
+from services.analyze import domain
+
+
+def result_pb(o: domain.AnalyzeOutcome) -> analyze_pb2.AnalyzeResult:
+    return analyze_pb2.AnalyzeResult(
+        path=o.path,
+        language=o.language,
+        lines=analyze_pb2.LineCounts(total=o.lines.total, code=o.lines.code, comment=o.lines.comment, blank=o.lines.blank),
+        function_count=o.function_count,
+        class_count=o.class_count,
+        functions=[
+            analyze_pb2.FunctionMetrics(
+                name=f.name, qualified_name=f.qualified_name, range=range_pb(f.range),
+                cyclomatic_complexity=f.cyclomatic_complexity, max_nesting_depth=f.max_nesting_depth,
+                parameter_count=f.parameter_count, length_lines=f.length_lines, code_lines=f.code_lines,
+            )
+            for f in o.functions
+        ],
+        max_cyclomatic_complexity=o.max_cyclomatic_complexity,
+        average_cyclomatic_complexity=o.average_cyclomatic_complexity,
+        has_syntax_errors=o.has_syntax_errors,
+    )
+
+
+class AnalyzeServicer(analyze_pb2_grpc.AnalyzeServiceServicer):
+    def __init__(self, max_file_bytes: int, max_batch_files: int):
+        self.max_file_bytes = max_file_bytes
+        self.max_batch_files = max_batch_files
+
+    def _one(self, f, options) -> analyze_pb2.AnalyzeResult:
+        src = prepare(f.path, f.language, f.content, self.max_file_bytes)
+        return result_pb(domain.analyze_source(src, file_only=options.file_only))
+
+    @unary_guard
+    def Analyze(self, request, context):
+        return analyze_pb2.AnalyzeResponse(result=self._one(request.file, request.options), service_version=domain.VERSION)
+
+    @unary_guard
+    def AnalyzeBatch(self, request, context):
+        results = run_batch(
+            request.files, lambda f: self._one(f, request.options), analyze_pb2.AnalyzeFileResult, context,
+            self.max_batch_files,
+        )
+        return analyze_pb2.AnalyzeBatchResponse(results=results, service_version=domain.VERSION)

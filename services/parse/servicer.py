@@ -1,0 +1,69 @@
+"""gRPC face of the parse service: proto -> services.parse.domain -> proto."""
+
+from __future__ import annotations
+
+from codeintel.batch import run_batch
+from codeintel.convert import range_pb
+from codeintel.grpc_status import unary_guard
+from codeintel.source import prepare
+from codeintel.v1 import parse_pb2, parse_pb2_grpc
+from services.parse import domain
+
+_KINDS = {name.removeprefix("SYMBOL_KIND_").lower(): value for name, value in parse_pb2.SymbolKind.items()}
+_ERROR_KINDS = {"error": parse_pb2.SYNTAX_ERROR_KIND_ERROR, "missing": parse_pb2.SYNTAX_ERROR_KIND_MISSING}
+
+
+def result_pb(o: domain.ParseOutcome) -> parse_pb2.ParseResult:
+    return parse_pb2.ParseResult(
+        path=o.path,
+        language=o.language,
+        has_errors=o.has_errors,
+        errors=[parse_pb2.SyntaxError(kind=_ERROR_KINDS[e.kind], range=range_pb(e.range), message=e.message) for e in o.errors],
+        symbols=[
+            parse_pb2.Symbol(
+                name=s.name, kind=_KINDS[s.kind], range=range_pb(s.range), selection_range=range_pb(s.selection),
+                qualified_name=s.qualified_name, parent_index=s.parent_index, depth=s.depth,
+            )
+            for s in o.symbols
+        ],
+        ast=[
+            parse_pb2.AstNode(
+                type=n.type, named=n.named, range=range_pb(n.range), parent_index=n.parent_index, field=n.field,
+                depth=n.depth, text=n.text, is_error=n.is_error, is_missing=n.is_missing,
+            )
+            for n in o.ast
+        ],
+        ast_truncated=o.ast_truncated,
+        line_count=o.line_count,
+        byte_count=o.byte_count,
+        symbols_supported=o.symbols_supported,
+    )
+
+
+class ParseServicer(parse_pb2_grpc.ParseServiceServicer):
+    def __init__(self, max_file_bytes: int, max_batch_files: int):
+        self.max_file_bytes = max_file_bytes
+        self.max_batch_files = max_batch_files
+
+    def _one(self, f, options) -> parse_pb2.ParseResult:
+        src = prepare(f.path, f.language, f.content, self.max_file_bytes)
+        return result_pb(
+            domain.parse_source(
+                src,
+                include_ast=options.include_ast,
+                ast_max_depth=options.ast_max_depth,
+                ast_max_nodes=options.ast_max_nodes,
+                ast_named_only=options.ast_named_only,
+            )
+        )
+
+    @unary_guard
+    def Parse(self, request, context):
+        return parse_pb2.ParseResponse(result=self._one(request.file, request.options), service_version=domain.VERSION)
+
+    @unary_guard
+    def ParseBatch(self, request, context):
+        results = run_batch(
+            request.files, lambda f: self._one(f, request.options), parse_pb2.ParseFileResult, context, self.max_batch_files
+        )
+        return parse_pb2.ParseBatchResponse(results=results, service_version=domain.VERSION)

@@ -1,0 +1,76 @@
+"""gRPC face of the scan service: proto -> services.scan.engine -> proto (+ SARIF)."""
+
+from __future__ import annotations
+
+import json
+
+from codeintel.batch import run_batch
+from codeintel.convert import range_pb
+from codeintel.grpc_status import unary_guard
+from codeintel.sarif import build_sarif
+from codeintel.source import prepare
+from codeintel.v1 import scan_pb2, scan_pb2_grpc
+from services.scan import engine
+
+_SEVERITY = {name.removeprefix("SEVERITY_").lower(): v for name, v in scan_pb2.Severity.items()}
+_CONFIDENCE = {name.removeprefix("CONFIDENCE_").lower(): v for name, v in scan_pb2.Confidence.items()}
+_SEVERITY_NAME = {v: k for k, v in _SEVERITY.items() if k != "unspecified"}
+_CONFIDENCE_NAME = {v: k for k, v in _CONFIDENCE.items() if k != "unspecified"}
+
+
+def result_pb(o: engine.ScanOutcome) -> scan_pb2.ScanResult:
+    return scan_pb2.ScanResult(
+        path=o.path,
+        language=o.language,
+        findings=[
+            scan_pb2.Finding(
+                rule_id=f.rule_id, cwe=f.cwe, severity=_SEVERITY[f.severity], confidence=_CONFIDENCE[f.confidence],
+                range=range_pb(f.range), message=f.message, snippet=f.snippet, fingerprint=f.fingerprint,
+                suppressed=f.suppressed,
+            )
+            for f in o.findings
+        ],
+        suppressed_count=o.suppressed_count,
+        rules_evaluated=o.rules_evaluated,
+        has_syntax_errors=o.has_syntax_errors,
+    )
+
+
+def sarif_json(results, version: str) -> str:
+    return json.dumps(build_sarif(results, tool_version=version), separators=(",", ":"))
+
+
+class ScanServicer(scan_pb2_grpc.ScanServiceServicer):
+    def __init__(self, rules: engine.RuleSet, max_file_bytes: int, max_batch_files: int):
+        self.rules = rules
+        self.max_file_bytes = max_file_bytes
+        self.max_batch_files = max_batch_files
+
+    def _one(self, f, options) -> scan_pb2.ScanResult:
+        src = prepare(f.path, f.language, f.content, self.max_file_bytes)
+        return result_pb(
+            self.rules.scan(
+                src,
+                min_severity=_SEVERITY_NAME.get(options.min_severity, ""),
+                min_confidence=_CONFIDENCE_NAME.get(options.min_confidence, ""),
+                rule_ids=tuple(options.rule_ids),
+                exclude_rule_ids=tuple(options.exclude_rule_ids),
+                include_suppressed=options.include_suppressed,
+            )
+        )
+
+    @unary_guard
+    def Scan(self, request, context):
+        result = self._one(request.file, request.options)
+        sarif = sarif_json([result], engine.VERSION) if request.options.include_sarif else ""
+        return scan_pb2.ScanResponse(result=result, sarif_json=sarif, service_version=engine.VERSION)
+
+    @unary_guard
+    def ScanBatch(self, request, context):
+        results = run_batch(
+            request.files, lambda f: self._one(f, request.options), scan_pb2.ScanFileResult, context, self.max_batch_files
+        )
+        sarif = ""
+        if request.options.include_sarif:
+            sarif = sarif_json([r.result for r in results if r.HasField("result")], engine.VERSION)
+        return scan_pb2.ScanBatchResponse(results=results, sarif_json=sarif, service_version=engine.VERSION)

@@ -1,0 +1,110 @@
+import asyncio
+
+import pytest
+
+from codeintel.errors import DeadlineExceeded, Overloaded, Unavailable
+from coordinator.dispatch import Dispatcher
+
+
+class W:
+    def __init__(self, name, available=True):
+        self.name, self.available, self.in_flight = name, available, 0
+
+
+def run(coro):
+    return asyncio.run(coro)
+
+
+def test_least_loaded_worker_first():
+    async def main():
+        a, b = W("a"), W("b")
+        d = Dispatcher("parse", [a, b], per_worker_concurrency=2, max_queue=10)
+        w1, _ = await d.acquire(2, 1)
+        w2, _ = await d.acquire(2, 1)
+        assert {w1.name, w2.name} == {"a", "b"}  # spread, not piled on one
+        w3, _ = await d.acquire(2, 1)
+        w4, _ = await d.acquire(2, 1)
+        assert w3 is not w4 and a.in_flight == b.in_flight == 2
+        d.release(w3)
+        w5, _ = await d.acquire(2, 1)
+        assert w5 is w3  # the only one with a free slot
+    run(main())
+
+
+def test_unavailable_workers_are_skipped():
+    async def main():
+        a, b = W("a", available=False), W("b")
+        d = Dispatcher("parse", [a, b], 4, 10)
+        for _ in range(3):
+            w, _ = await d.acquire(2, 1)
+            assert w is b
+    run(main())
+
+
+def test_priority_order_then_fifo():
+    async def main():
+        a = W("a")
+        d = Dispatcher("parse", [a], per_worker_concurrency=1, max_queue=10)
+        held, _ = await d.acquire(2, 1)
+        order = []
+
+        async def job(tag, prio):
+            w, _ = await d.acquire(prio, 5)
+            order.append(tag)
+            await asyncio.sleep(0)
+            d.release(w)
+
+        tasks = [asyncio.create_task(job(t, p)) for t, p in
+                 [("low1", 1), ("norm1", 2), ("high1", 3), ("norm2", 2), ("high2", 3), ("low2", 1)]]
+        await asyncio.sleep(0.01)
+        assert d.depth == 6
+        d.release(held)
+        await asyncio.gather(*tasks)
+        assert order == ["high1", "high2", "norm1", "norm2", "low1", "low2"]
+        assert d.depth == 0
+    run(main())
+
+
+def test_full_queue_is_overloaded_with_retry_hint():
+    async def main():
+        a = W("a")
+        d = Dispatcher("scan", [a], per_worker_concurrency=1, max_queue=2)
+        await d.acquire(2, 1)
+        waiters = [asyncio.create_task(d.acquire(2, 5)) for _ in range(2)]
+        await asyncio.sleep(0.01)
+        with pytest.raises(Overloaded) as ei:
+            await d.acquire(2, 5)
+        assert ei.value.retry_after > 0 and "queue is full" in str(ei.value)
+        for t in waiters:
+            t.cancel()
+        await asyncio.gather(*waiters, return_exceptions=True)
+        assert d.depth == 0
+    run(main())
+
+
+def test_deadline_while_queued_frees_the_queue_entry():
+    async def main():
+        a = W("a")
+        d = Dispatcher("parse", [a], 1, 10)
+        held, _ = await d.acquire(2, 1)
+        with pytest.raises(DeadlineExceeded):
+            await d.acquire(2, 0.05)
+        assert d.depth == 0
+        d.release(held)
+        w, _ = await d.acquire(2, 1)  # the slot was not leaked to the timed-out waiter
+        assert w is a and a.in_flight == 1
+    run(main())
+
+
+def test_fail_all_rejects_waiters():
+    async def main():
+        a = W("a")
+        d = Dispatcher("parse", [a], 1, 10)
+        await d.acquire(2, 1)
+        t = asyncio.create_task(d.acquire(2, 5))
+        await asyncio.sleep(0.01)
+        d.fail_all("no healthy parse worker")
+        with pytest.raises(Unavailable):
+            await t
+        assert d.depth == 0
+    run(main())

@@ -1,0 +1,104 @@
+"""Failure handling through real processes: a worker SIGKILLed mid-load, a full queue."""
+
+from __future__ import annotations
+
+import concurrent.futures as cf
+import os
+import signal
+import time
+
+import grpc
+import pytest
+from google.rpc import error_details_pb2
+from grpc_status import rpc_status
+
+from codeintel.stack import LocalStack
+from codeintel.v1 import common_pb2, coordinator_pb2 as c, coordinator_pb2_grpc
+
+
+def _parse_req(i: int, size: int = 400):
+    body = b"".join(b"def f%d_%d(a, b):\n    return a + b\n" % (i, j) for j in range(size))
+    return c.CodeIntelServiceParseRequest(file=common_pb2.SourceFile(path=f"k{i}_{time.time_ns()}.py", content=body))
+
+
+def test_worker_killed_mid_load_every_request_succeeds():
+    stack = LocalStack(workers=2, extra_args=["--analyze-workers", "0", "--scan-workers", "0"])
+    stack.start(timeout=120)
+    try:
+        ch = grpc.insecure_channel(stack.address)
+        api = coordinator_pb2_grpc.CodeIntelServiceStub(ch)
+        admin = coordinator_pb2_grpc.AdminServiceStub(ch)
+        victim_pid = stack.info["pids"]["parse-0"]
+        for w in admin.ListWorkers(c.ListWorkersRequest(), timeout=10).workers:
+            assert w.state == c.WORKER_STATE_SERVING
+        assert victim_pid, "victim worker process not found"
+
+        n = 120
+        with cf.ThreadPoolExecutor(16) as pool:
+            futures = [pool.submit(api.Parse, _parse_req(i, 2000), timeout=60) for i in range(n)]
+            time.sleep(0.3)  # requests are in flight on both workers
+            os.kill(victim_pid, signal.SIGKILL)
+            results = [f.result() for f in futures]  # raises if any request failed
+        assert len(results) == n and all(r.result.symbols for r in results)
+        stats = admin.GetStats(c.GetStatsRequest(), timeout=10)
+        parse = next(o for o in stats.operations if o.operation == "parse")
+        assert parse.errors == 0
+        assert parse.retries >= 1, "the kill should have forced at least one retry"
+        # the supervisor restarts the worker and the coordinator takes it back
+        deadline = time.time() + 30
+        while time.time() < deadline:
+            ws = admin.ListWorkers(c.ListWorkersRequest(), timeout=10).workers
+            if all(w.state == c.WORKER_STATE_SERVING for w in ws):
+                break
+            time.sleep(0.2)
+        assert all(w.state == c.WORKER_STATE_SERVING for w in ws)
+        ch.close()
+    finally:
+        stack.stop()
+
+
+def test_full_queue_is_resource_exhausted_with_retry_info():
+    stack = LocalStack(workers=1, extra_args=[
+        "--analyze-workers", "0", "--scan-workers", "0",
+        "--coordinator-arg=--max-queue=2", "--coordinator-arg=--per-worker-concurrency=1"])
+    stack.start(timeout=120)
+    try:
+        ch = grpc.insecure_channel(stack.address)
+        api = coordinator_pb2_grpc.CodeIntelServiceStub(ch)
+        with cf.ThreadPoolExecutor(24) as pool:
+            futures = [pool.submit(api.Parse, _parse_req(i, 1500), timeout=60) for i in range(24)]
+            outcomes = []
+            for f in futures:
+                try:
+                    outcomes.append(f.result())
+                except grpc.RpcError as e:
+                    outcomes.append(e)
+        rejected = [o for o in outcomes if isinstance(o, grpc.RpcError)]
+        assert rejected, "a queue of 2 must overflow under 24 concurrent requests"
+        for e in rejected:
+            assert e.code() == grpc.StatusCode.RESOURCE_EXHAUSTED, e.details()
+            st = rpc_status.from_call(e)
+            infos = [d for d in st.details if d.Is(error_details_pb2.RetryInfo.DESCRIPTOR)]
+            assert infos, "RESOURCE_EXHAUSTED must carry RetryInfo"
+            ri = error_details_pb2.RetryInfo()
+            infos[0].Unpack(ri)
+            assert ri.retry_delay.seconds + ri.retry_delay.nanos > 0
+        assert len(rejected) < len(outcomes)  # the admitted ones were served
+        # and it serves again once the flood is over
+        assert api.Parse(_parse_req(999, 5), timeout=30).result.symbols
+        ch.close()
+    finally:
+        stack.stop()
+
+
+def test_operation_without_workers_is_unavailable():
+    stack = LocalStack(workers=1, extra_args=["--analyze-workers", "0", "--scan-workers", "0"])
+    stack.start(timeout=120)
+    try:
+        api = coordinator_pb2_grpc.CodeIntelServiceStub(grpc.insecure_channel(stack.address))
+        with pytest.raises(grpc.RpcError) as ei:
+            api.Analyze(c.CodeIntelServiceAnalyzeRequest(file=common_pb2.SourceFile(path="a.py", content=b"x=1")),
+                        timeout=10)
+        assert ei.value.code() == grpc.StatusCode.UNAVAILABLE and "analyze" in ei.value.details()
+    finally:
+        stack.stop()
