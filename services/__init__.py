@@ -1,0 +1,1 @@
+"""Worker services of codeintel (parse, metrics, scan, ...): plain-Python domain code plus gRPC servers."""

@@ -1,0 +1,1 @@
+"""The parse service domain: tree-sitter parsing, syntax errors, symbols and a flattened AST."""

@@ -1,0 +1,98 @@
+"""A worker as its own process: health per service and overall, reflection, InfoService,
+message size limit, and a SIGTERM drain that finishes in-flight work."""
+
+from __future__ import annotations
+
+import concurrent.futures as cf
+import signal
+import sys
+import time
+
+import grpc
+import pytest
+from grpc_health.v1 import health_pb2, health_pb2_grpc
+
+from codeintel import procs
+from codeintel.v1 import common_pb2, common_pb2_grpc, parse_pb2, parse_pb2_grpc
+
+SERVICES = {
+    "parse": "codeintel.v1.ParseService",
+    "analyze": "codeintel.v1.AnalyzeService",
+    "scan": "codeintel.v1.ScanService",
+}
+
+
+def start(svc: str, *args: str):
+    proc = procs.spawn([sys.executable, "-m", f"services.{svc}", "--port", "0", *args])
+    ready = procs.wait_ready(proc, 60)
+    return proc, ready["address"]
+
+
+@pytest.mark.parametrize("svc", sorted(SERVICES))
+def test_health_reflection_and_info(svc):
+    proc, address = start(svc)
+    try:
+        ch = grpc.insecure_channel(address)
+        h = health_pb2_grpc.HealthStub(ch)
+        for name in ("", SERVICES[svc]):
+            assert h.Check(health_pb2.HealthCheckRequest(service=name), timeout=5).status == \
+                health_pb2.HealthCheckResponse.SERVING
+        with pytest.raises(grpc.RpcError) as ei:
+            h.Check(health_pb2.HealthCheckRequest(service="no.such.Service"), timeout=5)
+        assert ei.value.code() == grpc.StatusCode.NOT_FOUND
+        info = common_pb2_grpc.InfoServiceStub(ch).GetServiceInfo(common_pb2.GetServiceInfoRequest(), timeout=5)
+        (si,) = info.services
+        assert si.service == SERVICES[svc] and si.version.startswith(svc)
+        assert si.max_file_bytes == 2 * 1024 * 1024 and si.max_batch_files == 256
+        assert "python" in si.languages
+        ch.close()
+    finally:
+        procs.terminate([proc], 10)
+    assert proc.returncode == 0
+
+
+def test_sigterm_drains_in_flight_work_then_exits():
+    proc, address = start("parse", "--drain-delay", "1.0")
+    ch = grpc.insecure_channel(address, options=[("grpc.max_receive_message_length", 256 * 1024 * 1024)])
+    stub = parse_pb2_grpc.ParseServiceStub(ch)
+    health = health_pb2_grpc.HealthStub(ch)
+    body = b"def f(a):\n    return a\n" * 2000
+    files = [common_pb2.SourceFile(path=f"{i}.py", content=body) for i in range(120)]
+    with cf.ThreadPoolExecutor(1) as pool:
+        fut = pool.submit(stub.ParseBatch, parse_pb2.ParseBatchRequest(files=files), timeout=60)
+        time.sleep(0.2)
+        proc.send_signal(signal.SIGTERM)
+        time.sleep(0.3)
+        # during the drain delay health says NOT_SERVING while the process still answers
+        status = health.Check(health_pb2.HealthCheckRequest(service="codeintel.v1.ParseService"), timeout=5).status
+        assert status == health_pb2.HealthCheckResponse.NOT_SERVING
+        resp = fut.result()
+    assert len(resp.results) == 120 and all(r.HasField("result") for r in resp.results)
+    assert proc.wait(timeout=30) == 0
+    ch.close()
+
+
+def test_batch_limit_and_message_size():
+    proc, address = start("parse", "--max-batch-files", "3", "--max-message-bytes", "1048576")
+    try:
+        stub = parse_pb2_grpc.ParseServiceStub(grpc.insecure_channel(address))
+        files = [common_pb2.SourceFile(path=f"{i}.py", content=b"x=1") for i in range(4)]
+        with pytest.raises(grpc.RpcError) as ei:
+            stub.ParseBatch(parse_pb2.ParseBatchRequest(files=files), timeout=10)
+        assert ei.value.code() == grpc.StatusCode.INVALID_ARGUMENT and "limit is 3" in ei.value.details()
+        with pytest.raises(grpc.RpcError) as ei:
+            stub.Parse(parse_pb2.ParseRequest(file=common_pb2.SourceFile(path="a.py", content=b"#" * 2_000_000)),
+                       timeout=10)
+        assert ei.value.code() == grpc.StatusCode.RESOURCE_EXHAUSTED  # over the transport's message limit
+        assert stub.Parse(parse_pb2.ParseRequest(file=common_pb2.SourceFile(path="a.py", content=b"x=1")),
+                          timeout=10).result.language == "python"
+    finally:
+        procs.terminate([proc], 10)
+
+
+def test_bad_flags_exit_with_a_clear_message():
+    import subprocess
+
+    r = subprocess.run([sys.executable, "-m", "services.parse", "--port", "70000"], capture_output=True, text=True,
+                       timeout=60)
+    assert r.returncode == 2 and "--port must be between 0 and 65535" in r.stderr
