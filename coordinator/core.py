@@ -139,7 +139,12 @@ class Coordinator:
             fut.set_result(served)
             return served
         except BaseException as exc:
-            fut.set_exception(exc)
+            if isinstance(exc, asyncio.CancelledError):
+                # Our caller went away; those merged onto us get a retryable error, not a cancellation.
+                exc_for_waiters = errors.Unavailable("the identical request this one was merged with was cancelled; retry")
+            else:
+                exc_for_waiters = exc
+            fut.set_exception(exc_for_waiters)
             fut.exception()  # mark retrieved: merged waiters re-raise it themselves
             raise
         finally:

@@ -238,3 +238,22 @@ def test_health_of_coordinator(channel):
     for name in ("", "codeintel.v1.CodeIntelService", "codeintel.v1.AdminService"):
         assert h.Check(health_pb2.HealthCheckRequest(service=name), timeout=5).status == \
             health_pb2.HealthCheckResponse.SERVING
+
+
+def test_identical_concurrent_requests_reach_a_worker_once(api, admin):
+    import concurrent.futures as cf
+
+    body = b"".join(b"def g%d(a):\n    return a\n" % i for i in range(6000)) + str(time.time_ns()).encode()
+    req = c.CodeIntelServiceParseRequest(file=src("same.py", body))
+
+    def calls():
+        return sum(w.calls for w in admin.ListWorkers(c.ListWorkersRequest(service="parse"), timeout=10).workers)
+
+    before = calls()
+    with cf.ThreadPoolExecutor(8) as pool:
+        results = list(pool.map(lambda _: api.Parse(req, timeout=60), range(8)))
+    statuses = [r.info.cache for r in results]
+    assert statuses.count(c.CACHE_STATUS_MISS) == 1
+    assert set(statuses) <= {c.CACHE_STATUS_MISS, c.CACHE_STATUS_MERGED, c.CACHE_STATUS_HIT_L1}
+    assert calls() - before == 1
+    assert all(r.result == results[0].result for r in results)

@@ -1,0 +1,29 @@
+import pytest
+
+from coordinator.config import CoordinatorConfig
+
+
+def test_flags_and_defaults():
+    c = CoordinatorConfig.from_args(["--parse-workers", "127.0.0.1:1,127.0.0.1:2", "--max-queue", "5"])
+    assert c.workers["parse"] == ("127.0.0.1:1", "127.0.0.1:2") and c.workers["scan"] == ()
+    assert c.max_queue == 5 and c.port == 50051
+
+
+def test_env_defaults(monkeypatch):
+    monkeypatch.setenv("CODEINTEL_SCAN_WORKERS", "scan-0.scan:50063")
+    monkeypatch.setenv("CODEINTEL_MAX_ATTEMPTS", "4")
+    c = CoordinatorConfig.from_args([])
+    assert c.workers["scan"] == ("scan-0.scan:50063",) and c.max_attempts == 4
+
+
+@pytest.mark.parametrize("argv,message", [
+    ([], "no workers configured"),
+    (["--parse-workers", "nohost"], "not HOST:PORT"),
+    (["--parse-workers", "a:1", "--max-queue", "0"], "--max-queue must be positive"),
+    (["--parse-workers", "a:1", "--port", "99999"], "--port must be between"),
+])
+def test_bad_values_are_rejected_clearly(argv, message, capsys):
+    with pytest.raises(SystemExit) as ei:
+        CoordinatorConfig.from_args(argv)
+    assert ei.value.code == 2
+    assert message in capsys.readouterr().err

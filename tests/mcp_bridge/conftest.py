@@ -1,0 +1,267 @@
+"""Fixtures of the MCP bridge tests: a real gRPC stand-in coordinator, sample trees, a LocalStack."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import threading
+import time
+from concurrent import futures
+from pathlib import Path
+
+import grpc
+import pytest
+from google.protobuf import duration_pb2
+from google.rpc import code_pb2, error_details_pb2, status_pb2
+from grpc_status import rpc_status
+
+REPO = Path(__file__).resolve().parents[2]
+if str(REPO) not in sys.path:
+    sys.path.insert(0, str(REPO))
+
+from codeintel.v1 import (  # noqa: E402
+    analyze_pb2,
+    common_pb2,
+    coordinator_pb2,
+    coordinator_pb2_grpc,
+    parse_pb2,
+    scan_pb2,
+)
+
+
+@pytest.fixture
+def anyio_backend():
+    return "asyncio"
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture
+def unused_port() -> int:
+    return free_port()
+
+
+def subprocess_env() -> dict[str, str]:
+    """Environment for a `python -m mcp_bridge` child: the repo importable."""
+    path = os.environ.get("PYTHONPATH", "")
+    return {"PYTHONPATH": f"{REPO}{os.pathsep}{path}" if path else str(REPO)}
+
+
+def bridge_command(coordinator: str, *extra: str) -> list[str]:
+    return [sys.executable, "-m", "mcp_bridge", "--coordinator", coordinator, *extra]
+
+
+@pytest.fixture
+def stdio_params():
+    """Factory: StdioServerParameters spawning `python -m mcp_bridge` in `cwd`."""
+    from mcp.client.stdio import StdioServerParameters
+
+    def make(coordinator: str, cwd, *extra: str) -> StdioServerParameters:
+        cmd = bridge_command(coordinator, *extra)
+        return StdioServerParameters(command=cmd[0], args=cmd[1:], cwd=str(cwd), env=subprocess_env())
+
+    return make
+
+
+@pytest.fixture
+def http_bridge():
+    """Factory: start `python -m mcp_bridge --transport http` in `cwd`; returns its /mcp URL. Stopped after."""
+    procs: list[subprocess.Popen] = []
+
+    def start(coordinator: str, cwd, *extra: str) -> str:
+        port = free_port()
+        env = {**os.environ, **subprocess_env()}
+        proc = subprocess.Popen(
+            bridge_command(coordinator, "--transport", "http", "--port", str(port), *extra),
+            cwd=str(cwd), env=env, stdin=subprocess.DEVNULL,
+        )
+        procs.append(proc)
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            if proc.poll() is not None:
+                raise RuntimeError(f"mcp_bridge exited with code {proc.returncode}")
+            try:
+                with socket.create_connection(("127.0.0.1", port), timeout=0.2):
+                    return f"http://127.0.0.1:{port}/mcp"
+            except OSError:
+                time.sleep(0.1)
+        raise RuntimeError("mcp_bridge did not start listening within 30 s")
+
+    yield start
+    for proc in procs:
+        proc.terminate()
+        try:
+            proc.wait(10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+
+
+# --------------------------------------------------------------------------- stand-in coordinator
+
+RETRY_DELAY_S = 3
+
+
+def _rng(line: int) -> common_pb2.Range:
+    return common_pb2.Range(
+        start=common_pb2.Position(line=line, column=0), end=common_pb2.Position(line=line, column=10)
+    )
+
+
+class StandInCoordinator(coordinator_pb2_grpc.CodeIntelServiceServicer, coordinator_pb2_grpc.AdminServiceServicer):
+    """A real gRPC server whose behaviour is chosen by the request content:
+
+    b"busy" -> RESOURCE_EXHAUSTED + RetryInfo, b"bad" -> INVALID_ARGUMENT, b"down" -> UNAVAILABLE,
+    b"slow" -> sleeps past the caller's deadline, b"auth" -> UNAUTHENTICATED, b"boom" -> INTERNAL,
+    b"many:N" -> a success with N symbols / functions / findings; anything else -> a small success.
+    """
+
+    def __init__(self):
+        self.requests: list = []
+        self.metadata: list[dict[str, str]] = []
+
+    def _fail(self, content: bytes, context) -> None:
+        if content == b"busy":
+            detail = error_details_pb2.RetryInfo(retry_delay=duration_pb2.Duration(seconds=RETRY_DELAY_S))
+            status = status_pb2.Status(code=code_pb2.RESOURCE_EXHAUSTED, message="queue full")
+            status.details.add().Pack(detail)
+            context.abort_with_status(rpc_status.to_status(status))
+        if content == b"bad":
+            context.abort(grpc.StatusCode.INVALID_ARGUMENT, "unknown language 'klingon'; known languages: go, python")
+        if content == b"down":
+            context.abort(grpc.StatusCode.UNAVAILABLE, "no healthy ParseService worker")
+        if content == b"slow":
+            time.sleep(3)
+        if content == b"auth":
+            context.abort(grpc.StatusCode.UNAUTHENTICATED, "bad key")
+        if content == b"boom":
+            context.abort(grpc.StatusCode.INTERNAL, "Traceback (most recent call last): secret internals")
+
+    @staticmethod
+    def _many(content: bytes) -> int:
+        return int(content.split(b":", 1)[1]) if content.startswith(b"many:") else 2
+
+    def Parse(self, request, context):
+        self.requests.append(request)
+        self.metadata.append(dict(context.invocation_metadata()))
+        self._fail(request.file.content, context)
+        n = self._many(request.file.content)
+        result = parse_pb2.ParseResult(
+            path=request.file.path, language=request.file.language or "python", line_count=n, byte_count=10,
+            symbols_supported=True,
+        )
+        for i in range(n):
+            result.symbols.add(
+                name=f"func_{i}", kind=parse_pb2.SYMBOL_KIND_FUNCTION, range=_rng(i),
+                qualified_name=f"func_{i}", parent_index=-1,
+            )
+        if request.options.include_ast:
+            limit = request.options.ast_max_nodes or 10000
+            for i in range(min(n * 3, limit)):
+                result.ast.add(type="identifier", named=True, range=_rng(i), parent_index=i - 1, depth=i, text="x")
+            result.ast_truncated = n * 3 > limit
+        return coordinator_pb2.CodeIntelServiceParseResponse(
+            result=result, info=coordinator_pb2.ResponseInfo(cache=coordinator_pb2.CACHE_STATUS_MISS)
+        )
+
+    def Analyze(self, request, context):
+        self.requests.append(request)
+        self._fail(request.file.content, context)
+        n = self._many(request.file.content)
+        result = analyze_pb2.AnalyzeResult(path=request.file.path, language="python", function_count=n)
+        for i in range(n):
+            result.functions.add(
+                name=f"f{i}", qualified_name=f"f{i}", range=_rng(i), cyclomatic_complexity=1 + (i % 17)
+            )
+        result.max_cyclomatic_complexity = 17 if n >= 17 else n
+        return coordinator_pb2.CodeIntelServiceAnalyzeResponse(result=result)
+
+    def Scan(self, request, context):
+        self.requests.append(request)
+        self._fail(request.file.content, context)
+        n = self._many(request.file.content)
+        result = scan_pb2.ScanResult(path=request.file.path, language="python", rules_evaluated=5)
+        for i in range(n):
+            result.findings.add(
+                rule_id="py.os-system", cwe="CWE-78", severity=scan_pb2.SEVERITY_HIGH if i % 2 else scan_pb2.SEVERITY_LOW,
+                confidence=scan_pb2.CONFIDENCE_HIGH, range=_rng(i), message="m" * 200, snippet="s" * 150,
+                fingerprint=f"{i:064x}",
+            )
+        return coordinator_pb2.CodeIntelServiceScanResponse(
+            result=result, sarif_json='{"version": "2.1.0", "runs": []}' if request.options.include_sarif else ""
+        )
+
+    def GetStats(self, request, context):
+        return coordinator_pb2.GetStatsResponse(
+            version="test", uptime_seconds=5, workers_total=3, workers_serving=2,
+            operations=[coordinator_pb2.OperationStats(operation="parse", requests=4, cache_hits_l1=1, cache_misses=3)],
+        )
+
+    def ListWorkers(self, request, context):
+        return coordinator_pb2.ListWorkersResponse(
+            workers=[
+                coordinator_pb2.Worker(service="codeintel.v1.ParseService", address="127.0.0.1:1",
+                                       state=coordinator_pb2.WORKER_STATE_SERVING),
+                coordinator_pb2.Worker(service="codeintel.v1.ScanService", address="127.0.0.1:2",
+                                       state=coordinator_pb2.WORKER_STATE_DOWN, last_error="connection refused"),
+            ]
+        )
+
+
+@pytest.fixture(scope="session")
+def standin():
+    """(address, servicer) of a real gRPC stand-in coordinator on loopback."""
+    servicer = StandInCoordinator()
+    server = grpc.server(futures.ThreadPoolExecutor(max_workers=8))
+    coordinator_pb2_grpc.add_CodeIntelServiceServicer_to_server(servicer, server)
+    coordinator_pb2_grpc.add_AdminServiceServicer_to_server(servicer, server)
+    port = server.add_insecure_port("127.0.0.1:0")
+    server.start()
+    yield f"127.0.0.1:{port}", servicer
+    server.stop(grace=None)
+
+
+# --------------------------------------------------------------------------- sample trees
+
+SAMPLE_PY = '''\
+import os
+
+
+def run(user_input):
+    os.system(user_input)
+
+
+def classify(x):
+    if x > 0:
+        return "positive"
+    return "non-positive"
+
+
+class Store:
+    def save(self, item):
+        return item
+'''
+
+
+@pytest.fixture(scope="module")
+def workdir(tmp_path_factory):
+    """A directory tree for the bridge's cwd: samples inside, a secret outside, symlinks both ways."""
+    base = tmp_path_factory.mktemp("mcp")
+    root = base / "root"
+    (root / "src").mkdir(parents=True)
+    (root / "src" / "app.py").write_text(SAMPLE_PY)
+    (root / "blob.py").write_bytes(b"\x7fELF\x00\x01\x02binary\x00")
+    (root / "big.py").write_bytes(b"x = 1\n" * (10 * 1024 * 1024 // 6 + 1))
+    (root / "notes.txt").write_text("plain text\n")
+    outside = base / "outside"
+    outside.mkdir()
+    (outside / "secret.py").write_text("PASSWORD = 'hunter2'\n")
+    os.symlink(outside / "secret.py", root / "link_out.py")
+    os.symlink(root / "src" / "app.py", root / "link_in.py")
+    return root, outside

@@ -1,0 +1,45 @@
+"""`python -m mcp_bridge` as a real subprocess over stdio and streamable HTTP (stand-in coordinator)."""
+
+from __future__ import annotations
+
+import pytest
+from mcp import Client
+
+pytestmark = pytest.mark.anyio
+
+TOOLS = {"code_parse", "code_analyze", "vulnerability_scan", "admin_get_metrics"}
+
+
+async def test_stdio_subprocess(standin, workdir, stdio_params):
+    root, _ = workdir
+    async with Client(stdio_params(standin[0], root)) as client:
+        tools = {t.name for t in (await client.list_tools()).tools}
+        assert tools == TOOLS
+        r = await client.call_tool("code_parse", {"path": "src/app.py"})
+        assert not r.is_error, r.content
+        assert r.structured_content["path"] == "src/app.py"
+        bad = await client.call_tool("code_parse", {"path": "../outside/secret.py"})
+        assert bad.is_error and "outside the allowed roots" in bad.content[0].text
+        again = await client.call_tool("admin_get_metrics", {})
+        assert not again.is_error and again.structured_content["workers_total"] == 3
+
+
+async def test_stdio_extra_root(standin, workdir, stdio_params):
+    root, outside = workdir
+    async with Client(stdio_params(standin[0], root, "--root", str(outside))) as client:
+        # With an explicit --root, only that root is allowed: the cwd no longer is.
+        r = await client.call_tool("code_parse", {"path": "secret.py"})
+        assert not r.is_error, r.content
+        r = await client.call_tool("code_parse", {"path": str(root / "src" / "app.py")})
+        assert r.is_error and "outside the allowed roots" in r.content[0].text
+
+
+async def test_streamable_http_subprocess(standin, workdir, http_bridge):
+    url = http_bridge(standin[0], workdir[0])
+    async with Client(url) as client:
+        assert {t.name for t in (await client.list_tools()).tools} == TOOLS
+        r = await client.call_tool("code_parse", {"code": "many:3", "language": "python"})
+        assert not r.is_error
+        assert r.structured_content["total_symbols"] == 3
+        r = await client.call_tool("code_parse", {"code": "busy", "language": "python"})
+        assert r.is_error and "the server is busy" in r.content[0].text
