@@ -78,6 +78,9 @@ def coordinator_address(args):
 
 
 def main(argv: list[str] | None = None) -> int:
+    from codeintel import procs
+
+    procs.die_with_parent()
     args = build_parser().parse_args(argv)
     if args.command == "up":
         from codeintel.supervisor import SERVICES as SVCS, StackConfig, run_forever

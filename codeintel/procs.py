@@ -12,21 +12,31 @@ import sys
 import time
 
 _PR_SET_PDEATHSIG = 1
+_ENV = "CODEINTEL_PARENT_PID"
 
 
-def _die_with_parent() -> None:  # runs in the child between fork and exec
+def die_with_parent() -> None:
+    """Called first thing by every codeintel process: when spawned by another codeintel
+    process, ask the kernel for SIGTERM if that parent dies, so a SIGKILLed supervisor
+    leaves no orphans. Set in the child itself rather than in a preexec_fn, because
+    forking a process that runs gRPC threads and then running Python code in the child
+    can abort it; without preexec_fn, subprocess uses vfork/exec and runs no fork hooks."""
+    parent = os.environ.pop(_ENV, "")
+    if not parent or not sys.platform.startswith("linux"):
+        return
     try:
         ctypes.CDLL("libc.so.6", use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGTERM)
     except OSError:
-        pass  # not Linux: children may outlive a SIGKILLed parent
+        return
+    if os.getppid() != int(parent):  # the parent died before we asked
+        os.kill(os.getpid(), signal.SIGTERM)
 
 
 def spawn(argv: list[str], env: dict | None = None, stderr=None) -> subprocess.Popen:
     """Start a child that gets SIGTERM if we die, with stdout piped for its ready line."""
-    return subprocess.Popen(
-        argv, stdout=subprocess.PIPE, stderr=stderr, stdin=subprocess.DEVNULL,
-        env=env, preexec_fn=_die_with_parent if sys.platform.startswith("linux") else None,
-    )
+    env = dict(os.environ if env is None else env)
+    env[_ENV] = str(os.getpid())
+    return subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=stderr, stdin=subprocess.DEVNULL, env=env)
 
 
 def wait_ready(proc: subprocess.Popen, timeout: float) -> dict:

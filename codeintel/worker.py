@@ -23,7 +23,7 @@ import grpc
 from grpc_health.v1 import health, health_pb2, health_pb2_grpc
 from grpc_reflection.v1alpha import reflection
 
-from codeintel import logs
+from codeintel import logs, procs
 from codeintel.source import DEFAULT_MAX_BATCH_FILES, DEFAULT_MAX_FILE_BYTES
 from codeintel.v1 import common_pb2, common_pb2_grpc
 
@@ -147,6 +147,7 @@ def main(
     argv: Sequence[str] | None = None,
 ) -> None:
     """Entry point of a worker process: flags -> config -> servicer -> serve()."""
+    procs.die_with_parent()
     config = WorkerConfig.from_args(prog, argv)
     servicer = make_servicer(config)
     info = common_pb2.ServiceInfo(

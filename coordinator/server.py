@@ -13,7 +13,7 @@ import grpc
 from grpc_health.v1 import health, health_pb2, health_pb2_grpc
 from grpc_reflection.v1alpha import reflection
 
-from codeintel import logs
+from codeintel import logs, procs
 from codeintel.v1 import coordinator_pb2, coordinator_pb2_grpc
 from coordinator.config import CoordinatorConfig
 from coordinator.core import Coordinator
@@ -60,6 +60,7 @@ async def serve(config: CoordinatorConfig) -> None:
 
 
 def main(argv: Sequence[str] | None = None) -> None:
+    procs.die_with_parent()
     config = CoordinatorConfig.from_args(argv)
     logs.setup(config.log_level)
     asyncio.run(serve(config))

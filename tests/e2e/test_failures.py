@@ -102,3 +102,33 @@ def test_operation_without_workers_is_unavailable():
         assert ei.value.code() == grpc.StatusCode.UNAVAILABLE and "analyze" in ei.value.details()
     finally:
         stack.stop()
+
+
+def test_supervisor_killed_leaves_no_orphans():
+    stack = LocalStack(workers=1)
+    stack.start(timeout=120)
+    pids = list(stack.info["pids"].values()) + [stack.info["coordinator_pid"]]
+    try:
+        os.kill(stack.proc.pid, signal.SIGKILL)
+        stack.proc.wait(timeout=10)
+        deadline = time.time() + 20
+        alive = pids
+        while time.time() < deadline:
+            alive = [p for p in pids if _alive(p)]
+            if not alive:
+                break
+            time.sleep(0.1)
+        assert not alive, f"processes outlived their supervisor: {alive}"
+    finally:
+        for p in pids:
+            if _alive(p):
+                os.kill(p, signal.SIGKILL)
+        stack.proc = None
+
+
+def _alive(pid: int) -> bool:
+    try:
+        with open(f"/proc/{pid}/stat") as fh:
+            return fh.read().split(") ", 1)[1][0] != "Z"
+    except OSError:
+        return False
