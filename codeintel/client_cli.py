@@ -77,6 +77,32 @@ def _text(command: str, res) -> str:
     )
 
 
+def _stats_text(s) -> str:
+    lines = [f"coordinator {s.version}, up {s.uptime_seconds:.0f}s, workers serving {s.workers_serving}/{s.workers_total}",
+             f"{'operation':<9} {'requests':>9} {'files':>8} {'errors':>7} {'l1 hits':>8} {'misses':>8} {'merged':>7} "
+             f"{'retries':>7} {'queued':>6} {'p50 ms':>8} {'p99 ms':>8}"]
+    for o in s.operations:
+        lines.append(f"{o.operation:<9} {o.requests:>9} {o.files:>8} {o.errors:>7} {o.cache_hits_l1:>8} "
+                     f"{o.cache_misses:>8} {o.merged:>7} {o.retries:>7} {o.queue_depth:>6} "
+                     f"{o.latency_p50_ms:>8.2f} {o.latency_p99_ms:>8.2f}")
+    for c in s.caches:
+        total = c.hits + c.misses
+        ratio = f"{100 * c.hits / total:.1f}%" if total else "-"
+        lines.append(f"cache {c.tier}: {c.entries} entries, {c.bytes / 1e6:.1f}/{c.max_bytes / 1e6:.0f} MB, "
+                     f"hit ratio {ratio}, {c.evictions} evictions")
+    return "\n".join(lines)
+
+
+def _workers_text(resp) -> str:
+    return "\n".join(
+        f"{w.service.rsplit('.', 1)[-1]:<15} {w.address:<22} "
+        f"{coordinator_pb2.WorkerState.Name(w.state).removeprefix('WORKER_STATE_').lower():<12} "
+        f"{w.version:<24} in-flight {w.in_flight}  calls {w.calls}  failures {w.failures}"
+        + (f"  last error: {w.last_error}" if w.last_error else "")
+        for w in resp.workers
+    )
+
+
 def run(args, address: str) -> int:
     channel = grpc.insecure_channel(address, options=[("grpc.max_receive_message_length", 256 * 1024 * 1024),
                                                       ("grpc.max_send_message_length", 256 * 1024 * 1024)])
@@ -87,7 +113,7 @@ def run(args, address: str) -> int:
         if args.format == "json":
             print(json_format.MessageToJson(resp))
         else:
-            print(resp)
+            print(_stats_text(resp) if args.command == "stats" else _workers_text(resp))
         return 0
     stub = coordinator_pb2_grpc.CodeIntelServiceStub(channel)
     method = {"parse": stub.ParseBatch, "analyze": stub.AnalyzeBatch, "scan": stub.ScanBatch}[args.command]
