@@ -39,7 +39,8 @@ Definitions (the proto comments are the spec; choices made where it leaves room)
   that line); code_lines = code lines (as above) inside those lines.
 - Qualified name: enclosing classes (and structs, interfaces, enums, traits, Rust
   impl blocks, Ruby modules) and functions, dotted; a Go method is qualified by its
-  receiver type and a C++ out-of-line `A::f` by its scope, e.g. "A.f".
+  receiver type and a C++ out-of-line `A::f` by its scope, e.g. "A.f". Beyond 64
+  enclosing scopes the middle ones are elided ("f.g.g...g.g") to keep names bounded.
 """
 
 from __future__ import annotations
