@@ -100,14 +100,14 @@ class Coordinator:
         t0 = time.monotonic()
         try:
             self._precheck(pool, file)
-            served = await self._serve_file(op, pool, counters, file, options, request_options, deadline, unary=True)
+            served = await self._serve_file(op, pool, counters, file, options, request_options, deadline)
             counters.latencies.append(time.monotonic() - t0)
             return served
         except BaseException:
             counters.errors += 1
             raise
 
-    async def _serve_file(self, op, pool, counters, file, options, request_options, deadline, unary) -> Served:
+    async def _serve_file(self, op, pool, counters, file, options, request_options, deadline) -> Served:
         opts = op.cache_options(options)
         merge_key, keys = self._keys(op, pool, file, opts)
         if not request_options.bypass_cache:
@@ -148,7 +148,8 @@ class Coordinator:
             fut.exception()  # mark retrieved: merged waiters re-raise it themselves
             raise
         finally:
-            self._inflight.pop(merge_key, None)
+            if self._inflight.get(merge_key) is fut:
+                del self._inflight[merge_key]
 
     # -- worker calls ----------------------------------------------------------
     async def _call(self, op: Operation, pool: Pool, counters, method: str, request, request_options, deadline: float):
