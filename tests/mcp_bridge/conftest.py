@@ -1,4 +1,5 @@
-"""Fixtures of the MCP bridge tests: a real gRPC stand-in coordinator, sample trees, a LocalStack."""
+"""Fixtures of the MCP bridge tests: a recording gRPC stand-in coordinator (for what the real one cannot
+show or do on demand), sample trees, bridge subprocess launchers."""
 
 from __future__ import annotations
 
@@ -115,11 +116,14 @@ def _rng(line: int) -> common_pb2.Range:
 
 
 class StandInCoordinator(coordinator_pb2_grpc.CodeIntelServiceServicer, coordinator_pb2_grpc.AdminServiceServicer):
-    """A real gRPC server whose behaviour is chosen by the request content:
+    """A real gRPC server for what the real coordinator cannot do on demand: it records every
+    request (and the Parse metadata) so tests can check what the bridge SENDS, and its Parse fails
+    with the status chosen by the content:
 
     b"busy" -> RESOURCE_EXHAUSTED + RetryInfo, b"bad" -> INVALID_ARGUMENT, b"down" -> UNAVAILABLE,
     b"slow" -> sleeps past the caller's deadline, b"auth" -> UNAUTHENTICATED, b"boom" -> INTERNAL,
-    b"many:N" -> a success with N symbols / functions / findings; anything else -> a small success.
+    b"many:N" -> a success with N symbols; anything else -> a success with 2 symbols.
+    Analyze and Scan only record the request and return an empty result.
     """
 
     def __init__(self):
@@ -143,15 +147,12 @@ class StandInCoordinator(coordinator_pb2_grpc.CodeIntelServiceServicer, coordina
         if content == b"boom":
             context.abort(grpc.StatusCode.INTERNAL, "Traceback (most recent call last): secret internals")
 
-    @staticmethod
-    def _many(content: bytes) -> int:
-        return int(content.split(b":", 1)[1]) if content.startswith(b"many:") else 2
-
     def Parse(self, request, context):
         self.requests.append(request)
         self.metadata.append(dict(context.invocation_metadata()))
-        self._fail(request.file.content, context)
-        n = self._many(request.file.content)
+        content = request.file.content
+        self._fail(content, context)
+        n = int(content.split(b":", 1)[1]) if content.startswith(b"many:") else 2
         result = parse_pb2.ParseResult(
             path=request.file.path, language=request.file.language or "python", line_count=n, byte_count=10,
             symbols_supported=True,
@@ -161,40 +162,20 @@ class StandInCoordinator(coordinator_pb2_grpc.CodeIntelServiceServicer, coordina
                 name=f"func_{i}", kind=parse_pb2.SYMBOL_KIND_FUNCTION, range=_rng(i),
                 qualified_name=f"func_{i}", parent_index=-1,
             )
-        if request.options.include_ast:
-            limit = request.options.ast_max_nodes or 10000
-            for i in range(min(n * 3, limit)):
-                result.ast.add(type="identifier", named=True, range=_rng(i), parent_index=i - 1, depth=i, text="x")
-            result.ast_truncated = n * 3 > limit
         return coordinator_pb2.CodeIntelServiceParseResponse(
             result=result, info=coordinator_pb2.ResponseInfo(cache=coordinator_pb2.CACHE_STATUS_MISS)
         )
 
     def Analyze(self, request, context):
         self.requests.append(request)
-        self._fail(request.file.content, context)
-        n = self._many(request.file.content)
-        result = analyze_pb2.AnalyzeResult(path=request.file.path, language="python", function_count=n)
-        for i in range(n):
-            result.functions.add(
-                name=f"f{i}", qualified_name=f"f{i}", range=_rng(i), cyclomatic_complexity=1 + (i % 17)
-            )
-        result.max_cyclomatic_complexity = 17 if n >= 17 else n
-        return coordinator_pb2.CodeIntelServiceAnalyzeResponse(result=result)
+        return coordinator_pb2.CodeIntelServiceAnalyzeResponse(
+            result=analyze_pb2.AnalyzeResult(path=request.file.path, language=request.file.language)
+        )
 
     def Scan(self, request, context):
         self.requests.append(request)
-        self._fail(request.file.content, context)
-        n = self._many(request.file.content)
-        result = scan_pb2.ScanResult(path=request.file.path, language="python", rules_evaluated=5)
-        for i in range(n):
-            result.findings.add(
-                rule_id="py.os-system", cwe="CWE-78", severity=scan_pb2.SEVERITY_HIGH if i % 2 else scan_pb2.SEVERITY_LOW,
-                confidence=scan_pb2.CONFIDENCE_HIGH, range=_rng(i), message="m" * 200, snippet="s" * 150,
-                fingerprint=f"{i:064x}",
-            )
         return coordinator_pb2.CodeIntelServiceScanResponse(
-            result=result, sarif_json='{"version": "2.1.0", "runs": []}' if request.options.include_sarif else ""
+            result=scan_pb2.ScanResult(path=request.file.path, language=request.file.language)
         )
 
     def GetStats(self, request, context):
