@@ -15,6 +15,7 @@ import logging
 import os
 import signal
 import threading
+import time
 from collections.abc import Callable, Sequence
 from concurrent import futures
 from dataclasses import dataclass
@@ -24,6 +25,7 @@ from grpc_health.v1 import health, health_pb2, health_pb2_grpc
 from grpc_reflection.v1alpha import reflection
 
 from codeintel import logs, procs
+from codeintel.drain import LINGER, CountingInterceptor, InFlight
 from codeintel.source import DEFAULT_MAX_BATCH_FILES, DEFAULT_MAX_FILE_BYTES
 from codeintel.v1 import common_pb2, common_pb2_grpc
 
@@ -103,7 +105,9 @@ def serve(
             ("grpc.max_connection_age_ms", int(config.max_connection_age * 1000)),
             ("grpc.max_connection_age_grace_ms", int(config.grace * 1000)),
         ]
-    server = grpc.server(futures.ThreadPoolExecutor(max_workers=config.threads, thread_name_prefix="rpc"), options=options)
+    inflight = InFlight()
+    server = grpc.server(futures.ThreadPoolExecutor(max_workers=config.threads, thread_name_prefix="rpc"),
+                         options=options, interceptors=[CountingInterceptor(inflight)])
     register(server)
     health_servicer = health.HealthServicer(experimental_non_blocking=True)
     health_pb2_grpc.add_HealthServicer_to_server(health_servicer, server)
@@ -132,7 +136,12 @@ def serve(
     health_servicer.enter_graceful_shutdown()  # every service NOT_SERVING, stays so
     stop.clear()
     stop.wait(config.drain_delay)
-    server.stop(config.grace).wait()
+    # Still serving: calls that arrived before balancers noticed are answered, not refused.
+    end = time.monotonic() + config.grace
+    if not inflight.wait_idle(config.grace):
+        log.warning("%d calls still running after the %.0fs grace period", inflight.count, config.grace)
+    time.sleep(LINGER)
+    server.stop(max(0.0, end - time.monotonic())).wait()
     log.info("%s stopped", service_name)
 
 

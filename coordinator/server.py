@@ -7,6 +7,7 @@ import logging
 import os
 import signal
 import sys
+import time
 from collections.abc import Sequence
 
 import grpc
@@ -14,6 +15,7 @@ from grpc_health.v1 import health, health_pb2, health_pb2_grpc
 from grpc_reflection.v1alpha import reflection
 
 from codeintel import logs, procs
+from codeintel.drain import LINGER, AsyncCountingInterceptor, InFlight
 from codeintel.v1 import coordinator_pb2, coordinator_pb2_grpc
 from coordinator.config import CoordinatorConfig
 from coordinator.core import Coordinator
@@ -26,7 +28,8 @@ SERVICES = [coordinator_pb2.DESCRIPTOR.services_by_name[n].full_name for n in ("
 
 async def serve(config: CoordinatorConfig) -> None:
     core = Coordinator(config)
-    server = grpc.aio.server(options=[
+    inflight = InFlight()
+    server = grpc.aio.server(interceptors=[AsyncCountingInterceptor(inflight)], options=[
         ("grpc.max_receive_message_length", config.max_message_bytes),
         ("grpc.max_send_message_length", config.max_message_bytes),
         ("grpc.so_reuseport", 0),
@@ -54,7 +57,11 @@ async def serve(config: CoordinatorConfig) -> None:
     log.info("draining")
     await health_servicer.enter_graceful_shutdown()
     await asyncio.sleep(config.drain_delay)
-    await server.stop(config.grace)
+    end = time.monotonic() + config.grace
+    if not await inflight.wait_idle_async(config.grace):
+        log.warning("%d calls still running after the %.0fs grace period", inflight.count, config.grace)
+    await asyncio.sleep(LINGER)
+    await server.stop(max(0.0, end - time.monotonic()))
     await core.stop()
     log.info("coordinator stopped")
 
