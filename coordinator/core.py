@@ -165,7 +165,11 @@ class Coordinator:
                 raise errors.Unavailable(f"this coordinator has no {op.name} workers configured")
             if pool.unavailable_now():
                 raise errors.Unavailable(f"no healthy {op.name} worker; retry later")
-            worker, wait = await pool.dispatcher.acquire(priority, remaining)
+            try:
+                worker, wait = await pool.dispatcher.acquire(priority, remaining)
+            except errors.Overloaded:
+                counters.rejected += 1
+                raise
             waited += wait
             attempts += 1
             worker.calls += 1

@@ -111,11 +111,16 @@ class Pool:
         try:
             resp = await w.health.Check(health_pb2.HealthCheckRequest(service=self.service), timeout=1.0)
             if resp.status == health_pb2.HealthCheckResponse.SERVING:
+                # Asked on every check: a worker replaced between two checks (an upgrade on the
+                # same address) must not keep its predecessor's version, which keys the cache.
+                info = await w.info.GetServiceInfo(common_pb2.GetServiceInfoRequest(), timeout=1.0)
+                for s in info.services:
+                    if s.service == self.service:
+                        if w.version and s.version != w.version:
+                            log.info("worker %s %s changed version %s -> %s", self.operation, w.address,
+                                     w.version, s.version)
+                        w.version, w.max_file_bytes = s.version, s.max_file_bytes or DEFAULT_MAX_FILE_BYTES
                 if w.state != SERVING:
-                    info = await w.info.GetServiceInfo(common_pb2.GetServiceInfoRequest(), timeout=1.0)
-                    for s in info.services:
-                        if s.service == self.service:
-                            w.version, w.max_file_bytes = s.version, s.max_file_bytes or DEFAULT_MAX_FILE_BYTES
                     log.info("worker %s %s serving (version %s)", self.operation, w.address, w.version)
                     w.state = SERVING
                     w.last_error = ""

@@ -84,6 +84,8 @@ def test_full_queue_is_resource_exhausted_with_retry_info():
             infos[0].Unpack(ri)
             assert ri.retry_delay.seconds + ri.retry_delay.nanos > 0
         assert len(rejected) < len(outcomes)  # the admitted ones were served
+        stats = coordinator_pb2_grpc.AdminServiceStub(ch).GetStats(c.GetStatsRequest(), timeout=10)
+        assert next(o for o in stats.operations if o.operation == "parse").rejected == len(rejected)
         # and it serves again once the flood is over
         assert api.Parse(_parse_req(999, 5), timeout=30).result.symbols
         ch.close()
