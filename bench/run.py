@@ -16,7 +16,6 @@ import glob
 import json
 import multiprocessing as mp
 import os
-import statistics
 import sys
 import sysconfig
 import time

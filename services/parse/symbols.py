@@ -639,7 +639,6 @@ def extract(tree, content: bytes, language: str) -> list[SymbolInfo] | None:
     stack: list[tuple[int, int]] = []
     file_end = root.end_byte
     for def_node, name_node, kind, cap, _pattern in cands:
-        start = def_node.start_byte
         end = def_node.end_byte
         qualifier: str | None = None
         selection_node = name_node

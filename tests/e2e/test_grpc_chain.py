@@ -7,11 +7,10 @@ import time
 
 import grpc
 import pytest
-from google.rpc import error_details_pb2
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 from grpc_status import rpc_status
 
-from codeintel.v1 import (analyze_pb2, common_pb2, coordinator_pb2 as c, coordinator_pb2_grpc, parse_pb2, scan_pb2)
+from codeintel.v1 import (common_pb2, coordinator_pb2 as c, coordinator_pb2_grpc, parse_pb2, scan_pb2)
 
 PY = b'''import os
 import subprocess
