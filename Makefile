@@ -5,7 +5,7 @@ PY     := $(VENV)/bin/python
 BUF    := node_modules/.bin/buf
 PROTOS := $(wildcard proto/codeintel/v1/*.proto)
 
-.PHONY: install proto proto-check proto-lint test bench run clean
+.PHONY: install proto proto-check proto-lint proto-breaking proto-release test bench run clean
 
 install: ## create .venv, install pinned Python deps and buf (npm)
 	$(PYTHON) -m venv $(VENV)
@@ -28,6 +28,12 @@ proto-check: ## fail when the committed stubs differ from a fresh generation
 
 proto-lint: ## buf lint the contracts
 	cd proto && ../$(BUF) lint
+
+proto-breaking: ## fail when the contracts break the released snapshot (proto/released/)
+	cd proto && ../$(BUF) breaking --against released/codeintel-v1.binpb
+
+proto-release: ## record the current contracts as the released snapshot (only when releasing)
+	cd proto && ../$(BUF) build -o released/codeintel-v1.binpb
 
 test: ## the whole test suite
 	$(PY) -m pytest -q

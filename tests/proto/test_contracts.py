@@ -1,0 +1,66 @@
+"""The contracts' guards: buf lint passes, buf breaking passes against the released
+snapshot, and a deliberate break of v1 is caught (so the guard can fail)."""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import subprocess
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+BUF = os.path.join(ROOT, "node_modules", ".bin", "buf")
+SNAPSHOT = os.path.join(ROOT, "proto", "released", "codeintel-v1.binpb")
+
+
+def buf(*args: str, cwd: str) -> subprocess.CompletedProcess:
+    assert os.path.exists(BUF), "buf is missing: run `make install` (npm install)"
+    return subprocess.run([BUF, *args], cwd=cwd, capture_output=True, text=True, timeout=120)
+
+
+def test_lint_clean():
+    r = buf("lint", cwd=os.path.join(ROOT, "proto"))
+    assert r.returncode == 0, r.stdout + r.stderr
+
+
+def test_no_break_against_the_released_snapshot():
+    r = buf("breaking", "--against", SNAPSHOT, cwd=os.path.join(ROOT, "proto"))
+    assert r.returncode == 0, r.stdout + r.stderr
+
+
+def _copy(tmp_path):
+    dst = tmp_path / "proto"
+    shutil.copytree(os.path.join(ROOT, "proto"), dst, ignore=shutil.ignore_patterns("released"))
+    return dst
+
+
+def test_removing_a_field_is_a_breaking_change(tmp_path):
+    proto = _copy(tmp_path)
+    path = proto / "codeintel" / "v1" / "parse.proto"
+    text = path.read_text()
+    broken = re.sub(r"\n  // Whether ast was cut short.*?\n  bool ast_truncated = 7;\n", "\n", text, flags=re.S)
+    assert broken != text
+    path.write_text(broken)
+    r = buf("breaking", "--against", SNAPSHOT, cwd=str(proto))
+    assert r.returncode != 0
+    assert "ast_truncated" in r.stdout + r.stderr or '"7"' in r.stdout + r.stderr
+
+
+def test_renumbering_an_enum_value_is_a_breaking_change(tmp_path):
+    proto = _copy(tmp_path)
+    path = proto / "codeintel" / "v1" / "scan.proto"
+    text = path.read_text()
+    path.write_text(text.replace("SEVERITY_HIGH = 4;", "SEVERITY_HIGH = 6;"))
+    r = buf("breaking", "--against", SNAPSHOT, cwd=str(proto))
+    assert r.returncode != 0
+
+
+def test_adding_a_field_is_not_breaking(tmp_path):
+    proto = _copy(tmp_path)
+    path = proto / "codeintel" / "v1" / "parse.proto"
+    text = path.read_text()
+    path.write_text(text.replace(
+        "  bool symbols_supported = 10;\n",
+        "  bool symbols_supported = 10;\n  // A new field, added compatibly.\n  uint32 new_field = 11;\n"))
+    r = buf("breaking", "--against", SNAPSHOT, cwd=str(proto))
+    assert r.returncode == 0, r.stdout + r.stderr
