@@ -25,7 +25,7 @@ from grpc_health.v1 import health, health_pb2, health_pb2_grpc
 from grpc_reflection.v1alpha import reflection
 
 from codeintel import logs, procs
-from codeintel.drain import LINGER, CountingInterceptor, InFlight
+from codeintel.interceptors import LINGER, InFlight, ServerGuard
 from codeintel.source import DEFAULT_MAX_BATCH_FILES, DEFAULT_MAX_FILE_BYTES
 from codeintel.v1 import common_pb2, common_pb2_grpc
 
@@ -107,7 +107,7 @@ def serve(
         ]
     inflight = InFlight()
     server = grpc.server(futures.ThreadPoolExecutor(max_workers=config.threads, thread_name_prefix="rpc"),
-                         options=options, interceptors=[CountingInterceptor(inflight)])
+                         options=options, interceptors=[ServerGuard(inflight)])
     register(server)
     health_servicer = health.HealthServicer(experimental_non_blocking=True)
     health_pb2_grpc.add_HealthServicer_to_server(health_servicer, server)

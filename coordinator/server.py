@@ -15,7 +15,7 @@ from grpc_health.v1 import health, health_pb2, health_pb2_grpc
 from grpc_reflection.v1alpha import reflection
 
 from codeintel import logs, procs
-from codeintel.drain import LINGER, AsyncCountingInterceptor, InFlight
+from codeintel.interceptors import LINGER, AsyncServerGuard, InFlight
 from codeintel.v1 import coordinator_pb2, coordinator_pb2_grpc
 from coordinator.config import CoordinatorConfig
 from coordinator.core import Coordinator
@@ -29,7 +29,7 @@ SERVICES = [coordinator_pb2.DESCRIPTOR.services_by_name[n].full_name for n in ("
 async def serve(config: CoordinatorConfig) -> None:
     core = Coordinator(config)
     inflight = InFlight()
-    server = grpc.aio.server(interceptors=[AsyncCountingInterceptor(inflight)], options=[
+    server = grpc.aio.server(interceptors=[AsyncServerGuard(inflight)], options=[
         ("grpc.max_receive_message_length", config.max_message_bytes),
         ("grpc.max_send_message_length", config.max_message_bytes),
         ("grpc.so_reuseport", 0),

@@ -256,3 +256,12 @@ def test_identical_concurrent_requests_reach_a_worker_once(api, admin):
     assert set(statuses) <= {c.CACHE_STATUS_MISS, c.CACHE_STATUS_MERGED, c.CACHE_STATUS_HIT_L1}
     assert calls() - before == 1
     assert all(r.result == results[0].result for r in results)
+
+
+def test_undecodable_request_to_the_coordinator(channel):
+    raw = channel.unary_unary("/codeintel.v1.CodeIntelService/ParseBatch", request_serializer=lambda b: b,
+                              response_deserializer=lambda b: b)
+    with pytest.raises(grpc.RpcError) as ei:
+        raw(b"\x0a\xff\xff\xff\xff\x0f", timeout=10)
+    assert ei.value.code() == grpc.StatusCode.INVALID_ARGUMENT
+    assert "CodeIntelServiceParseBatchRequest" in ei.value.details()

@@ -96,3 +96,23 @@ def test_bad_flags_exit_with_a_clear_message():
     r = subprocess.run([sys.executable, "-m", "services.parse", "--port", "70000"], capture_output=True, text=True,
                        timeout=60)
     assert r.returncode == 2 and "--port must be between 0 and 65535" in r.stderr
+
+
+def test_undecodable_request_is_invalid_argument():
+    proc, address = start("analyze")
+    try:
+        ch = grpc.insecure_channel(address)
+        raw = ch.unary_unary("/codeintel.v1.AnalyzeService/Analyze", request_serializer=lambda b: b,
+                             response_deserializer=lambda b: b)
+        with pytest.raises(grpc.RpcError) as ei:
+            raw(b"\xff\xff\xff\xff", timeout=10)
+        assert ei.value.code() == grpc.StatusCode.INVALID_ARGUMENT
+        assert "not a valid protobuf message" in ei.value.details() and "Traceback" not in ei.value.details()
+        # and a valid call on the same connection still works
+        from codeintel.v1 import analyze_pb2
+
+        body = analyze_pb2.AnalyzeRequest(file=common_pb2.SourceFile(path="a.py", content=b"x = 1\n"))
+        ok = analyze_pb2.AnalyzeResponse.FromString(raw(body.SerializeToString(), timeout=10))
+        assert ok.result.lines.total == 1
+    finally:
+        procs.terminate([proc], 10)

@@ -1,9 +1,12 @@
-"""Counting unary calls in flight, so a draining server exits only after they are done.
+"""Server interceptors every codeintel server installs (sync and asyncio flavours).
 
-`server.stop(grace)` lets handlers finish, but then closes connections at once: a large
-response still being written can be cut off (the peer sees a connection reset). So on
-SIGTERM a server keeps running until its in-flight count reaches zero, lingers briefly
-for transports to flush, and only then stops.
+- In-flight counting, so a draining server exits only after its calls are done:
+  `server.stop(grace)` lets handlers finish but then closes connections at once, which can
+  cut off a large response still being written (the peer sees a connection reset). On
+  SIGTERM a server keeps running until the count reaches zero, lingers briefly for
+  transports to flush, and only then stops.
+- Undecodable request bodies are answered INVALID_ARGUMENT with the decoder's reason
+  (gRPC Python would answer INTERNAL and log a traceback).
 """
 
 from __future__ import annotations
@@ -43,8 +46,33 @@ class InFlight:
         return self.count == 0
 
 
-class CountingInterceptor(grpc.ServerInterceptor):
-    """Sync servers: count unary-unary calls (health Watch streams are long-lived; not counted)."""
+class _Undecodable:
+    __slots__ = ("reason",)
+
+    def __init__(self, reason: str):
+        self.reason = reason
+
+
+def _tolerant(deserializer):
+    if deserializer is None:
+        return None
+
+    def deserialize(data: bytes):
+        try:
+            return deserializer(data)
+        except Exception as exc:  # noqa: BLE001 - reported to the caller as INVALID_ARGUMENT
+            return _Undecodable(str(exc) or type(exc).__name__)
+
+    return deserialize
+
+
+def _undecodable_message(request: _Undecodable) -> str:
+    return f"the request body is not a valid protobuf message for this method: {request.reason}"
+
+
+class ServerGuard(grpc.ServerInterceptor):
+    """Sync servers: count unary-unary calls (health Watch streams are long-lived; not
+    counted) and refuse undecodable requests with INVALID_ARGUMENT."""
 
     def __init__(self, inflight: InFlight):
         self.inflight = inflight
@@ -56,6 +84,8 @@ class CountingInterceptor(grpc.ServerInterceptor):
         inner, inflight = handler.unary_unary, self.inflight
 
         def behavior(request, context):
+            if isinstance(request, _Undecodable):
+                context.abort(grpc.StatusCode.INVALID_ARGUMENT, _undecodable_message(request))
             inflight.enter()
             try:
                 return inner(request, context)
@@ -63,13 +93,13 @@ class CountingInterceptor(grpc.ServerInterceptor):
                 inflight.leave()
 
         return grpc.unary_unary_rpc_method_handler(
-            behavior, request_deserializer=handler.request_deserializer,
+            behavior, request_deserializer=_tolerant(handler.request_deserializer),
             response_serializer=handler.response_serializer,
         )
 
 
-class AsyncCountingInterceptor(grpc.aio.ServerInterceptor):
-    """grpc.aio servers: the same count."""
+class AsyncServerGuard(grpc.aio.ServerInterceptor):
+    """grpc.aio servers: the same as ServerGuard."""
 
     def __init__(self, inflight: InFlight):
         self.inflight = inflight
@@ -81,6 +111,8 @@ class AsyncCountingInterceptor(grpc.aio.ServerInterceptor):
         inner, inflight = handler.unary_unary, self.inflight
 
         async def behavior(request, context):
+            if isinstance(request, _Undecodable):
+                await context.abort(grpc.StatusCode.INVALID_ARGUMENT, _undecodable_message(request))
             inflight.enter()
             try:
                 return await inner(request, context)
@@ -88,6 +120,6 @@ class AsyncCountingInterceptor(grpc.aio.ServerInterceptor):
                 inflight.leave()
 
         return grpc.unary_unary_rpc_method_handler(
-            behavior, request_deserializer=handler.request_deserializer,
+            behavior, request_deserializer=_tolerant(handler.request_deserializer),
             response_serializer=handler.response_serializer,
         )
