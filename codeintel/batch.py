@@ -5,13 +5,20 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 
 from codeintel import errors
+from codeintel.budget import Budget
 from codeintel.grpc_status import file_error
 from codeintel.v1 import common_pb2
 
 
-def run_batch(files: Sequence, work: Callable, wrap: Callable, context, max_batch_files: int) -> list:
-    """Apply `work(file) -> result` to each file; `wrap(result=..)` / `wrap(error=..)` builds
-    the per-file outcome. One file's failure never fails the others. Once the caller's
+def file_budget(context, max_file_seconds: float) -> Budget:
+    """The time one file may take: the server's per-file limit or the caller's remaining time."""
+    return Budget(max_file_seconds, context.time_remaining())
+
+
+def run_batch(files: Sequence, work: Callable, wrap: Callable, context, max_batch_files: int,
+              max_file_seconds: float) -> list:
+    """Apply `work(file, budget) -> result` to each file; `wrap(result=..)` / `wrap(error=..)`
+    builds the per-file outcome. One file's failure never fails the others. Once the caller's
     deadline has passed or it has gone away, the remaining files are not worked on."""
     if len(files) > max_batch_files:
         raise errors.InvalidInput(
@@ -31,7 +38,7 @@ def run_batch(files: Sequence, work: Callable, wrap: Callable, context, max_batc
             out.append(wrap(error=expired))
             continue
         try:
-            out.append(wrap(result=work(f)))
+            out.append(wrap(result=work(f, file_budget(context, max_file_seconds))))
         except Exception as exc:  # noqa: BLE001 - each file's failure is reported in place
             out.append(wrap(error=file_error(exc)))
     return out

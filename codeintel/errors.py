@@ -37,6 +37,12 @@ class UnsupportedLanguage(InvalidInput):
     code = "UNSUPPORTED_LANGUAGE"
 
 
+class TooComplex(InvalidInput):
+    """The file needs more work than the server's per-file limit allows (e.g. nesting far too deep)."""
+
+    code = "TOO_COMPLEX"
+
+
 class Overloaded(CodeIntelError):
     """Too much work queued; retry after `retry_after` seconds (RESOURCE_EXHAUSTED)."""
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import math
 import os
 import signal
 import threading
@@ -25,6 +26,7 @@ from grpc_health.v1 import health, health_pb2, health_pb2_grpc
 from grpc_reflection.v1alpha import reflection
 
 from codeintel import logs, procs
+from codeintel.budget import DEFAULT_MAX_FILE_SECONDS
 from codeintel.interceptors import LINGER, InFlight, ServerGuard
 from codeintel.source import DEFAULT_MAX_BATCH_FILES, DEFAULT_MAX_FILE_BYTES
 from codeintel.v1 import common_pb2, common_pb2_grpc
@@ -44,6 +46,7 @@ class WorkerConfig:
     max_file_bytes: int = DEFAULT_MAX_FILE_BYTES
     max_batch_files: int = DEFAULT_MAX_BATCH_FILES
     max_message_bytes: int = DEFAULT_MAX_MESSAGE_BYTES
+    max_file_seconds: float = DEFAULT_MAX_FILE_SECONDS
     drain_delay: float = 0.5
     grace: float = 30.0
     max_connection_age: float = 0.0
@@ -59,21 +62,24 @@ class WorkerConfig:
         p.add_argument("--max-file-bytes", type=int, default=int(env("CODEINTEL_MAX_FILE_BYTES", cls.max_file_bytes)))
         p.add_argument("--max-batch-files", type=int, default=int(env("CODEINTEL_MAX_BATCH_FILES", cls.max_batch_files)))
         p.add_argument("--max-message-bytes", type=int, default=int(env("CODEINTEL_MAX_MESSAGE_BYTES", cls.max_message_bytes)))
+        p.add_argument("--max-file-seconds", type=float,
+                       default=float(env("CODEINTEL_MAX_FILE_SECONDS", cls.max_file_seconds)),
+                       help="longest time spent on one file before it fails as too complex")
         p.add_argument("--drain-delay", type=float, default=float(env("CODEINTEL_DRAIN_DELAY", cls.drain_delay)))
         p.add_argument("--grace", type=float, default=float(env("CODEINTEL_GRACE", cls.grace)))
         p.add_argument("--max-connection-age", type=float, default=float(env("CODEINTEL_MAX_CONNECTION_AGE", "0")),
                        help="seconds before clients must reconnect (rebalances load onto new replicas); 0 = never")
         p.add_argument("--log-level", default=env("CODEINTEL_LOG_LEVEL", cls.log_level))
         a = p.parse_args(argv)
-        for name in ("threads", "max_file_bytes", "max_batch_files", "max_message_bytes"):
-            if getattr(a, name) <= 0:
-                p.error(f"--{name.replace('_', '-')} must be positive")
+        for name in ("threads", "max_file_bytes", "max_batch_files", "max_message_bytes", "max_file_seconds"):
+            if not getattr(a, name) > 0 or not math.isfinite(getattr(a, name)):
+                p.error(f"--{name.replace('_', '-')} must be a positive number")
         if not 0 <= a.port <= 65535:
             p.error("--port must be between 0 and 65535")
         return cls(
             host=a.host, port=a.port, threads=a.threads, max_file_bytes=a.max_file_bytes,
             max_batch_files=a.max_batch_files, max_message_bytes=a.max_message_bytes,
-            drain_delay=a.drain_delay, grace=a.grace, max_connection_age=a.max_connection_age,
+            max_file_seconds=a.max_file_seconds, drain_delay=a.drain_delay, grace=a.grace, max_connection_age=a.max_connection_age,
             log_level=a.log_level,
         )
 
@@ -164,4 +170,5 @@ def main(
         max_file_bytes=config.max_file_bytes, max_batch_files=config.max_batch_files,
         implementation="codeintel-python",
     )
+    info.max_file_work.FromNanoseconds(int(config.max_file_seconds * 1e9))
     serve(service_name=service_name, register=lambda s: add_to_server(servicer, s), info=info, config=config)

@@ -22,31 +22,32 @@ _runtime_version.ValidateProtobufRuntimeVersion(
 _sym_db = _symbol_database.Default()
 
 
+from google.protobuf import duration_pb2 as google_dot_protobuf_dot_duration__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x19\x63odeintel/v1/common.proto\x12\x0c\x63odeintel.v1\"(\n\x08Position\x12\x0c\n\x04line\x18\x01 \x01(\r\x12\x0e\n\x06\x63olumn\x18\x02 \x01(\r\"y\n\x05Range\x12%\n\x05start\x18\x01 \x01(\x0b\x32\x16.codeintel.v1.Position\x12#\n\x03\x65nd\x18\x02 \x01(\x0b\x32\x16.codeintel.v1.Position\x12\x12\n\nstart_byte\x18\x03 \x01(\r\x12\x10\n\x08\x65nd_byte\x18\x04 \x01(\r\"=\n\nSourceFile\x12\x0c\n\x04path\x18\x01 \x01(\t\x12\x10\n\x08language\x18\x02 \x01(\t\x12\x0f\n\x07\x63ontent\x18\x03 \x01(\x0c\"G\n\tFileError\x12)\n\x04\x63ode\x18\x01 \x01(\x0e\x32\x1b.codeintel.v1.FileErrorCode\x12\x0f\n\x07message\x18\x02 \x01(\t\"\x8b\x01\n\x0bServiceInfo\x12\x0f\n\x07service\x18\x01 \x01(\t\x12\x0f\n\x07version\x18\x02 \x01(\t\x12\x11\n\tlanguages\x18\x03 \x03(\t\x12\x16\n\x0emax_file_bytes\x18\x04 \x01(\x04\x12\x17\n\x0fmax_batch_files\x18\x05 \x01(\r\x12\x16\n\x0eimplementation\x18\x06 \x01(\t\"\x17\n\x15GetServiceInfoRequest\"E\n\x16GetServiceInfoResponse\x12+\n\x08services\x18\x01 \x03(\x0b\x32\x19.codeintel.v1.ServiceInfo*\xed\x02\n\rFileErrorCode\x12\x1f\n\x1b\x46ILE_ERROR_CODE_UNSPECIFIED\x10\x00\x12\x1d\n\x19\x46ILE_ERROR_CODE_TOO_LARGE\x10\x01\x12\x1a\n\x16\x46ILE_ERROR_CODE_BINARY\x10\x02\x12$\n FILE_ERROR_CODE_INVALID_ENCODING\x10\x03\x12$\n FILE_ERROR_CODE_UNKNOWN_LANGUAGE\x10\x04\x12(\n$FILE_ERROR_CODE_UNSUPPORTED_LANGUAGE\x10\x05\x12%\n!FILE_ERROR_CODE_DEADLINE_EXCEEDED\x10\x06\x12\x1f\n\x1b\x46ILE_ERROR_CODE_UNAVAILABLE\x10\x07\x12\x1c\n\x18\x46ILE_ERROR_CODE_INTERNAL\x10\x08\x12$\n FILE_ERROR_CODE_INVALID_ARGUMENT\x10\t2j\n\x0bInfoService\x12[\n\x0eGetServiceInfo\x12#.codeintel.v1.GetServiceInfoRequest\x1a$.codeintel.v1.GetServiceInfoResponseb\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x19\x63odeintel/v1/common.proto\x12\x0c\x63odeintel.v1\x1a\x1egoogle/protobuf/duration.proto\"(\n\x08Position\x12\x0c\n\x04line\x18\x01 \x01(\r\x12\x0e\n\x06\x63olumn\x18\x02 \x01(\r\"y\n\x05Range\x12%\n\x05start\x18\x01 \x01(\x0b\x32\x16.codeintel.v1.Position\x12#\n\x03\x65nd\x18\x02 \x01(\x0b\x32\x16.codeintel.v1.Position\x12\x12\n\nstart_byte\x18\x03 \x01(\r\x12\x10\n\x08\x65nd_byte\x18\x04 \x01(\r\"=\n\nSourceFile\x12\x0c\n\x04path\x18\x01 \x01(\t\x12\x10\n\x08language\x18\x02 \x01(\t\x12\x0f\n\x07\x63ontent\x18\x03 \x01(\x0c\"G\n\tFileError\x12)\n\x04\x63ode\x18\x01 \x01(\x0e\x32\x1b.codeintel.v1.FileErrorCode\x12\x0f\n\x07message\x18\x02 \x01(\t\"\xbd\x01\n\x0bServiceInfo\x12\x0f\n\x07service\x18\x01 \x01(\t\x12\x0f\n\x07version\x18\x02 \x01(\t\x12\x11\n\tlanguages\x18\x03 \x03(\t\x12\x16\n\x0emax_file_bytes\x18\x04 \x01(\x04\x12\x17\n\x0fmax_batch_files\x18\x05 \x01(\r\x12\x16\n\x0eimplementation\x18\x06 \x01(\t\x12\x30\n\rmax_file_work\x18\x07 \x01(\x0b\x32\x19.google.protobuf.Duration\"\x17\n\x15GetServiceInfoRequest\"E\n\x16GetServiceInfoResponse\x12+\n\x08services\x18\x01 \x03(\x0b\x32\x19.codeintel.v1.ServiceInfo*\x8e\x03\n\rFileErrorCode\x12\x1f\n\x1b\x46ILE_ERROR_CODE_UNSPECIFIED\x10\x00\x12\x1d\n\x19\x46ILE_ERROR_CODE_TOO_LARGE\x10\x01\x12\x1a\n\x16\x46ILE_ERROR_CODE_BINARY\x10\x02\x12$\n FILE_ERROR_CODE_INVALID_ENCODING\x10\x03\x12$\n FILE_ERROR_CODE_UNKNOWN_LANGUAGE\x10\x04\x12(\n$FILE_ERROR_CODE_UNSUPPORTED_LANGUAGE\x10\x05\x12%\n!FILE_ERROR_CODE_DEADLINE_EXCEEDED\x10\x06\x12\x1f\n\x1b\x46ILE_ERROR_CODE_UNAVAILABLE\x10\x07\x12\x1c\n\x18\x46ILE_ERROR_CODE_INTERNAL\x10\x08\x12$\n FILE_ERROR_CODE_INVALID_ARGUMENT\x10\t\x12\x1f\n\x1b\x46ILE_ERROR_CODE_TOO_COMPLEX\x10\n2j\n\x0bInfoService\x12[\n\x0eGetServiceInfo\x12#.codeintel.v1.GetServiceInfoRequest\x1a$.codeintel.v1.GetServiceInfoResponseb\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
 _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'codeintel.v1.common_pb2', _globals)
 if not _descriptor._USE_C_DESCRIPTORS:
   DESCRIPTOR._loaded_options = None
-  _globals['_FILEERRORCODE']._serialized_start=583
-  _globals['_FILEERRORCODE']._serialized_end=948
-  _globals['_POSITION']._serialized_start=43
-  _globals['_POSITION']._serialized_end=83
-  _globals['_RANGE']._serialized_start=85
-  _globals['_RANGE']._serialized_end=206
-  _globals['_SOURCEFILE']._serialized_start=208
-  _globals['_SOURCEFILE']._serialized_end=269
-  _globals['_FILEERROR']._serialized_start=271
-  _globals['_FILEERROR']._serialized_end=342
-  _globals['_SERVICEINFO']._serialized_start=345
-  _globals['_SERVICEINFO']._serialized_end=484
-  _globals['_GETSERVICEINFOREQUEST']._serialized_start=486
-  _globals['_GETSERVICEINFOREQUEST']._serialized_end=509
-  _globals['_GETSERVICEINFORESPONSE']._serialized_start=511
-  _globals['_GETSERVICEINFORESPONSE']._serialized_end=580
-  _globals['_INFOSERVICE']._serialized_start=950
-  _globals['_INFOSERVICE']._serialized_end=1056
+  _globals['_FILEERRORCODE']._serialized_start=665
+  _globals['_FILEERRORCODE']._serialized_end=1063
+  _globals['_POSITION']._serialized_start=75
+  _globals['_POSITION']._serialized_end=115
+  _globals['_RANGE']._serialized_start=117
+  _globals['_RANGE']._serialized_end=238
+  _globals['_SOURCEFILE']._serialized_start=240
+  _globals['_SOURCEFILE']._serialized_end=301
+  _globals['_FILEERROR']._serialized_start=303
+  _globals['_FILEERROR']._serialized_end=374
+  _globals['_SERVICEINFO']._serialized_start=377
+  _globals['_SERVICEINFO']._serialized_end=566
+  _globals['_GETSERVICEINFOREQUEST']._serialized_start=568
+  _globals['_GETSERVICEINFOREQUEST']._serialized_end=591
+  _globals['_GETSERVICEINFORESPONSE']._serialized_start=593
+  _globals['_GETSERVICEINFORESPONSE']._serialized_end=662
+  _globals['_INFOSERVICE']._serialized_start=1065
+  _globals['_INFOSERVICE']._serialized_end=1171
 # @@protoc_insertion_point(module_scope)

@@ -1,3 +1,6 @@
+import datetime
+
+from google.protobuf import duration_pb2 as _duration_pb2
 from google.protobuf.internal import containers as _containers
 from google.protobuf.internal import enum_type_wrapper as _enum_type_wrapper
 from google.protobuf import descriptor as _descriptor
@@ -19,6 +22,7 @@ class FileErrorCode(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     FILE_ERROR_CODE_UNAVAILABLE: _ClassVar[FileErrorCode]
     FILE_ERROR_CODE_INTERNAL: _ClassVar[FileErrorCode]
     FILE_ERROR_CODE_INVALID_ARGUMENT: _ClassVar[FileErrorCode]
+    FILE_ERROR_CODE_TOO_COMPLEX: _ClassVar[FileErrorCode]
 FILE_ERROR_CODE_UNSPECIFIED: FileErrorCode
 FILE_ERROR_CODE_TOO_LARGE: FileErrorCode
 FILE_ERROR_CODE_BINARY: FileErrorCode
@@ -29,6 +33,7 @@ FILE_ERROR_CODE_DEADLINE_EXCEEDED: FileErrorCode
 FILE_ERROR_CODE_UNAVAILABLE: FileErrorCode
 FILE_ERROR_CODE_INTERNAL: FileErrorCode
 FILE_ERROR_CODE_INVALID_ARGUMENT: FileErrorCode
+FILE_ERROR_CODE_TOO_COMPLEX: FileErrorCode
 
 class Position(_message.Message):
     __slots__ = ("line", "column")
@@ -69,20 +74,22 @@ class FileError(_message.Message):
     def __init__(self, code: _Optional[_Union[FileErrorCode, str]] = ..., message: _Optional[str] = ...) -> None: ...
 
 class ServiceInfo(_message.Message):
-    __slots__ = ("service", "version", "languages", "max_file_bytes", "max_batch_files", "implementation")
+    __slots__ = ("service", "version", "languages", "max_file_bytes", "max_batch_files", "implementation", "max_file_work")
     SERVICE_FIELD_NUMBER: _ClassVar[int]
     VERSION_FIELD_NUMBER: _ClassVar[int]
     LANGUAGES_FIELD_NUMBER: _ClassVar[int]
     MAX_FILE_BYTES_FIELD_NUMBER: _ClassVar[int]
     MAX_BATCH_FILES_FIELD_NUMBER: _ClassVar[int]
     IMPLEMENTATION_FIELD_NUMBER: _ClassVar[int]
+    MAX_FILE_WORK_FIELD_NUMBER: _ClassVar[int]
     service: str
     version: str
     languages: _containers.RepeatedScalarFieldContainer[str]
     max_file_bytes: int
     max_batch_files: int
     implementation: str
-    def __init__(self, service: _Optional[str] = ..., version: _Optional[str] = ..., languages: _Optional[_Iterable[str]] = ..., max_file_bytes: _Optional[int] = ..., max_batch_files: _Optional[int] = ..., implementation: _Optional[str] = ...) -> None: ...
+    max_file_work: _duration_pb2.Duration
+    def __init__(self, service: _Optional[str] = ..., version: _Optional[str] = ..., languages: _Optional[_Iterable[str]] = ..., max_file_bytes: _Optional[int] = ..., max_batch_files: _Optional[int] = ..., implementation: _Optional[str] = ..., max_file_work: _Optional[_Union[datetime.timedelta, _duration_pb2.Duration, _Mapping]] = ...) -> None: ...
 
 class GetServiceInfoRequest(_message.Message):
     __slots__ = ()

@@ -10,6 +10,6 @@ SERVICE = analyze_pb2.DESCRIPTOR.services_by_name["AnalyzeService"].full_name
 if __name__ == "__main__":
     worker.main(
         prog="analyze", service_name=SERVICE, add_to_server=analyze_pb2_grpc.add_AnalyzeServiceServicer_to_server,
-        make_servicer=lambda c: AnalyzeServicer(c.max_file_bytes, c.max_batch_files),
+        make_servicer=lambda c: AnalyzeServicer(c),
         version=domain.VERSION, languages=domain.LANGUAGES,
     )

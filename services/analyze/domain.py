@@ -49,6 +49,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from itertools import accumulate
 
+from codeintel.budget import Budget, unlimited
 from codeintel.errors import UnsupportedLanguage
 from codeintel.languages import get_language
 from codeintel.source import Source, parse
@@ -167,8 +168,8 @@ def _tables(lang: str) -> _Tables:
     )
 
 
-def analyze_source(src: Source, *, file_only: bool = False) -> AnalyzeOutcome:
-    """Measure `src` (already validated by codeintel.source.prepare)."""
+def analyze_source(src: Source, *, file_only: bool = False, budget: Budget | None = None) -> AnalyzeOutcome:
+    """Measure `src` (already validated by codeintel.source.prepare) within `budget`."""
     lang = src.language
     if lang not in SPECS:
         raise UnsupportedLanguage(
@@ -177,7 +178,7 @@ def analyze_source(src: Source, *, file_only: bool = False) -> AnalyzeOutcome:
     tables = _tables(lang)
     tree = parse(src)
     root = tree.root_node
-    funcs, class_count, comments = _walk(tree, tables, lang)
+    funcs, class_count, comments = _walk(tree, tables, lang, budget or unlimited())
     content = src.content
     lines, code_flags = _line_stats(content, comments)
 
@@ -238,7 +239,7 @@ def _line_stats(content: bytes, comments: list[tuple[int, int, int, int]]) -> tu
     return LineStats(total, total - blank - comment, comment, blank), flags
 
 
-def _walk(tree, t: _Tables, lang: str):
+def _walk(tree, t: _Tables, lang: str, budget: Budget):
     """One pre-order pass: functions (with their complexity frames), class count, comment ranges.
 
     Each function is [name, qualified_name, node, frame, parameter_count]; frame is
@@ -266,6 +267,7 @@ def _walk(tree, t: _Tables, lang: str):
     goto_first_child = cursor.goto_first_child
     goto_next_sibling = cursor.goto_next_sibling
     goto_parent = cursor.goto_parent
+    steps = 0
 
     while True:
         node = cursor.node
@@ -340,6 +342,9 @@ def _walk(tree, t: _Tables, lang: str):
         if descend and goto_first_child():
             anc.append(node)
             prev = None
+            steps += 1
+            if not steps & 4095 and budget():
+                raise budget.error("the metrics walk")
             continue
         # `node` is done: a leaf, or a subtree not entered.
         while True:

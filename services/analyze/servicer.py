@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from codeintel.batch import run_batch
+from codeintel.batch import file_budget, run_batch
 from codeintel.convert import range_pb
 from codeintel.grpc_status import unary_guard
 from codeintel.source import prepare
 from codeintel.v1 import analyze_pb2, analyze_pb2_grpc
+from codeintel.worker import WorkerConfig
 from services.analyze import domain
 
 
@@ -32,22 +33,22 @@ def result_pb(o: domain.AnalyzeOutcome) -> analyze_pb2.AnalyzeResult:
 
 
 class AnalyzeServicer(analyze_pb2_grpc.AnalyzeServiceServicer):
-    def __init__(self, max_file_bytes: int, max_batch_files: int):
-        self.max_file_bytes = max_file_bytes
-        self.max_batch_files = max_batch_files
+    def __init__(self, limits: WorkerConfig):
+        self.limits = limits
 
-    def _one(self, f, options) -> analyze_pb2.AnalyzeResult:
-        src = prepare(f.path, f.language, f.content, self.max_file_bytes)
-        return result_pb(domain.analyze_source(src, file_only=options.file_only))
+    def _one(self, f, options, budget) -> analyze_pb2.AnalyzeResult:
+        src = prepare(f.path, f.language, f.content, self.limits.max_file_bytes)
+        return result_pb(domain.analyze_source(src, file_only=options.file_only, budget=budget))
 
     @unary_guard
     def Analyze(self, request, context):
-        return analyze_pb2.AnalyzeResponse(result=self._one(request.file, request.options), service_version=domain.VERSION)
+        result = self._one(request.file, request.options, file_budget(context, self.limits.max_file_seconds))
+        return analyze_pb2.AnalyzeResponse(result=result, service_version=domain.VERSION)
 
     @unary_guard
     def AnalyzeBatch(self, request, context):
         results = run_batch(
-            request.files, lambda f: self._one(f, request.options), analyze_pb2.AnalyzeFileResult, context,
-            self.max_batch_files,
+            request.files, lambda f, budget: self._one(f, request.options, budget), analyze_pb2.AnalyzeFileResult,
+            context, self.limits.max_batch_files, self.limits.max_file_seconds,
         )
         return analyze_pb2.AnalyzeBatchResponse(results=results, service_version=domain.VERSION)

@@ -10,6 +10,6 @@ SERVICE = parse_pb2.DESCRIPTOR.services_by_name["ParseService"].full_name
 if __name__ == "__main__":
     worker.main(
         prog="parse", service_name=SERVICE, add_to_server=parse_pb2_grpc.add_ParseServiceServicer_to_server,
-        make_servicer=lambda c: ParseServicer(c.max_file_bytes, c.max_batch_files),
+        make_servicer=lambda c: ParseServicer(c),
         version=domain.VERSION, languages=languages.SUPPORTED,
     )

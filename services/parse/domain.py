@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from codeintel.budget import Budget, unlimited
 from codeintel.source import Source, parse
 from codeintel.span import Span, span_of
 from services.parse import symbols as _symbols
@@ -91,14 +92,15 @@ def parse_source(
     ast_max_depth: int = 0,
     ast_max_nodes: int = 0,
     ast_named_only: bool = False,
+    budget: Budget | None = None,
 ) -> ParseOutcome:
-    """Parse `src` (already validated by codeintel.source.prepare)."""
+    """Parse `src` (already validated by codeintel.source.prepare) within `budget`."""
     tree = parse(src)
     root = tree.root_node
     content = src.content
     has_errors = root.has_error
     errors = _syntax_errors(tree, content) if has_errors else []
-    syms = _symbols.extract(tree, content, src.language)
+    syms = _symbols.extract(tree, content, src.language, budget or unlimited())
     if include_ast:
         ast, truncated = _flatten(
             tree,

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from codeintel.batch import run_batch
+from codeintel.batch import file_budget, run_batch
 from codeintel.convert import range_pb
 from codeintel.grpc_status import unary_guard
 from codeintel.source import prepare
 from codeintel.v1 import parse_pb2, parse_pb2_grpc
+from codeintel.worker import WorkerConfig
 from services.parse import domain
 
 _KINDS = {name.removeprefix("SYMBOL_KIND_").lower(): value for name, value in parse_pb2.SymbolKind.items()}
@@ -41,12 +42,11 @@ def result_pb(o: domain.ParseOutcome) -> parse_pb2.ParseResult:
 
 
 class ParseServicer(parse_pb2_grpc.ParseServiceServicer):
-    def __init__(self, max_file_bytes: int, max_batch_files: int):
-        self.max_file_bytes = max_file_bytes
-        self.max_batch_files = max_batch_files
+    def __init__(self, limits: WorkerConfig):
+        self.limits = limits
 
-    def _one(self, f, options) -> parse_pb2.ParseResult:
-        src = prepare(f.path, f.language, f.content, self.max_file_bytes)
+    def _one(self, f, options, budget) -> parse_pb2.ParseResult:
+        src = prepare(f.path, f.language, f.content, self.limits.max_file_bytes)
         return result_pb(
             domain.parse_source(
                 src,
@@ -54,16 +54,19 @@ class ParseServicer(parse_pb2_grpc.ParseServiceServicer):
                 ast_max_depth=options.ast_max_depth,
                 ast_max_nodes=options.ast_max_nodes,
                 ast_named_only=options.ast_named_only,
+                budget=budget,
             )
         )
 
     @unary_guard
     def Parse(self, request, context):
-        return parse_pb2.ParseResponse(result=self._one(request.file, request.options), service_version=domain.VERSION)
+        result = self._one(request.file, request.options, file_budget(context, self.limits.max_file_seconds))
+        return parse_pb2.ParseResponse(result=result, service_version=domain.VERSION)
 
     @unary_guard
     def ParseBatch(self, request, context):
         results = run_batch(
-            request.files, lambda f: self._one(f, request.options), parse_pb2.ParseFileResult, context, self.max_batch_files
+            request.files, lambda f, budget: self._one(f, request.options, budget), parse_pb2.ParseFileResult, context,
+            self.limits.max_batch_files, self.limits.max_file_seconds,
         )
         return parse_pb2.ParseBatchResponse(results=results, service_version=domain.VERSION)

@@ -21,8 +21,10 @@ import re
 import threading
 from dataclasses import dataclass
 
-from tree_sitter import Query, QueryCursor
+from tree_sitter import Query
 
+from codeintel.budget import Budget
+from codeintel.query import matches as query_matches
 from codeintel.languages import get_language
 from codeintel.span import Span, span_of
 
@@ -459,11 +461,11 @@ def _import_name(spec: _Spec, content: bytes, def_node, name_node) -> str:
 # ----------------------------------------------------------------------- candidates
 
 
-def _query_candidates(lang: str, root) -> list:
+def _query_candidates(lang: str, root, budget: Budget) -> list:
     """(def_node, name_node, kind, capture, pattern index) per match."""
     query, kinds = _compiled_query(lang)
     out = []
-    for pattern, caps in QueryCursor(query).matches(root):
+    for pattern, caps in query_matches(query, root, budget, "symbol extraction"):
         kind = kinds[pattern]
         defs = caps.get(kind)
         if not defs:
@@ -613,7 +615,7 @@ def _python_candidates(tree) -> list:
 # --------------------------------------------------------------------------- extract
 
 
-def extract(tree, content: bytes, language: str) -> list[SymbolInfo] | None:
+def extract(tree, content: bytes, language: str, budget: Budget) -> list[SymbolInfo] | None:
     """Symbols of a parsed file in document order, or None when `language` has no support."""
     spec = SPECS.get(language)
     if spec is None:
@@ -622,7 +624,7 @@ def extract(tree, content: bytes, language: str) -> list[SymbolInfo] | None:
     if spec.query is None:
         cands = _python_candidates(tree)  # in document order, no duplicates
     else:
-        raw = _query_candidates(language, root)
+        raw = _query_candidates(language, root, budget)
         # One symbol per name node; the lowest pattern index (most specific pattern) wins.
         best: dict[int, tuple] = {}
         for cand in raw:

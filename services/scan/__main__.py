@@ -11,6 +11,6 @@ if __name__ == "__main__":
     rules = engine.RuleSet.load()  # compile every rule before serving: a bad rule stops start-up
     worker.main(
         prog="scan", service_name=SERVICE, add_to_server=scan_pb2_grpc.add_ScanServiceServicer_to_server,
-        make_servicer=lambda c: ScanServicer(rules, c.max_file_bytes, c.max_batch_files),
+        make_servicer=lambda c: ScanServicer(rules, c),
         version=engine.VERSION, languages=rules.languages,
     )

@@ -29,7 +29,9 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
+from codeintel.budget import Budget, unlimited
 from codeintel.errors import InvalidInput, UnsupportedLanguage
+from codeintel.query import matches as query_matches
 from codeintel.languages import get_language
 from codeintel.source import Source, parse
 from codeintel.span import Span, span_of
@@ -572,8 +574,8 @@ class RuleSet:
         ]
 
     def scan(self, src: Source, *, min_severity: str = "", min_confidence: str = "", rule_ids=(),
-             exclude_rule_ids=(), include_suppressed: bool = False) -> ScanOutcome:
-        """Run the selected rules over one file; findings in document order."""
+             exclude_rule_ids=(), include_suppressed: bool = False, budget: Budget | None = None) -> ScanOutcome:
+        """Run the selected rules over one file within `budget`; findings in document order."""
         if src.language not in self.languages:
             raise UnsupportedLanguage(
                 f"no scan rules for language {src.language!r}; scanning supports: {', '.join(sorted(self.languages))}")
@@ -584,17 +586,15 @@ class RuleSet:
         if not selected:
             return ScanOutcome(src.path, src.language, [], 0, 0, root.has_error)
         compiled, wanted = self._query_for(src.language, selected, src.content)
-        hits = self._matches(compiled, root, wanted) if wanted else []
+        hits = self._matches(compiled, root, wanted, budget or unlimited()) if wanted else []
         findings, suppressed = self._findings(src, hits, include_suppressed)
         return ScanOutcome(src.path, src.language, findings, suppressed, len(selected), root.has_error)
 
-    def _matches(self, compiled: _Compiled, root, wanted: set[str]) -> list[tuple]:
+    def _matches(self, compiled: _Compiled, root, wanted: set[str], budget: Budget) -> list[tuple]:
         """(node, rule) per distinct finding, document order."""
-        from tree_sitter import QueryCursor
-
         seen: set[tuple] = set()
         hits: list[tuple] = []
-        for index, captures in QueryCursor(compiled.query).matches(root):
+        for index, captures in query_matches(compiled.query, root, budget, "rule matching"):
             rule = compiled.pattern_rule[index]
             if rule.id not in wanted:
                 continue

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import json
 
-from codeintel.batch import run_batch
+from codeintel.batch import file_budget, run_batch
 from codeintel.convert import range_pb
 from codeintel.grpc_status import unary_guard
 from codeintel.sarif import build_sarif
 from codeintel.source import prepare
 from codeintel.v1 import scan_pb2, scan_pb2_grpc
+from codeintel.worker import WorkerConfig
 from services.scan import engine
 
 _SEVERITY = {name.removeprefix("SEVERITY_").lower(): v for name, v in scan_pb2.Severity.items()}
@@ -41,13 +42,12 @@ def sarif_json(results, version: str) -> str:
 
 
 class ScanServicer(scan_pb2_grpc.ScanServiceServicer):
-    def __init__(self, rules: engine.RuleSet, max_file_bytes: int, max_batch_files: int):
+    def __init__(self, rules: engine.RuleSet, limits: WorkerConfig):
         self.rules = rules
-        self.max_file_bytes = max_file_bytes
-        self.max_batch_files = max_batch_files
+        self.limits = limits
 
-    def _one(self, f, options) -> scan_pb2.ScanResult:
-        src = prepare(f.path, f.language, f.content, self.max_file_bytes)
+    def _one(self, f, options, budget) -> scan_pb2.ScanResult:
+        src = prepare(f.path, f.language, f.content, self.limits.max_file_bytes)
         return result_pb(
             self.rules.scan(
                 src,
@@ -56,19 +56,21 @@ class ScanServicer(scan_pb2_grpc.ScanServiceServicer):
                 rule_ids=tuple(options.rule_ids),
                 exclude_rule_ids=tuple(options.exclude_rule_ids),
                 include_suppressed=options.include_suppressed,
+                budget=budget,
             )
         )
 
     @unary_guard
     def Scan(self, request, context):
-        result = self._one(request.file, request.options)
+        result = self._one(request.file, request.options, file_budget(context, self.limits.max_file_seconds))
         sarif = sarif_json([result], engine.VERSION) if request.options.include_sarif else ""
         return scan_pb2.ScanResponse(result=result, sarif_json=sarif, service_version=engine.VERSION)
 
     @unary_guard
     def ScanBatch(self, request, context):
         results = run_batch(
-            request.files, lambda f: self._one(f, request.options), scan_pb2.ScanFileResult, context, self.max_batch_files
+            request.files, lambda f, budget: self._one(f, request.options, budget), scan_pb2.ScanFileResult, context,
+            self.limits.max_batch_files, self.limits.max_file_seconds,
         )
         sarif = ""
         if request.options.include_sarif:

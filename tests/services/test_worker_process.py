@@ -116,3 +116,40 @@ def test_undecodable_request_is_invalid_argument():
         assert ok.result.lines.total == 1
     finally:
         procs.terminate([proc], 10)
+
+
+@pytest.mark.parametrize("svc", ["parse", "scan"])
+def test_per_file_work_limit(svc):
+    """A file that needs more than --max-file-seconds fails as TOO_COMPLEX (INVALID_ARGUMENT unary), the
+    limit is announced in ServiceInfo, and the other files of a batch are unaffected."""
+    from codeintel.v1 import scan_pb2, scan_pb2_grpc
+
+    proc, address = start(svc, "--max-file-seconds", "0.3")
+    try:
+        ch = grpc.insecure_channel(address)
+        (si,) = common_pb2_grpc.InfoServiceStub(ch).GetServiceInfo(common_pb2.GetServiceInfoRequest(), timeout=5).services
+        assert si.max_file_work.ToMilliseconds() == 300
+        if svc == "parse":
+            stub, req, batch = parse_pb2_grpc.ParseServiceStub(ch), parse_pb2.ParseRequest, parse_pb2.ParseBatchRequest
+            one, many = stub.Parse, stub.ParseBatch
+        else:
+            stub, req, batch = scan_pb2_grpc.ScanServiceStub(ch), scan_pb2.ScanRequest, scan_pb2.ScanBatchRequest
+            one, many = stub.Scan, stub.ScanBatch
+        deep = common_pb2.SourceFile(path="deep.js", content=b"[" * 2_000_000)  # ~1 s of work here
+        started = time.monotonic()
+        with pytest.raises(grpc.RpcError) as ei:
+            one(req(file=deep), timeout=30)
+        assert time.monotonic() - started < 5
+        assert ei.value.code() == grpc.StatusCode.INVALID_ARGUMENT
+        assert "per-file work limit of 0.3 s" in ei.value.details()
+        ok = common_pb2.SourceFile(path="ok.py", content=b"import os\ndef f(x):\n    os.system(x)\n")
+        resp = many(batch(files=[ok, deep, ok]), timeout=30)
+        codes = [r.error.code if r.HasField("error") else "ok" for r in resp.results]
+        assert codes == ["ok", common_pb2.FILE_ERROR_CODE_TOO_COMPLEX, "ok"]
+        if svc == "parse":
+            assert [s.name for s in resp.results[0].result.symbols] == ["os", "f"]
+        else:
+            assert [f.rule_id for f in resp.results[2].result.findings]
+        ch.close()
+    finally:
+        procs.terminate([proc], 10)
