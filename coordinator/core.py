@@ -14,7 +14,7 @@ import grpc
 from codeintel import errors, languages
 from codeintel.grpc_status import file_error
 from codeintel.source import DEFAULT_MAX_FILE_BYTES
-from codeintel.v1 import common_pb2, coordinator_pb2
+from codeintel.v1 import common_pb2, coordinator_pb2, scan_pb2
 from coordinator.cache import LRUCache, cache_key
 from coordinator.config import CoordinatorConfig
 from coordinator.operations import BY_NAME, Operation
@@ -106,6 +106,14 @@ class Coordinator:
         except BaseException:
             counters.errors += 1
             raise
+
+    async def list_rules(self, language: str, deadline: float):
+        """The scan rules, as a healthy scan worker lists them (not cached: the answer is small)."""
+        op = BY_NAME["scan"]
+        response, *_ = await self._call(op, self.pools["scan"], self.counters["scan"], "ListRules",
+                                        scan_pb2.ListRulesRequest(language=language),
+                                        coordinator_pb2.RequestOptions(), deadline)
+        return response
 
     async def _serve_file(self, op, pool, counters, file, options, request_options, deadline) -> Served:
         opts = op.cache_options(options)

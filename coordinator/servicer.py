@@ -38,6 +38,11 @@ def _batch_info(served: list[Served]) -> coordinator_pb2.BatchInfo:
     )
 
 
+async def _pass_on(context, e: WorkerCallError) -> None:
+    """The worker's own verdict (e.g. INVALID_ARGUMENT with details) goes to the caller unchanged."""
+    await context.abort(e.code, e.details, tuple((k, v) for k, v in (e.trailing or ()) if k == "grpc-status-details-bin"))
+
+
 class CodeIntelServicer(coordinator_pb2_grpc.CodeIntelServiceServicer):
     def __init__(self, core: Coordinator):
         self.core = core
@@ -47,8 +52,7 @@ class CodeIntelServicer(coordinator_pb2_grpc.CodeIntelServiceServicer):
             served = await self.core.unary(op, request.file, request.options, request.request_options,
                                            _deadline(context, self.core.config.default_deadline))
         except WorkerCallError as e:
-            # The worker's own verdict (e.g. INVALID_ARGUMENT with details) goes to the caller unchanged.
-            await context.abort(e.code, e.details, tuple((k, v) for k, v in (e.trailing or ()) if k == "grpc-status-details-bin"))
+            await _pass_on(context, e)
         if served.error is not None:  # merged onto a batch's per-file failure
             exc = _FILE_ERROR_TO_EXC.get(served.error.code, errors.InvalidInput)
             raise exc(served.error.message)
@@ -97,6 +101,15 @@ class CodeIntelServicer(coordinator_pb2_grpc.CodeIntelServiceServicer):
             sarif = sarif_json([r.result for r in results if r.HasField("result")], version)
         return coordinator_pb2.CodeIntelServiceScanBatchResponse(results=results, sarif_json=sarif,
                                                                  info=_batch_info(served))
+
+    @aio_guard
+    async def ListRules(self, request, context):
+        try:
+            listed = await self.core.list_rules(request.language, _deadline(context, self.core.config.default_deadline))
+        except WorkerCallError as e:
+            await _pass_on(context, e)
+        return coordinator_pb2.CodeIntelServiceListRulesResponse(rules=listed.rules,
+                                                                 service_version=listed.service_version)
 
 
 def sarif_json(results: list[scan_pb2.ScanResult], version: str) -> str:

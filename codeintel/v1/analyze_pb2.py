@@ -25,7 +25,7 @@ _sym_db = _symbol_database.Default()
 from codeintel.v1 import common_pb2 as codeintel_dot_v1_dot_common__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1a\x63odeintel/v1/analyze.proto\x12\x0c\x63odeintel.v1\x1a\x19\x63odeintel/v1/common.proto\"#\n\x0e\x41nalyzeOptions\x12\x11\n\tfile_only\x18\x01 \x01(\x08\"I\n\nLineCounts\x12\r\n\x05total\x18\x01 \x01(\r\x12\x0c\n\x04\x63ode\x18\x02 \x01(\r\x12\x0f\n\x07\x63omment\x18\x03 \x01(\r\x12\r\n\x05\x62lank\x18\x04 \x01(\r\"\xd8\x01\n\x0f\x46unctionMetrics\x12\x0c\n\x04name\x18\x01 \x01(\t\x12\x16\n\x0equalified_name\x18\x02 \x01(\t\x12\"\n\x05range\x18\x03 \x01(\x0b\x32\x13.codeintel.v1.Range\x12\x1d\n\x15\x63yclomatic_complexity\x18\x04 \x01(\r\x12\x19\n\x11max_nesting_depth\x18\x05 \x01(\r\x12\x17\n\x0fparameter_count\x18\x06 \x01(\r\x12\x14\n\x0clength_lines\x18\x07 \x01(\r\x12\x12\n\ncode_lines\x18\x08 \x01(\r\"\x9c\x02\n\rAnalyzeResult\x12\x0c\n\x04path\x18\x01 \x01(\t\x12\x10\n\x08language\x18\x02 \x01(\t\x12\'\n\x05lines\x18\x03 \x01(\x0b\x32\x18.codeintel.v1.LineCounts\x12\x16\n\x0e\x66unction_count\x18\x04 \x01(\r\x12\x13\n\x0b\x63lass_count\x18\x05 \x01(\r\x12\x30\n\tfunctions\x18\x06 \x03(\x0b\x32\x1d.codeintel.v1.FunctionMetrics\x12!\n\x19max_cyclomatic_complexity\x18\x07 \x01(\r\x12%\n\x1d\x61verage_cyclomatic_complexity\x18\x08 \x01(\x01\x12\x19\n\x11has_syntax_errors\x18\t \x01(\x08\"g\n\x0e\x41nalyzeRequest\x12&\n\x04\x66ile\x18\x01 \x01(\x0b\x32\x18.codeintel.v1.SourceFile\x12-\n\x07options\x18\x02 \x01(\x0b\x32\x1c.codeintel.v1.AnalyzeOptions\"W\n\x0f\x41nalyzeResponse\x12+\n\x06result\x18\x01 \x01(\x0b\x32\x1b.codeintel.v1.AnalyzeResult\x12\x17\n\x0fservice_version\x18\x02 \x01(\t\"m\n\x13\x41nalyzeBatchRequest\x12\'\n\x05\x66iles\x18\x01 \x03(\x0b\x32\x18.codeintel.v1.SourceFile\x12-\n\x07options\x18\x02 \x01(\x0b\x32\x1c.codeintel.v1.AnalyzeOptions\"w\n\x11\x41nalyzeFileResult\x12-\n\x06result\x18\x01 \x01(\x0b\x32\x1b.codeintel.v1.AnalyzeResultH\x00\x12(\n\x05\x65rror\x18\x02 \x01(\x0b\x32\x17.codeintel.v1.FileErrorH\x00\x42\t\n\x07outcome\"a\n\x14\x41nalyzeBatchResponse\x12\x30\n\x07results\x18\x01 \x03(\x0b\x32\x1f.codeintel.v1.AnalyzeFileResult\x12\x17\n\x0fservice_version\x18\x02 \x01(\t2\xaf\x01\n\x0e\x41nalyzeService\x12\x46\n\x07\x41nalyze\x12\x1c.codeintel.v1.AnalyzeRequest\x1a\x1d.codeintel.v1.AnalyzeResponse\x12U\n\x0c\x41nalyzeBatch\x12!.codeintel.v1.AnalyzeBatchRequest\x1a\".codeintel.v1.AnalyzeBatchResponseb\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1a\x63odeintel/v1/analyze.proto\x12\x0c\x63odeintel.v1\x1a\x19\x63odeintel/v1/common.proto\"#\n\x0e\x41nalyzeOptions\x12\x11\n\tfile_only\x18\x01 \x01(\x08\"I\n\nLineCounts\x12\r\n\x05total\x18\x01 \x01(\r\x12\x0c\n\x04\x63ode\x18\x02 \x01(\r\x12\x0f\n\x07\x63omment\x18\x03 \x01(\r\x12\r\n\x05\x62lank\x18\x04 \x01(\r\"\xbf\x02\n\x0f\x46unctionMetrics\x12\x0c\n\x04name\x18\x01 \x01(\t\x12\x16\n\x0equalified_name\x18\x02 \x01(\t\x12\"\n\x05range\x18\x03 \x01(\x0b\x32\x13.codeintel.v1.Range\x12\x1d\n\x15\x63yclomatic_complexity\x18\x04 \x01(\r\x12\x19\n\x11max_nesting_depth\x18\x05 \x01(\r\x12\x17\n\x0fparameter_count\x18\x06 \x01(\r\x12\x14\n\x0clength_lines\x18\x07 \x01(\r\x12\x12\n\ncode_lines\x18\x08 \x01(\r\x12\x1c\n\x14\x63ognitive_complexity\x18\t \x01(\r\x12(\n\x08halstead\x18\n \x01(\x0b\x32\x16.codeintel.v1.Halstead\x12\x1d\n\x15maintainability_index\x18\x0b \x01(\x01\"\xa6\x01\n\x08Halstead\x12\x1a\n\x12\x64istinct_operators\x18\x01 \x01(\r\x12\x19\n\x11\x64istinct_operands\x18\x02 \x01(\r\x12\x17\n\x0ftotal_operators\x18\x03 \x01(\r\x12\x16\n\x0etotal_operands\x18\x04 \x01(\r\x12\x0e\n\x06volume\x18\x05 \x01(\x01\x12\x12\n\ndifficulty\x18\x06 \x01(\x01\x12\x0e\n\x06\x65\x66\x66ort\x18\x07 \x01(\x01\"c\n\x0e\x44uplicateBlock\x12(\n\x0boccurrences\x18\x01 \x03(\x0b\x32\x13.codeintel.v1.Range\x12\x12\n\nline_count\x18\x02 \x01(\r\x12\x13\n\x0btoken_count\x18\x03 \x01(\r\"\xb9\x03\n\rAnalyzeResult\x12\x0c\n\x04path\x18\x01 \x01(\t\x12\x10\n\x08language\x18\x02 \x01(\t\x12\'\n\x05lines\x18\x03 \x01(\x0b\x32\x18.codeintel.v1.LineCounts\x12\x16\n\x0e\x66unction_count\x18\x04 \x01(\r\x12\x13\n\x0b\x63lass_count\x18\x05 \x01(\r\x12\x30\n\tfunctions\x18\x06 \x03(\x0b\x32\x1d.codeintel.v1.FunctionMetrics\x12!\n\x19max_cyclomatic_complexity\x18\x07 \x01(\r\x12%\n\x1d\x61verage_cyclomatic_complexity\x18\x08 \x01(\x01\x12\x19\n\x11has_syntax_errors\x18\t \x01(\x08\x12(\n\x08halstead\x18\n \x01(\x0b\x32\x16.codeintel.v1.Halstead\x12\x1d\n\x15maintainability_index\x18\x0b \x01(\x01\x12 \n\x18max_cognitive_complexity\x18\x0c \x01(\r\x12\x30\n\nduplicates\x18\r \x03(\x0b\x32\x1c.codeintel.v1.DuplicateBlock\"g\n\x0e\x41nalyzeRequest\x12&\n\x04\x66ile\x18\x01 \x01(\x0b\x32\x18.codeintel.v1.SourceFile\x12-\n\x07options\x18\x02 \x01(\x0b\x32\x1c.codeintel.v1.AnalyzeOptions\"W\n\x0f\x41nalyzeResponse\x12+\n\x06result\x18\x01 \x01(\x0b\x32\x1b.codeintel.v1.AnalyzeResult\x12\x17\n\x0fservice_version\x18\x02 \x01(\t\"m\n\x13\x41nalyzeBatchRequest\x12\'\n\x05\x66iles\x18\x01 \x03(\x0b\x32\x18.codeintel.v1.SourceFile\x12-\n\x07options\x18\x02 \x01(\x0b\x32\x1c.codeintel.v1.AnalyzeOptions\"w\n\x11\x41nalyzeFileResult\x12-\n\x06result\x18\x01 \x01(\x0b\x32\x1b.codeintel.v1.AnalyzeResultH\x00\x12(\n\x05\x65rror\x18\x02 \x01(\x0b\x32\x17.codeintel.v1.FileErrorH\x00\x42\t\n\x07outcome\"a\n\x14\x41nalyzeBatchResponse\x12\x30\n\x07results\x18\x01 \x03(\x0b\x32\x1f.codeintel.v1.AnalyzeFileResult\x12\x17\n\x0fservice_version\x18\x02 \x01(\t2\xaf\x01\n\x0e\x41nalyzeService\x12\x46\n\x07\x41nalyze\x12\x1c.codeintel.v1.AnalyzeRequest\x1a\x1d.codeintel.v1.AnalyzeResponse\x12U\n\x0c\x41nalyzeBatch\x12!.codeintel.v1.AnalyzeBatchRequest\x1a\".codeintel.v1.AnalyzeBatchResponseb\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
@@ -37,19 +37,23 @@ if not _descriptor._USE_C_DESCRIPTORS:
   _globals['_LINECOUNTS']._serialized_start=108
   _globals['_LINECOUNTS']._serialized_end=181
   _globals['_FUNCTIONMETRICS']._serialized_start=184
-  _globals['_FUNCTIONMETRICS']._serialized_end=400
-  _globals['_ANALYZERESULT']._serialized_start=403
-  _globals['_ANALYZERESULT']._serialized_end=687
-  _globals['_ANALYZEREQUEST']._serialized_start=689
-  _globals['_ANALYZEREQUEST']._serialized_end=792
-  _globals['_ANALYZERESPONSE']._serialized_start=794
-  _globals['_ANALYZERESPONSE']._serialized_end=881
-  _globals['_ANALYZEBATCHREQUEST']._serialized_start=883
-  _globals['_ANALYZEBATCHREQUEST']._serialized_end=992
-  _globals['_ANALYZEFILERESULT']._serialized_start=994
-  _globals['_ANALYZEFILERESULT']._serialized_end=1113
-  _globals['_ANALYZEBATCHRESPONSE']._serialized_start=1115
-  _globals['_ANALYZEBATCHRESPONSE']._serialized_end=1212
-  _globals['_ANALYZESERVICE']._serialized_start=1215
-  _globals['_ANALYZESERVICE']._serialized_end=1390
+  _globals['_FUNCTIONMETRICS']._serialized_end=503
+  _globals['_HALSTEAD']._serialized_start=506
+  _globals['_HALSTEAD']._serialized_end=672
+  _globals['_DUPLICATEBLOCK']._serialized_start=674
+  _globals['_DUPLICATEBLOCK']._serialized_end=773
+  _globals['_ANALYZERESULT']._serialized_start=776
+  _globals['_ANALYZERESULT']._serialized_end=1217
+  _globals['_ANALYZEREQUEST']._serialized_start=1219
+  _globals['_ANALYZEREQUEST']._serialized_end=1322
+  _globals['_ANALYZERESPONSE']._serialized_start=1324
+  _globals['_ANALYZERESPONSE']._serialized_end=1411
+  _globals['_ANALYZEBATCHREQUEST']._serialized_start=1413
+  _globals['_ANALYZEBATCHREQUEST']._serialized_end=1522
+  _globals['_ANALYZEFILERESULT']._serialized_start=1524
+  _globals['_ANALYZEFILERESULT']._serialized_end=1643
+  _globals['_ANALYZEBATCHRESPONSE']._serialized_start=1645
+  _globals['_ANALYZEBATCHRESPONSE']._serialized_end=1742
+  _globals['_ANALYZESERVICE']._serialized_start=1745
+  _globals['_ANALYZESERVICE']._serialized_end=1920
 # @@protoc_insertion_point(module_scope)

@@ -26,7 +26,7 @@ class LineCounts(_message.Message):
     def __init__(self, total: _Optional[int] = ..., code: _Optional[int] = ..., comment: _Optional[int] = ..., blank: _Optional[int] = ...) -> None: ...
 
 class FunctionMetrics(_message.Message):
-    __slots__ = ("name", "qualified_name", "range", "cyclomatic_complexity", "max_nesting_depth", "parameter_count", "length_lines", "code_lines")
+    __slots__ = ("name", "qualified_name", "range", "cyclomatic_complexity", "max_nesting_depth", "parameter_count", "length_lines", "code_lines", "cognitive_complexity", "halstead", "maintainability_index")
     NAME_FIELD_NUMBER: _ClassVar[int]
     QUALIFIED_NAME_FIELD_NUMBER: _ClassVar[int]
     RANGE_FIELD_NUMBER: _ClassVar[int]
@@ -35,6 +35,9 @@ class FunctionMetrics(_message.Message):
     PARAMETER_COUNT_FIELD_NUMBER: _ClassVar[int]
     LENGTH_LINES_FIELD_NUMBER: _ClassVar[int]
     CODE_LINES_FIELD_NUMBER: _ClassVar[int]
+    COGNITIVE_COMPLEXITY_FIELD_NUMBER: _ClassVar[int]
+    HALSTEAD_FIELD_NUMBER: _ClassVar[int]
+    MAINTAINABILITY_INDEX_FIELD_NUMBER: _ClassVar[int]
     name: str
     qualified_name: str
     range: _common_pb2.Range
@@ -43,10 +46,41 @@ class FunctionMetrics(_message.Message):
     parameter_count: int
     length_lines: int
     code_lines: int
-    def __init__(self, name: _Optional[str] = ..., qualified_name: _Optional[str] = ..., range: _Optional[_Union[_common_pb2.Range, _Mapping]] = ..., cyclomatic_complexity: _Optional[int] = ..., max_nesting_depth: _Optional[int] = ..., parameter_count: _Optional[int] = ..., length_lines: _Optional[int] = ..., code_lines: _Optional[int] = ...) -> None: ...
+    cognitive_complexity: int
+    halstead: Halstead
+    maintainability_index: float
+    def __init__(self, name: _Optional[str] = ..., qualified_name: _Optional[str] = ..., range: _Optional[_Union[_common_pb2.Range, _Mapping]] = ..., cyclomatic_complexity: _Optional[int] = ..., max_nesting_depth: _Optional[int] = ..., parameter_count: _Optional[int] = ..., length_lines: _Optional[int] = ..., code_lines: _Optional[int] = ..., cognitive_complexity: _Optional[int] = ..., halstead: _Optional[_Union[Halstead, _Mapping]] = ..., maintainability_index: _Optional[float] = ...) -> None: ...
+
+class Halstead(_message.Message):
+    __slots__ = ("distinct_operators", "distinct_operands", "total_operators", "total_operands", "volume", "difficulty", "effort")
+    DISTINCT_OPERATORS_FIELD_NUMBER: _ClassVar[int]
+    DISTINCT_OPERANDS_FIELD_NUMBER: _ClassVar[int]
+    TOTAL_OPERATORS_FIELD_NUMBER: _ClassVar[int]
+    TOTAL_OPERANDS_FIELD_NUMBER: _ClassVar[int]
+    VOLUME_FIELD_NUMBER: _ClassVar[int]
+    DIFFICULTY_FIELD_NUMBER: _ClassVar[int]
+    EFFORT_FIELD_NUMBER: _ClassVar[int]
+    distinct_operators: int
+    distinct_operands: int
+    total_operators: int
+    total_operands: int
+    volume: float
+    difficulty: float
+    effort: float
+    def __init__(self, distinct_operators: _Optional[int] = ..., distinct_operands: _Optional[int] = ..., total_operators: _Optional[int] = ..., total_operands: _Optional[int] = ..., volume: _Optional[float] = ..., difficulty: _Optional[float] = ..., effort: _Optional[float] = ...) -> None: ...
+
+class DuplicateBlock(_message.Message):
+    __slots__ = ("occurrences", "line_count", "token_count")
+    OCCURRENCES_FIELD_NUMBER: _ClassVar[int]
+    LINE_COUNT_FIELD_NUMBER: _ClassVar[int]
+    TOKEN_COUNT_FIELD_NUMBER: _ClassVar[int]
+    occurrences: _containers.RepeatedCompositeFieldContainer[_common_pb2.Range]
+    line_count: int
+    token_count: int
+    def __init__(self, occurrences: _Optional[_Iterable[_Union[_common_pb2.Range, _Mapping]]] = ..., line_count: _Optional[int] = ..., token_count: _Optional[int] = ...) -> None: ...
 
 class AnalyzeResult(_message.Message):
-    __slots__ = ("path", "language", "lines", "function_count", "class_count", "functions", "max_cyclomatic_complexity", "average_cyclomatic_complexity", "has_syntax_errors")
+    __slots__ = ("path", "language", "lines", "function_count", "class_count", "functions", "max_cyclomatic_complexity", "average_cyclomatic_complexity", "has_syntax_errors", "halstead", "maintainability_index", "max_cognitive_complexity", "duplicates")
     PATH_FIELD_NUMBER: _ClassVar[int]
     LANGUAGE_FIELD_NUMBER: _ClassVar[int]
     LINES_FIELD_NUMBER: _ClassVar[int]
@@ -56,6 +90,10 @@ class AnalyzeResult(_message.Message):
     MAX_CYCLOMATIC_COMPLEXITY_FIELD_NUMBER: _ClassVar[int]
     AVERAGE_CYCLOMATIC_COMPLEXITY_FIELD_NUMBER: _ClassVar[int]
     HAS_SYNTAX_ERRORS_FIELD_NUMBER: _ClassVar[int]
+    HALSTEAD_FIELD_NUMBER: _ClassVar[int]
+    MAINTAINABILITY_INDEX_FIELD_NUMBER: _ClassVar[int]
+    MAX_COGNITIVE_COMPLEXITY_FIELD_NUMBER: _ClassVar[int]
+    DUPLICATES_FIELD_NUMBER: _ClassVar[int]
     path: str
     language: str
     lines: LineCounts
@@ -65,7 +103,11 @@ class AnalyzeResult(_message.Message):
     max_cyclomatic_complexity: int
     average_cyclomatic_complexity: float
     has_syntax_errors: bool
-    def __init__(self, path: _Optional[str] = ..., language: _Optional[str] = ..., lines: _Optional[_Union[LineCounts, _Mapping]] = ..., function_count: _Optional[int] = ..., class_count: _Optional[int] = ..., functions: _Optional[_Iterable[_Union[FunctionMetrics, _Mapping]]] = ..., max_cyclomatic_complexity: _Optional[int] = ..., average_cyclomatic_complexity: _Optional[float] = ..., has_syntax_errors: _Optional[bool] = ...) -> None: ...
+    halstead: Halstead
+    maintainability_index: float
+    max_cognitive_complexity: int
+    duplicates: _containers.RepeatedCompositeFieldContainer[DuplicateBlock]
+    def __init__(self, path: _Optional[str] = ..., language: _Optional[str] = ..., lines: _Optional[_Union[LineCounts, _Mapping]] = ..., function_count: _Optional[int] = ..., class_count: _Optional[int] = ..., functions: _Optional[_Iterable[_Union[FunctionMetrics, _Mapping]]] = ..., max_cyclomatic_complexity: _Optional[int] = ..., average_cyclomatic_complexity: _Optional[float] = ..., has_syntax_errors: _Optional[bool] = ..., halstead: _Optional[_Union[Halstead, _Mapping]] = ..., maintainability_index: _Optional[float] = ..., max_cognitive_complexity: _Optional[int] = ..., duplicates: _Optional[_Iterable[_Union[DuplicateBlock, _Mapping]]] = ...) -> None: ...
 
 class AnalyzeRequest(_message.Message):
     __slots__ = ("file", "options")

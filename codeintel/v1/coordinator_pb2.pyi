@@ -174,6 +174,20 @@ class CodeIntelServiceScanResponse(_message.Message):
     info: ResponseInfo
     def __init__(self, result: _Optional[_Union[_scan_pb2.ScanResult, _Mapping]] = ..., sarif_json: _Optional[str] = ..., info: _Optional[_Union[ResponseInfo, _Mapping]] = ...) -> None: ...
 
+class CodeIntelServiceListRulesRequest(_message.Message):
+    __slots__ = ("language",)
+    LANGUAGE_FIELD_NUMBER: _ClassVar[int]
+    language: str
+    def __init__(self, language: _Optional[str] = ...) -> None: ...
+
+class CodeIntelServiceListRulesResponse(_message.Message):
+    __slots__ = ("rules", "service_version")
+    RULES_FIELD_NUMBER: _ClassVar[int]
+    SERVICE_VERSION_FIELD_NUMBER: _ClassVar[int]
+    rules: _containers.RepeatedCompositeFieldContainer[_scan_pb2.Rule]
+    service_version: str
+    def __init__(self, rules: _Optional[_Iterable[_Union[_scan_pb2.Rule, _Mapping]]] = ..., service_version: _Optional[str] = ...) -> None: ...
+
 class CodeIntelServiceScanBatchRequest(_message.Message):
     __slots__ = ("files", "options", "request_options")
     FILES_FIELD_NUMBER: _ClassVar[int]

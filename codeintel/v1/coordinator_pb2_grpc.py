@@ -69,6 +69,11 @@ class CodeIntelServiceStub:
                 request_serializer=codeintel_dot_v1_dot_coordinator__pb2.CodeIntelServiceScanBatchRequest.SerializeToString,
                 response_deserializer=codeintel_dot_v1_dot_coordinator__pb2.CodeIntelServiceScanBatchResponse.FromString,
                 _registered_method=True)
+        self.ListRules = channel.unary_unary(
+                '/codeintel.v1.CodeIntelService/ListRules',
+                request_serializer=codeintel_dot_v1_dot_coordinator__pb2.CodeIntelServiceListRulesRequest.SerializeToString,
+                response_deserializer=codeintel_dot_v1_dot_coordinator__pb2.CodeIntelServiceListRulesResponse.FromString,
+                _registered_method=True)
 
 
 class CodeIntelServiceServicer:
@@ -121,6 +126,13 @@ class CodeIntelServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def ListRules(self, request, context):
+        """ListRules lists the scan rules of a healthy scan worker.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_CodeIntelServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -153,6 +165,11 @@ def add_CodeIntelServiceServicer_to_server(servicer, server):
                     servicer.ScanBatch,
                     request_deserializer=codeintel_dot_v1_dot_coordinator__pb2.CodeIntelServiceScanBatchRequest.FromString,
                     response_serializer=codeintel_dot_v1_dot_coordinator__pb2.CodeIntelServiceScanBatchResponse.SerializeToString,
+            ),
+            'ListRules': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListRules,
+                    request_deserializer=codeintel_dot_v1_dot_coordinator__pb2.CodeIntelServiceListRulesRequest.FromString,
+                    response_serializer=codeintel_dot_v1_dot_coordinator__pb2.CodeIntelServiceListRulesResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -322,6 +339,33 @@ class CodeIntelService:
             '/codeintel.v1.CodeIntelService/ScanBatch',
             codeintel_dot_v1_dot_coordinator__pb2.CodeIntelServiceScanBatchRequest.SerializeToString,
             codeintel_dot_v1_dot_coordinator__pb2.CodeIntelServiceScanBatchResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListRules(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/codeintel.v1.CodeIntelService/ListRules',
+            codeintel_dot_v1_dot_coordinator__pb2.CodeIntelServiceListRulesRequest.SerializeToString,
+            codeintel_dot_v1_dot_coordinator__pb2.CodeIntelServiceListRulesResponse.FromString,
             options,
             channel_credentials,
             insecure,

@@ -23,6 +23,12 @@ class Confidence(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     CONFIDENCE_LOW: _ClassVar[Confidence]
     CONFIDENCE_MEDIUM: _ClassVar[Confidence]
     CONFIDENCE_HIGH: _ClassVar[Confidence]
+
+class Suppression(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = ()
+    SUPPRESSION_UNSPECIFIED: _ClassVar[Suppression]
+    SUPPRESSION_INLINE: _ClassVar[Suppression]
+    SUPPRESSION_BASELINE: _ClassVar[Suppression]
 SEVERITY_UNSPECIFIED: Severity
 SEVERITY_INFO: Severity
 SEVERITY_LOW: Severity
@@ -33,25 +39,38 @@ CONFIDENCE_UNSPECIFIED: Confidence
 CONFIDENCE_LOW: Confidence
 CONFIDENCE_MEDIUM: Confidence
 CONFIDENCE_HIGH: Confidence
+SUPPRESSION_UNSPECIFIED: Suppression
+SUPPRESSION_INLINE: Suppression
+SUPPRESSION_BASELINE: Suppression
 
 class ScanOptions(_message.Message):
-    __slots__ = ("min_severity", "min_confidence", "rule_ids", "exclude_rule_ids", "include_sarif", "include_suppressed")
+    __slots__ = ("min_severity", "min_confidence", "rule_ids", "exclude_rule_ids", "include_sarif", "include_suppressed", "baseline_fingerprints")
     MIN_SEVERITY_FIELD_NUMBER: _ClassVar[int]
     MIN_CONFIDENCE_FIELD_NUMBER: _ClassVar[int]
     RULE_IDS_FIELD_NUMBER: _ClassVar[int]
     EXCLUDE_RULE_IDS_FIELD_NUMBER: _ClassVar[int]
     INCLUDE_SARIF_FIELD_NUMBER: _ClassVar[int]
     INCLUDE_SUPPRESSED_FIELD_NUMBER: _ClassVar[int]
+    BASELINE_FINGERPRINTS_FIELD_NUMBER: _ClassVar[int]
     min_severity: Severity
     min_confidence: Confidence
     rule_ids: _containers.RepeatedScalarFieldContainer[str]
     exclude_rule_ids: _containers.RepeatedScalarFieldContainer[str]
     include_sarif: bool
     include_suppressed: bool
-    def __init__(self, min_severity: _Optional[_Union[Severity, str]] = ..., min_confidence: _Optional[_Union[Confidence, str]] = ..., rule_ids: _Optional[_Iterable[str]] = ..., exclude_rule_ids: _Optional[_Iterable[str]] = ..., include_sarif: _Optional[bool] = ..., include_suppressed: _Optional[bool] = ...) -> None: ...
+    baseline_fingerprints: _containers.RepeatedScalarFieldContainer[str]
+    def __init__(self, min_severity: _Optional[_Union[Severity, str]] = ..., min_confidence: _Optional[_Union[Confidence, str]] = ..., rule_ids: _Optional[_Iterable[str]] = ..., exclude_rule_ids: _Optional[_Iterable[str]] = ..., include_sarif: _Optional[bool] = ..., include_suppressed: _Optional[bool] = ..., baseline_fingerprints: _Optional[_Iterable[str]] = ...) -> None: ...
+
+class FlowStep(_message.Message):
+    __slots__ = ("range", "message")
+    RANGE_FIELD_NUMBER: _ClassVar[int]
+    MESSAGE_FIELD_NUMBER: _ClassVar[int]
+    range: _common_pb2.Range
+    message: str
+    def __init__(self, range: _Optional[_Union[_common_pb2.Range, _Mapping]] = ..., message: _Optional[str] = ...) -> None: ...
 
 class Finding(_message.Message):
-    __slots__ = ("rule_id", "cwe", "severity", "confidence", "range", "message", "snippet", "fingerprint", "suppressed")
+    __slots__ = ("rule_id", "cwe", "severity", "confidence", "range", "message", "snippet", "fingerprint", "suppressed", "owasp", "suppression", "flow")
     RULE_ID_FIELD_NUMBER: _ClassVar[int]
     CWE_FIELD_NUMBER: _ClassVar[int]
     SEVERITY_FIELD_NUMBER: _ClassVar[int]
@@ -61,6 +80,9 @@ class Finding(_message.Message):
     SNIPPET_FIELD_NUMBER: _ClassVar[int]
     FINGERPRINT_FIELD_NUMBER: _ClassVar[int]
     SUPPRESSED_FIELD_NUMBER: _ClassVar[int]
+    OWASP_FIELD_NUMBER: _ClassVar[int]
+    SUPPRESSION_FIELD_NUMBER: _ClassVar[int]
+    FLOW_FIELD_NUMBER: _ClassVar[int]
     rule_id: str
     cwe: str
     severity: Severity
@@ -70,7 +92,10 @@ class Finding(_message.Message):
     snippet: str
     fingerprint: str
     suppressed: bool
-    def __init__(self, rule_id: _Optional[str] = ..., cwe: _Optional[str] = ..., severity: _Optional[_Union[Severity, str]] = ..., confidence: _Optional[_Union[Confidence, str]] = ..., range: _Optional[_Union[_common_pb2.Range, _Mapping]] = ..., message: _Optional[str] = ..., snippet: _Optional[str] = ..., fingerprint: _Optional[str] = ..., suppressed: _Optional[bool] = ...) -> None: ...
+    owasp: str
+    suppression: Suppression
+    flow: _containers.RepeatedCompositeFieldContainer[FlowStep]
+    def __init__(self, rule_id: _Optional[str] = ..., cwe: _Optional[str] = ..., severity: _Optional[_Union[Severity, str]] = ..., confidence: _Optional[_Union[Confidence, str]] = ..., range: _Optional[_Union[_common_pb2.Range, _Mapping]] = ..., message: _Optional[str] = ..., snippet: _Optional[str] = ..., fingerprint: _Optional[str] = ..., suppressed: _Optional[bool] = ..., owasp: _Optional[str] = ..., suppression: _Optional[_Union[Suppression, str]] = ..., flow: _Optional[_Iterable[_Union[FlowStep, _Mapping]]] = ...) -> None: ...
 
 class ScanResult(_message.Message):
     __slots__ = ("path", "language", "findings", "suppressed_count", "rules_evaluated", "has_syntax_errors")
@@ -131,3 +156,37 @@ class ScanBatchResponse(_message.Message):
     sarif_json: str
     service_version: str
     def __init__(self, results: _Optional[_Iterable[_Union[ScanFileResult, _Mapping]]] = ..., sarif_json: _Optional[str] = ..., service_version: _Optional[str] = ...) -> None: ...
+
+class Rule(_message.Message):
+    __slots__ = ("id", "languages", "cwe", "owasp", "severity", "confidence", "description", "dataflow")
+    ID_FIELD_NUMBER: _ClassVar[int]
+    LANGUAGES_FIELD_NUMBER: _ClassVar[int]
+    CWE_FIELD_NUMBER: _ClassVar[int]
+    OWASP_FIELD_NUMBER: _ClassVar[int]
+    SEVERITY_FIELD_NUMBER: _ClassVar[int]
+    CONFIDENCE_FIELD_NUMBER: _ClassVar[int]
+    DESCRIPTION_FIELD_NUMBER: _ClassVar[int]
+    DATAFLOW_FIELD_NUMBER: _ClassVar[int]
+    id: str
+    languages: _containers.RepeatedScalarFieldContainer[str]
+    cwe: str
+    owasp: str
+    severity: Severity
+    confidence: Confidence
+    description: str
+    dataflow: bool
+    def __init__(self, id: _Optional[str] = ..., languages: _Optional[_Iterable[str]] = ..., cwe: _Optional[str] = ..., owasp: _Optional[str] = ..., severity: _Optional[_Union[Severity, str]] = ..., confidence: _Optional[_Union[Confidence, str]] = ..., description: _Optional[str] = ..., dataflow: _Optional[bool] = ...) -> None: ...
+
+class ListRulesRequest(_message.Message):
+    __slots__ = ("language",)
+    LANGUAGE_FIELD_NUMBER: _ClassVar[int]
+    language: str
+    def __init__(self, language: _Optional[str] = ...) -> None: ...
+
+class ListRulesResponse(_message.Message):
+    __slots__ = ("rules", "service_version")
+    RULES_FIELD_NUMBER: _ClassVar[int]
+    SERVICE_VERSION_FIELD_NUMBER: _ClassVar[int]
+    rules: _containers.RepeatedCompositeFieldContainer[Rule]
+    service_version: str
+    def __init__(self, rules: _Optional[_Iterable[_Union[Rule, _Mapping]]] = ..., service_version: _Optional[str] = ...) -> None: ...

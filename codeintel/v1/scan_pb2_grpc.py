@@ -45,6 +45,11 @@ class ScanServiceStub:
                 request_serializer=codeintel_dot_v1_dot_scan__pb2.ScanBatchRequest.SerializeToString,
                 response_deserializer=codeintel_dot_v1_dot_scan__pb2.ScanBatchResponse.FromString,
                 _registered_method=True)
+        self.ListRules = channel.unary_unary(
+                '/codeintel.v1.ScanService/ListRules',
+                request_serializer=codeintel_dot_v1_dot_scan__pb2.ListRulesRequest.SerializeToString,
+                response_deserializer=codeintel_dot_v1_dot_scan__pb2.ListRulesResponse.FromString,
+                _registered_method=True)
 
 
 class ScanServiceServicer:
@@ -65,6 +70,13 @@ class ScanServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def ListRules(self, request, context):
+        """ListRules lists the rules; an unknown language id is INVALID_ARGUMENT.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_ScanServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -77,6 +89,11 @@ def add_ScanServiceServicer_to_server(servicer, server):
                     servicer.ScanBatch,
                     request_deserializer=codeintel_dot_v1_dot_scan__pb2.ScanBatchRequest.FromString,
                     response_serializer=codeintel_dot_v1_dot_scan__pb2.ScanBatchResponse.SerializeToString,
+            ),
+            'ListRules': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListRules,
+                    request_deserializer=codeintel_dot_v1_dot_scan__pb2.ListRulesRequest.FromString,
+                    response_serializer=codeintel_dot_v1_dot_scan__pb2.ListRulesResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -134,6 +151,33 @@ class ScanService:
             '/codeintel.v1.ScanService/ScanBatch',
             codeintel_dot_v1_dot_scan__pb2.ScanBatchRequest.SerializeToString,
             codeintel_dot_v1_dot_scan__pb2.ScanBatchResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListRules(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/codeintel.v1.ScanService/ListRules',
+            codeintel_dot_v1_dot_scan__pb2.ListRulesRequest.SerializeToString,
+            codeintel_dot_v1_dot_scan__pb2.ListRulesResponse.FromString,
             options,
             channel_credentials,
             insecure,

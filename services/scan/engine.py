@@ -32,13 +32,14 @@ from pathlib import Path
 from codeintel.budget import Budget, unlimited
 from codeintel.errors import InvalidInput, UnsupportedLanguage
 from codeintel.query import matches as query_matches
+from services.scan import owasp
 from codeintel.languages import get_language
 from codeintel.source import Source, parse
 from codeintel.span import Span, span_of
 
 __all__ = [
     "VERSION", "SEVERITIES", "CONFIDENCES", "RULES_DIR", "PREDICATES", "RuleLoadError",
-    "Rule", "Example", "FindingInfo", "ScanOutcome", "RuleSet", "is_constant",
+    "Rule", "Example", "FindingInfo", "FlowStepInfo", "ScanOutcome", "RuleSet", "is_constant", "MAX_BASELINE",
 ]
 
 SEVERITIES = ("info", "low", "medium", "high", "critical")
@@ -52,8 +53,10 @@ MAX_SNIPPET_BYTES = 200
 _MAX_CACHED_QUERIES = 256  # per RuleSet: compiled queries over subsets of a language's rules
 _COMPILE_AFTER_BYTES = 256 * 1024
 
-_FIELDS = frozenset({"id", "languages", "cwe", "severity", "confidence", "message", "query",
+_FIELDS = frozenset({"id", "languages", "cwe", "owasp", "severity", "confidence", "message", "query",
                      "predicate", "args", "examples"})
+MAX_BASELINE = 10_000
+SUPPRESSIONS = ("", "inline", "baseline")
 _REQUIRED = ("id", "languages", "cwe", "severity", "confidence", "message", "query")
 _EXAMPLE_FIELDS = frozenset({"language", "vulnerable", "safe"})
 _RULE_ID = re.compile(r"^[a-z0-9]+(?:[.-][a-z0-9]+)+$")
@@ -237,6 +240,16 @@ class Rule:
     query: str
     predicate: str | None
     args: dict
+    owasp: str = ""
+    dataflow: bool = False  # a taint rule (source -> sink) rather than one syntax pattern
+
+
+@dataclass(frozen=True, slots=True)
+class FlowStepInfo:
+    """One step of a taint path: where, and what happens there."""
+
+    range: Span
+    message: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -260,6 +273,9 @@ class FindingInfo:
     snippet: str
     fingerprint: str
     suppressed: bool
+    owasp: str = ""
+    suppression: str = ""  # one of SUPPRESSIONS
+    flow: tuple[FlowStepInfo, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -289,7 +305,8 @@ def _rule_files(directory: Path) -> list[Path]:
 
 def _version_of(directory: Path) -> str:
     h = hashlib.sha256()
-    h.update(Path(__file__).read_bytes())
+    for p in sorted(Path(__file__).resolve().parent.glob("*.py")):  # the engine and its helpers
+        h.update(p.name.encode() + b"\0" + p.read_bytes() + b"\0")
     for p in _rule_files(directory):
         h.update(p.name.encode() + b"\0" + p.read_bytes() + b"\0")
     return f"{_BASE_VERSION}+{h.hexdigest()[:12]}"
@@ -321,6 +338,10 @@ def _parse_rule(raw: dict, where: str) -> tuple[Rule, list[Example]]:
         raise RuleLoadError(f"{where}: bad id (use lower-case words joined by '.' or '-', e.g. 'py.eval-non-constant')")
     if not _CWE.match(raw["cwe"]):
         raise RuleLoadError(f"{where}: cwe must look like 'CWE-78', got {raw['cwe']!r}")
+    owasp_category = raw.get("owasp") or owasp.category_for(raw["cwe"])
+    if owasp_category not in owasp.CATEGORIES:
+        raise RuleLoadError(f"{where}: no OWASP Top 10 (2021) category for {raw['cwe']}; set owasp to one of: "
+                            f"{'; '.join(owasp.CATEGORIES)}")
     if raw["severity"] not in SEVERITIES:
         raise RuleLoadError(f"{where}: severity must be one of {', '.join(SEVERITIES)}")
     if raw["confidence"] not in CONFIDENCES:
@@ -343,7 +364,7 @@ def _parse_rule(raw: dict, where: str) -> tuple[Rule, list[Example]]:
         raise RuleLoadError(f"{where}: args given without a predicate")
     rule = Rule(id=rid, languages=tuple(langs), cwe=raw["cwe"], severity=raw["severity"],
                 confidence=raw["confidence"], message=raw["message"].strip(), query=raw["query"],
-                predicate=predicate, args=dict(args))
+                predicate=predicate, args=dict(args), owasp=owasp_category)
     examples = []
     raw_examples = raw.get("examples", [])
     if not isinstance(raw_examples, list):
@@ -499,6 +520,13 @@ class RuleSet:
                 examples.extend(exs)
         return cls(rules, examples, counts, str(directory))
 
+    def describe(self, language: str = "") -> list[Rule]:
+        """Every rule (for `language` when given), sorted by id: what ListRules returns."""
+        if language and language not in self.languages:
+            raise UnsupportedLanguage(
+                f"no scan rules for language {language!r}; scanning supports: {', '.join(sorted(self.languages))}")
+        return sorted((r for r in self.rules if not language or language in r.languages), key=lambda r: r.id)
+
     def rules_for(self, language: str) -> list[Rule]:
         return [r for r in self.rules if language in r.languages]
 
@@ -574,8 +602,12 @@ class RuleSet:
         ]
 
     def scan(self, src: Source, *, min_severity: str = "", min_confidence: str = "", rule_ids=(),
-             exclude_rule_ids=(), include_suppressed: bool = False, budget: Budget | None = None) -> ScanOutcome:
-        """Run the selected rules over one file within `budget`; findings in document order."""
+             exclude_rule_ids=(), include_suppressed: bool = False, baseline=(),
+             budget: Budget | None = None) -> ScanOutcome:
+        """Run the selected rules over one file within `budget`; findings in document order. Findings whose
+        fingerprint is in `baseline` (accepted earlier) are suppressed like inline-suppressed ones."""
+        if len(baseline) > MAX_BASELINE:
+            raise InvalidInput(f"the baseline has {len(baseline)} fingerprints; the limit is {MAX_BASELINE}")
         if src.language not in self.languages:
             raise UnsupportedLanguage(
                 f"no scan rules for language {src.language!r}; scanning supports: {', '.join(sorted(self.languages))}")
@@ -587,7 +619,7 @@ class RuleSet:
             return ScanOutcome(src.path, src.language, [], 0, 0, root.has_error)
         compiled, wanted = self._query_for(src.language, selected, src.content)
         hits = self._matches(compiled, root, wanted, budget or unlimited()) if wanted else []
-        findings, suppressed = self._findings(src, hits, include_suppressed)
+        findings, suppressed = self._findings(src, hits, include_suppressed, frozenset(baseline))
         return ScanOutcome(src.path, src.language, findings, suppressed, len(selected), root.has_error)
 
     def _matches(self, compiled: _Compiled, root, wanted: set[str], budget: Budget) -> list[tuple]:
@@ -609,17 +641,19 @@ class RuleSet:
             if rule.predicate is not None and not PREDICATES[rule.predicate].func(captures, **rule.args):
                 continue
             seen.add(key)
-            hits.append((node.start_byte, node.end_byte, rule.id, node, rule))
+            hits.append((node.start_byte, node.end_byte, rule.id, node, rule, ()))
         hits.sort(key=lambda h: h[:3])
         return hits
 
-    def _findings(self, src: Source, hits: list[tuple], include_suppressed: bool) -> tuple[list[FindingInfo], int]:
+    def _findings(self, src: Source, hits: list[tuple], include_suppressed: bool,
+                  baseline: frozenset[str]) -> tuple[list[FindingInfo], int]:
+        """hits: (start byte, end byte, rule id, node, rule, flow steps) in document order."""
         content = src.content
         occurrences: Counter = Counter()
         marks: dict[int, frozenset[str]] = {}
         findings: list[FindingInfo] = []
         suppressed_count = 0
-        for start, end, rid, node, rule in hits:
+        for start, end, rid, node, rule, flow in hits:
             text = " ".join(content[start:end].decode("utf-8", "replace").split())
             occurrence = occurrences[(rid, text)]
             occurrences[(rid, text)] += 1
@@ -640,7 +674,8 @@ class RuleSet:
                                                comment_only=True)
                 marks[line_start] = own | above
             mark = marks[line_start]
-            is_suppressed = "*" in mark or rid in mark
+            suppression = "inline" if "*" in mark or rid in mark else "baseline" if fingerprint in baseline else ""
+            is_suppressed = bool(suppression)
             if is_suppressed:
                 suppressed_count += 1
                 if not include_suppressed:
@@ -650,7 +685,8 @@ class RuleSet:
                 rule_id=rid, cwe=rule.cwe, severity=rule.severity, confidence=rule.confidence,
                 range=span_of(node), message=rule.message,
                 snippet=snippet.decode("utf-8", "ignore"),  # "ignore" drops a character cut at byte 200
-                fingerprint=fingerprint, suppressed=is_suppressed,
+                fingerprint=fingerprint, suppressed=is_suppressed, owasp=rule.owasp, suppression=suppression,
+                flow=flow,
             ))
         return findings, suppressed_count
 

@@ -17,6 +17,14 @@ _SEVERITY = {name.removeprefix("SEVERITY_").lower(): v for name, v in scan_pb2.S
 _CONFIDENCE = {name.removeprefix("CONFIDENCE_").lower(): v for name, v in scan_pb2.Confidence.items()}
 _SEVERITY_NAME = {v: k for k, v in _SEVERITY.items() if k != "unspecified"}
 _CONFIDENCE_NAME = {v: k for k, v in _CONFIDENCE.items() if k != "unspecified"}
+_SUPPRESSION = {"": scan_pb2.SUPPRESSION_UNSPECIFIED, "inline": scan_pb2.SUPPRESSION_INLINE,
+                "baseline": scan_pb2.SUPPRESSION_BASELINE}
+
+
+def rule_pb(r: engine.Rule) -> scan_pb2.Rule:
+    return scan_pb2.Rule(id=r.id, languages=sorted(r.languages), cwe=r.cwe, owasp=r.owasp,
+                         severity=_SEVERITY[r.severity], confidence=_CONFIDENCE[r.confidence],
+                         description=r.message, dataflow=r.dataflow)
 
 
 def result_pb(o: engine.ScanOutcome) -> scan_pb2.ScanResult:
@@ -27,7 +35,8 @@ def result_pb(o: engine.ScanOutcome) -> scan_pb2.ScanResult:
             scan_pb2.Finding(
                 rule_id=f.rule_id, cwe=f.cwe, severity=_SEVERITY[f.severity], confidence=_CONFIDENCE[f.confidence],
                 range=range_pb(f.range), message=f.message, snippet=f.snippet, fingerprint=f.fingerprint,
-                suppressed=f.suppressed,
+                suppressed=f.suppressed, owasp=f.owasp, suppression=_SUPPRESSION[f.suppression],
+                flow=[scan_pb2.FlowStep(range=range_pb(s.range), message=s.message) for s in f.flow],
             )
             for f in o.findings
         ],
@@ -56,6 +65,7 @@ class ScanServicer(scan_pb2_grpc.ScanServiceServicer):
                 rule_ids=tuple(options.rule_ids),
                 exclude_rule_ids=tuple(options.exclude_rule_ids),
                 include_suppressed=options.include_suppressed,
+                baseline=tuple(options.baseline_fingerprints),
                 budget=budget,
             )
         )
@@ -65,6 +75,11 @@ class ScanServicer(scan_pb2_grpc.ScanServiceServicer):
         result = self._one(request.file, request.options, file_budget(context, self.limits.max_file_seconds))
         sarif = sarif_json([result], engine.VERSION) if request.options.include_sarif else ""
         return scan_pb2.ScanResponse(result=result, sarif_json=sarif, service_version=engine.VERSION)
+
+    @unary_guard
+    def ListRules(self, request, context):
+        return scan_pb2.ListRulesResponse(rules=[rule_pb(r) for r in self.rules.describe(request.language)],
+                                          service_version=engine.VERSION)
 
     @unary_guard
     def ScanBatch(self, request, context):

@@ -103,6 +103,34 @@ def test_scan_findings_and_sarif(api):
     assert len(sarif["runs"][0]["results"]) == len(r.result.findings)
 
 
+def test_baseline_suppresses_accepted_findings_only(api):
+    first = api.Scan(c.CodeIntelServiceScanRequest(file=src("base.py", PY)), timeout=30).result
+    assert len(first.findings) >= 2
+    accepted = first.findings[0]
+    opts = scan_pb2.ScanOptions(baseline_fingerprints=[accepted.fingerprint], include_suppressed=True)
+    again = api.Scan(c.CodeIntelServiceScanRequest(file=src("base.py", PY), options=opts), timeout=30).result
+    marks = {f.fingerprint: f.suppression for f in again.findings}
+    assert marks[accepted.fingerprint] == scan_pb2.SUPPRESSION_BASELINE
+    assert all(v == scan_pb2.SUPPRESSION_UNSPECIFIED for k, v in marks.items() if k != accepted.fingerprint)
+    quiet = api.Scan(c.CodeIntelServiceScanRequest(
+        file=src("base.py", PY), options=scan_pb2.ScanOptions(baseline_fingerprints=[accepted.fingerprint])),
+        timeout=30).result
+    assert len(quiet.findings) == len(first.findings) - 1 and quiet.suppressed_count == first.suppressed_count + 1
+    assert all(f.owasp.startswith("A0") or f.owasp.startswith("A10") for f in first.findings)
+
+
+def test_list_rules_through_the_coordinator(api):
+    every = api.ListRules(c.CodeIntelServiceListRulesRequest(), timeout=30)
+    ids = [r.id for r in every.rules]
+    assert ids == sorted(ids) and len(ids) == len(set(ids)) and every.service_version.startswith("scan")
+    py = api.ListRules(c.CodeIntelServiceListRulesRequest(language="python"), timeout=30).rules
+    assert py and all("python" in r.languages for r in py) and len(py) < len(ids)
+    assert all(r.cwe.startswith("CWE-") and r.owasp and r.description for r in every.rules)
+    with pytest.raises(grpc.RpcError) as ei:
+        api.ListRules(c.CodeIntelServiceListRulesRequest(language="cobol"), timeout=30)
+    assert ei.value.code() == grpc.StatusCode.INVALID_ARGUMENT and "scanning supports" in ei.value.details()
+
+
 def test_scan_javascript_xss(api):
     r = api.Scan(c.CodeIntelServiceScanRequest(file=src("view.js", JS)), timeout=30)
     assert any(f.cwe == "CWE-79" for f in r.result.findings)
