@@ -55,8 +55,18 @@ def build_parser() -> argparse.ArgumentParser:
             sp.add_argument("--min-severity", choices=("info", "low", "medium", "high", "critical"), default="info")
             sp.add_argument("--fail-on", choices=("info", "low", "medium", "high", "critical"), default=None,
                             help="exit 1 when a finding at or above this severity is found")
+            sp.add_argument("--baseline", metavar="FILE", default=None,
+                            help="accepted findings (a file written by --write-baseline, or an earlier SARIF log): "
+                                 "report only new ones")
+            sp.add_argument("--write-baseline", metavar="FILE", default=None,
+                            help="write the fingerprints of this scan's findings to FILE")
         if s == "parse":
             sp.add_argument("--ast", action="store_true", help="include the syntax tree (json format)")
+
+    rules = sub.add_parser("rules", help="list the scan rules")
+    _add_common(rules)
+    rules.add_argument("--language", default="", help="only rules for this language")
+    rules.add_argument("--format", choices=("text", "json"), default="text")
 
     for name in ("stats", "workers"):
         sp = sub.add_parser(name, help=f"show the coordinator's {name}")

@@ -35,6 +35,42 @@ def _batches(paths: list[str], language: str, errors: list[tuple[str, str]]):
         yield files
 
 
+class BaselineError(ValueError):
+    """A baseline file that cannot be used; the message says why."""
+
+
+def read_baseline(path: str) -> list[str]:
+    """Fingerprints from a baseline file (ours: {"fingerprints": [...]}) or a SARIF log (partialFingerprints)."""
+    try:
+        with open(path, encoding="utf-8") as fh:
+            data = json.load(fh)
+    except OSError as e:
+        raise BaselineError(f"cannot read baseline {path}: {e.strerror}") from None
+    except ValueError as e:
+        raise BaselineError(f"baseline {path} is not JSON: {e}") from None
+    if isinstance(data, dict) and isinstance(data.get("fingerprints"), list):
+        prints = data["fingerprints"]
+    elif isinstance(data, dict) and isinstance(data.get("runs"), list):
+        from codeintel.sarif import FINGERPRINT_KEY
+
+        prints = [res.get("partialFingerprints", {}).get(FINGERPRINT_KEY) for run in data["runs"]
+                  for res in run.get("results", [])]
+        prints = [p for p in prints if p]
+    else:
+        raise BaselineError(f"baseline {path}: expected {{\"fingerprints\": [...]}} or a SARIF log")
+    if not all(isinstance(p, str) for p in prints):
+        raise BaselineError(f"baseline {path}: fingerprints must be strings")
+    return sorted(set(prints))
+
+
+def write_baseline(path: str, results) -> int:
+    prints = sorted({f.fingerprint for r in results for f in r.findings})
+    with open(path, "w", encoding="utf-8") as fh:
+        json.dump({"tool": "codeintel", "fingerprints": prints}, fh, indent=1)
+        fh.write("\n")
+    return len(prints)
+
+
 def _request(args, files):
     prio = getattr(coordinator_pb2, f"PRIORITY_{args.priority.upper()}")
     ro = coordinator_pb2.RequestOptions(priority=prio)
@@ -46,7 +82,25 @@ def _request(args, files):
                                                                     request_options=ro)
     sev = getattr(scan_pb2, f"SEVERITY_{args.min_severity.upper()}")
     return coordinator_pb2.CodeIntelServiceScanBatchRequest(
-        files=files, options=scan_pb2.ScanOptions(min_severity=sev), request_options=ro)
+        files=files, options=scan_pb2.ScanOptions(min_severity=sev, baseline_fingerprints=args.baseline_prints),
+        request_options=ro)
+
+
+def _rules(stub, args) -> int:
+    try:
+        resp = stub.ListRules(coordinator_pb2.CodeIntelServiceListRulesRequest(language=args.language), timeout=30)
+    except grpc.RpcError as e:
+        print(f"codeintel rules: {e.code().name}: {e.details()}", file=sys.stderr)
+        return 1
+    if args.format == "json":
+        print(json_format.MessageToJson(resp, preserving_proto_field_name=True))
+        return 0
+    for r in resp.rules:
+        sev = scan_pb2.Severity.Name(r.severity).removeprefix("SEVERITY_").lower()
+        kind = "dataflow" if r.dataflow else "pattern"
+        print(f"{r.id:<40} {r.cwe:<9} {sev:<8} {kind:<8} {','.join(r.languages):<34} {r.owasp}")
+    print(f"{len(resp.rules)} rules ({resp.service_version})")
+    return 0
 
 
 def _loc(r) -> str:
@@ -116,6 +170,14 @@ def run(args, address: str) -> int:
             print(_stats_text(resp) if args.command == "stats" else _workers_text(resp))
         return 0
     stub = coordinator_pb2_grpc.CodeIntelServiceStub(channel)
+    if args.command == "rules":
+        return _rules(stub, args)
+    if args.command == "scan":
+        try:
+            args.baseline_prints = read_baseline(args.baseline) if args.baseline else []
+        except BaselineError as e:
+            print(f"codeintel scan: {e}", file=sys.stderr)
+            return 2
     method = {"parse": stub.ParseBatch, "analyze": stub.AnalyzeBatch, "scan": stub.ScanBatch}[args.command]
     errors: list[tuple[str, str]] = []
     results = []
@@ -141,6 +203,9 @@ def run(args, address: str) -> int:
             out = _text(args.command, r)
             if out:
                 print(out)
+    if args.command == "scan" and args.write_baseline:
+        n = write_baseline(args.write_baseline, results)
+        print(f"codeintel scan: wrote {n} fingerprints to {args.write_baseline}", file=sys.stderr)
     for path, msg in errors:
         print(f"{path}: error: {msg}", file=sys.stderr)
     status = 1 if errors else 0

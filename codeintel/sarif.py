@@ -3,12 +3,14 @@
 Used by the scan service and by the coordinator, which builds logs from results it has
 cached, so the input is protobuf rather than the scan engine's dataclasses.
 
-Columns: the contract's columns are zero-based UTF-8 byte offsets. SARIF columns are
-1-based, and their unit is set by run.columnKind, which only offers "utf16CodeUnits"
-(the default) and "unicodeCodePoints". Without the file content a byte column cannot be
-converted to either, so regions carry startLine/endLine only (plus byteOffset/byteLength,
-which SARIF defines in bytes) - never a column that claims a unit it is not in. The
-finding's snippet (its whole source lines) goes in a contextRegion over those lines.
+Regions: the contract's columns are zero-based UTF-8 byte offsets; SARIF columns are 1-based
+UTF-16 code units (run.columnKind "utf16CodeUnits"). A finding's snippet holds its whole source
+lines (up to 200 bytes), which is enough to convert the columns; the region then carries lines,
+columns and byteOffset/byteLength (all describing the same text), and the snippet goes in a
+contextRegion over the whole lines when that is strictly bigger, else in the region itself. When
+the snippet was cut short, the region is the whole lines (startLine/endLine alone) — never a
+column in a unit it is not in, never two descriptions that disagree. Microsoft's SARIF multitool
+validates our logs in tests (tests/codeintel/test_sarif_validation.py).
 """
 
 from __future__ import annotations
@@ -57,23 +59,32 @@ def _short(message: str) -> str:
     return (first[:197] + "...") if len(first) > 200 else first + "."
 
 
-def _region(f) -> dict:
-    r = f.range
-    region = {"startLine": r.start.line + 1, "endLine": max(r.end.line, r.start.line) + 1}
-    if r.end_byte >= r.start_byte and (r.start_byte or r.end_byte):
-        region["byteOffset"] = r.start_byte
-        region["byteLength"] = r.end_byte - r.start_byte
-    return region
+def _utf16_len(data: bytes) -> int:
+    return len(data.decode("utf-8", "replace").encode("utf-16-le")) // 2
 
 
 def _location(path: str, f) -> dict:
-    physical: dict = {"artifactLocation": {"uri": _uri(path)} if path else {}, "region": _region(f)}
-    if f.snippet:  # the snippet is the whole source line(s), so it belongs to a context region
-        physical["contextRegion"] = {
-            "startLine": f.range.start.line + 1,
-            "endLine": max(f.range.end.line, f.range.start.line) + 1,
-            "snippet": {"text": f.snippet},
-        }
+    physical: dict = {"artifactLocation": {"uri": _uri(path)} if path else {}}
+    r = f.range
+    start_line, end_line = r.start.line + 1, max(r.end.line, r.start.line) + 1
+    snippet = f.snippet.encode("utf-8")
+    line_start = r.start_byte - r.start.column  # columns are byte offsets within the line
+    end_in_snippet = r.end_byte - line_start
+    if not snippet or line_start < 0 or r.end_byte < r.start_byte or end_in_snippet > len(snippet):
+        physical["region"] = {"startLine": start_line, "endLine": end_line}  # whole lines
+        return {"physicalLocation": physical}
+    end_line_start = snippet.rfind(b"\n", 0, end_in_snippet) + 1
+    region = {
+        "startLine": start_line, "startColumn": _utf16_len(snippet[:r.start.column]) + 1,
+        "endLine": end_line, "endColumn": _utf16_len(snippet[end_line_start:end_in_snippet]) + 1,
+        "byteOffset": r.start_byte, "byteLength": r.end_byte - r.start_byte,
+    }
+    if r.start.column == 0 and end_in_snippet == len(snippet):
+        region["snippet"] = {"text": f.snippet}  # the finding is its whole lines
+    else:
+        physical["contextRegion"] = {"startLine": start_line, "endLine": end_line, "byteOffset": line_start,
+                                     "byteLength": len(snippet), "snippet": {"text": f.snippet}}
+    physical["region"] = region
     return {"physicalLocation": physical}
 
 
@@ -120,17 +131,25 @@ def build_sarif(results: Iterable[scan_pb2.ScanResult], *, tool_version: str) ->
                     "cwe": f.cwe,
                 },
             }
-            if f.suppressed:
-                item["suppressions"] = [{"kind": "inSource"}]
+            if f.suppressed:  # a baseline lives outside the source; inline comments inside it
+                kind = "external" if f.suppression == scan_pb2.SUPPRESSION_BASELINE else "inSource"
+                item["suppressions"] = [{"kind": kind}]
             sarif_results.append(item)
     driver: dict = {"name": TOOL_NAME, "rules": rules}
-    if tool_version:
-        driver["version"] = tool_version
+    if tool_version:  # e.g. "scan-1.0.0+3f2a...": SARIF wants numbers in version, semver in semanticVersion
+        semantic = tool_version.split("-", 1)[-1]
+        if semantic[:1].isdigit():
+            driver["version"] = semantic.split("+", 1)[0]
+            driver["semanticVersion"] = semantic
+        else:
+            driver["version"] = tool_version
+        driver["properties"] = {"serviceVersion": tool_version}  # what responses report as service_version
     return {
         "$schema": SCHEMA,
         "version": SARIF_VERSION,
         "runs": [{
             "tool": {"driver": driver},
+            "columnKind": "utf16CodeUnits",
             "results": sarif_results,
         }],
     }

@@ -242,6 +242,12 @@ class CoordinatorClient:
         self._ensure()
         return await self._call("stats query", self._admin.GetStats, coordinator_pb2.GetStatsRequest())
 
+    async def list_rules(self, language: str = "") -> coordinator_pb2.CodeIntelServiceListRulesResponse:
+        self._ensure()
+        return await self._call(
+            "rule listing", self._codeintel.ListRules, coordinator_pb2.CodeIntelServiceListRulesRequest(language=language)
+        )
+
     async def list_workers(self, service: str = "") -> coordinator_pb2.ListWorkersResponse:
         self._ensure()
         return await self._call(

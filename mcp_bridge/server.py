@@ -287,9 +287,20 @@ def analyze_output(resp: coordinator_pb2.CodeIntelServiceAnalyzeResponse) -> Ana
 SEVERITY_ORDER = ["info", "low", "medium", "high", "critical"]
 
 
+MAX_FLOW_STEPS = 12
+MAX_BASELINE = 10_000
+
+
+class FlowStepOut(BaseModel):
+    line: int
+    column: int
+    message: str
+
+
 class FindingOut(BaseModel):
     rule_id: str
     cwe: str = Field(description="e.g. 'CWE-78'")
+    owasp: str = Field(default="", description="OWASP Top 10 (2021) category, e.g. 'A03:2021-Injection'")
     severity: str = Field(description="info, low, medium, high or critical")
     confidence: str = Field(description="low, medium or high")
     line: int
@@ -299,6 +310,21 @@ class FindingOut(BaseModel):
     snippet: str
     fingerprint: str
     suppressed: bool = False
+    suppression: str | None = Field(default=None, description="'inline' or 'baseline' when suppressed")
+    flow: list[FlowStepOut] = Field(
+        default_factory=list,
+        description="for data-flow findings: how untrusted input reaches the sink, source first, sink last",
+    )
+
+
+def _flow(steps) -> list[FlowStepOut]:
+    out = [FlowStepOut(line=s.range.start.line + 1, column=s.range.start.column + 1, message=s.message)
+           for s in steps]
+    if len(out) > MAX_FLOW_STEPS:  # keep the source, the last steps and the sink
+        out = out[:1] + [FlowStepOut(line=out[1].line, column=out[1].column,
+                                     message=f"... {len(out) - MAX_FLOW_STEPS + 1} steps omitted ...")] + \
+            out[-(MAX_FLOW_STEPS - 2):]
+    return out
 
 
 class ScanOutput(BaseModel):
@@ -334,6 +360,9 @@ def scan_output(resp: coordinator_pb2.CodeIntelServiceScanResponse) -> ScanOutpu
             snippet=f.snippet,
             fingerprint=f.fingerprint,
             suppressed=f.suppressed,
+            owasp=f.owasp,
+            suppression=_enum_name(scan_pb2.Suppression, f.suppression, "SUPPRESSION_") if f.suppressed else None,
+            flow=_flow(f.flow),
         )
         for f in r.findings
     ]
@@ -355,6 +384,53 @@ def scan_output(resp: coordinator_pb2.CodeIntelServiceScanResponse) -> ScanOutpu
         truncated=False,
         served_by=served_by(resp.info),
     )
+
+
+# --------------------------------------------------------------------------- scan_list_rules
+
+
+class RuleOut(BaseModel):
+    id: str
+    languages: list[str]
+    cwe: str
+    owasp: str
+    severity: str
+    confidence: str
+    dataflow: bool = Field(description="follows untrusted data to a sink (taint) rather than one pattern")
+    description: str
+
+
+class RulesOutput(BaseModel):
+    """Result of scan_list_rules."""
+
+    rules: list[RuleOut]
+    total_rules: int
+    counts_by_language: dict[str, int]
+    service_version: str
+
+
+def rules_output(resp: coordinator_pb2.CodeIntelServiceListRulesResponse) -> RulesOutput:
+    rules = [RuleOut(id=r.id, languages=list(r.languages), cwe=r.cwe, owasp=r.owasp,
+                     severity=_enum_name(scan_pb2.Severity, r.severity, "SEVERITY_"),
+                     confidence=_enum_name(scan_pb2.Confidence, r.confidence, "CONFIDENCE_"),
+                     dataflow=r.dataflow, description=r.description) for r in resp.rules]
+    counts: dict[str, int] = {}
+    for r in rules:
+        for lang in r.languages:
+            counts[lang] = counts.get(lang, 0) + 1
+    return RulesOutput(rules=rules, total_rules=len(rules), counts_by_language=dict(sorted(counts.items())),
+                       service_version=resp.service_version)
+
+
+def rules_text(out: RulesOutput) -> str:
+    langs = ", ".join(f"{k} {v}" for k, v in out.counts_by_language.items())
+    lines = [f"{out.total_rules} scan rules ({langs})."]
+    for r in out.rules[:_TEXT_ITEMS]:
+        kind = "data-flow" if r.dataflow else "pattern"
+        lines.append(f"- {r.id} [{r.severity}/{r.confidence}, {kind}] {r.cwe} {r.owasp}: {','.join(r.languages)}")
+    if out.total_rules > _TEXT_ITEMS:
+        lines.append(f"... {out.total_rules - _TEXT_ITEMS} more rules in the structured result.")
+    return "\n".join(lines)
 
 
 # --------------------------------------------------------------------------- admin_get_metrics
@@ -652,10 +728,12 @@ def scan_text(out: ScanOutput, notes: list[str]) -> str:
     lines = [head]
     for f in out.findings[:_TEXT_ITEMS]:
         lines.append(f"- [{f.severity}] {f.cwe or 'no CWE'} {f.rule_id} at line {f.line}: {f.message}")
+        if f.flow:
+            lines.append("  flow: " + " -> ".join(f"line {s.line} ({s.message})" for s in f.flow))
     if len(out.findings) > _TEXT_ITEMS:
         lines.append(f"... {len(out.findings) - _TEXT_ITEMS} more findings in the structured result.")
     if out.suppressed_count:
-        lines.append(f"{out.suppressed_count} findings are suppressed by inline comments.")
+        lines.append(f"{out.suppressed_count} findings are suppressed (inline comments or the baseline).")
     if out.has_syntax_errors:
         lines.append("The file has syntax errors; some findings may be missed.")
     if out.sarif is not None:
@@ -922,6 +1000,11 @@ def build_server(config: BridgeConfig) -> MCPServer:
             ConfidenceName | None, Field(description="Report only findings at or above this confidence.")
         ] = None,
         include_sarif: Annotated[bool, Field(description="Also return a SARIF 2.1.0 log.")] = False,
+        baseline_fingerprints: Annotated[
+            list[str] | None,
+            Field(description="Fingerprints of accepted findings (from an earlier scan): those are not reported, "
+                              "so only new findings show.", max_length=MAX_BASELINE),
+        ] = None,
         priority: PriorityArg = "normal",
     ) -> Annotated[CallToolResult, ScanOutput]:
         file = bridge.source(code, path, language, filename)
@@ -929,11 +1012,30 @@ def build_server(config: BridgeConfig) -> MCPServer:
             min_severity=_SEVERITIES.get(min_severity or "", scan_pb2.SEVERITY_UNSPECIFIED),
             min_confidence=_CONFIDENCES.get(min_confidence or "", scan_pb2.CONFIDENCE_UNSPECIFIED),
             include_sarif=include_sarif,
+            baseline_fingerprints=baseline_fingerprints or [],
         )
         resp = await bridge.call(bridge.client.scan(file, options, priority))
         out = scan_output(resp)
         bound_scan(out, cfg, resp.sarif_json if include_sarif else "")
         return _result(out, scan_text(out, []))
+
+    @server.tool(
+        name="scan_list_rules",
+        title="List scan rules",
+        description=(
+            "List the security rules vulnerability_scan runs: id, CWE, OWASP Top 10 category, severity, "
+            "confidence, languages, and whether the rule follows data flow. Optional `language` filter."
+        ),
+        annotations=_annotations("List scan rules"),
+    )
+    @_guard("scan_list_rules")
+    async def scan_list_rules(
+        language: Annotated[str | None, Field(description="Only rules for this language id, e.g. 'python'.",
+                                              max_length=64)] = None,
+    ) -> Annotated[CallToolResult, RulesOutput]:
+        resp = await bridge.call(bridge.client.list_rules(language or ""))
+        out = rules_output(resp)
+        return _result(out, rules_text(out))
 
     @server.tool(
         name="admin_get_metrics",

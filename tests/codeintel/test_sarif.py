@@ -57,7 +57,8 @@ def _check_minimal_schema(log: dict) -> None:
             for loc in res["locations"]:
                 region = loc["physicalLocation"]["region"]
                 assert region["startLine"] >= 1 and region["endLine"] >= region["startLine"]
-                assert "startColumn" not in region  # byte columns cannot be stated in a SARIF column unit
+                if "startColumn" in region:  # columns (UTF-16) only together with the byte range they restate
+                    assert region["startColumn"] >= 1 and "byteOffset" in region
             for s in res.get("suppressions", []):
                 assert s["kind"] in ("inSource", "external")
     json.dumps(log)  # JSON-serialisable
@@ -68,7 +69,8 @@ def test_log_structure():
     _check_minimal_schema(log)
     assert len(log["runs"]) == 1
     driver = log["runs"][0]["tool"]["driver"]
-    assert driver["name"] == "codeintel" and driver["version"] == "scan-1.0.0+abc"
+    assert driver["name"] == "codeintel" and driver["version"] == "1.0.0" and driver["semanticVersion"] == "1.0.0+abc"
+    assert driver["properties"]["serviceVersion"] == "scan-1.0.0+abc"
     assert [r["id"] for r in driver["rules"]] == [
         "py.eval-non-constant", "py.weak-hash", "js.bind-all-interfaces", "common.known-key-format"]
     eval_rule = driver["rules"][0]
@@ -85,8 +87,10 @@ def test_results_levels_locations_fingerprints():
     assert first["level"] == "error"
     loc = first["locations"][0]["physicalLocation"]
     assert loc["artifactLocation"]["uri"] == "src/app.py"
-    assert loc["region"] == {"startLine": 3, "endLine": 3, "byteOffset": 40, "byteLength": 10}
-    assert loc["contextRegion"]["snippet"]["text"] == "    eval(data)"
+    assert loc["region"] == {"startLine": 3, "startColumn": 5, "endLine": 3, "endColumn": 15,
+                             "byteOffset": 40, "byteLength": 10}
+    assert loc["contextRegion"] == {"startLine": 3, "endLine": 3, "byteOffset": 36, "byteLength": 14,
+                                    "snippet": {"text": "    eval(data)"}}
     assert first["partialFingerprints"] == {"codeintel/v1": "ab" * 32}
     assert first["properties"] == {"severity": "high", "confidence": "medium", "cwe": "CWE-95"}
     assert "suppressions" not in first

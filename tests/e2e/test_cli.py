@@ -51,6 +51,39 @@ def test_scan_sarif_and_fail_on(stack, project):
     assert r.returncode == 1 and "CWE-78" in r.stdout
 
 
+def test_baseline_reports_only_new_findings(stack, project, tmp_path_factory):
+    tmp_path = tmp_path_factory.mktemp("baselines")  # outside the scanned project
+    base = tmp_path / "baseline.json"
+    r = cli("scan", str(project), "--coordinator", stack.address, "--write-baseline", str(base))
+    assert r.returncode == 0 and "CWE-78" in r.stdout, r.stderr
+    assert len(json.loads(base.read_text())["fingerprints"]) >= 2
+    r = cli("scan", str(project), "--coordinator", stack.address, "--baseline", str(base), "--fail-on", "low")
+    assert r.returncode == 0 and r.stdout.strip() == "", r.stdout  # everything accepted
+    (project / "new.py").write_text("import os\nos.system(user_cmd)\n")
+    r = cli("scan", str(project), "--coordinator", stack.address, "--baseline", str(base), "--fail-on", "high")
+    assert r.returncode == 1 and "new.py" in r.stdout and "app.py" not in r.stdout
+    # an earlier SARIF log works as a baseline too
+    sarif = tmp_path / "old.sarif"
+    sarif.write_text(cli("scan", str(project), "--coordinator", stack.address, "--format", "sarif").stdout)
+    r = cli("scan", str(project), "--coordinator", stack.address, "--baseline", str(sarif))
+    assert r.returncode == 0 and r.stdout.strip() == ""
+    bad = tmp_path / "bad.json"
+    bad.write_text("[1, 2]")
+    r = cli("scan", str(project), "--coordinator", stack.address, "--baseline", str(bad))
+    assert r.returncode == 2 and "expected" in r.stderr and "Traceback" not in r.stderr
+
+
+def test_rules_listing(stack):
+    r = cli("rules", "--coordinator", stack.address, "--language", "python")
+    assert r.returncode == 0, r.stderr
+    assert "py.subprocess-shell-true" in r.stdout and "A03:2021-Injection" in r.stdout
+    assert "js." not in r.stdout.split("rules (")[0].replace("common.", "")
+    r = cli("rules", "--coordinator", stack.address, "--format", "json")
+    assert len(json.loads(r.stdout)["rules"]) >= 50
+    r = cli("rules", "--coordinator", stack.address, "--language", "cobol")
+    assert r.returncode == 1 and "INVALID_ARGUMENT" in r.stderr
+
+
 def test_unreadable_and_bad_files_are_reported(stack, project):
     (project / "blob.py").write_bytes(b"\x00\x01")
     r = cli("parse", str(project / "blob.py"), str(project / "missing.py"), "--coordinator", stack.address)

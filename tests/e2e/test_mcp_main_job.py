@@ -22,7 +22,7 @@ async def test_codeintel_mcp_with_embedded_stack(tmp_path):
     params = StdioServerParameters(command=sys.executable, args=["-m", "codeintel", "mcp"], cwd=str(tmp_path))
     async with Client(params) as client:
         names = {t.name for t in (await client.list_tools()).tools}
-        assert {"code_parse", "code_analyze", "vulnerability_scan", "admin_get_metrics"} <= names
+        assert {"code_parse", "code_analyze", "vulnerability_scan", "scan_list_rules", "admin_get_metrics"} <= names
         parsed = await client.call_tool("code_parse", {"path": "job.py"})
         assert not parsed.is_error
         assert [s["name"] for s in parsed.structured_content["symbols"]] == ["subprocess", "go"]

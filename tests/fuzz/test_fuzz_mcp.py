@@ -24,7 +24,7 @@ from hypothesis import strategies as st
 
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 ANSWER_TIMEOUT_S = 30.0
-TOOLS = ("code_parse", "code_analyze", "vulnerability_scan", "admin_get_metrics")
+TOOLS = ("code_parse", "code_analyze", "vulnerability_scan", "scan_list_rules", "admin_get_metrics")
 PROTOCOL_VERSION = "2025-06-18"
 
 
@@ -331,10 +331,16 @@ TOOL_BAD = {
         ("min_confidence unknown", {"code": "x = 1", "language": "python", "min_confidence": "certain"}),
         ("include_sarif string", {"code": "x = 1", "language": "python", "include_sarif": "please"}),
         ("language without rules", {"code": "fn main() {}", "language": "rust"}),
+        ("baseline string", {"code": "x = 1", "language": "python", "baseline_fingerprints": "abc"}),
+        ("baseline numbers", {"code": "x = 1", "language": "python", "baseline_fingerprints": [1, 2]}),
+        ("baseline too long", {"code": "x = 1", "language": "python", "baseline_fingerprints": ["f"] * 10_001}),
     ],
     "admin_get_metrics": [],
 }
-CASES = [(tool, what, args) for tool in CODE_TOOLS for what, args in COMMON_BAD + TOOL_BAD[tool]]
+CASES = [(tool, what, args) for tool in CODE_TOOLS for what, args in COMMON_BAD + TOOL_BAD[tool]] + [
+    ("scan_list_rules", what, args) for what, args in [
+        ("language number", {"language": 5}), ("language list", {"language": ["python"]}),
+        ("language unknown", {"language": "klingon"}), ("language huge", {"language": "l" * 100_000})]]
 
 
 @pytest.mark.parametrize("tool,what,args", CASES, ids=[f"{t}-{w}" for t, w, _ in CASES])
@@ -352,6 +358,8 @@ LENIENT = [
     ("vulnerability_scan", {"code": "eval(x)\n", "language": "python", "include_sarif": True, "rule_ids": ["x"]}),
     ("vulnerability_scan", {"path": "a.py", "min_severity": "critical", "min_confidence": "high"}),
     ("admin_get_metrics", {"x": 1, "code": 5}),
+    ("scan_list_rules", {"language": "python", "extra": True}),
+    ("scan_list_rules", _MISSING),
     ("admin_get_metrics", _MISSING),
     ("code_parse", {"code": "", "language": "python"}),
     ("code_parse", {"code": "\ufeff\u202e\U0001f40d = 1\n", "language": "python", "filename": "\u0000weird.py"}),

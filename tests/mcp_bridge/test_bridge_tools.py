@@ -21,7 +21,7 @@ from mcp_bridge.server import build_server
 
 pytestmark = pytest.mark.anyio
 
-TOOLS = {"code_parse", "code_analyze", "vulnerability_scan", "admin_get_metrics"}
+TOOLS = {"code_parse", "code_analyze", "vulnerability_scan", "scan_list_rules", "admin_get_metrics"}
 
 
 def _server(address: str, workdir, **kw):
@@ -472,3 +472,34 @@ async def test_path_is_sent_relative_to_root(standin, workdir):
     assert req.file.path == "src/app.py"
     assert req.file.content == (root / "src" / "app.py").read_bytes()
     assert req.file.language == ""  # left to the backend's detection
+
+
+async def test_scan_list_rules(stack, workdir):
+    async with Client(_server(stack.address, workdir)) as client:
+        every = await client.call_tool("scan_list_rules", {})
+        py = await client.call_tool("scan_list_rules", {"language": "python"})
+        bad = await client.call_tool("scan_list_rules", {"language": "cobol"})
+    assert not every.is_error and not py.is_error, (every.content, py.content)
+    e, p = every.structured_content, py.structured_content
+    assert e["total_rules"] == len(e["rules"]) > p["total_rules"] > 0
+    assert all("python" in r["languages"] and r["owasp"].startswith("A") for r in p["rules"])
+    assert e["counts_by_language"]["python"] == p["total_rules"]
+    assert f"{e['total_rules']} scan rules" in every.content[0].text
+    assert bad.is_error and "scanning supports" in bad.content[0].text
+
+
+async def test_scan_baseline_and_owasp(stack, workdir):
+    code = "import os\nimport pickle\n\ndef run(cmd, blob):\n    os.system(cmd)\n    return pickle.loads(blob)\n"
+    async with Client(_server(stack.address, workdir)) as client:
+        first = (await client.call_tool("vulnerability_scan", {"code": code, "language": "python"})).structured_content
+        assert first["total_findings"] >= 2 and all(f["owasp"] for f in first["findings"])
+        accepted = first["findings"][0]["fingerprint"]
+        again = await client.call_tool("vulnerability_scan", {"code": code, "language": "python",
+                                                              "baseline_fingerprints": [accepted]})
+        wrong = await client.call_tool("vulnerability_scan", {"code": code, "language": "python",
+                                                              "baseline_fingerprints": "abc"})
+    s = again.structured_content
+    assert s["total_findings"] == first["total_findings"] - 1 and s["suppressed_count"] == 1
+    assert accepted not in {f["fingerprint"] for f in s["findings"]}
+    assert "suppressed (inline comments or the baseline)" in again.content[0].text
+    assert wrong.is_error and "baseline_fingerprints" in wrong.content[0].text

@@ -7,7 +7,7 @@ from mcp import Client
 
 pytestmark = pytest.mark.anyio
 
-TOOLS = {"code_parse", "code_analyze", "vulnerability_scan", "admin_get_metrics"}
+TOOLS = {"code_parse", "code_analyze", "vulnerability_scan", "scan_list_rules", "admin_get_metrics"}
 
 
 async def test_stdio_subprocess(standin, workdir, stdio_params):

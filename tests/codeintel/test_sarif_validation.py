@@ -1,0 +1,81 @@
+"""SARIF output checked by outside validators: the SARIF 2.1.0 JSON schema and Microsoft's SARIF
+multitool (`Sarif.Multitool validate`, from the sarif-sdk), both installed by `make install` (npm
+package @microsoft/sarif-multitool, which ships the schema and the validator)."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+from pathlib import Path
+
+import jsonschema
+import pytest
+
+from codeintel.sarif import build_sarif
+from codeintel.source import prepare
+from services.scan import engine
+from services.scan.servicer import result_pb
+
+REPO = Path(__file__).resolve().parents[2]
+TOOL_DIR = REPO / "node_modules" / "@microsoft" / "sarif-multitool-linux"
+SCHEMA = TOOL_DIR / "sarif-2.1.0.json"
+MULTITOOL = TOOL_DIR / "Sarif.Multitool"
+_EXT = {"python": "py", "javascript": "js", "typescript": "ts", "tsx": "tsx", "go": "go", "java": "java"}
+
+
+@pytest.fixture(scope="module")
+def log() -> dict:
+    """One SARIF log over every rule's vulnerable examples (every rule appears, with findings)."""
+    rules = engine.RuleSet.load()
+    results = []
+    for i, ex in enumerate(rules.examples):
+        for j, code in enumerate(ex.vulnerable):
+            src = prepare(f"src/{ex.rule_id}/{i}_{j}.{_EXT.get(ex.language, 'txt')}", ex.language, code.encode())
+            results.append(result_pb(rules.scan(src, include_suppressed=True)))
+    assert sum(len(r.findings) for r in results) >= len(rules.examples)
+    return build_sarif(results, tool_version=engine.VERSION)
+
+
+def test_schema_validates(log):
+    assert SCHEMA.is_file(), f"{SCHEMA} missing: run `make install` (npm install)"
+    schema = json.loads(SCHEMA.read_text(encoding="utf-8"))
+    errors = sorted(jsonschema.Draft202012Validator(schema).iter_errors(log), key=lambda e: list(e.path))
+    assert not errors, "\n".join(f"{list(e.path)}: {e.message}" for e in errors[:20])
+
+
+def test_a_broken_log_fails_the_schema(log):
+    """The schema check can fail: a result without a message is rejected."""
+    schema = json.loads(SCHEMA.read_text(encoding="utf-8"))
+    broken = json.loads(json.dumps(log))
+    del broken["runs"][0]["results"][0]["message"]
+    assert list(jsonschema.Draft202012Validator(schema).iter_errors(broken))
+
+
+def _validate(log: dict, tmp_path: Path) -> list[dict]:
+    assert MULTITOOL.is_file(), f"{MULTITOOL} missing: run `make install` (npm install)"
+    src, out = tmp_path / "scan.sarif", tmp_path / "validation.sarif"
+    src.write_text(json.dumps(log), encoding="utf-8")
+    env = {**os.environ, "DOTNET_SYSTEM_GLOBALIZATION_INVARIANT": "1", "DOTNET_CLI_TELEMETRY_OPTOUT": "1"}
+    proc = subprocess.run([str(MULTITOOL), "validate", str(src), "--output", str(out), "--log", "ForceOverwrite",
+                           "--level", "Error", "Warning"],
+                          capture_output=True, text=True, timeout=300, env=env)
+    assert out.is_file(), f"multitool failed ({proc.returncode}): {proc.stdout[-2000:]} {proc.stderr[-2000:]}"
+    return json.loads(out.read_text(encoding="utf-8-sig"))["runs"][0].get("results", [])
+
+
+# Warnings we accept, with the reason: the project has no public web page to point tools at yet.
+ACCEPTED_WARNINGS = {"Warning_ProvideToolnformationUri"}
+
+
+def test_microsoft_multitool_finds_no_errors_or_warnings(log, tmp_path):
+    problems = [r for r in _validate(log, tmp_path) if r.get("level", "warning") in ("error", "warning")
+                and r["message"].get("id") not in ACCEPTED_WARNINGS]
+    assert not problems, "\n".join(f"{r['ruleId']} {r['message'].get('id', '')} {r['message'].get('arguments', '')}"
+                                   for r in problems[:20])
+
+
+def test_microsoft_multitool_catches_a_broken_log(log, tmp_path):
+    broken = json.loads(json.dumps(log))
+    broken["runs"][0]["results"][0]["ruleIndex"] = 10_000  # points past the rules array
+    assert any(r.get("level", "warning") == "error" for r in _validate(broken, tmp_path))
