@@ -419,7 +419,11 @@ def _anchors(query, text: str) -> frozenset[bytes] | None:
 
 # --------------------------------------------------------------------------- suppression
 
-_MARK = re.compile(r"\b(nosec|codeintel-ignore)\b(?:[ \t]*:[ \t]*([A-Za-z0-9_.\-]+(?:[ \t]*,[ \t]*[A-Za-z0-9_.\-]+)*))?")
+# `codeintel-ignore: a.b, c-d` or `codeintel-ignore a.b c-d` (without the colon only words shaped like rule
+# ids count, so `codeintel-ignore because ...` still means every rule).
+_MARK = re.compile(
+    r"\b(nosec|codeintel-ignore)\b(?:[ \t]*:[ \t]*([A-Za-z0-9_.\-]+(?:[ \t]*,[ \t]*[A-Za-z0-9_.\-]+)*)"
+    r"|[ \t]+((?:[a-z0-9]+(?:[.-][a-z0-9]+)+)(?:[ \t]*,?[ \t]*[a-z0-9]+(?:[.-][a-z0-9]+)+)*))?")
 _ALL = frozenset({"*"})
 
 
@@ -432,9 +436,10 @@ def _line_suppressions(line: str, *, comment_only: bool) -> frozenset[str]:
         prefix = line[:m.start()]
         if "#" not in prefix and "//" not in prefix and "/*" not in prefix:
             continue
-        if m.group(1) == "nosec" or not m.group(2):
+        ids = m.group(2) or m.group(3)
+        if m.group(1) == "nosec" or not ids:
             return _ALL
-        found.update(x.strip() for x in m.group(2).split(","))
+        found.update(x for x in re.split(r"[\s,]+", ids) if x)
     return frozenset(found)
 
 

@@ -235,3 +235,14 @@ def test_stdlib_corpus_scans_without_errors_and_few_findings():
         for f in out.findings:
             assert f.rule_id in RULES.by_id and f.range.end_byte >= f.range.start_byte
     assert total < 5 * len(srcs)  # the rules are not noisy on ordinary code
+
+
+@pytest.mark.parametrize("comment,suppressed", [
+    (b"# codeintel-ignore py.eval-non-constant", True),
+    (b"# codeintel-ignore py.weak-hash py.eval-non-constant", True),
+    (b"# codeintel-ignore py.weak-hash", False),
+    (b"# codeintel-ignore because the input is trusted", True),  # no rule ids: every rule
+])
+def test_ignore_without_colon(comment, suppressed):
+    out = scan(b"x = eval(data)  " + comment + b"\n")
+    assert (out.suppressed_count == 1) is suppressed and (out.findings == []) is suppressed
