@@ -1,16 +1,22 @@
-"""Priority queue in front of a worker pool (asyncio, no gRPC).
+"""Priority queue in front of a worker pool (asyncio, no gRPC), fair between tenants.
 
-Work waits here, highest priority first and FIFO within a priority, until some healthy
-worker has a free slot; the least-loaded such worker is chosen. The queue is bounded:
-a full queue raises Overloaded (RESOURCE_EXHAUSTED with RetryInfo to the caller).
+Work waits here until some healthy worker has a free slot; the least-loaded such worker is
+chosen. Order: highest priority first; within a priority, the tenant with the smallest share of
+the pool goes first — the fewest calls executing for it right now (Buildbarn's "executing + 1"
+score) — and among equals the tenant served longest ago (round robin), then the oldest item. So
+one tenant's flood cannot starve another at the same priority: the other waits for at most one
+item per busy tenant, not for the whole flood. Each tenant's queued items are capped as well as the whole queue; a full queue raises
+Overloaded (RESOURCE_EXHAUSTED with RetryInfo to the caller).
+
+Tenant ids are only dictionary keys here; they never become metric labels.
 """
 
 from __future__ import annotations
 
 import asyncio
-import heapq
 import itertools
 import time
+from collections import deque
 from typing import Protocol
 
 from codeintel.errors import DeadlineExceeded, Overloaded, Unavailable
@@ -23,16 +29,30 @@ class Slot(Protocol):
     def available(self) -> bool: ...
 
 
+class _Waiter:
+    __slots__ = ("fut", "seq", "priority", "tenant", "queued")
+
+    def __init__(self, fut: asyncio.Future, seq: int, priority: int, tenant: str):
+        self.fut, self.seq, self.priority, self.tenant = fut, seq, priority, tenant
+        self.queued = True
+
+
 class Dispatcher:
-    def __init__(self, name: str, workers: list, per_worker_concurrency: int, max_queue: int):
+    def __init__(self, name: str, workers: list, per_worker_concurrency: int, max_queue: int,
+                 max_queued_per_tenant: int = 0):
         self.name = name
         self.workers = workers
         self.limit = per_worker_concurrency
         self.max_queue = max_queue
-        self._heap: list[tuple[int, int, asyncio.Future]] = []
+        self.max_queued_per_tenant = max_queued_per_tenant  # 0: only the whole queue is capped
+        self._waiting: dict[int, dict[str, deque[_Waiter]]] = {}  # priority -> tenant -> FIFO
         self._seq = itertools.count()
         self._rr = 0
         self.depth_by_priority: dict[int, int] = {}
+        self.queued_by_tenant: dict[str, int] = {}
+        self.executing_by_tenant: dict[str, int] = {}
+        self._last_grant: dict[str, int] = {}  # tenant -> tick of its latest grant (busy tenants only)
+        self._tick = itertools.count(1)
 
     @property
     def depth(self) -> int:
@@ -51,74 +71,123 @@ class Dispatcher:
             best.in_flight += 1
         return best
 
-    async def acquire(self, priority: int, timeout: float):
-        """Wait for a worker slot; the caller must `release()` it."""
-        if not self._heap:
+    def _grant(self, tenant: str) -> None:
+        self.executing_by_tenant[tenant] = self.executing_by_tenant.get(tenant, 0) + 1
+        self._last_grant[tenant] = next(self._tick)
+
+    async def acquire(self, priority: int, timeout: float, tenant: str = "", max_queued: int | None = None):
+        """Wait for a worker slot; the caller must `release(worker, tenant)` it. `max_queued` caps this
+        tenant's waiting items (default: the dispatcher's per-tenant cap)."""
+        if not self.depth:
             w = self._pick()
             if w is not None:
+                self._grant(tenant)
                 return w, 0.0
         if self.depth >= self.max_queue:
             raise Overloaded(
                 f"the {self.name} queue is full ({self.max_queue} items waiting); retry shortly",
                 retry_after=1.0,
             )
+        cap = self.max_queued_per_tenant if max_queued is None else max_queued
+        if cap and self.queued_by_tenant.get(tenant, 0) >= cap:
+            raise Overloaded(
+                f"this tenant already has {cap} {self.name} items waiting, its limit; retry shortly",
+                retry_after=1.0,
+            )
         if timeout <= 0:
             raise DeadlineExceeded("the deadline expired before the request could be queued")
-        loop = asyncio.get_running_loop()
-        fut = loop.create_future()
-        heapq.heappush(self._heap, (-priority, next(self._seq), fut))
+        waiter = _Waiter(asyncio.get_running_loop().create_future(), next(self._seq), priority, tenant)
+        self._waiting.setdefault(priority, {}).setdefault(tenant, deque()).append(waiter)
         self.depth_by_priority[priority] = self.depth_by_priority.get(priority, 0) + 1
-        fut.priority = priority  # type: ignore[attr-defined]
+        self.queued_by_tenant[tenant] = self.queued_by_tenant.get(tenant, 0) + 1
         start = time.monotonic()
         try:
-            w = await asyncio.wait_for(asyncio.shield(fut), timeout)
-        except asyncio.TimeoutError:
+            w = await asyncio.wait_for(asyncio.shield(waiter.fut), timeout)
+        except (asyncio.TimeoutError, asyncio.CancelledError) as exc:
+            fut = waiter.fut
             if fut.done() and not fut.cancelled() and fut.exception() is None:
-                self.release(fut.result())  # granted at the last moment: hand the slot back
+                self.release(fut.result(), tenant)  # granted at the last moment: hand the slot back
             else:
                 fut.cancel()
-                self._forget(fut)
+                self._unqueue(waiter)
+            if isinstance(exc, asyncio.CancelledError):
+                raise
             raise DeadlineExceeded(
                 f"the deadline expired after {time.monotonic() - start:.2f}s waiting for a {self.name} worker"
             ) from None
-        except asyncio.CancelledError:
-            if fut.done() and not fut.cancelled() and fut.exception() is None:
-                self.release(fut.result())
-            else:
-                fut.cancel()
-                self._forget(fut)
-            raise
         return w, time.monotonic() - start
 
-    def _forget(self, fut) -> None:
-        p = getattr(fut, "priority", None)
-        if p is not None and not getattr(fut, "counted_out", False):
-            fut.counted_out = True
-            self.depth_by_priority[p] -= 1
+    def _unqueue(self, waiter: _Waiter) -> None:
+        """Drop a waiter from the counters and its tenant's FIFO (idempotent)."""
+        if not waiter.queued:
+            return
+        waiter.queued = False
+        self.depth_by_priority[waiter.priority] -= 1
+        left = self.queued_by_tenant[waiter.tenant] - 1
+        if left:
+            self.queued_by_tenant[waiter.tenant] = left
+        else:
+            del self.queued_by_tenant[waiter.tenant]
+        by_tenant = self._waiting.get(waiter.priority, {})
+        fifo = by_tenant.get(waiter.tenant)
+        if fifo is not None:
+            try:
+                fifo.remove(waiter)
+            except ValueError:
+                pass
+            if not fifo:
+                del by_tenant[waiter.tenant]
+        if not by_tenant:
+            self._waiting.pop(waiter.priority, None)
 
-    def release(self, worker) -> None:
+    def release(self, worker, tenant: str = "") -> None:
         worker.in_flight -= 1
+        left = self.executing_by_tenant.get(tenant, 0) - 1
+        if left > 0:
+            self.executing_by_tenant[tenant] = left
+        else:
+            self.executing_by_tenant.pop(tenant, None)
+            if tenant not in self.queued_by_tenant:  # idle again: forget it (bounded state)
+                self._last_grant.pop(tenant, None)
         self.wake()
 
-    def wake(self) -> None:
-        """Hand free slots to waiting work, highest priority first."""
-        while self._heap:
-            _, _, fut = self._heap[0]
-            if fut.done():
-                heapq.heappop(self._heap)
-                self._forget(fut)
+    def _next(self) -> _Waiter | None:
+        """Highest priority; within it the fewest executing calls, then the tenant served longest ago,
+        then the oldest item."""
+        while self._waiting:
+            priority = max(self._waiting)
+            by_tenant = self._waiting[priority]
+            best = None
+            for tenant, fifo in by_tenant.items():
+                head = fifo[0]
+                key = (self.executing_by_tenant.get(tenant, 0) + 1, self._last_grant.get(tenant, 0), head.seq)
+                if best is None or key < best[0]:
+                    best = (key, head)
+            waiter = best[1]
+            if waiter.fut.done():  # cancelled while queued
+                self._unqueue(waiter)
                 continue
+            return waiter
+        return None
+
+    def wake(self) -> None:
+        """Hand free slots to waiting work in fair order."""
+        while True:
+            waiter = self._next()
+            if waiter is None:
+                return
             w = self._pick()
             if w is None:
                 return
-            heapq.heappop(self._heap)
-            self._forget(fut)
-            fut.set_result(w)
+            self._unqueue(waiter)
+            self._grant(waiter.tenant)
+            waiter.fut.set_result(w)
 
     def fail_all(self, message: str) -> None:
         """Reject everything waiting (no worker has been healthy for too long)."""
-        while self._heap:
-            _, _, fut = heapq.heappop(self._heap)
-            self._forget(fut)
-            if not fut.done():
-                fut.set_exception(Unavailable(message))
+        for by_tenant in list(self._waiting.values()):
+            for fifo in list(by_tenant.values()):
+                for waiter in list(fifo):
+                    self._unqueue(waiter)
+                    if not waiter.fut.done():
+                        waiter.fut.set_exception(Unavailable(message))

@@ -108,3 +108,91 @@ def test_fail_all_rejects_waiters():
             await t
         assert d.depth == 0
     run(main())
+
+
+def test_a_flooding_tenant_does_not_starve_another_at_the_same_priority():
+    async def main():
+        a = W("a")
+        d = Dispatcher("parse", [a], per_worker_concurrency=1, max_queue=100)
+        held, _ = await d.acquire(2, 1, tenant="flood")
+        order = []
+
+        async def job(tag, tenant):
+            w, _ = await d.acquire(2, 5, tenant=tenant)
+            order.append(tag)
+            await asyncio.sleep(0)
+            d.release(w, tenant)
+
+        tasks = [asyncio.create_task(job(f"f{i}", "flood")) for i in range(20)]
+        await asyncio.sleep(0.01)
+        tasks += [asyncio.create_task(job(f"q{i}", "quiet")) for i in range(2)]
+        await asyncio.sleep(0.01)
+        assert d.queued_by_tenant == {"flood": 20, "quiet": 2}
+        d.release(held, "flood")
+        await asyncio.gather(*tasks)
+        # the quiet tenant's items alternate with the flood's instead of waiting behind all 20
+        assert order.index("q0") <= 1 and order.index("q1") <= 3, order
+        assert order[-1].startswith("f") and d.depth == 0
+        assert d.executing_by_tenant == {} and d.queued_by_tenant == {}
+    run(main())
+
+
+def test_priority_still_beats_fairness():
+    async def main():
+        a = W("a")
+        d = Dispatcher("parse", [a], per_worker_concurrency=1, max_queue=100)
+        held, _ = await d.acquire(2, 1, tenant="x")
+        order = []
+
+        async def job(tag, tenant, prio):
+            w, _ = await d.acquire(prio, 5, tenant=tenant)
+            order.append(tag)
+            d.release(w, tenant)
+
+        tasks = [asyncio.create_task(job("low-idle", "idle", 1)),
+                 asyncio.create_task(job("high-busy", "x", 3))]
+        await asyncio.sleep(0.01)
+        d.release(held, "x")
+        await asyncio.gather(*tasks)
+        assert order == ["high-busy", "low-idle"]
+    run(main())
+
+
+def test_per_tenant_queue_cap():
+    async def main():
+        a = W("a")
+        d = Dispatcher("scan", [a], per_worker_concurrency=1, max_queue=100, max_queued_per_tenant=2)
+        held, _ = await d.acquire(2, 1, tenant="t")
+        waiting = [asyncio.create_task(d.acquire(2, 5, tenant="t")) for _ in range(2)]
+        await asyncio.sleep(0.01)
+        with pytest.raises(Overloaded) as ei:
+            await d.acquire(2, 5, tenant="t")
+        assert "this tenant already has 2 scan items waiting" in str(ei.value)
+        other = asyncio.create_task(d.acquire(2, 5, tenant="u"))  # another tenant is not capped by t's items
+        await asyncio.sleep(0.01)
+        assert d.queued_by_tenant == {"t": 2, "u": 1}
+        d.release(held, "t")
+        w, _ = await other
+        assert w is a  # u had nothing executing: it goes first
+        d.release(w, "u")
+        for t in waiting:
+            w, _ = await t
+            d.release(w, "t")
+        assert d.depth == 0 and d.executing_by_tenant == {}
+    run(main())
+
+
+def test_cancelled_waiter_leaves_no_trace():
+    async def main():
+        a = W("a")
+        d = Dispatcher("parse", [a], 1, 10)
+        held, _ = await d.acquire(2, 1, tenant="t")
+        task = asyncio.create_task(d.acquire(2, 5, tenant="t"))
+        await asyncio.sleep(0.01)
+        task.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await task
+        assert d.depth == 0 and d.queued_by_tenant == {}
+        d.release(held, "t")
+        assert a.in_flight == 0 and d.executing_by_tenant == {}
+    run(main())
