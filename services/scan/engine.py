@@ -19,6 +19,7 @@ nest 10,000 levels deep and must not hit Python's recursion limit.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import math
 import re
@@ -40,6 +41,7 @@ from codeintel.span import Span, span_of
 __all__ = [
     "VERSION", "SEVERITIES", "CONFIDENCES", "RULES_DIR", "PREDICATES", "RuleLoadError",
     "Rule", "Example", "FindingInfo", "FlowStepInfo", "ScanOutcome", "RuleSet", "is_constant", "MAX_BASELINE",
+    "redos_prone",
 ]
 
 SEVERITIES = ("info", "low", "medium", "high", "critical")
@@ -69,21 +71,47 @@ class RuleLoadError(ValueError):
 
 # --------------------------------------------------------------------------- predicates
 
-# Node types that are constant by themselves (in every grammar we ship rules for).
+# Node types that are constant by themselves (in every grammar we ship rules for: Python,
+# JavaScript / TypeScript / TSX, Go and Java).
 _LITERALS = frozenset({
     "integer", "float", "true", "false", "none", "number", "null", "undefined",
     "string_content", "string_start", "string_end", "string_fragment", "escape_sequence",
     "escape_interpolation", "comment", '"', "'", "`", "(", ")", "[", "]", ",", "+",
+    # Go
+    "int_literal", "float_literal", "imaginary_literal", "rune_literal", "nil", "iota",
+    "interpreted_string_literal_content", "raw_string_literal_content",
+    # Java
+    "decimal_integer_literal", "hex_integer_literal", "octal_integer_literal", "binary_integer_literal",
+    "decimal_floating_point_literal", "hex_floating_point_literal", "character_literal", "null_literal",
+    "multiline_string_fragment", '"""', "line_comment", "block_comment",
 })
+# String literal node types: Python/JS `string`, JS `template_string`, Go interpreted ("...") and
+# raw (`...`) strings, Java `string_literal` (text blocks included; `text_block` in older grammars).
+_STRINGS = frozenset({"string", "template_string", "interpreted_string_literal", "raw_string_literal",
+                      "string_literal", "text_block"})
 # Containers that are constant when every child is.
-_CONTAINERS = frozenset({"string", "concatenated_string", "parenthesized_expression", "list", "tuple",
-                         "array", "template_string"})
+_CONTAINERS = _STRINGS | {"concatenated_string", "parenthesized_expression", "list", "tuple", "array"}
 # Children that make a string dynamic.
-_DYNAMIC = frozenset({"interpolation", "template_substitution"})
+_DYNAMIC = frozenset({"interpolation", "template_substitution", "string_interpolation"})
+# Children of a string literal that hold its text.
+_STRING_PARTS = frozenset({"string_content", "string_fragment", "escape_sequence", "multiline_string_fragment",
+                           "interpreted_string_literal_content", "raw_string_literal_content"})
+_COMMENTS = frozenset({"comment", "line_comment", "block_comment"})
+
+
+def _plus_operands(node):
+    """(left, right) of a `+` binary expression, or None."""
+    if node.type not in ("binary_operator", "binary_expression"):
+        return None
+    op, left, right = (node.child_by_field_name(f) for f in ("operator", "left", "right"))
+    if op is None or op.type != "+" or left is None or right is None:
+        return None
+    return left, right
 
 
 def is_constant(node) -> bool:
-    """Whether an expression is built only from literals (no names, calls or interpolation)."""
+    """Whether an expression is built only from literals (no names, calls or interpolation);
+    `"a" + "b"` and implicit concatenation of literals are constant."""
     stack = [node]
     while stack:
         n = stack.pop()
@@ -93,29 +121,77 @@ def is_constant(node) -> bool:
         if t in _CONTAINERS:
             stack.extend(n.children)
             continue
-        if t in ("binary_operator", "binary_expression"):
-            op = n.child_by_field_name("operator")
-            left, right = n.child_by_field_name("left"), n.child_by_field_name("right")
-            if op is None or op.type != "+" or left is None or right is None:
-                return False
-            stack.append(left)
-            stack.append(right)
-            continue
-        return False
+        operands = _plus_operands(n)
+        if operands is None:
+            return False
+        stack.extend(operands)
     return True
 
 
 def _string_value(node) -> str | None:
-    """Content of a constant string literal (quotes and prefixes dropped), or None."""
-    if node.type not in ("string", "template_string"):
-        return None
-    parts = []
-    for c in node.children:
-        if c.type in _DYNAMIC:
-            return None
-        if c.type in ("string_content", "string_fragment", "escape_sequence"):
-            parts.append(c.text.decode("utf-8", "replace"))
+    """Content of a constant string (quotes and prefixes dropped, escapes kept as written), or None.
+    Implicit ("a" "b") and explicit ("a" + "b") concatenations of literals are one string."""
+    parts: list[str] = []
+    stack = [node]
+    while stack:
+        n = stack.pop()
+        t = n.type
+        if t in _STRINGS:
+            for c in n.children:
+                if c.type in _DYNAMIC:
+                    return None
+                if c.type in _STRING_PARTS:
+                    parts.append(c.text.decode("utf-8", "replace"))
+        elif t in ("concatenated_string", "parenthesized_expression"):
+            stack.extend(reversed([c for c in n.named_children if c.type not in _COMMENTS]))
+        else:
+            operands = _plus_operands(n)
+            if operands is None:
+                return None
+            stack.append(operands[1])
+            stack.append(operands[0])
     return "".join(parts)
+
+
+def _constant_prefix(node) -> str:
+    """The constant text an expression starts with ("" when it starts with a name or a call), looking
+    through `+` / `%` and format calls ("...".format(), fmt.Sprintf, String.format); format
+    placeholders end the prefix."""
+    n = node
+    for _ in range(256):
+        t = n.type
+        if t in _STRINGS:
+            parts = []
+            for c in n.children:
+                if c.type in _DYNAMIC:
+                    break
+                if c.type in _STRING_PARTS:
+                    parts.append(c.text.decode("utf-8", "replace"))
+            return re.split(r"[{%]", "".join(parts), maxsplit=1)[0]
+        nxt = None
+        if t in ("binary_operator", "binary_expression"):
+            op = n.child_by_field_name("operator")
+            if op is not None and op.type in ("+", "%"):
+                nxt = n.child_by_field_name("left")
+        elif t in ("parenthesized_expression", "concatenated_string"):
+            kids = [c for c in n.named_children if c.type not in _COMMENTS]
+            nxt = kids[0] if kids else None
+        elif t in ("call", "call_expression", "method_invocation"):
+            fn = n.child_by_field_name("function")
+            args = n.child_by_field_name("arguments")
+            first = next((c for c in args.named_children if c.type not in _COMMENTS), None) if args else None
+            if fn is not None and fn.type == "attribute" and fn.child_by_field_name("attribute").text == b"format":
+                nxt = fn.child_by_field_name("object")  # "https://host/{}".format(x)
+            elif fn is not None and fn.type == "selector_expression" and fn.text in (b"fmt.Sprintf",):
+                nxt = first
+            elif t == "method_invocation" and n.child_by_field_name("name").text == b"format":
+                obj = n.child_by_field_name("object")
+                if obj is not None and obj.text == b"String":
+                    nxt = first
+        if nxt is None:
+            return ""
+        n = nxt
+    return ""
 
 
 def _first(captures: dict, name: str):
@@ -123,14 +199,70 @@ def _first(captures: dict, name: str):
     return nodes[0] if nodes else None
 
 
-def _p_non_constant(captures: dict, *, capture: str = "arg") -> bool:
-    """Any node captured as `capture` is not a constant expression."""
-    return any(not is_constant(n) for n in captures.get(capture, ()))
+_MAX_ANCESTORS = 4096  # Node.parent walks down from the root: keep ancestor walks bounded
+
+
+def _ancestors(node):
+    n = node.parent
+    for _ in range(_MAX_ANCESTORS):
+        if n is None:
+            return
+        yield n
+        n = n.parent
+
+
+def _file_text(node) -> bytes:
+    top = node
+    for top in _ancestors(node):
+        pass
+    return top.text
+
+
+def _p_non_constant(captures: dict, *, capture: str = "arg", file_pattern: str = "") -> bool:
+    """Any node captured as `capture` is not a constant expression (and, when `file_pattern`
+    is given, the file matches that regex, e.g. it imports the library the rule is about)."""
+    nodes = [n for n in captures.get(capture, ()) if not is_constant(n)]
+    if not nodes:
+        return False
+    return not file_pattern or re.search(file_pattern.encode(), _file_text(nodes[0])) is not None
+
+
+def _p_file_mentions(captures: dict, *, capture: str = "match", pattern: str = "") -> bool:
+    """The file containing the capture matches the regex `pattern` (e.g. an import)."""
+    node = _first(captures, capture)
+    return node is not None and re.search(pattern.encode(), _file_text(node)) is not None
+
+
+_FUNCTION_SCOPES = frozenset({
+    "function_definition", "lambda", "function_declaration", "function_expression", "arrow_function",
+    "method_definition", "generator_function_declaration", "func_literal", "method_declaration",
+    "constructor_declaration", "lambda_expression", "static_initializer",
+})
+_CLASS_SCOPES = frozenset({"class_definition", "class_declaration", "class_body", "class", "enum_body",
+                           "interface_body", "record_declaration"})
+
+
+def _p_scope_lacks(captures: dict, *, capture: str = "match", pattern: str = "", scope: str = "class") -> bool:
+    """The regex `pattern` does not occur in the text of the capture's enclosing scope:
+    `function`, `class` (the nearest class, else the file) or `file`. For "configured safely
+    somewhere nearby" checks, e.g. an XML factory whose secure features are set a few lines on."""
+    node = _first(captures, capture)
+    if node is None:
+        return False
+    kinds = _FUNCTION_SCOPES if scope == "function" else _CLASS_SCOPES if scope == "class" else frozenset()
+    top = node
+    for top in _ancestors(node):
+        if top.type in kinds:
+            break
+    return re.search(pattern.encode(), top.text) is None
 
 
 _PLACEHOLDER = re.compile(
     r"^(?:[$%{<\[].*|.*[}>\]]|[x*._\-#]+|none|null|nil|undefined|changeme|change[-_]?me|dummy|example|"
     r"test|testing|fake|secret|password|todo|fixme|redacted|hidden|unset|empty)$", re.I)
+# Substrings that mark a documented sample value rather than a credential.
+_SAMPLE_WORDS = re.compile(r"example|sample|placeholder|your[-_ ]|dummy|changeme|redacted|replace[-_ ]?me|xxxxx|\*\*\*\*",
+                           re.I)
 _SECRET_WORDS = ("password", "passwd", "secret", "token", "apikey", "key", "pass", "pwd")
 
 
@@ -140,7 +272,7 @@ def _p_secret_value(captures: dict, *, capture: str = "value", name: str = "name
     value = _string_value(node) if node is not None else None
     if value is None or len(value) < min_length or any(ch.isspace() for ch in value):
         return False
-    if _PLACEHOLDER.match(value):
+    if _PLACEHOLDER.match(value) or _SAMPLE_WORDS.search(value):
         return False
     folded = re.sub(r"[^a-z0-9]", "", value.lower())
     if folded.isalpha() and len(folded) <= 24 and any(w in folded for w in _SECRET_WORDS):
@@ -173,43 +305,419 @@ def _p_high_entropy(captures: dict, *, capture: str = "value", min_length: int =
     value = _string_value(node) if node is not None else None
     if value is None or not (min_length <= len(value) <= 512) or not _TOKENISH.match(value):
         return False
-    if not (re.search(r"[0-9]", value) and re.search(r"[A-Za-z]", value)):
+    if not (re.search(r"[0-9]", value) and re.search(r"[A-Za-z]", value)) or _SAMPLE_WORDS.search(value):
         return False
     return shannon_entropy(value) >= min_entropy
 
 
-def _call_arguments(arglist) -> tuple[dict, list, bool]:
-    """(keyword -> value node, positional nodes, has *args/**kwargs) of a Python argument_list."""
+def _call_arguments(node) -> tuple[dict, list, bool]:
+    """(keyword -> value node, positional nodes, has a spread) of a Python argument_list, a
+    JavaScript object literal or the body of a Go composite literal (`Field: value`)."""
     kw: dict = {}
     pos: list = []
     splat = False
-    for c in arglist.named_children:
-        if c.type == "keyword_argument":
+    for c in node.named_children:
+        t = c.type
+        if t == "keyword_argument":
             k, v = c.child_by_field_name("name"), c.child_by_field_name("value")
-            if k is not None and v is not None:
-                kw[k.text.decode("utf-8", "replace")] = v
-        elif c.type in ("dictionary_splat", "list_splat"):
+        elif t == "pair":
+            k, v = c.child_by_field_name("key"), c.child_by_field_name("value")
+        elif t == "keyed_element":
+            k, v = c.child_by_field_name("key"), c.child_by_field_name("value")
+            if v is not None and v.type == "literal_element" and v.named_child_count:
+                v = v.named_children[0]
+        elif t == "shorthand_property_identifier":
+            k = v = c
+        elif t in ("dictionary_splat", "list_splat", "spread_element"):
             splat = True
-        elif c.type != "comment":
-            pos.append(c)
+            continue
+        else:
+            if t not in _COMMENTS:
+                pos.append(c)
+            continue
+        if k is not None and v is not None:
+            kw[k.text.decode("utf-8", "replace").strip("'\"`")] = v
     return kw, pos, splat
 
 
-def _p_keyword_unsafe(captures: dict, *, capture: str = "args", name: str = "", safe: str = "",
+def _p_keyword_unsafe(captures: dict, *, capture: str = "args", name: str | list = "", safe: str = "",
                       position: int = -1) -> bool:
-    """Keyword `name` is missing from the call (and not passed positionally at `position`),
-    or its value does not match the regex `safe` (empty: any value is fine). Calls with
-    *args / **kwargs get the benefit of the doubt when the keyword is missing."""
+    """Keyword `name` (or any of a list of names) is missing from the call / literal (and not passed
+    positionally at `position`), or its value does not match the regex `safe` (empty: any value is
+    fine). Calls with *args / **kwargs / ...spread get the benefit of the doubt when it is missing."""
     node = _first(captures, capture)
     if node is None:
         return False
     kw, pos, splat = _call_arguments(node)
-    value = kw.get(name)
-    if value is None and 0 <= position < len(pos):
-        value = pos[position]
+    for key in ([name] if isinstance(name, str) else name):
+        value = kw.get(key)
+        if value is None and 0 <= position < len(pos):
+            value = pos[position]
+        if value is None:
+            if not splat:
+                return True
+        elif safe and re.search(safe, value.text.decode("utf-8", "replace")) is None:
+            return True
+    return False
+
+
+def _int_value(node) -> int | None:
+    text = node.text.decode("utf-8", "replace").replace("_", "").rstrip("lLuUn")
+    try:
+        return int(text, 8) if re.fullmatch(r"0[0-7]+", text) else int(text, 0)
+    except ValueError:
+        return None
+
+
+def _p_int_below(captures: dict, *, capture: str = "size", limit: int = 2048) -> bool:
+    """The captured integer literal is below `limit` (e.g. an RSA key size under 2048 bits)."""
+    node = _first(captures, capture)
+    value = _int_value(node) if node is not None else None
+    return value is not None and value < limit
+
+
+# A URL whose constant start fixes scheme and host (or a same-origin path) cannot be pointed
+# at another server by the rest of the expression.
+_FIXED_HOST = re.compile(r"^(?:[A-Za-z][A-Za-z0-9+.\-]*://[^/?#@\s]+[/?#]|/(?![/\\]))")
+
+
+def _p_url_non_constant(captures: dict, *, capture: str = "url") -> bool:
+    """The captured URL is built at run time and its host is not fixed by a constant prefix."""
+    node = _first(captures, capture)
+    if node is None or is_constant(node):
+        return False
+    return _FIXED_HOST.match(_constant_prefix(node)) is None
+
+
+_LOCAL_HOST = re.compile(
+    r"^(?:localhost|.*\.localhost|127(?:\.\d+){3}|0\.0\.0\.0|10(?:\.\d+){3}|192\.168(?:\.\d+){2}|"
+    r"172\.(?:1[6-9]|2\d|3[01])(?:\.\d+){2}|169\.254(?:\.\d+){2}|\[[0-9a-f:]*\]|[^.]*|"
+    r".*\.(?:local|internal|lan|test|example|invalid|home\.arpa)|(?:.*\.)?example\.(?:com|org|net))$", re.I)
+
+
+def _p_cleartext_url(captures: dict, *, capture: str = "url") -> bool:
+    """The captured URL starts with a constant `http://` naming a host that is not this machine,
+    a private network, a single-label (service) name or a reserved example domain."""
+    node = _first(captures, capture)
+    if node is None:
+        return False
+    m = re.match(r"^http://(?:[^/?#@]*@)?(\[[^\]]*\]|[^/?#:]+)", _constant_prefix(node), re.I)
+    if m is None or m.group(1).endswith((".", "-")):
+        return False  # no host, or one whose name goes on in a value computed at run time
+    return _LOCAL_HOST.match(m.group(1)) is None
+
+
+# --- ReDoS: regular expressions whose backtracking is exponential in the input length.
+#
+# The pattern is parsed into groups, alternatives and quantified atoms. It is reported when a
+# group repeated without (small) bound can split the same input into iterations in many ways:
+#   * its body holds a part that matches variable-length text and every other part of the
+#     body is optional or can match the same characters: (a+)+, (.*)*, (\w+\s?)*, (\w+\d)+;
+#   * or two single-character alternatives overlap: (\w|\d)*, (.|\s)+, (a|a)*.
+# Character sets are compared on a sample alphabet by matching each sample with Python's `re`.
+# Possessive quantifiers and atomic groups do not backtrack and are not reported.
+
+_RX_SAMPLE = tuple(chr(c) for c in range(32, 127)) + ("\t", "\n", "\r", "\x0b", "\x00", "é", "ж", "\u00a0")
+_RX_OTHER = 1 << len(_RX_SAMPLE)  # a character outside the sample alphabet
+_RX_ALL = (_RX_OTHER << 1) - 1
+_RX_MAX_DEPTH = 64
+_RX_MAX_LENGTH = 2000
+_RX_MANY = 10  # a bound at least this large counts as "many"
+_RX_QUANT = re.compile(r"\{(\d+)(,(\d*))?\}")
+_RX_FLAGS = re.compile(r"\(\?[a-zA-Z^-]*([:)])")
+
+
+class _RxItem:
+    __slots__ = ("kind", "mask", "alts", "min", "max", "possessive", "chars")
+
+    def __init__(self, kind: str, mask: int = 0):
+        self.kind = kind  # "set" (one character), "group", "atomic", "look", "anchor"
+        self.mask = mask
+        self.alts: list[list[_RxItem]] = [[]]
+        self.min = 1
+        self.max: int | None = 1
+        self.possessive = False
+        self.chars: int | None = None  # _rx_chars, memoised
+
+
+@functools.lru_cache(maxsize=4096)
+def _rx_mask(atom: str) -> int:
+    """The sample characters one atom (`a`, `\\w`, `[^/]`, `.`) matches."""
+    try:
+        rx = re.compile(atom)
+    except (re.error, ValueError, OverflowError):
+        return _RX_ALL
+    mask = 0
+    for i, ch in enumerate(_RX_SAMPLE):
+        if rx.fullmatch(ch):
+            mask |= 1 << i
+    return mask or _RX_OTHER
+
+
+def _rx_class_end(p: str, i: int) -> int:
+    """Index just past the `]` closing the character class that opens at p[i], or -1."""
+    j, n = i + 1, len(p)
+    if j < n and p[j] == "^":
+        j += 1
+    if j < n and p[j] == "]":
+        j += 1
+    while j < n:
+        if p[j] == "\\":
+            j += 2
+            continue
+        if p[j] == "[" and p.startswith("[:", j) and p.find(":]", j) > 0:
+            j = p.find(":]", j) + 2
+            continue
+        if p[j] == "]":
+            return j + 1
+        j += 1
+    return -1
+
+
+def _rx_escape(p: str, i: int) -> tuple[_RxItem | list, int]:
+    """The item for the escape at p[i] ('\\'), and the index after it."""
+    n = len(p)
+    d = p[i + 1]
+    if d in "bBAzZG":
+        return _RxItem("anchor"), i + 2
+    if d.isdigit() and d != "0":  # back-reference: can match anything
+        j = i + 1
+        while j < n and p[j].isdigit():
+            j += 1
+        return _RxItem("set", _RX_ALL), j
+    if d in "kpPxu" and i + 2 < n and p[i + 2] in "{<'":
+        close = {"{": "}", "<": ">", "'": "'"}[p[i + 2]]
+        j = p.find(close, i + 3)
+        j = n if j < 0 else j + 1
+        return _RxItem("set", _RX_ALL if d in "kpP" else _rx_mask(p[i:j])), j
+    if d == "x":
+        return _RxItem("set", _rx_mask(p[i:i + 4])), i + 4
+    if d == "u":
+        return _RxItem("set", _rx_mask(p[i:i + 6])), i + 6
+    if d == "c":
+        return _RxItem("set", _RX_OTHER), i + 3
+    if d == "Q":  # \Q...\E quotes literally (Java)
+        j = p.find("\\E", i + 2)
+        end = n if j < 0 else j
+        return [_RxItem("set", _rx_mask(re.escape(ch))) for ch in p[i + 2:end]], (n if j < 0 else j + 2)
+    return _RxItem("set", _rx_mask(p[i:i + 2])), i + 2
+
+
+def _rx_parse(p: str) -> _RxItem | None:
+    """A pattern as nested items, or None when it is not understood (then nothing is reported)."""
+    root = _RxItem("group")
+    stack = [root]
+    i, n = 0, len(p)
+    while i < n:
+        c = p[i]
+        alt = stack[-1].alts[-1]
+        if c == "\\":
+            if i + 1 >= n:
+                return None
+            item, i = _rx_escape(p, i)
+            if isinstance(item, list):
+                alt.extend(item)
+            else:
+                alt.append(item)
+        elif c == "[":
+            j = _rx_class_end(p, i)
+            if j < 0:
+                return None
+            alt.append(_RxItem("set", _rx_mask(p[i:j])))
+            i = j
+        elif c == "(":
+            kind, skip = "group", 1
+            if p.startswith("(?", i):
+                if p.startswith("(?#", i):
+                    j = p.find(")", i)
+                    if j < 0:
+                        return None
+                    i = j + 1
+                    continue
+                if p.startswith(("(?=", "(?!"), i):
+                    kind, skip = "look", 3
+                elif p.startswith(("(?<=", "(?<!"), i):
+                    kind, skip = "look", 4
+                elif p.startswith("(?>", i):
+                    kind, skip = "atomic", 3
+                elif p.startswith("(?:", i):
+                    skip = 3
+                elif p.startswith("(?P=", i):
+                    j = p.find(")", i)
+                    if j < 0:
+                        return None
+                    alt.append(_RxItem("set", _RX_ALL))
+                    i = j + 1
+                    continue
+                elif p.startswith(("(?P<", "(?<", "(?'"), i):
+                    j = p.find(">" if p[i + 2] in "P<" else "'", i + 3)
+                    if j < 0:
+                        return None
+                    skip = j + 1 - i
+                else:
+                    m = _RX_FLAGS.match(p, i)
+                    if m is None:
+                        return None
+                    if m.group(1) == ")":  # (?i): flags only
+                        i = m.end()
+                        continue
+                    skip = m.end() - i
+            if len(stack) >= _RX_MAX_DEPTH:
+                return None
+            stack.append(_RxItem(kind))
+            i += skip
+        elif c == ")":
+            if len(stack) == 1:
+                return None
+            group = stack.pop()
+            stack[-1].alts[-1].append(group)
+            i += 1
+        elif c == "|":
+            stack[-1].alts.append([])
+            i += 1
+        elif c in "*+?" or (c == "{" and _RX_QUANT.match(p, i)):
+            if not alt:
+                return None
+            item = alt[-1]
+            if c == "{":
+                m = _RX_QUANT.match(p, i)
+                lo = int(m.group(1))
+                hi = lo if m.group(2) is None else (int(m.group(3)) if m.group(3) else None)
+                i = m.end()
+            else:
+                lo, hi = {"*": (0, None), "+": (1, None), "?": (0, 1)}[c]
+                i += 1
+            item.min, item.max = lo * item.min, (None if hi is None or item.max is None else hi * item.max)
+            if i < n and p[i] in "?+":
+                item.possessive = p[i] == "+"
+                i += 1
+        elif c == ".":
+            alt.append(_RxItem("set", _rx_mask(".")))
+            i += 1
+        elif c in "^$":
+            alt.append(_RxItem("anchor"))
+            i += 1
+        else:
+            alt.append(_RxItem("set", _rx_mask(re.escape(c))))
+            i += 1
+    return root if len(stack) == 1 else None
+
+
+def _rx_flat(seq: list) -> list:
+    """A sequence with plain groups (once, one alternative) spliced in."""
+    out: list = []
+    todo = list(reversed(seq))
+    while todo:
+        it = todo.pop()
+        if it.kind == "group" and it.min == it.max == 1 and len(it.alts) == 1:
+            todo.extend(reversed(it.alts[0]))
+        else:
+            out.append(it)
+    return out
+
+
+def _rx_chars(it: _RxItem) -> int:
+    """The sample characters an item can consume (anchors and look-arounds consume none)."""
+    if it.chars is None:
+        if it.kind == "set":
+            it.chars = it.mask
+        elif it.kind in ("group", "atomic"):
+            it.chars = 0
+            for alt in it.alts:
+                for x in alt:
+                    it.chars |= _rx_chars(x)
+        else:
+            it.chars = 0
+    return it.chars
+
+
+def _rx_nullable(it: _RxItem) -> bool:
+    if it.kind in ("anchor", "look"):
+        return False  # treated as a separator between iterations
+    if it.min == 0:
+        return True
+    return it.kind != "set" and any(all(_rx_nullable(x) for x in alt) for alt in it.alts)
+
+
+def _rx_variable(it: _RxItem) -> bool:
+    """Can match texts of different lengths, one of them at least two characters long."""
+    if it.kind in ("anchor", "look") or it.possessive or it.kind == "atomic":
+        return False
+    if it.max is None or (it.max > it.min and it.max >= 2):
+        return True
+    return it.kind == "group" and any(_rx_variable(x) for alt in it.alts for x in alt)
+
+
+def _rx_many(it: _RxItem) -> bool:
+    return it.max is None or it.max >= _RX_MANY
+
+
+@functools.lru_cache(maxsize=4096)
+def redos_prone(pattern: str) -> bool:
+    """Whether a regular expression backtracks exponentially on some inputs (see above)."""
+    if len(pattern) > _RX_MAX_LENGTH:
+        return False
+    root = _rx_parse(pattern)
+    if root is None:
+        return False
+    todo = [root]
+    while todo:
+        it = todo.pop()
+        if it.kind == "set":
+            continue
+        for alt in it.alts:
+            todo.extend(alt)
+        if it.kind != "group" or it.possessive or not _rx_many(it):
+            continue
+        seqs = [_rx_flat(alt) for alt in it.alts]
+        for seq in seqs:
+            for x in seq:
+                if not _rx_variable(x):
+                    continue
+                chars = _rx_chars(x)
+                if all(y is x or _rx_nullable(y) or _rx_chars(y) & chars for y in seq):
+                    return True
+        singles = [s[0] for s in seqs if len(s) == 1 and s[0].kind == "set" and s[0].min == s[0].max == 1]
+        for a in range(len(singles)):
+            for b in range(a + 1, len(singles)):
+                if singles[a].mask & singles[b].mask:
+                    return True
+    return False
+
+
+def _unescape(text: str) -> str:
+    """A string literal's source text with \\\\ and escaped quotes resolved (other escapes, such
+    as \\n or \\d, mean the same to the regex engine and stay)."""
+    return re.sub(r"\\([\\\"'`/])", r"\1", text)
+
+
+def _regex_text(node) -> str | None:
+    """The regular expression a regex literal or constant string spells, or None."""
+    if node.type == "regex":
+        node = node.child_by_field_name("pattern")
+        if node is None:
+            return None
+    if node.type == "regex_pattern":
+        return node.text.decode("utf-8", "replace")
+    value = _string_value(node)
     if value is None:
-        return not splat
-    return bool(safe) and re.search(safe, value.text.decode("utf-8", "replace")) is None
+        return None
+    first = node.children[0] if node.child_count else None
+    raw = node.type == "raw_string_literal" or (
+        first is not None and first.type == "string_start" and b"r" in first.text.lower())
+    if not raw:
+        value = _unescape(value)
+    parent = node.parent
+    if parent is not None and re.search(rb"\b(?:VERBOSE|X|COMMENTS)\b", parent.text) or value.startswith("(?x)"):
+        value = re.sub(r"\\#", "#", re.sub(r"(?<!\\)#[^\n]*|\s+", "", value))
+    return value
+
+
+def _p_redos_regex(captures: dict, *, capture: str = "pattern") -> bool:
+    """The captured regex literal / constant pattern string is prone to exponential backtracking."""
+    node = _first(captures, capture)
+    text = _regex_text(node) if node is not None else None
+    return text is not None and redos_prone(text)
 
 
 @dataclass(frozen=True, slots=True)
@@ -219,10 +727,16 @@ class _Predicate:
 
 
 PREDICATES: dict[str, _Predicate] = {
-    "non_constant": _Predicate(_p_non_constant, frozenset({"capture"})),
+    "non_constant": _Predicate(_p_non_constant, frozenset({"capture", "file_pattern"})),
     "secret_value": _Predicate(_p_secret_value, frozenset({"capture", "name", "min_length"})),
     "high_entropy": _Predicate(_p_high_entropy, frozenset({"capture", "min_length", "min_entropy"})),
     "keyword_unsafe": _Predicate(_p_keyword_unsafe, frozenset({"capture", "name", "safe", "position"})),
+    "file_mentions": _Predicate(_p_file_mentions, frozenset({"capture", "pattern"})),
+    "scope_lacks": _Predicate(_p_scope_lacks, frozenset({"capture", "pattern", "scope"})),
+    "int_below": _Predicate(_p_int_below, frozenset({"capture", "limit"})),
+    "url_non_constant": _Predicate(_p_url_non_constant, frozenset({"capture"})),
+    "cleartext_url": _Predicate(_p_cleartext_url, frozenset({"capture"})),
+    "redos_regex": _Predicate(_p_redos_regex, frozenset({"capture"})),
 }
 
 

@@ -246,3 +246,18 @@ def test_stdlib_corpus_scans_without_errors_and_few_findings():
 def test_ignore_without_colon(comment, suppressed):
     out = scan(b"x = eval(data)  " + comment + b"\n")
     assert (out.suppressed_count == 1) is suppressed and (out.findings == []) is suppressed
+
+
+@pytest.mark.parametrize("pattern", [
+    r"(a+)+$", r"^(\w+\s?)*$", r"(.*)*x", r"(\d|\w)*", r"([a-z0-9]+)*@", r"^(\w+\d)+$", r"(.|\s)+$",
+])
+def test_redos_prone_patterns_are_reported(pattern):
+    assert engine.redos_prone(pattern)
+
+
+@pytest.mark.parametrize("pattern", [
+    r"^[a-z]+$", r"^(a|b)*$", r"\d{1,3}(\.\d{1,3}){3}", r"(?>a+)+", r"^\w+@\w+\.com$", r"(a++)+",
+    "(" * 100 + "a" + ")" * 100, "[",
+])
+def test_linear_patterns_are_not_reported(pattern):
+    assert not engine.redos_prone(pattern)

@@ -13,7 +13,7 @@ from services.scan import engine
 
 RULES = engine.RuleSet.load()
 EXAMPLES = {(e.rule_id, e.language): e for e in RULES.examples}
-_EXT = {"python": "py", "javascript": "js", "typescript": "ts", "tsx": "tsx"}
+_EXT = {"python": "py", "javascript": "js", "typescript": "ts", "tsx": "tsx", "go": "go", "java": "java"}
 
 
 def _hits(rule_id: str, language: str, code: str) -> list[engine.FindingInfo]:
@@ -53,9 +53,11 @@ def test_rule_metadata_is_meaningful(rule):
     assert rule.severity in engine.SEVERITIES and rule.confidence in engine.CONFIDENCES
     assert len(rule.message) >= 40, "the message says what is wrong and how to fix it"
     prefix = rule.id.split(".")[0]
-    assert prefix in ("py", "js", "common")
+    assert prefix in ("py", "js", "go", "java", "common")
     if prefix == "py":
         assert rule.languages == ("python",)
+    if prefix in ("go", "java"):
+        assert rule.languages == (prefix,)
     if prefix == "js":
         assert set(rule.languages) <= {"javascript", "typescript", "tsx"}
 
