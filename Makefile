@@ -41,6 +41,18 @@ test: ## the whole test suite
 bench: ## throughput/latency benchmark against in-process parsing
 	$(PY) -m bench.run
 
+.PHONY: bench-metrics
+bench-metrics: ## cyclomatic complexity vs lizard over the CPython stdlib: agreement share, kinds, files/s
+	$(PY) -m bench.metrics_agreement
+
+.PHONY: bench-quality
+bench-quality: ## scanner recall/precision per language and CWE class vs Bandit on a labelled corpus, and files/s
+	$(PY) -m bench.quality --json bench/results/quality.json
+
+.PHONY: bench-fairness
+bench-fairness: ## a quiet tenant's p50/p99 alone vs during another tenant's flood at the same priority
+	$(PY) -m bench.fairness --json bench/results/fairness.json
+
 run: ## MCP server over stdio with a local stack
 	$(VENV)/bin/codeintel mcp
 

@@ -119,10 +119,16 @@ def _text(command: str, res) -> str:
     if command == "analyze":
         ln = res.lines
         lines = [f"{res.path}: {res.language}, {ln.total} lines ({ln.code} code, {ln.comment} comment, "
-                 f"{ln.blank} blank), {res.function_count} functions, max complexity {res.max_cyclomatic_complexity}"]
+                 f"{ln.blank} blank), {res.function_count} functions, max complexity {res.max_cyclomatic_complexity}, "
+                 f"max cognitive {res.max_cognitive_complexity}, maintainability {res.maintainability_index:.1f}, "
+                 f"Halstead volume {res.halstead.volume:.0f}, {len(res.duplicates)} duplicated blocks"]
         for f in res.functions:
-            lines.append(f"  {f.qualified_name}  cc={f.cyclomatic_complexity} nesting={f.max_nesting_depth} "
-                         f"params={f.parameter_count} lines={f.length_lines}  [{_loc(f.range)}]")
+            lines.append(f"  {f.qualified_name}  cc={f.cyclomatic_complexity} cognitive={f.cognitive_complexity} "
+                         f"nesting={f.max_nesting_depth} params={f.parameter_count} lines={f.length_lines} "
+                         f"mi={f.maintainability_index:.1f} volume={f.halstead.volume:.0f}  [{_loc(f.range)}]")
+        for d in res.duplicates:
+            where = ", ".join(f"{o.start.line + 1}-{o.end.line + 1}" for o in d.occurrences)
+            lines.append(f"  duplicate: {d.line_count} lines, {d.token_count} tokens at lines {where}")
         return "\n".join(lines)
     return "\n".join(
         f"{res.path}:{_loc(f.range)}: {scan_pb2.Severity.Name(f.severity).removeprefix('SEVERITY_')} "

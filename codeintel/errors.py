@@ -51,6 +51,23 @@ class Overloaded(CodeIntelError):
         self.retry_after = retry_after
 
 
+class RateLimited(Overloaded):
+    """The tenant's request or byte budget is spent for now (RESOURCE_EXHAUSTED with RetryInfo and a
+    QuotaFailure naming `subject` and the `limit` that is short: "requests" or "bytes")."""
+
+    def __init__(self, message: str, retry_after: float, subject: str, limit: str):
+        super().__init__(message, retry_after)
+        self.subject, self.limit = subject, limit
+
+
+class Unauthenticated(CodeIntelError):
+    """The caller sent no API key, or one that is unknown or revoked (UNAUTHENTICATED)."""
+
+
+class PermissionDenied(CodeIntelError):
+    """The caller is known but may not do what it asked (PERMISSION_DENIED)."""
+
+
 class Unavailable(CodeIntelError):
     """No healthy worker could do the work (UNAVAILABLE)."""
 

@@ -47,6 +47,15 @@ def status_for(exc: BaseException) -> grpc.Status:
             )
         )
         details = [retry]
+        if isinstance(exc, errors.RateLimited):
+            quota = error_details_pb2.QuotaFailure()
+            quota.violations.add(subject=exc.subject, description=str(exc), api_service="codeintel.v1.CodeIntelService",
+                                 quota_metric=f"codeintel/{exc.limit}", quota_id=f"{exc.limit}-per-tenant")
+            details.append(quota)
+    elif isinstance(exc, errors.Unauthenticated):
+        code, msg, details = code_pb2.UNAUTHENTICATED, str(exc), []
+    elif isinstance(exc, errors.PermissionDenied):
+        code, msg, details = code_pb2.PERMISSION_DENIED, str(exc), []
     elif isinstance(exc, errors.Unavailable):
         code, msg, details = code_pb2.UNAVAILABLE, str(exc), []
     elif isinstance(exc, errors.DeadlineExceeded):

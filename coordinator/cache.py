@@ -7,12 +7,14 @@ from collections import OrderedDict
 from dataclasses import dataclass
 
 
-def cache_key(operation: str, version: str, path: str, language: str, options: bytes, content: bytes) -> bytes:
+def cache_key(operation: str, version: str, path: str, language: str, options: bytes, content: bytes,
+              namespace: str = "") -> bytes:
     """Content-addressed key: what was asked of which implementation, over which bytes.
 
-    The path takes part because results echo it (and scan fingerprints include it)."""
+    The path takes part because results echo it (and scan fingerprints include it). A tenant
+    whose results must not be shared has its own `namespace`."""
     h = hashlib.sha256()
-    for part in (operation.encode(), version.encode(), path.encode(), language.encode(), options):
+    for part in (operation.encode(), version.encode(), path.encode(), language.encode(), options, namespace.encode()):
         h.update(len(part).to_bytes(4, "little"))
         h.update(part)
     h.update(hashlib.sha256(content).digest())

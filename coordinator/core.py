@@ -40,6 +40,19 @@ class Served:
     queue_wait: float = 0.0
 
 
+@dataclass(frozen=True)
+class Caller:
+    """Who asked: the tenant ("" with authentication off), its cache namespace (None: results
+    are shared), and its cap on queued items per operation (0: none)."""
+
+    tenant: str = ""
+    namespace: str | None = None
+    queue_cap: int = 0
+
+
+ANONYMOUS = Caller()
+
+
 class WorkerCallError(Exception):
     """A worker call failed with a status that must reach the caller as is."""
 
@@ -67,32 +80,47 @@ class Coordinator:
         }
         self.counters = {name: OperationCounters() for name in BY_NAME}
         self._inflight: dict[bytes, asyncio.Future] = {}
+        self.l2 = None  # the shared Redis cache, when configured (see start)
 
     async def start(self) -> None:
+        if self.config.redis_url and self.config.l2_cache:
+            from coordinator.l2cache import L2Cache
+
+            self.l2 = L2Cache(self.config.redis_url, ttl_seconds=self.config.l2_ttl,
+                              max_value_bytes=self.config.l2_max_value_bytes, timeout=self.config.redis_timeout)
+            self.l2.start()
         for pool in self.pools.values():
             pool.start()
             await asyncio.gather(*(pool.check(w) for w in pool.workers))
 
     async def stop(self) -> None:
         await asyncio.gather(*(p.stop() for p in self.pools.values()))
+        if self.l2 is not None:
+            await self.l2.stop(flush_timeout=2.0)  # pending writes are others' future hits
 
     # -- one file ------------------------------------------------------------
-    def _keys(self, op: Operation, pool: Pool, f, options_bytes: bytes) -> tuple[bytes, list[bytes]]:
+    def _keys(self, op: Operation, pool: Pool, f, options_bytes: bytes,
+              caller: Caller) -> tuple[bytes, list[tuple[str, bytes]]]:
         """(merge key, cache keys per known version) for one file."""
         lang = languages.normalize(f.language) if f.language else ""
-        merge = cache_key(op.name, "", f.path, lang, options_bytes, f.content)
-        return merge, [(v, cache_key(op.name, v, f.path, lang, options_bytes, f.content)) for v in pool.versions()]
+        ns = caller.namespace or ""
+        merge = cache_key(op.name, "", f.path, lang, options_bytes, f.content, ns)
+        return merge, [(v, cache_key(op.name, v, f.path, lang, options_bytes, f.content, ns)) for v in pool.versions()]
 
-    def _store(self, op: Operation, version: str, f, opts: bytes, payload: bytes) -> None:
+    def _store(self, op: Operation, version: str, f, opts: bytes, payload: bytes, caller: Caller) -> None:
         lang = languages.normalize(f.language) if f.language else ""
-        self.cache.put(cache_key(op.name, version, f.path, lang, opts, f.content), payload)
+        key = cache_key(op.name, version, f.path, lang, opts, f.content, caller.namespace or "")
+        self.cache.put(key, payload)
+        if self.l2 is not None:
+            self.l2.put(key, payload, caller.namespace)  # queued: never on the request's path
 
     def _precheck(self, pool: Pool, f) -> None:
         limit = pool.max_file_bytes or DEFAULT_MAX_FILE_BYTES
         if len(f.content) > limit:
             raise errors.FileTooLarge(f"{f.path or 'file'} is {len(f.content):,} bytes; the limit is {limit:,} bytes")
 
-    async def unary(self, op_name: str, file, options, request_options, deadline: float) -> Served:
+    async def unary(self, op_name: str, file, options, request_options, deadline: float,
+                    caller: Caller = ANONYMOUS) -> Served:
         op = BY_NAME[op_name]
         pool, counters = self.pools[op_name], self.counters[op_name]
         counters.requests += 1
@@ -100,24 +128,24 @@ class Coordinator:
         t0 = time.monotonic()
         try:
             self._precheck(pool, file)
-            served = await self._serve_file(op, pool, counters, file, options, request_options, deadline)
+            served = await self._serve_file(op, pool, counters, file, options, request_options, deadline, caller)
             counters.latencies.append(time.monotonic() - t0)
             return served
         except BaseException:
             counters.errors += 1
             raise
 
-    async def list_rules(self, language: str, deadline: float):
+    async def list_rules(self, language: str, deadline: float, caller: Caller = ANONYMOUS):
         """The scan rules, as a healthy scan worker lists them (not cached: the answer is small)."""
         op = BY_NAME["scan"]
         response, *_ = await self._call(op, self.pools["scan"], self.counters["scan"], "ListRules",
                                         scan_pb2.ListRulesRequest(language=language),
-                                        coordinator_pb2.RequestOptions(), deadline)
+                                        coordinator_pb2.RequestOptions(), deadline, caller)
         return response
 
-    async def _serve_file(self, op, pool, counters, file, options, request_options, deadline) -> Served:
+    async def _serve_file(self, op, pool, counters, file, options, request_options, deadline, caller) -> Served:
         opts = op.cache_options(options)
-        merge_key, keys = self._keys(op, pool, file, opts)
+        merge_key, keys = self._keys(op, pool, file, opts, caller)
         if not request_options.bypass_cache:
             for version, key in keys:
                 value = self.cache.get(key)
@@ -134,15 +162,25 @@ class Coordinator:
         fut = asyncio.get_running_loop().create_future()
         self._inflight[merge_key] = fut
         try:
+            if self.l2 is not None and not request_options.bypass_cache and keys:
+                found = await self.l2.get_many([k for _, k in keys], caller.namespace)
+                for (version, key), value in zip(keys, found):
+                    if value is not None:
+                        counters.misses -= 1
+                        counters.hits_l2 += 1
+                        self.cache.put(key, value)  # backfill L1
+                        served = Served(result=value, cache=CS.CACHE_STATUS_HIT_L2, version=version)
+                        fut.set_result(served)
+                        return served
             request = op.unary_request(file=file, options=options)
             if op.name == "scan":
                 request.options.include_sarif = False  # SARIF is rendered here from results
             response, worker, attempts, waited = await self._call(
-                op, pool, counters, op.unary_method, request, request_options, deadline
+                op, pool, counters, op.unary_method, request, request_options, deadline, caller
             )
             payload = response.result.SerializeToString()
             version = response.service_version
-            self._store(op, version, file, opts, payload)
+            self._store(op, version, file, opts, payload, caller)
             served = Served(result=payload, worker=worker, version=version, attempts=attempts, queue_wait=waited)
             fut.set_result(served)
             return served
@@ -160,7 +198,8 @@ class Coordinator:
                 del self._inflight[merge_key]
 
     # -- worker calls ----------------------------------------------------------
-    async def _call(self, op: Operation, pool: Pool, counters, method: str, request, request_options, deadline: float):
+    async def _call(self, op: Operation, pool: Pool, counters, method: str, request, request_options, deadline: float,
+                    caller: Caller = ANONYMOUS):
         """Send one request to the least-loaded healthy worker; on UNAVAILABLE mark it down
         and retry on another (all operations are pure, so retrying is safe)."""
         priority = request_options.priority or _PRIORITY_DEFAULT
@@ -174,7 +213,7 @@ class Coordinator:
             if pool.unavailable_now():
                 raise errors.Unavailable(f"no healthy {op.name} worker; retry later")
             try:
-                worker, wait = await pool.dispatcher.acquire(priority, remaining)
+                worker, wait = await pool.dispatcher.acquire(priority, remaining, caller.tenant, caller.queue_cap)
             except errors.Overloaded:
                 counters.rejected += 1
                 raise
@@ -206,10 +245,11 @@ class Coordinator:
                     worker.failures += 1
                 raise WorkerCallError(code, e.details(), e.trailing_metadata()) from None
             finally:
-                pool.dispatcher.release(worker)
+                pool.dispatcher.release(worker, caller.tenant)
 
     # -- batches ---------------------------------------------------------------
-    async def batch(self, op_name: str, files, options, request_options, deadline: float) -> list[Served]:
+    async def batch(self, op_name: str, files, options, request_options, deadline: float,
+                    caller: Caller = ANONYMOUS) -> list[Served]:
         op = BY_NAME[op_name]
         pool, counters = self.pools[op_name], self.counters[op_name]
         counters.requests += 1
@@ -231,7 +271,7 @@ class Coordinator:
                 out[i] = Served(error=file_error(errors.FileTooLarge(
                     f"{f.path or 'file'} is {len(f.content):,} bytes; the limit is {limit:,} bytes")))
                 continue
-            merge_key, keys = self._keys(op, pool, f, opts)
+            merge_key, keys = self._keys(op, pool, f, opts, caller)
             if not request_options.bypass_cache:
                 hit = None
                 for version, key in keys:
@@ -252,12 +292,14 @@ class Coordinator:
             fut = asyncio.get_running_loop().create_future()
             mine[merge_key] = fut
             self._inflight[merge_key] = fut
-            todo.append((i, merge_key))
+            todo.append((i, merge_key, keys))
 
-        chunks = self._chunks(files, todo)
         try:
+            if self.l2 is not None and not request_options.bypass_cache and todo:
+                todo = await self._from_l2(todo, counters, out, mine, caller)
+            chunks = self._chunks(files, [(i, key) for i, key, _ in todo])
             await asyncio.gather(*(self._run_chunk(op, pool, counters, files, chunk, options, opts, request_options,
-                                                   deadline, out, mine) for chunk in chunks))
+                                                   deadline, out, mine, caller) for chunk in chunks))
         finally:
             # Cancelled or failed midway: never leave merged waiters hanging on our futures.
             for key in list(mine):
@@ -274,6 +316,27 @@ class Coordinator:
         counters.latencies.append(time.monotonic() - t0)
         return out  # type: ignore[return-value]
 
+    async def _from_l2(self, todo, counters, out, mine, caller: Caller) -> list:
+        """Answer what the L2 cache holds (one MGET for the whole batch); the rest is still to do."""
+        flat = [(n, version, key) for n, (_, _, keys) in enumerate(todo) for version, key in keys]
+        found = await self.l2.get_many([key for _, _, key in flat], caller.namespace)
+        hit: dict[int, Served] = {}
+        for (n, version, key), value in zip(flat, found):
+            if value is not None and n not in hit:
+                self.cache.put(key, value)  # backfill L1
+                hit[n] = Served(result=value, cache=CS.CACHE_STATUS_HIT_L2, version=version)
+        rest = []
+        for n, (i, merge_key, keys) in enumerate(todo):
+            served = hit.get(n)
+            if served is None:
+                rest.append((i, merge_key, keys))
+                continue
+            counters.misses -= 1
+            counters.hits_l2 += 1
+            out[i] = served
+            self._settle(mine, merge_key, served)
+        return rest
+
     def _chunks(self, files, todo) -> list[list[tuple[int, bytes]]]:
         chunks, cur, size = [], [], 0
         for i, key in todo:
@@ -287,13 +350,14 @@ class Coordinator:
             chunks.append(cur)
         return chunks
 
-    async def _run_chunk(self, op, pool, counters, files, chunk, options, opts, request_options, deadline, out, mine):
+    async def _run_chunk(self, op, pool, counters, files, chunk, options, opts, request_options, deadline, out, mine,
+                         caller: Caller = ANONYMOUS):
         request = op.batch_request(files=[files[i] for i, _ in chunk], options=options)
         if op.name == "scan":
             request.options.include_sarif = False
         try:
             response, worker, attempts, waited = await self._call(
-                op, pool, counters, op.batch_method, request, request_options, deadline
+                op, pool, counters, op.batch_method, request, request_options, deadline, caller
             )
             if len(response.results) != len(chunk):
                 raise errors.CodeIntelError(
@@ -302,7 +366,7 @@ class Coordinator:
                 s = Served(worker=worker, version=response.service_version, attempts=attempts, queue_wait=waited)
                 if r.HasField("result"):
                     s.result = r.result.SerializeToString()
-                    self._store(op, response.service_version, files[i], opts, s.result)
+                    self._store(op, response.service_version, files[i], opts, s.result, caller)
                 else:
                     s.error = common_pb2.FileError()
                     s.error.CopyFrom(r.error)
@@ -342,6 +406,11 @@ class Coordinator:
         caches = [coordinator_pb2.CacheStats(tier="l1", entries=len(self.cache), bytes=self.cache.bytes,
                                              max_bytes=self.cache.max_bytes, hits=cc.hits, misses=cc.misses,
                                              evictions=cc.evictions)]
+        if self.l2 is not None:
+            l2 = self.l2.stats()
+            caches.append(coordinator_pb2.CacheStats(
+                tier="l2", hits=l2.get("hits", 0), misses=l2.get("misses", 0), errors=l2.get("errors", 0),
+                dropped_writes=l2.get("dropped_writes", 0) + l2.get("oversized", 0)))
         workers = [w for p in self.pools.values() for w in p.workers]
         return coordinator_pb2.GetStatsResponse(
             version=__version__, uptime_seconds=time.monotonic() - self.started, operations=ops, caches=caches,

@@ -17,9 +17,11 @@ from grpc_reflection.v1alpha import reflection
 from codeintel import logs, procs
 from codeintel.interceptors import LINGER, AsyncServerGuard, InFlight
 from codeintel.v1 import coordinator_pb2, coordinator_pb2_grpc
+from coordinator.admission import Gatekeeper
 from coordinator.config import CoordinatorConfig
 from coordinator.core import Coordinator
 from coordinator.servicer import AdminServicer, CodeIntelServicer
+from coordinator.tenants import TenantConfigError
 
 log = logging.getLogger("codeintel.coordinator")
 
@@ -28,14 +30,15 @@ SERVICES = [coordinator_pb2.DESCRIPTOR.services_by_name[n].full_name for n in ("
 
 async def serve(config: CoordinatorConfig) -> None:
     core = Coordinator(config)
+    gatekeeper = Gatekeeper(config)
     inflight = InFlight()
     server = grpc.aio.server(interceptors=[AsyncServerGuard(inflight)], options=[
         ("grpc.max_receive_message_length", config.max_message_bytes),
         ("grpc.max_send_message_length", config.max_message_bytes),
         ("grpc.so_reuseport", 0),
     ])
-    coordinator_pb2_grpc.add_CodeIntelServiceServicer_to_server(CodeIntelServicer(core), server)
-    coordinator_pb2_grpc.add_AdminServiceServicer_to_server(AdminServicer(core), server)
+    coordinator_pb2_grpc.add_CodeIntelServiceServicer_to_server(CodeIntelServicer(core, gatekeeper), server)
+    coordinator_pb2_grpc.add_AdminServiceServicer_to_server(AdminServicer(core, gatekeeper), server)
     health_servicer = health.aio.HealthServicer()
     health_pb2_grpc.add_HealthServicer_to_server(health_servicer, server)
     reflection.enable_server_reflection(SERVICES + [health.SERVICE_NAME, reflection.SERVICE_NAME], server)
@@ -43,6 +46,7 @@ async def serve(config: CoordinatorConfig) -> None:
     if port == 0:
         raise SystemExit(f"cannot bind {config.host}:{config.port}")
     await core.start()
+    await gatekeeper.start()
     await server.start()
     for name in [""] + SERVICES:
         await health_servicer.set(name, health_pb2.HealthCheckResponse.SERVING)
@@ -62,6 +66,7 @@ async def serve(config: CoordinatorConfig) -> None:
         log.warning("%d calls still running after the %.0fs grace period", inflight.count, config.grace)
     await asyncio.sleep(LINGER)
     await server.stop(max(0.0, end - time.monotonic()))
+    await gatekeeper.stop()
     await core.stop()
     log.info("coordinator stopped")
 
@@ -70,7 +75,10 @@ def main(argv: Sequence[str] | None = None) -> None:
     procs.die_with_parent()
     config = CoordinatorConfig.from_args(argv)
     logs.setup(config.log_level)
-    asyncio.run(serve(config))
+    try:
+        asyncio.run(serve(config))
+    except TenantConfigError as e:  # a bad tenants file: say which and why, no traceback
+        raise SystemExit(f"coordinator: {e}") from None
 
 
 if __name__ == "__main__":

@@ -8,6 +8,7 @@ import time
 from codeintel import errors
 from codeintel.grpc_status import aio_guard
 from codeintel.v1 import common_pb2, coordinator_pb2, coordinator_pb2_grpc, scan_pb2
+from coordinator.admission import Gatekeeper, Ticket
 from coordinator.core import Coordinator, Served, WorkerCallError
 from coordinator.operations import BY_NAME
 
@@ -23,18 +24,24 @@ def _deadline(context, default: float) -> float:
     return time.monotonic() + (default if remaining is None else remaining)
 
 
-def _info(s: Served) -> coordinator_pb2.ResponseInfo:
+def _authorization(context) -> str | None:
+    return next((v for k, v in (context.invocation_metadata() or ()) if k == "authorization"), None)
+
+
+def _info(s: Served, t: Ticket) -> coordinator_pb2.ResponseInfo:
     return coordinator_pb2.ResponseInfo(cache=s.cache, worker=s.worker, service_version=s.version,
-                                        attempts=s.attempts, queue_wait_ms=s.queue_wait * 1000)
+                                        attempts=s.attempts, queue_wait_ms=s.queue_wait * 1000,
+                                        priority=t.priority, priority_clamped=t.clamped, tenant=t.tenant.id)
 
 
-def _batch_info(served: list[Served]) -> coordinator_pb2.BatchInfo:
+def _batch_info(served: list[Served], t: Ticket) -> coordinator_pb2.BatchInfo:
     hits = sum(1 for s in served if s.cache != coordinator_pb2.CACHE_STATUS_MISS)
     return coordinator_pb2.BatchInfo(
         cache=[s.cache for s in served], cache_hits=hits,
         computed=sum(1 for s in served if s.cache == coordinator_pb2.CACHE_STATUS_MISS and s.result is not None),
         attempts=sum({(s.worker, s.attempts): s.attempts for s in served if s.worker}.values()),
         queue_wait_ms=max((s.queue_wait for s in served), default=0.0) * 1000,
+        priority=t.priority, priority_clamped=t.clamped, tenant=t.tenant.id,
     )
 
 
@@ -44,70 +51,87 @@ async def _pass_on(context, e: WorkerCallError) -> None:
 
 
 class CodeIntelServicer(coordinator_pb2_grpc.CodeIntelServiceServicer):
-    def __init__(self, core: Coordinator):
+    def __init__(self, core: Coordinator, gatekeeper: Gatekeeper):
         self.core = core
+        self.gatekeeper = gatekeeper
+
+    async def _admit(self, request, context, cost_bytes: int) -> Ticket:
+        """Authenticate and charge the call; the request then carries the priority it was granted."""
+        ticket = await self.gatekeeper.admit(_authorization(context), request.request_options.priority, cost_bytes)
+        request.request_options.priority = ticket.priority
+        return ticket
 
     async def _unary(self, op: str, request, context):
+        ticket = await self._admit(request, context, len(request.file.content))
         try:
             served = await self.core.unary(op, request.file, request.options, request.request_options,
-                                           _deadline(context, self.core.config.default_deadline))
+                                           _deadline(context, self.core.config.default_deadline), ticket.caller)
         except WorkerCallError as e:
             await _pass_on(context, e)
+        finally:
+            ticket.release()
         if served.error is not None:  # merged onto a batch's per-file failure
             exc = _FILE_ERROR_TO_EXC.get(served.error.code, errors.InvalidInput)
             raise exc(served.error.message)
-        return BY_NAME[op].result_cls.FromString(served.result), served
+        return BY_NAME[op].result_cls.FromString(served.result), _info(served, ticket)
 
     async def _batch(self, op: str, request, context):
-        served = await self.core.batch(op, request.files, request.options, request.request_options,
-                                       _deadline(context, self.core.config.default_deadline))
+        ticket = await self._admit(request, context, sum(len(f.content) for f in request.files))
+        try:
+            served = await self.core.batch(op, request.files, request.options, request.request_options,
+                                           _deadline(context, self.core.config.default_deadline), ticket.caller)
+        finally:
+            ticket.release()
         cls = BY_NAME[op].file_result_cls
         rcls = BY_NAME[op].result_cls
         results = [cls(result=rcls.FromString(s.result)) if s.result is not None else cls(error=s.error) for s in served]
-        return results, served
+        return results, served, _batch_info(served, ticket)
 
     @aio_guard
     async def Parse(self, request, context):
-        result, served = await self._unary("parse", request, context)
-        return coordinator_pb2.CodeIntelServiceParseResponse(result=result, info=_info(served))
+        result, info = await self._unary("parse", request, context)
+        return coordinator_pb2.CodeIntelServiceParseResponse(result=result, info=info)
 
     @aio_guard
     async def ParseBatch(self, request, context):
-        results, served = await self._batch("parse", request, context)
-        return coordinator_pb2.CodeIntelServiceParseBatchResponse(results=results, info=_batch_info(served))
+        results, _, info = await self._batch("parse", request, context)
+        return coordinator_pb2.CodeIntelServiceParseBatchResponse(results=results, info=info)
 
     @aio_guard
     async def Analyze(self, request, context):
-        result, served = await self._unary("analyze", request, context)
-        return coordinator_pb2.CodeIntelServiceAnalyzeResponse(result=result, info=_info(served))
+        result, info = await self._unary("analyze", request, context)
+        return coordinator_pb2.CodeIntelServiceAnalyzeResponse(result=result, info=info)
 
     @aio_guard
     async def AnalyzeBatch(self, request, context):
-        results, served = await self._batch("analyze", request, context)
-        return coordinator_pb2.CodeIntelServiceAnalyzeBatchResponse(results=results, info=_batch_info(served))
+        results, _, info = await self._batch("analyze", request, context)
+        return coordinator_pb2.CodeIntelServiceAnalyzeBatchResponse(results=results, info=info)
 
     @aio_guard
     async def Scan(self, request, context):
-        result, served = await self._unary("scan", request, context)
-        sarif = sarif_json([result], served.version) if request.options.include_sarif else ""
-        return coordinator_pb2.CodeIntelServiceScanResponse(result=result, sarif_json=sarif, info=_info(served))
+        result, info = await self._unary("scan", request, context)
+        sarif = sarif_json([result], info.service_version) if request.options.include_sarif else ""
+        return coordinator_pb2.CodeIntelServiceScanResponse(result=result, sarif_json=sarif, info=info)
 
     @aio_guard
     async def ScanBatch(self, request, context):
-        results, served = await self._batch("scan", request, context)
+        results, served, info = await self._batch("scan", request, context)
         sarif = ""
         if request.options.include_sarif:
             version = next((s.version for s in served if s.version), "")
             sarif = sarif_json([r.result for r in results if r.HasField("result")], version)
-        return coordinator_pb2.CodeIntelServiceScanBatchResponse(results=results, sarif_json=sarif,
-                                                                 info=_batch_info(served))
+        return coordinator_pb2.CodeIntelServiceScanBatchResponse(results=results, sarif_json=sarif, info=info)
 
     @aio_guard
     async def ListRules(self, request, context):
+        ticket = await self.gatekeeper.admit(_authorization(context), 0, 0)
         try:
-            listed = await self.core.list_rules(request.language, _deadline(context, self.core.config.default_deadline))
+            listed = await self.core.list_rules(request.language, _deadline(context, self.core.config.default_deadline),
+                                                ticket.caller)
         except WorkerCallError as e:
             await _pass_on(context, e)
+        finally:
+            ticket.release()
         return coordinator_pb2.CodeIntelServiceListRulesResponse(rules=listed.rules,
                                                                  service_version=listed.service_version)
 
@@ -119,13 +143,20 @@ def sarif_json(results: list[scan_pb2.ScanResult], version: str) -> str:
 
 
 class AdminServicer(coordinator_pb2_grpc.AdminServiceServicer):
-    def __init__(self, core: Coordinator):
+    """Operators' view. With tenants configured it takes any valid API key (it is not rate limited)."""
+
+    def __init__(self, core: Coordinator, gatekeeper: Gatekeeper):
         self.core = core
+        self.gatekeeper = gatekeeper
 
     @aio_guard
     async def GetStats(self, request, context):
-        return self.core.stats()
+        self.gatekeeper.registry.authenticate(_authorization(context))
+        stats = self.core.stats()
+        stats.admission.CopyFrom(coordinator_pb2.AdmissionStats(**self.gatekeeper.snapshot()))
+        return stats
 
     @aio_guard
     async def ListWorkers(self, request, context):
+        self.gatekeeper.registry.authenticate(_authorization(context))
         return coordinator_pb2.ListWorkersResponse(workers=self.core.workers(request.service))

@@ -8,6 +8,7 @@ no gRPC internals or stack traces leak through it.
 from __future__ import annotations
 
 import asyncio
+import contextvars
 import logging
 import math
 
@@ -73,6 +74,18 @@ def retry_after_seconds(err: grpc.RpcError) -> float | None:
     return None
 
 
+def quota_violation(err: grpc.RpcError) -> error_details_pb2.QuotaFailure.Violation | None:
+    """The first QuotaFailure violation of a rate-limited call, or None."""
+    status = _rich_status(err)
+    for detail in status.details if status is not None else ():
+        if detail.Is(error_details_pb2.QuotaFailure.DESCRIPTOR):
+            quota = error_details_pb2.QuotaFailure()
+            detail.Unpack(quota)
+            if quota.violations:
+                return quota.violations[0]
+    return None
+
+
 def _format_seconds(seconds: float) -> str:
     if seconds < 1:
         return "1 s"
@@ -99,6 +112,15 @@ def map_rpc_error(err: grpc.RpcError, operation: str, timeout_s: float | None = 
                     code=name,
                 )
             delay = 1.0
+        quota = quota_violation(err)
+        if quota is not None:
+            what = "byte budget" if quota.quota_metric.endswith("bytes") else "request rate"
+            return BridgeError(
+                f"the API key's {what} is used up for now ({details}); retry the {operation} in "
+                f"{_format_seconds(delay)}, and space out calls or send fewer/smaller files",
+                code=name,
+                retry_after=delay,
+            )
         return BridgeError(
             f"the server is busy (its queue is full); retry the {operation} in {_format_seconds(delay)}, "
             f"or use priority 'low' for background work",
@@ -118,8 +140,9 @@ def map_rpc_error(err: grpc.RpcError, operation: str, timeout_s: float | None = 
         )
     if code == grpc.StatusCode.UNAUTHENTICATED:
         return BridgeError(
-            "the code-intelligence backend rejected the bridge's credentials; the operator must set a "
-            "valid API key (CODEINTEL_API_KEY / --api-key). Retrying will not help.",
+            f"the API key was refused ({details or 'no valid key'}): send a valid key as "
+            "'Authorization: Bearer <key>' (MCP over HTTP) or have the operator set CODEINTEL_API_KEY / "
+            "--api-key (stdio). Retrying with the same key will not help.",
             code=name,
         )
     if code == grpc.StatusCode.PERMISSION_DENIED:
@@ -152,6 +175,24 @@ def _invalid_argument_hint(details: str) -> str:
     if "limit" in text or "too large" in text or "bytes" in text:
         return "Send a smaller file, or only the relevant part in `code`."
     return "Change the arguments and try again."
+
+
+# The `Authorization: Bearer <key>` header of the MCP request being served (HTTP transport), set
+# per tool call by the server; it replaces the bridge's own key so the coordinator sees the
+# caller's tenant. The bridge does not judge the key: the coordinator authenticates it.
+CALLER_AUTHORIZATION: contextvars.ContextVar[str | None] = contextvars.ContextVar("caller_authorization",
+                                                                                   default=None)
+
+
+def bearer(header: str | None) -> str | None:
+    """`Bearer <token>` normalised, or None when the header is absent or not a bearer token."""
+    if not header:
+        return None
+    scheme, _, token = header.strip().partition(" ")
+    token = token.strip()
+    if scheme.lower() != "bearer" or not token or any(ch.isspace() for ch in token):
+        return None
+    return f"Bearer {token}"
 
 
 class CoordinatorClient:
@@ -197,8 +238,10 @@ class CoordinatorClient:
                 pass
 
     async def _call(self, operation: str, method, request):
+        caller = CALLER_AUTHORIZATION.get()
+        metadata = (("authorization", caller),) if caller else self._metadata
         try:
-            return await method(request, timeout=self.timeout_s, metadata=self._metadata)
+            return await method(request, timeout=self.timeout_s, metadata=metadata)
         except grpc.aio.AioRpcError as err:
             raise map_rpc_error(err, operation, self.timeout_s) from None
         except asyncio.TimeoutError:

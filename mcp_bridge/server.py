@@ -19,12 +19,13 @@ import logging
 from typing import Annotated, Any, Literal
 
 from mcp.server import MCPServer
+from mcp.server.mcpserver import Context
 from mcp.server.mcpserver.exceptions import ToolError
 from mcp_types import CallToolResult, TextContent, ToolAnnotations
 from pydantic import BaseModel, Field
 
 from codeintel.v1 import analyze_pb2, common_pb2, coordinator_pb2, parse_pb2, scan_pb2
-from mcp_bridge.client import BridgeError, CoordinatorClient
+from mcp_bridge.client import CALLER_AUTHORIZATION, BridgeError, CoordinatorClient, bearer
 from mcp_bridge.config import BridgeConfig
 from mcp_bridge.paths import PathError, PathPolicy
 
@@ -223,10 +224,24 @@ class FunctionOut(BaseModel):
     start_line: int
     end_line: int
     cyclomatic_complexity: int
+    cognitive_complexity: int
     max_nesting_depth: int
     parameter_count: int
     length_lines: int
     code_lines: int
+    halstead_volume: float
+    maintainability_index: float = Field(description="0..100, higher is easier to maintain (Visual Studio scale)")
+
+
+class LineRangeOut(BaseModel):
+    start_line: int
+    end_line: int
+
+
+class DuplicateOut(BaseModel):
+    occurrences: list[LineRangeOut] = Field(description="1-based line ranges of each copy, in document order")
+    line_count: int
+    token_count: int
 
 
 class AnalyzeOutput(BaseModel):
@@ -239,7 +254,15 @@ class AnalyzeOutput(BaseModel):
     class_count: int
     max_cyclomatic_complexity: int
     average_cyclomatic_complexity: float
+    max_cognitive_complexity: int
+    maintainability_index: float
+    halstead_volume: float
     has_syntax_errors: bool
+    duplicates: list[DuplicateOut] = Field(
+        default_factory=list, description="blocks of >= 6 lines / 50 tokens repeated within the file"
+    )
+    total_duplicates: int = 0
+    returned_duplicates: int = 0
     functions: list[FunctionOut] = Field(
         description="per-function metrics in document order; when truncated, the most complex are kept"
     )
@@ -258,12 +281,23 @@ def analyze_output(resp: coordinator_pb2.CodeIntelServiceAnalyzeResponse) -> Ana
             start_line=f.range.start.line + 1,
             end_line=f.range.end.line + 1,
             cyclomatic_complexity=f.cyclomatic_complexity,
+            cognitive_complexity=f.cognitive_complexity,
             max_nesting_depth=f.max_nesting_depth,
             parameter_count=f.parameter_count,
             length_lines=f.length_lines,
             code_lines=f.code_lines,
+            halstead_volume=round(f.halstead.volume, 2),
+            maintainability_index=round(f.maintainability_index, 2),
         )
         for f in r.functions
+    ]
+    duplicates = [
+        DuplicateOut(
+            occurrences=[LineRangeOut(start_line=o.start.line + 1, end_line=o.end.line + 1) for o in d.occurrences],
+            line_count=d.line_count,
+            token_count=d.token_count,
+        )
+        for d in r.duplicates
     ]
     return AnalyzeOutput(
         path=r.path,
@@ -273,7 +307,13 @@ def analyze_output(resp: coordinator_pb2.CodeIntelServiceAnalyzeResponse) -> Ana
         class_count=r.class_count,
         max_cyclomatic_complexity=r.max_cyclomatic_complexity,
         average_cyclomatic_complexity=round(r.average_cyclomatic_complexity, 3),
+        max_cognitive_complexity=r.max_cognitive_complexity,
+        maintainability_index=round(r.maintainability_index, 2),
+        halstead_volume=round(r.halstead.volume, 2),
         has_syntax_errors=r.has_syntax_errors,
+        duplicates=duplicates,
+        total_duplicates=len(duplicates),
+        returned_duplicates=len(duplicates),
         functions=functions,
         total_functions=len(functions),
         returned_functions=len(functions),
@@ -583,6 +623,7 @@ _RETURNED = {
     "syntax_errors": "returned_syntax_errors",
     "ast": "returned_ast_nodes",
     "functions": "returned_functions",
+    "duplicates": "returned_duplicates",
     "findings": "returned_findings",
 }
 
@@ -628,7 +669,7 @@ def bound_parse(out: ParseOutput, cfg: BridgeConfig) -> None:
 
 def bound_analyze(out: AnalyzeOutput, cfg: BridgeConfig) -> None:
     _keep_most_complex(out, cfg.max_functions)
-    fit_to_budget(out, ["functions"], cfg.max_output_bytes)
+    fit_to_budget(out, ["functions", "duplicates"], cfg.max_output_bytes)
 
 
 def bound_scan(out: ScanOutput, cfg: BridgeConfig, sarif_json: str) -> None:
@@ -695,7 +736,8 @@ def analyze_text(out: AnalyzeOutput, notes: list[str]) -> str:
         f"Analyzed {_label(out.path)} ({out.language}): {out.lines.total} lines ({out.lines.code} code, "
         f"{out.lines.comment} comment, {out.lines.blank} blank), {out.function_count} functions, "
         f"{out.class_count} classes; cyclomatic complexity max {out.max_cyclomatic_complexity}, "
-        f"average {out.average_cyclomatic_complexity:.2f}."
+        f"average {out.average_cyclomatic_complexity:.2f}; cognitive complexity max {out.max_cognitive_complexity}; "
+        f"maintainability index {out.maintainability_index:.1f}/100; Halstead volume {out.halstead_volume:.0f}."
     ]
     if out.has_syntax_errors:
         lines.append("The file has syntax errors; metrics are best-effort.")
@@ -705,12 +747,21 @@ def analyze_text(out: AnalyzeOutput, notes: list[str]) -> str:
         for f in top[:10]:
             lines.append(
                 f"- {f.qualified_name} (lines {f.start_line}-{f.end_line}): complexity {f.cyclomatic_complexity}, "
-                f"nesting {f.max_nesting_depth}, {f.parameter_count} params, {f.code_lines} code lines"
+                f"cognitive {f.cognitive_complexity}, nesting {f.max_nesting_depth}, {f.parameter_count} params, "
+                f"{f.code_lines} code lines, maintainability {f.maintainability_index:.1f}"
             )
+    if out.duplicates:
+        lines.append(f"Duplicated blocks ({out.total_duplicates}):")
+        for d in out.duplicates[:10]:
+            where = ", ".join(f"{o.start_line}-{o.end_line}" for o in d.occurrences[:5])
+            more = f" and {len(d.occurrences) - 5} more" if len(d.occurrences) > 5 else ""
+            lines.append(f"- {d.line_count} lines, {d.token_count} tokens at lines {where}{more}")
     if out.truncated:
         lines.append(
-            f"Truncated: showing the {out.returned_functions} most complex of {out.total_functions} functions. "
-            f"Analyze a smaller part of the file to see the rest, or pass file_only=true for totals only."
+            f"Truncated: showing the {out.returned_functions} most complex of {out.total_functions} functions"
+            + (f" and {out.returned_duplicates} of {out.total_duplicates} duplicated blocks"
+               if out.returned_duplicates < out.total_duplicates else "")
+            + ". Analyze a smaller part of the file to see the rest, or pass file_only=true for totals only."
         )
     lines.extend(notes)
     return "\n".join(lines)
@@ -872,13 +923,20 @@ def _result(out: BaseModel, text: str) -> CallToolResult:
 
 
 def _guard(name: str):
-    """Turn unexpected exceptions into a generic tool error (logged here, never sent)."""
+    """Turn unexpected exceptions into a generic tool error (logged here, never sent), and pass the
+    caller's `Authorization: Bearer` header (HTTP transport) on to the coordinator.
+
+    The SDK hands a Context to a parameter annotated with it; `inner` declares one (`mcp_context`)
+    on top of the tool's own parameters, so the tools themselves stay free of transport details."""
 
     def wrap(fn):
         import functools
+        import inspect
 
         @functools.wraps(fn)
-        async def inner(*args, **kwargs):
+        async def inner(*args, mcp_context: Context | None = None, **kwargs):
+            headers = (mcp_context.headers if mcp_context is not None else None) or {}
+            token = CALLER_AUTHORIZATION.set(bearer(headers.get("authorization")))
             try:
                 return await fn(*args, **kwargs)
             except ToolError:
@@ -888,7 +946,14 @@ def _guard(name: str):
                 raise ToolError(
                     f"internal error in the MCP bridge while running {name}; retry, and report it if it persists"
                 ) from None
+            finally:
+                CALLER_AUTHORIZATION.reset(token)
 
+        sig = inspect.signature(fn, eval_str=True)  # resolved: the SDK cannot evaluate a __signature__
+        extra = inspect.Parameter("mcp_context", inspect.Parameter.KEYWORD_ONLY, default=None, annotation=Context)
+        inner.__signature__ = sig.replace(parameters=[*sig.parameters.values(), extra])
+        inner.__annotations__ = {**{p.name: p.annotation for p in sig.parameters.values()},
+                                 "return": sig.return_annotation, "mcp_context": Context}
         return inner
 
     return wrap
@@ -956,8 +1021,9 @@ def build_server(config: BridgeConfig) -> MCPServer:
         name="code_analyze",
         title="Analyze code metrics",
         description=(
-            "Measure one source file: line counts, number of functions and classes, and per-function cyclomatic "
-            "complexity, nesting depth, parameter count and length. Input: `code` or `path`."
+            "Measure one source file: line counts, number of functions and classes, per-function cyclomatic and "
+            "cognitive complexity, nesting depth, parameter count, length, Halstead volume and maintainability "
+            "index, and duplicated blocks within the file. Input: `code` or `path`."
         ),
         annotations=_annotations("Analyze code metrics"),
     )

@@ -55,32 +55,44 @@ class RequestOptions(_message.Message):
     def __init__(self, priority: _Optional[_Union[Priority, str]] = ..., bypass_cache: _Optional[bool] = ...) -> None: ...
 
 class ResponseInfo(_message.Message):
-    __slots__ = ("cache", "worker", "service_version", "attempts", "queue_wait_ms")
+    __slots__ = ("cache", "worker", "service_version", "attempts", "queue_wait_ms", "priority", "priority_clamped", "tenant")
     CACHE_FIELD_NUMBER: _ClassVar[int]
     WORKER_FIELD_NUMBER: _ClassVar[int]
     SERVICE_VERSION_FIELD_NUMBER: _ClassVar[int]
     ATTEMPTS_FIELD_NUMBER: _ClassVar[int]
     QUEUE_WAIT_MS_FIELD_NUMBER: _ClassVar[int]
+    PRIORITY_FIELD_NUMBER: _ClassVar[int]
+    PRIORITY_CLAMPED_FIELD_NUMBER: _ClassVar[int]
+    TENANT_FIELD_NUMBER: _ClassVar[int]
     cache: CacheStatus
     worker: str
     service_version: str
     attempts: int
     queue_wait_ms: float
-    def __init__(self, cache: _Optional[_Union[CacheStatus, str]] = ..., worker: _Optional[str] = ..., service_version: _Optional[str] = ..., attempts: _Optional[int] = ..., queue_wait_ms: _Optional[float] = ...) -> None: ...
+    priority: Priority
+    priority_clamped: bool
+    tenant: str
+    def __init__(self, cache: _Optional[_Union[CacheStatus, str]] = ..., worker: _Optional[str] = ..., service_version: _Optional[str] = ..., attempts: _Optional[int] = ..., queue_wait_ms: _Optional[float] = ..., priority: _Optional[_Union[Priority, str]] = ..., priority_clamped: _Optional[bool] = ..., tenant: _Optional[str] = ...) -> None: ...
 
 class BatchInfo(_message.Message):
-    __slots__ = ("cache", "cache_hits", "computed", "attempts", "queue_wait_ms")
+    __slots__ = ("cache", "cache_hits", "computed", "attempts", "queue_wait_ms", "priority", "priority_clamped", "tenant")
     CACHE_FIELD_NUMBER: _ClassVar[int]
     CACHE_HITS_FIELD_NUMBER: _ClassVar[int]
     COMPUTED_FIELD_NUMBER: _ClassVar[int]
     ATTEMPTS_FIELD_NUMBER: _ClassVar[int]
     QUEUE_WAIT_MS_FIELD_NUMBER: _ClassVar[int]
+    PRIORITY_FIELD_NUMBER: _ClassVar[int]
+    PRIORITY_CLAMPED_FIELD_NUMBER: _ClassVar[int]
+    TENANT_FIELD_NUMBER: _ClassVar[int]
     cache: _containers.RepeatedScalarFieldContainer[CacheStatus]
     cache_hits: int
     computed: int
     attempts: int
     queue_wait_ms: float
-    def __init__(self, cache: _Optional[_Iterable[_Union[CacheStatus, str]]] = ..., cache_hits: _Optional[int] = ..., computed: _Optional[int] = ..., attempts: _Optional[int] = ..., queue_wait_ms: _Optional[float] = ...) -> None: ...
+    priority: Priority
+    priority_clamped: bool
+    tenant: str
+    def __init__(self, cache: _Optional[_Iterable[_Union[CacheStatus, str]]] = ..., cache_hits: _Optional[int] = ..., computed: _Optional[int] = ..., attempts: _Optional[int] = ..., queue_wait_ms: _Optional[float] = ..., priority: _Optional[_Union[Priority, str]] = ..., priority_clamped: _Optional[bool] = ..., tenant: _Optional[str] = ...) -> None: ...
 
 class CodeIntelServiceParseRequest(_message.Message):
     __slots__ = ("file", "options", "request_options")
@@ -263,7 +275,7 @@ class OperationStats(_message.Message):
     def __init__(self, operation: _Optional[str] = ..., requests: _Optional[int] = ..., files: _Optional[int] = ..., errors: _Optional[int] = ..., cache_hits_l1: _Optional[int] = ..., cache_hits_l2: _Optional[int] = ..., cache_misses: _Optional[int] = ..., merged: _Optional[int] = ..., retries: _Optional[int] = ..., rejected: _Optional[int] = ..., queue_depth: _Optional[int] = ..., in_flight: _Optional[int] = ..., latency_p50_ms: _Optional[float] = ..., latency_p99_ms: _Optional[float] = ...) -> None: ...
 
 class CacheStats(_message.Message):
-    __slots__ = ("tier", "entries", "bytes", "max_bytes", "hits", "misses", "evictions")
+    __slots__ = ("tier", "entries", "bytes", "max_bytes", "hits", "misses", "evictions", "errors", "dropped_writes")
     TIER_FIELD_NUMBER: _ClassVar[int]
     ENTRIES_FIELD_NUMBER: _ClassVar[int]
     BYTES_FIELD_NUMBER: _ClassVar[int]
@@ -271,6 +283,8 @@ class CacheStats(_message.Message):
     HITS_FIELD_NUMBER: _ClassVar[int]
     MISSES_FIELD_NUMBER: _ClassVar[int]
     EVICTIONS_FIELD_NUMBER: _ClassVar[int]
+    ERRORS_FIELD_NUMBER: _ClassVar[int]
+    DROPPED_WRITES_FIELD_NUMBER: _ClassVar[int]
     tier: str
     entries: int
     bytes: int
@@ -278,27 +292,55 @@ class CacheStats(_message.Message):
     hits: int
     misses: int
     evictions: int
-    def __init__(self, tier: _Optional[str] = ..., entries: _Optional[int] = ..., bytes: _Optional[int] = ..., max_bytes: _Optional[int] = ..., hits: _Optional[int] = ..., misses: _Optional[int] = ..., evictions: _Optional[int] = ...) -> None: ...
+    errors: int
+    dropped_writes: int
+    def __init__(self, tier: _Optional[str] = ..., entries: _Optional[int] = ..., bytes: _Optional[int] = ..., max_bytes: _Optional[int] = ..., hits: _Optional[int] = ..., misses: _Optional[int] = ..., evictions: _Optional[int] = ..., errors: _Optional[int] = ..., dropped_writes: _Optional[int] = ...) -> None: ...
+
+class AdmissionStats(_message.Message):
+    __slots__ = ("authentication", "limiter", "unauthenticated", "rejected_requests", "rejected_bytes", "rejected_concurrency", "priority_clamped", "store_errors", "fail_open_admits", "fail_open")
+    AUTHENTICATION_FIELD_NUMBER: _ClassVar[int]
+    LIMITER_FIELD_NUMBER: _ClassVar[int]
+    UNAUTHENTICATED_FIELD_NUMBER: _ClassVar[int]
+    REJECTED_REQUESTS_FIELD_NUMBER: _ClassVar[int]
+    REJECTED_BYTES_FIELD_NUMBER: _ClassVar[int]
+    REJECTED_CONCURRENCY_FIELD_NUMBER: _ClassVar[int]
+    PRIORITY_CLAMPED_FIELD_NUMBER: _ClassVar[int]
+    STORE_ERRORS_FIELD_NUMBER: _ClassVar[int]
+    FAIL_OPEN_ADMITS_FIELD_NUMBER: _ClassVar[int]
+    FAIL_OPEN_FIELD_NUMBER: _ClassVar[int]
+    authentication: bool
+    limiter: str
+    unauthenticated: int
+    rejected_requests: int
+    rejected_bytes: int
+    rejected_concurrency: int
+    priority_clamped: int
+    store_errors: int
+    fail_open_admits: int
+    fail_open: bool
+    def __init__(self, authentication: _Optional[bool] = ..., limiter: _Optional[str] = ..., unauthenticated: _Optional[int] = ..., rejected_requests: _Optional[int] = ..., rejected_bytes: _Optional[int] = ..., rejected_concurrency: _Optional[int] = ..., priority_clamped: _Optional[int] = ..., store_errors: _Optional[int] = ..., fail_open_admits: _Optional[int] = ..., fail_open: _Optional[bool] = ...) -> None: ...
 
 class GetStatsRequest(_message.Message):
     __slots__ = ()
     def __init__(self) -> None: ...
 
 class GetStatsResponse(_message.Message):
-    __slots__ = ("version", "uptime_seconds", "operations", "caches", "workers_total", "workers_serving")
+    __slots__ = ("version", "uptime_seconds", "operations", "caches", "workers_total", "workers_serving", "admission")
     VERSION_FIELD_NUMBER: _ClassVar[int]
     UPTIME_SECONDS_FIELD_NUMBER: _ClassVar[int]
     OPERATIONS_FIELD_NUMBER: _ClassVar[int]
     CACHES_FIELD_NUMBER: _ClassVar[int]
     WORKERS_TOTAL_FIELD_NUMBER: _ClassVar[int]
     WORKERS_SERVING_FIELD_NUMBER: _ClassVar[int]
+    ADMISSION_FIELD_NUMBER: _ClassVar[int]
     version: str
     uptime_seconds: float
     operations: _containers.RepeatedCompositeFieldContainer[OperationStats]
     caches: _containers.RepeatedCompositeFieldContainer[CacheStats]
     workers_total: int
     workers_serving: int
-    def __init__(self, version: _Optional[str] = ..., uptime_seconds: _Optional[float] = ..., operations: _Optional[_Iterable[_Union[OperationStats, _Mapping]]] = ..., caches: _Optional[_Iterable[_Union[CacheStats, _Mapping]]] = ..., workers_total: _Optional[int] = ..., workers_serving: _Optional[int] = ...) -> None: ...
+    admission: AdmissionStats
+    def __init__(self, version: _Optional[str] = ..., uptime_seconds: _Optional[float] = ..., operations: _Optional[_Iterable[_Union[OperationStats, _Mapping]]] = ..., caches: _Optional[_Iterable[_Union[CacheStats, _Mapping]]] = ..., workers_total: _Optional[int] = ..., workers_serving: _Optional[int] = ..., admission: _Optional[_Union[AdmissionStats, _Mapping]] = ...) -> None: ...
 
 class ListWorkersRequest(_message.Message):
     __slots__ = ("service",)

@@ -29,8 +29,12 @@ class CodeIntelServiceStub:
     """CodeIntelService is the public front door: it authenticates, caches,
     queues by priority and dispatches to worker services. Unary failures:
     INVALID_ARGUMENT (bad input, as the workers report it), RESOURCE_EXHAUSTED
-    with google.rpc.RetryInfo (queue full), UNAVAILABLE (no healthy worker after
-    retries), DEADLINE_EXCEEDED, UNAUTHENTICATED (tenants configured, bad key).
+    with google.rpc.RetryInfo (queue full; or the tenant's rate or byte budget
+    spent, then also google.rpc.QuotaFailure naming the budget), UNAVAILABLE (no
+    healthy worker after retries; or the rate limiter's store is down and the
+    deployment fails closed), DEADLINE_EXCEEDED, UNAUTHENTICATED (tenants
+    configured and the `authorization: Bearer <key>` metadata is missing, unknown
+    or revoked). A priority above the tenant's tier is lowered, not refused.
     """
 
     def __init__(self, channel):
@@ -80,8 +84,12 @@ class CodeIntelServiceServicer:
     """CodeIntelService is the public front door: it authenticates, caches,
     queues by priority and dispatches to worker services. Unary failures:
     INVALID_ARGUMENT (bad input, as the workers report it), RESOURCE_EXHAUSTED
-    with google.rpc.RetryInfo (queue full), UNAVAILABLE (no healthy worker after
-    retries), DEADLINE_EXCEEDED, UNAUTHENTICATED (tenants configured, bad key).
+    with google.rpc.RetryInfo (queue full; or the tenant's rate or byte budget
+    spent, then also google.rpc.QuotaFailure naming the budget), UNAVAILABLE (no
+    healthy worker after retries; or the rate limiter's store is down and the
+    deployment fails closed), DEADLINE_EXCEEDED, UNAUTHENTICATED (tenants
+    configured and the `authorization: Bearer <key>` metadata is missing, unknown
+    or revoked). A priority above the tenant's tier is lowered, not refused.
     """
 
     def Parse(self, request, context):
@@ -183,8 +191,12 @@ class CodeIntelService:
     """CodeIntelService is the public front door: it authenticates, caches,
     queues by priority and dispatches to worker services. Unary failures:
     INVALID_ARGUMENT (bad input, as the workers report it), RESOURCE_EXHAUSTED
-    with google.rpc.RetryInfo (queue full), UNAVAILABLE (no healthy worker after
-    retries), DEADLINE_EXCEEDED, UNAUTHENTICATED (tenants configured, bad key).
+    with google.rpc.RetryInfo (queue full; or the tenant's rate or byte budget
+    spent, then also google.rpc.QuotaFailure naming the budget), UNAVAILABLE (no
+    healthy worker after retries; or the rate limiter's store is down and the
+    deployment fails closed), DEADLINE_EXCEEDED, UNAUTHENTICATED (tenants
+    configured and the `authorization: Bearer <key>` metadata is missing, unknown
+    or revoked). A priority above the tenant's tier is lowered, not refused.
     """
 
     @staticmethod

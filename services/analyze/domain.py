@@ -1,4 +1,4 @@
-"""Code metrics of one source file: line counts and per-function complexity.
+"""Code metrics of one source file: line counts, per-function complexity, Halstead, duplicates.
 
 Plain Python over tree-sitter; the gRPC layer (services.analyze.servicer) converts the
 dataclasses here to the messages of proto/codeintel/v1/analyze.proto.
@@ -37,6 +37,20 @@ Definitions (the proto comments are the spec; choices made where it leaves room)
 - Range: the function node (Python decorators excluded). length_lines =
   end_line - start_line + 1 (a span ending at column 0 of a line does not include
   that line); code_lines = code lines (as above) inside those lines.
+- Cognitive complexity (SonarSource white paper): +1 plus the nesting level for if,
+  conditional expressions, switch-like statements (once), loops and catch clauses;
+  +1 alone for else-if / elif / elsif, a plain else of an if (not of a loop or try),
+  goto, labelled break/continue (PHP `break 2`), each run of like boolean operators
+  (`a && b && c` 1, `a && b || c` 2) and a direct recursive call (once per function).
+  The nesting level rises inside those structures and inside expression lambdas;
+  try, finally, with and else-if add no level. Functions measured on their own
+  (named nested functions, JS arrow functions, Go func literals, ...) start at level
+  0 and do not add to the enclosing function, as for cyclomatic complexity.
+- Halstead (services.analyze.halstead): per function over its own tokens (nested
+  functions excluded, lambdas included); per file over all tokens.
+- Maintainability index: Visual Studio's 0..100 scale with LOC = code lines; for the
+  file, V = the file's volume and CC = the sum over its functions (1 without any).
+- Duplicates (services.analyze.duplicates): from the same token stream.
 - Qualified name: enclosing classes (and structs, interfaces, enums, traits, Rust
   impl blocks, Ruby modules) and functions, dotted; a Go method is qualified by its
   receiver type and a C++ out-of-line `A::f` by its scope, e.g. "A.f". Beyond 64
@@ -45,21 +59,28 @@ Definitions (the proto comments are the spec; choices made where it leaves room)
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections import Counter
+from dataclasses import dataclass, field
 from functools import lru_cache
-from itertools import accumulate
+from itertools import accumulate, chain
 
 from codeintel.budget import Budget, unlimited
 from codeintel.errors import UnsupportedLanguage
 from codeintel.languages import get_language
 from codeintel.source import Source, parse
 from codeintel.span import Span, span_of
+from services.analyze.duplicates import DuplicateBlock, find_duplicates
+from services.analyze.halstead import EMPTY as EMPTY_HALSTEAD
+from services.analyze.halstead import Halstead, halstead, maintainability_index
 from services.analyze.languages import LANGUAGES, SPECS, Spec
 
-__all__ = ["VERSION", "LANGUAGES", "LineStats", "FunctionStats", "AnalyzeOutcome", "analyze_source"]
+__all__ = [
+    "VERSION", "LANGUAGES", "LineStats", "FunctionStats", "AnalyzeOutcome", "Halstead", "DuplicateBlock",
+    "analyze_source",
+]
 
 # Bump whenever results for the same input could change (results are cached by version).
-VERSION = "analyze-1.0.0"
+VERSION = "analyze-1.1.0"
 
 ANONYMOUS = "<anonymous>"
 
@@ -82,6 +103,9 @@ class FunctionStats:
     parameter_count: int
     length_lines: int
     code_lines: int
+    cognitive_complexity: int = 0
+    halstead: Halstead = EMPTY_HALSTEAD
+    maintainability_index: float = 100.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -95,12 +119,21 @@ class AnalyzeOutcome:
     max_cyclomatic_complexity: int
     average_cyclomatic_complexity: float
     has_syntax_errors: bool
+    halstead: Halstead = EMPTY_HALSTEAD
+    maintainability_index: float = 100.0
+    max_cognitive_complexity: int = 0
+    duplicates: list[DuplicateBlock] = field(default_factory=list)
 
 
 # Roles of node kinds in the walk.
 _DEC, _NEST, _NEST_DEC, _IF, _FUNC, _CLASS, _SCOPE, _COMMENT, _DOC, _BOOL, _ARM, _WRAP = range(1, 13)
+# Cognitive-complexity roles (a second table: a node can have one of each).
+_C_IF, _C_ELIF, _C_ELSE, _C_STRUCT, _C_LAMBDA, _C_GOTO, _C_JUMP, _C_CALL, _C_LIT = range(1, 10)
 # Exit kinds kept on the exit stack.
 _X_NEST, _X_FUNC, _X_SCOPE = 1, 2, 3
+# Complexity frame slots: cyclomatic, nesting depth, max nesting depth, cognitive, cognitive
+# nesting level, recursion seen, function name, operator kinds, operand texts.
+_CC, _DEPTH, _MAXD, _COG, _CNEST, _REC, _NAME, _OPS, _OPNDS = range(9)
 
 # Qualified names of functions nested deeper than this elide the middle scopes ("a.b...y.z").
 _MAX_QUALIFIED = 64
@@ -108,14 +141,27 @@ _MAX_QUALIFIED = 64
 # Maps every byte but "\n" to a space: blanks out comment text, keeps line structure.
 _MASK = bytes(10 if i == 10 else 32 for i in range(256))
 
+# Receivers under which a call to a function's own name is a direct recursive call.
+_SELF_RECEIVERS = frozenset({b"", b"self", b"this", b"cls", b"$this", b"static", b"Self", b"@"})
+
+
+def _frame(name: str | None) -> list:
+    return [1, 0, 0, 0, 0, 0, name, [], []]
+
 
 @dataclass(frozen=True)
 class _Tables:
     spec: Spec
-    roles: dict[int, int]
+    actions: dict[int, tuple[int | None, int | None]]  # kind id -> (role, cognitive role)
     bool_parents: frozenset[int]
+    bool_ids: frozenset[int]
     else_ids: frozenset[int]
     doc_parents: frozenset[int]
+    cog_ifs: frozenset[int]
+    else_wrappers: frozenset[int]
+    cog_else_wrappers: frozenset[int]
+    jump_labels: frozenset[int]
+    kind_names: dict[int, str]  # anonymous kind id -> token text (ids of equal text merge)
 
 
 @lru_cache(maxsize=None)
@@ -159,12 +205,27 @@ def _tables(lang: str) -> _Tables:
         roles[i] = _CLASS
     for i in ids(spec.functions):
         roles[i] = _FUNC
+
+    croles: dict[int, int] = {}
+    for names, crole, table in (
+        (spec.literals, _C_LIT, named), (spec.calls, _C_CALL, named), (spec.label_jumps, _C_JUMP, named),
+        (spec.gotos, _C_GOTO, named), (spec.lambdas, _C_LAMBDA, named), (spec.cog_structs, _C_STRUCT, named),
+        ({"else"}, _C_ELSE, anon), (spec.cog_elifs, _C_ELIF, named), (spec.cog_ifs, _C_IF, named),
+    ):
+        for i in ids(names, table):
+            croles[i] = crole
     return _Tables(
         spec=spec,
-        roles=roles,
+        actions={i: (roles.get(i), croles.get(i)) for i in set(roles) | set(croles)},
         bool_parents=frozenset(ids(spec.bool_parents)),
+        bool_ids=frozenset(ids(spec.bool_tokens, anon)),
         else_ids=frozenset(ids({"else"}, anon)),
         doc_parents=frozenset(ids(spec.docstring_parents)),
+        cog_ifs=frozenset(ids(spec.cog_ifs | spec.cog_elifs)),
+        else_wrappers=frozenset(ids(spec.else_wrappers)),
+        cog_else_wrappers=frozenset(ids(spec.cog_else_wrappers)),
+        jump_labels=frozenset(ids(spec.jump_labels)),
+        kind_names={i: n for n, group in anon.items() for i in group},
     )
 
 
@@ -175,19 +236,32 @@ def analyze_source(src: Source, *, file_only: bool = False, budget: Budget | Non
         raise UnsupportedLanguage(
             f"metrics are not available for {lang!r}; supported languages: {', '.join(sorted(LANGUAGES))}"
         )
+    budget = budget or unlimited()
     tables = _tables(lang)
     tree = parse(src)
     root = tree.root_node
-    funcs, class_count, comments = _walk(tree, tables, lang, budget or unlimited())
+    funcs, class_count, comments, top_frame, kinds, starts = _walk(tree, tables, lang, budget)
     content = src.content
     lines, code_flags = _line_stats(content, comments)
+    names = tables.kind_names
 
-    ccs = [f[3][0] for f in funcs]
+    # Halstead per function over its own tokens; the file's over all of them.
+    frames = [f[3] for f in funcs]
+    file_halstead = halstead(
+        _by_name(Counter(chain(top_frame[_OPS], *(f[_OPS] for f in frames))), names),
+        Counter(chain(top_frame[_OPNDS], *(f[_OPNDS] for f in frames))),
+    )
+    per_func: list[Halstead] = []
+    if not file_only:
+        per_func = [halstead(_by_name(Counter(f[_OPS]), names), Counter(f[_OPNDS])) for f in frames]
+
+    ccs = [f[3][_CC] for f in funcs]
+    cogs = [f[3][_COG] for f in funcs]
     functions: list[FunctionStats] = []
     if not file_only and funcs:
         acc = list(accumulate(code_flags, initial=0))
         last = len(code_flags) - 1
-        for name, qualified, node, frame, params in funcs:
+        for (name, qualified, node, frame, params), hal in zip(funcs, per_func):
             span = span_of(node)
             r0, r1 = span.start_line, span.end_line
             if span.end_col == 0 and r1 > r0:
@@ -196,8 +270,10 @@ def analyze_source(src: Source, *, file_only: bool = False, budget: Budget | Non
             lo, hi = min(r0, last), min(r1, last)
             code = acc[hi + 1] - acc[lo] if last >= 0 else 0
             functions.append(FunctionStats(
-                name=name, qualified_name=qualified, range=span, cyclomatic_complexity=frame[0],
-                max_nesting_depth=frame[2], parameter_count=params, length_lines=length, code_lines=code,
+                name=name, qualified_name=qualified, range=span, cyclomatic_complexity=frame[_CC],
+                max_nesting_depth=frame[_MAXD], parameter_count=params, length_lines=length, code_lines=code,
+                cognitive_complexity=frame[_COG], halstead=hal,
+                maintainability_index=maintainability_index(hal.volume, frame[_CC], code),
             ))
     return AnalyzeOutcome(
         path=src.path,
@@ -209,7 +285,20 @@ def analyze_source(src: Source, *, file_only: bool = False, budget: Budget | Non
         max_cyclomatic_complexity=max(ccs, default=0),
         average_cyclomatic_complexity=(sum(ccs) / len(ccs)) if ccs else 0.0,
         has_syntax_errors=root.has_error,
+        halstead=file_halstead,
+        # File complexity: the sum over functions (1 for a file without any), as radon does.
+        maintainability_index=maintainability_index(file_halstead.volume, sum(ccs) or 1, lines.code),
+        max_cognitive_complexity=max(cogs, default=0),
+        duplicates=find_duplicates(content, kinds, starts, budget=budget),
     )
+
+
+def _by_name(kinds: Counter, names: dict[int, str]) -> Counter:
+    """Merge counts of token kinds that share a spelling (grammars alias some tokens)."""
+    merged: Counter = Counter()
+    for kind, n in kinds.items():
+        merged[names.get(kind, kind)] += n
+    return merged
 
 
 def _line_stats(content: bytes, comments: list[tuple[int, int, int, int]]) -> tuple[LineStats, list[int]]:
@@ -240,13 +329,13 @@ def _line_stats(content: bytes, comments: list[tuple[int, int, int, int]]) -> tu
 
 
 def _walk(tree, t: _Tables, lang: str, budget: Budget):
-    """One pre-order pass: functions (with their complexity frames), class count, comment ranges.
+    """One pre-order pass: functions (with their complexity frames), class count, comment ranges,
+    the frame of code outside functions, and every token's kind and start byte.
 
-    Each function is [name, qualified_name, node, frame, parameter_count]; frame is
-    [cyclomatic complexity, current nesting depth, max nesting depth].
+    Each function is [name, qualified_name, node, frame, parameter_count]; a frame is a
+    list indexed by the _CC.._OPNDS slots.
     """
-    roles = t.roles
-    get_role = roles.get
+    get_action = t.actions.get
     bool_parents = t.bool_parents
     else_ids = t.else_ids
     doc_parents = t.doc_parents
@@ -254,14 +343,21 @@ def _walk(tree, t: _Tables, lang: str, budget: Budget):
 
     funcs: list[list] = []
     comments: list[tuple[int, int, int, int]] = []
+    kinds: list[int] = []  # every token's kind id, in document order
+    starts: list[int] = []  # and its start byte
+    add_kind = kinds.append
+    add_start = starts.append
     class_count = 0
     scopes: list[tuple[str, bool]] = []  # (name, is_class) of enclosing classes/functions
     anc: list = []  # ancestor nodes of the cursor position
     exits: list[tuple] = []  # (node, exit kind, data) for entered scopes/blocks
     top = None  # exits[-1][0]: the node whose exit needs handling
-    frame = [1, 0, 0]  # complexity frame of the innermost function (a dummy at file level)
+    top_frame = frame = _frame(None)  # the innermost function's frame (file level outside functions)
+    ops, opnds = frame[_OPS].append, frame[_OPNDS].append
     prev = None  # previous sibling of the cursor node (None for a first child)
     else_body = None  # Kotlin: the last `else` body wrapper entered (an if first in it is an else-if)
+    lit_end = 0  # end byte of the string literal being skipped for Halstead (0: none)
+    after_else = False  # the previous token was the `else` of an if: this node is its branch
 
     cursor = tree.walk()
     goto_first_child = cursor.goto_first_child
@@ -271,73 +367,120 @@ def _walk(tree, t: _Tables, lang: str, budget: Budget):
 
     while True:
         node = cursor.node
-        role = get_role(node.kind_id)
+        kid = node.kind_id
+        action = get_action(kid)
         descend = True
-        if role is not None:
-            if role == _WRAP:
-                if prev is not None and prev.kind_id in else_ids:
-                    else_body = node
-            elif role == _DEC:
-                frame[0] += 1
-            elif role == _BOOL:
-                if anc and anc[-1].kind_id in bool_parents:
-                    frame[0] += 1
-            elif role == _IF or role == _NEST_DEC or role == _NEST:
-                inc = 1
-                if role == _IF:
-                    frame[0] += 1
-                    if prev is not None:
-                        if prev.kind_id in else_ids:
-                            inc = 0
-                    elif anc and anc[-1] is else_body:
-                        inc = 0
-                elif role == _NEST_DEC:
-                    frame[0] += 1
-                if inc:
-                    d = frame[1] + 1
-                    frame[1] = d
-                    if d > frame[2]:
-                        frame[2] = d
-                exits.append((node, _X_NEST, inc))
-                top = node
-            elif role == _COMMENT:
-                comments.append((node.start_byte, node.end_byte, node.start_point[0], node.end_point[0]))
-                descend = False
-            elif role == _DOC:
-                if anc and anc[-1].kind_id in doc_parents and (
-                    anc[-1].type != "expression_statement" or anc[-1].named_child_count == 1
-                ):
+        if after_else and (action is None or action[0] != _COMMENT):
+            after_else = False
+            if not _is_if_branch(node, t):
+                frame[_COG] += 1  # a plain else (an else-if counts at its if)
+        if action is not None:  # most nodes have no role
+            role, crole = action
+            nest = -1  # nesting-depth increment of a block entered here (-1: no block)
+            cnest = 0  # cognitive nesting increment
+            if role is not None:
+                if role == _WRAP:
+                    if prev is not None and prev.kind_id in else_ids:
+                        else_body = node
+                elif role == _DEC:
+                    frame[_CC] += 1
+                elif role == _BOOL:
+                    if anc and anc[-1].kind_id in bool_parents:
+                        frame[_CC] += 1
+                        if len(anc) < 2 or not _same_bool_run(anc[-2], kid, t):
+                            frame[_COG] += 1
+                elif role == _IF or role == _NEST_DEC or role == _NEST:
+                    nest = 1
+                    if role == _IF:
+                        frame[_CC] += 1
+                        if prev is not None:
+                            if prev.kind_id in else_ids:
+                                nest = 0
+                        elif anc and anc[-1] is else_body:
+                            nest = 0
+                    elif role == _NEST_DEC:
+                        frame[_CC] += 1
+                    if nest:
+                        d = frame[_DEPTH] + 1
+                        frame[_DEPTH] = d
+                        if d > frame[_MAXD]:
+                            frame[_MAXD] = d
+                elif role == _COMMENT:
                     comments.append((node.start_byte, node.end_byte, node.start_point[0], node.end_point[0]))
                     descend = False
-            elif role == _ARM:
-                if not _is_default_arm(node):
-                    frame[0] += 1
-            elif role == _FUNC:
-                info = _function_info(node, anc, lang, spec, bool(scopes) and scopes[-1][1])
-                if info is not None:
-                    name, prefix, params = info
-                    if len(scopes) <= _MAX_QUALIFIED:
-                        path = [s[0] for s in scopes]
-                    else:  # keep names bounded in absurdly deep nesting
-                        half = _MAX_QUALIFIED // 2
-                        path = [s[0] for s in scopes[:half]] + ["..."] + [s[0] for s in scopes[-half:]]
-                    if prefix:
-                        path.append(prefix)
-                    path.append(name)
-                    new = [1, 0, 0]
-                    funcs.append([name, ".".join(path), node, new, params])
-                    exits.append((node, _X_FUNC, frame))
-                    top = node
-                    frame = new
-                    scopes.append((f"{prefix}.{name}" if prefix else name, False))
-            else:  # _CLASS / _SCOPE
-                name = _class_name(node, lang, role == _CLASS and spec.class_needs_body)
-                if name is not None:
-                    if role == _CLASS:
-                        class_count += 1
-                    scopes.append((name, True))
-                    exits.append((node, _X_SCOPE, None))
-                    top = node
+                elif role == _DOC:
+                    if anc and anc[-1].kind_id in doc_parents and (
+                        anc[-1].type != "expression_statement" or anc[-1].named_child_count == 1
+                    ):
+                        comments.append((node.start_byte, node.end_byte, node.start_point[0], node.end_point[0]))
+                        descend = False
+                        crole = None
+                elif role == _ARM:
+                    if not _is_default_arm(node):
+                        frame[_CC] += 1
+                elif role == _FUNC:
+                    info = _function_info(node, anc, lang, spec, bool(scopes) and scopes[-1][1])
+                    if info is not None:
+                        name, prefix, params = info
+                        if len(scopes) <= _MAX_QUALIFIED:
+                            path = [s[0] for s in scopes]
+                        else:  # keep names bounded in absurdly deep nesting
+                            half = _MAX_QUALIFIED // 2
+                            path = [s[0] for s in scopes[:half]] + ["..."] + [s[0] for s in scopes[-half:]]
+                        if prefix:
+                            path.append(prefix)
+                        path.append(name)
+                        new = _frame(name)
+                        funcs.append([name, ".".join(path), node, new, params])
+                        exits.append((node, _X_FUNC, frame))
+                        top = node
+                        frame = new
+                        ops, opnds = frame[_OPS].append, frame[_OPNDS].append
+                        scopes.append((f"{prefix}.{name}" if prefix else name, False))
+                else:  # _CLASS / _SCOPE
+                    name = _class_name(node, lang, role == _CLASS and spec.class_needs_body)
+                    if name is not None:
+                        if role == _CLASS:
+                            class_count += 1
+                        scopes.append((name, True))
+                        exits.append((node, _X_SCOPE, None))
+                        top = node
+            if crole is not None:
+                if crole == _C_LIT:
+                    if not lit_end or node.start_byte >= lit_end:  # not inside another literal
+                        add_kind(kid)
+                        add_start(node.start_byte)
+                        opnds(node.text)
+                        lit_end = node.end_byte
+                elif crole == _C_CALL:
+                    if frame[_NAME] is not None and not frame[_REC] and _calls_itself(node, frame[_NAME]):
+                        frame[_REC] = 1
+                        frame[_COG] += 1
+                elif crole == _C_STRUCT:
+                    frame[_COG] += 1 + frame[_CNEST]
+                    cnest = 1
+                elif crole == _C_IF:
+                    if nest == 0:  # an else-if
+                        frame[_COG] += 1
+                    else:
+                        frame[_COG] += 1 + frame[_CNEST]
+                        cnest = 1
+                elif crole == _C_ELIF:
+                    frame[_COG] += 1
+                elif crole == _C_ELSE:
+                    after_else = _is_else_of_if(anc, t)
+                elif crole == _C_LAMBDA:
+                    cnest = 1
+                elif crole == _C_GOTO:
+                    frame[_COG] += 1
+                elif crole == _C_JUMP:
+                    if _has_label(node, t):
+                        frame[_COG] += 1
+                if cnest:
+                    frame[_CNEST] += 1
+            if nest >= 0 or cnest:
+                exits.append((node, _X_NEST, (max(nest, 0), cnest)))
+                top = node
 
         if descend and goto_first_child():
             anc.append(node)
@@ -346,16 +489,28 @@ def _walk(tree, t: _Tables, lang: str, budget: Budget):
             if not steps & 4095 and budget():
                 raise budget.error("the metrics walk")
             continue
+        if descend:  # a token
+            if lit_end:
+                if node.start_byte >= lit_end:
+                    lit_end = 0
+            if not lit_end:
+                add_kind(kid)
+                add_start(node.start_byte)
+                if node.is_named:
+                    opnds(node.text)
+                else:
+                    ops(kid)
         # `node` is done: a leaf, or a subtree not entered.
         while True:
-            if node is top:
+            while node is top:
                 frame = _leave(exits, scopes, frame)
+                ops, opnds = frame[_OPS].append, frame[_OPNDS].append
                 top = exits[-1][0] if exits else None
             if goto_next_sibling():
                 prev = node
                 break
             if not goto_parent():
-                return funcs, class_count, comments
+                return funcs, class_count, comments, top_frame, kinds, starts
             node = anc.pop()
 
 
@@ -363,12 +518,72 @@ def _leave(exits: list, scopes: list, frame: list) -> list:
     """Handle the exit of exits[-1]; return the complexity frame now current."""
     _, kind, data = exits.pop()
     if kind == _X_NEST:
-        frame[1] -= data
+        frame[_DEPTH] -= data[0]
+        frame[_CNEST] -= data[1]
         return frame
     scopes.pop()
     if kind == _X_FUNC:
         return data
     return frame
+
+
+def _same_bool_run(parent, op_kind: int, t: _Tables) -> bool:
+    """Whether `parent` is a boolean expression with the same operator (one run: a && b && c)."""
+    if parent.kind_id not in t.bool_parents:
+        return False
+    for child in parent.children:
+        if child.kind_id in t.bool_ids:
+            return t.kind_names.get(child.kind_id) == t.kind_names.get(op_kind)
+    return False
+
+
+def _is_else_of_if(anc: list, t: _Tables) -> bool:
+    """Whether an `else` token belongs to an if (not to a loop, try, ternary or switch)."""
+    if not anc:
+        return False
+    owner = anc[-1]
+    if owner.kind_id in t.cog_else_wrappers:
+        if len(anc) < 2:
+            return False
+        owner = anc[-2]
+    return owner.kind_id in t.cog_ifs
+
+
+def _is_if_branch(branch, t: _Tables) -> bool:
+    """Whether the node after an `else` is an if (directly or alone in a Kotlin body): an else-if.
+
+    Decided on the branch node itself: looking ahead from the `else` token with
+    next_sibling costs time proportional to the depth in tree-sitter.
+    """
+    if branch.kind_id in t.else_wrappers and branch.named_child_count == 1:
+        branch = branch.named_child(0)
+    return branch.kind_id in t.cog_ifs
+
+
+def _has_label(node, t: _Tables) -> bool:
+    """Whether a break/continue names a label (`break outer`, PHP `break 2`); not Kotlin `return@l`."""
+    first = node.child(0)
+    if first is not None and first.type.startswith("return"):
+        return False
+    return any(c.kind_id in t.jump_labels for c in node.named_children)
+
+
+def _calls_itself(call, name: str) -> bool:
+    """Whether `call` calls `name` directly (bare, or through self/this/cls/$this)."""
+    callee = call.child_by_field_name("function")
+    if callee is not None:
+        text = callee.text
+        for sep in (b".", b"->", b"::"):
+            head, found, tail = text.rpartition(sep)
+            if found:
+                return tail.strip() == name.encode() and head.strip() in _SELF_RECEIVERS
+        return text == name.encode()
+    method = call.child_by_field_name("name") or call.child_by_field_name("method")
+    if method is None:
+        first = call.named_child(0)  # Kotlin: the callee is the first child
+        return first is not None and first.text == name.encode()
+    recv = call.child_by_field_name("object") or call.child_by_field_name("receiver")
+    return method.text.lstrip(b"$") == name.encode() and (recv is None or recv.text in _SELF_RECEIVERS)
 
 
 def _is_default_arm(node) -> bool:

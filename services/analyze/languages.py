@@ -24,11 +24,25 @@ the role they play:
 - nest: control-flow blocks that raise the nesting depth. `if_types` are the
   subset that do not add a level when they are the `else` branch of another if
   (so an else-if chain stays at one level).
+
+Cognitive complexity (SonarSource) uses its own roles:
+
+- cog_ifs: if nodes (+1 plus nesting; +1 only as the else branch of another if).
+- cog_elifs: else-if clauses (`elif`, `elsif`, `elseif`): +1, no nesting increment.
+- cog_else_wrappers: named nodes around an `else` token (`else_clause`, Ruby `else`);
+  an `else` of an if adds +1 unless an if follows it (then it is an else-if).
+- cog_structs: loops, conditional expressions, switch-like statements (once, not
+  per case) and catch clauses: +1 plus nesting, and they raise the nesting level.
+- lambdas: expression lambdas that are not functions here: raise the nesting level.
+- gotos: always +1; label_jumps: +1 when they hold a child of a `jump_labels` type
+  (`break outer`, `continue 'a`, PHP `break 2`).
+- calls: call nodes, checked for direct recursion (+1 once per function).
+- literals: string-like nodes that count as one Halstead operand (their parts do not).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 
 @dataclass(frozen=True)
@@ -53,6 +67,16 @@ class Spec:
     param_kinds: frozenset[str] = frozenset()
     param_lists: frozenset[str] = frozenset()
     receivers: frozenset[str] = field(default_factory=frozenset)
+    cog_ifs: frozenset[str] = frozenset()
+    cog_elifs: frozenset[str] = frozenset()
+    cog_else_wrappers: frozenset[str] = frozenset()
+    cog_structs: frozenset[str] = frozenset()
+    lambdas: frozenset[str] = frozenset()
+    gotos: frozenset[str] = frozenset()
+    label_jumps: frozenset[str] = frozenset()
+    jump_labels: frozenset[str] = frozenset()
+    calls: frozenset[str] = frozenset()
+    literals: frozenset[str] = frozenset()
 
 
 def _f(*names: str) -> frozenset[str]:
@@ -250,5 +274,93 @@ SPECS: dict[str, Spec] = {
         param_lists=_f("function_value_parameters"),
     ),
 }
+
+
+# Cognitive-complexity and Halstead roles, per language (see the module docstring).
+_JS_COG = dict(
+    cog_ifs=_f("if_statement"), cog_else_wrappers=_f("else_clause"),
+    cog_structs=_f("for_statement", "for_in_statement", "for_of_statement", "while_statement", "do_statement",
+                   "ternary_expression", "switch_statement", "catch_clause"),
+    label_jumps=_f("break_statement", "continue_statement"), jump_labels=_f("statement_identifier"),
+    calls=_f("call_expression"), literals=_f("string", "template_string", "regex"),
+)
+_C_COG = dict(
+    cog_ifs=_f("if_statement"), cog_else_wrappers=_f("else_clause"),
+    cog_structs=_f("for_statement", "for_range_loop", "while_statement", "do_statement", "conditional_expression",
+                   "switch_statement", "catch_clause", "seh_except_clause"),
+    lambdas=_f("lambda_expression"), gotos=_f("goto_statement"),
+    calls=_f("call_expression"),
+    literals=_f("string_literal", "char_literal", "raw_string_literal", "system_lib_string"),
+)
+_COG: dict[str, dict] = {
+    "python": dict(
+        cog_ifs=_f("if_statement"), cog_elifs=_f("elif_clause"), cog_else_wrappers=_f("else_clause"),
+        cog_structs=_f("for_statement", "while_statement", "conditional_expression", "match_statement",
+                       "except_clause", "except_group_clause"),
+        lambdas=_f("lambda"), calls=_f("call"), literals=_f("string"),
+    ),
+    "javascript": _JS_COG, "typescript": _JS_COG, "tsx": _JS_COG,
+    "go": dict(
+        cog_ifs=_f("if_statement"),
+        cog_structs=_f("for_statement", "expression_switch_statement", "type_switch_statement", "select_statement"),
+        gotos=_f("goto_statement"),
+        label_jumps=_f("break_statement", "continue_statement"), jump_labels=_f("label_name"),
+        calls=_f("call_expression"),
+        literals=_f("interpreted_string_literal", "raw_string_literal", "rune_literal"),
+    ),
+    "java": dict(
+        cog_ifs=_f("if_statement"),
+        cog_structs=_f("for_statement", "enhanced_for_statement", "while_statement", "do_statement",
+                       "ternary_expression", "switch_expression", "switch_statement", "catch_clause"),
+        lambdas=_f("lambda_expression"),
+        label_jumps=_f("break_statement", "continue_statement"), jump_labels=_f("identifier"),
+        calls=_f("method_invocation"),
+        literals=_f("string_literal", "character_literal", "text_block"),
+    ),
+    "c": _C_COG, "cpp": _C_COG,
+    "rust": dict(
+        cog_ifs=_f("if_expression"), cog_else_wrappers=_f("else_clause"),
+        cog_structs=_f("for_expression", "while_expression", "loop_expression", "match_expression"),
+        lambdas=_f("closure_expression"),
+        label_jumps=_f("break_expression", "continue_expression"), jump_labels=_f("label"),
+        calls=_f("call_expression"),
+        literals=_f("string_literal", "raw_string_literal", "char_literal"),
+    ),
+    "csharp": dict(
+        cog_ifs=_f("if_statement"),
+        cog_structs=_f("for_statement", "foreach_statement", "while_statement", "do_statement",
+                       "conditional_expression", "switch_statement", "switch_expression", "catch_clause"),
+        lambdas=_f("lambda_expression", "anonymous_method_expression"), gotos=_f("goto_statement"),
+        calls=_f("invocation_expression"),
+        literals=_f("string_literal", "verbatim_string_literal", "raw_string_literal",
+                    "interpolated_string_expression", "character_literal"),
+    ),
+    "ruby": dict(
+        cog_ifs=_f("if", "unless"), cog_elifs=_f("elsif"), cog_else_wrappers=_f("else"),
+        cog_structs=_f("while", "until", "for", "while_modifier", "until_modifier", "if_modifier",
+                       "unless_modifier", "conditional", "case", "case_match", "rescue", "rescue_modifier"),
+        lambdas=_f("block", "do_block", "lambda"),
+        calls=_f("call"), literals=_f("string", "symbol", "simple_symbol", "delimited_symbol", "heredoc_body",
+                                     "regex", "subshell"),
+    ),
+    "php": dict(
+        cog_ifs=_f("if_statement"), cog_elifs=_f("else_if_clause"), cog_else_wrappers=_f("else_clause"),
+        cog_structs=_f("for_statement", "foreach_statement", "while_statement", "do_statement",
+                       "conditional_expression", "switch_statement", "match_expression", "catch_clause"),
+        gotos=_f("goto_statement"),
+        label_jumps=_f("break_statement", "continue_statement"), jump_labels=_f("integer"),
+        calls=_f("function_call_expression", "member_call_expression", "scoped_call_expression"),
+        literals=_f("string", "encapsed_string", "heredoc", "nowdoc"),
+    ),
+    "kotlin": dict(
+        cog_ifs=_f("if_expression"),
+        cog_structs=_f("for_statement", "while_statement", "do_while_statement", "when_expression", "catch_block"),
+        lambdas=_f("lambda_literal"),
+        label_jumps=_f("jump_expression"), jump_labels=_f("label"),
+        calls=_f("call_expression"),
+        literals=_f("string_literal", "multiline_string_literal", "character_literal"),
+    ),
+}
+SPECS = {lang: replace(spec, **_COG[lang]) for lang, spec in SPECS.items()}
 
 LANGUAGES: frozenset[str] = frozenset(SPECS)

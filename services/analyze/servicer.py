@@ -11,6 +11,20 @@ from codeintel.worker import WorkerConfig
 from services.analyze import domain
 
 
+def halstead_pb(h: domain.Halstead) -> analyze_pb2.Halstead:
+    return analyze_pb2.Halstead(
+        distinct_operators=h.distinct_operators, distinct_operands=h.distinct_operands,
+        total_operators=h.total_operators, total_operands=h.total_operands,
+        volume=h.volume, difficulty=h.difficulty, effort=h.effort,
+    )
+
+
+def duplicate_pb(d: domain.DuplicateBlock) -> analyze_pb2.DuplicateBlock:
+    return analyze_pb2.DuplicateBlock(
+        occurrences=[range_pb(o) for o in d.occurrences], line_count=d.line_count, token_count=d.token_count,
+    )
+
+
 def result_pb(o: domain.AnalyzeOutcome) -> analyze_pb2.AnalyzeResult:
     return analyze_pb2.AnalyzeResult(
         path=o.path,
@@ -23,12 +37,18 @@ def result_pb(o: domain.AnalyzeOutcome) -> analyze_pb2.AnalyzeResult:
                 name=f.name, qualified_name=f.qualified_name, range=range_pb(f.range),
                 cyclomatic_complexity=f.cyclomatic_complexity, max_nesting_depth=f.max_nesting_depth,
                 parameter_count=f.parameter_count, length_lines=f.length_lines, code_lines=f.code_lines,
+                cognitive_complexity=f.cognitive_complexity, halstead=halstead_pb(f.halstead),
+                maintainability_index=f.maintainability_index,
             )
             for f in o.functions
         ],
         max_cyclomatic_complexity=o.max_cyclomatic_complexity,
         average_cyclomatic_complexity=o.average_cyclomatic_complexity,
         has_syntax_errors=o.has_syntax_errors,
+        halstead=halstead_pb(o.halstead),
+        maintainability_index=o.maintainability_index,
+        max_cognitive_complexity=o.max_cognitive_complexity,
+        duplicates=[duplicate_pb(d) for d in o.duplicates],
     )
 
 

@@ -37,7 +37,8 @@ def test_parse_directory_json(stack, project):
 def test_analyze_text(stack, project):
     r = cli("analyze", str(project / "app.py"), "--coordinator", stack.address)
     assert r.returncode == 0, r.stderr
-    assert "run  cc=2" in r.stdout
+    assert "run  cc=2 cognitive=1 nesting=1" in r.stdout
+    assert "max cognitive 1" in r.stdout and "0 duplicated blocks" in r.stdout
 
 
 def test_scan_sarif_and_fail_on(stack, project):

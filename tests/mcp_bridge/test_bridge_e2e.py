@@ -79,6 +79,10 @@ async def test_analyze_code_and_path(mcp_stack, workdir, stdio_params):
         funcs = {f["name"]: f for f in r.structured_content["functions"]}
         assert funcs["classify"]["cyclomatic_complexity"] > 1
         assert funcs["run"]["cyclomatic_complexity"] == 1
+        assert (funcs["classify"]["cognitive_complexity"], funcs["run"]["cognitive_complexity"]) == (1, 0)
+        assert 0 < funcs["classify"]["maintainability_index"] < 100 and funcs["classify"]["halstead_volume"] > 0
+        assert r.structured_content["max_cognitive_complexity"] == 1
+        assert r.structured_content["duplicates"] == [] and r.structured_content["total_duplicates"] == 0
         assert r.structured_content["function_count"] == 2
 
         r = await client.call_tool("code_analyze", {"path": "src/app.py"})

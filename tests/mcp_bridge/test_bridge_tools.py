@@ -224,6 +224,26 @@ async def test_analyze_reports_real_complexity(stack, workdir):
     assert [f["cyclomatic_complexity"] for f in s["functions"]] == complexity
 
 
+async def test_analyze_reports_duplicates_and_new_metrics(stack, workdir):
+    body = (
+        "    total = 0\n    for item in items:\n        if item.value > limit:\n"
+        "            total += item.value * 2\n        else:\n            total -= item.value\n"
+        "    result = compute(total, items, limit)\n    return result + len(items)\n"
+    )
+    code = f"def first(items, limit):\n{body}\n\ndef second(items, limit):\n{body}"
+    async with Client(_server(stack.address, workdir)) as client:
+        r = await client.call_tool("code_analyze", {"code": code, "language": "python"})
+    assert not r.is_error, r.content
+    s = r.structured_content
+    assert [f["cognitive_complexity"] for f in s["functions"]] == [4, 4]  # for +1, if +2, else +1
+    assert s["max_cognitive_complexity"] == 4 and 0 < s["maintainability_index"] < 100
+    assert s["duplicates"] == [{
+        "occurrences": [{"start_line": 1, "end_line": 9}, {"start_line": 12, "end_line": 20}],
+        "line_count": 9, "token_count": 54,
+    }]
+    assert "- 9 lines, 54 tokens at lines 1-9, 12-20" in r.content[0].text
+
+
 async def test_scan_orders_by_severity_and_truncates(stack, workdir):
     # Low and high findings alternate in the file, the low one first.
     code, lines = findings_source([LOW, HIGH] * 200)
