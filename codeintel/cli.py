@@ -20,6 +20,9 @@ def _add_common(p: argparse.ArgumentParser) -> None:
     p.add_argument("--coordinator", default=os.environ.get("CODEINTEL_COORDINATOR", ""),
                    help="HOST:PORT of a running coordinator (default: start a local stack)")
     p.add_argument("--workers", type=int, default=1, help="workers per service for a local stack")
+    p.add_argument("--api-key", default=os.environ.get("CODEINTEL_API_KEY") or None,
+                   help="API key for a coordinator with tenants, sent as 'authorization: Bearer' "
+                        "(default: $CODEINTEL_API_KEY)")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -106,7 +109,8 @@ def main(argv: list[str] | None = None) -> int:
         from mcp_bridge.server import run
 
         with coordinator_address(args) as address:
-            run(address, transport=args.transport, host=args.http_host, port=args.http_port, roots=args.root or None)
+            run(address, transport=args.transport, host=args.http_host, port=args.http_port, roots=args.root or None,
+                api_key=args.api_key)
         return 0
     from codeintel import client_cli
 

@@ -163,13 +163,30 @@ def _workers_text(resp) -> str:
     )
 
 
+class _Bearer(grpc.UnaryUnaryClientInterceptor):
+    """Adds `authorization: Bearer <key>` to every call (coordinators with tenants)."""
+
+    def __init__(self, key: str):
+        self.metadata = (("authorization", f"Bearer {key}"),)
+
+    def intercept_unary_unary(self, continuation, details, request):
+        details = details._replace(metadata=tuple(details.metadata or ()) + self.metadata)
+        return continuation(details, request)
+
+
 def run(args, address: str) -> int:
     channel = grpc.insecure_channel(address, options=[("grpc.max_receive_message_length", 256 * 1024 * 1024),
                                                       ("grpc.max_send_message_length", 256 * 1024 * 1024)])
+    if getattr(args, "api_key", None):
+        channel = grpc.intercept_channel(channel, _Bearer(args.api_key))
     if args.command in ("stats", "workers"):
         stub = coordinator_pb2_grpc.AdminServiceStub(channel)
-        resp = stub.GetStats(coordinator_pb2.GetStatsRequest(), timeout=10) if args.command == "stats" else \
-            stub.ListWorkers(coordinator_pb2.ListWorkersRequest(), timeout=10)
+        try:
+            resp = stub.GetStats(coordinator_pb2.GetStatsRequest(), timeout=10) if args.command == "stats" else \
+                stub.ListWorkers(coordinator_pb2.ListWorkersRequest(), timeout=10)
+        except grpc.RpcError as e:
+            print(f"codeintel {args.command}: {e.code().name}: {e.details()}", file=sys.stderr)
+            return 1
         if args.format == "json":
             print(json_format.MessageToJson(resp))
         else:

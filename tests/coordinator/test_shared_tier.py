@@ -4,6 +4,7 @@ coordinator replicas and a redis-server of the tests' own (pytest-redis), over g
 from __future__ import annotations
 
 import asyncio
+import os
 import signal
 import subprocess
 import sys
@@ -388,3 +389,21 @@ def test_redis_killed_mid_load_and_restarted(replicas, redis_restartable, mode):
     with ch_b:
         caches = [api_b.Parse(req, metadata=_md("acme"), timeout=10).info.cache for req in sent]
     assert c.CACHE_STATUS_HIT_L2 in caches
+
+
+def test_cli_sends_the_api_key(replicas, tmp_path):
+    address = replicas.start(tenants=tenants_toml())
+    src = tmp_path / "m.py"
+    src.write_text("def f():\n    pass\n")
+    cli = [sys.executable, "-m", "codeintel"]
+    env = {k: v for k, v in os.environ.items() if k != "CODEINTEL_API_KEY"}
+    out = subprocess.run([*cli, "parse", str(src), "--coordinator", address], capture_output=True, text=True,
+                         env=env, timeout=60)
+    assert out.returncode == 1 and "UNAUTHENTICATED" in out.stderr and "Traceback" not in out.stderr
+    out = subprocess.run([*cli, "parse", str(src), "--coordinator", address, "--api-key", KEYS["acme"],
+                          "--format", "json"], capture_output=True, text=True, env=env, timeout=60)
+    assert out.returncode == 0, out.stderr
+    assert '"f"' in out.stdout
+    out = subprocess.run([*cli, "stats", "--coordinator", address, "--format", "json"], capture_output=True,
+                         text=True, env={**env, "CODEINTEL_API_KEY": KEYS["globex"]}, timeout=60)
+    assert out.returncode == 0 and '"authentication": true' in out.stdout, out.stderr
