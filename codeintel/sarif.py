@@ -88,6 +88,18 @@ def _location(path: str, f) -> dict:
     return {"physicalLocation": physical}
 
 
+def _code_flow(path: str, f) -> dict:
+    """A data-flow finding's path (source first, sink last) as one SARIF threadFlow. Steps carry
+    whole-line regions: their columns are UTF-8 bytes and the text to convert them is not at hand."""
+    locations = []
+    for step in f.flow:
+        r = step.range
+        physical: dict = {"artifactLocation": {"uri": _uri(path)} if path else {},
+                          "region": {"startLine": r.start.line + 1, "endLine": max(r.end.line, r.start.line) + 1}}
+        locations.append({"location": {"physicalLocation": physical, "message": {"text": step.message}}})
+    return {"threadFlows": [{"locations": locations}]}
+
+
 def _uri(path: str) -> str:
     """A relative URI reference for a display path (separators normalised, unsafe bytes escaped)."""
     return quote(path.replace("\\", "/"), safe="/:@!$&'()*+,;=-._~")
@@ -131,6 +143,8 @@ def build_sarif(results: Iterable[scan_pb2.ScanResult], *, tool_version: str) ->
                     "cwe": f.cwe,
                 },
             }
+            if f.flow:
+                item["codeFlows"] = [_code_flow(res.path, f)]
             if f.suppressed:  # a baseline lives outside the source; inline comments inside it
                 kind = "external" if f.suppression == scan_pb2.SUPPRESSION_BASELINE else "inSource"
                 item["suppressions"] = [{"kind": kind}]

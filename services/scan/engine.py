@@ -19,6 +19,7 @@ nest 10,000 levels deep and must not hit Python's recursion limit.
 
 from __future__ import annotations
 
+import difflib
 import functools
 import hashlib
 import math
@@ -33,7 +34,7 @@ from pathlib import Path
 from codeintel.budget import Budget, unlimited
 from codeintel.errors import InvalidInput, UnsupportedLanguage
 from codeintel.query import matches as query_matches
-from services.scan import owasp
+from services.scan import owasp, taint
 from codeintel.languages import get_language
 from codeintel.source import Source, parse
 from codeintel.span import Span, span_of
@@ -47,6 +48,7 @@ __all__ = [
 SEVERITIES = ("info", "low", "medium", "high", "critical")
 CONFIDENCES = ("low", "medium", "high")
 RULES_DIR = Path(__file__).resolve().parent / "rules"
+TAINT_DIR = taint.TAINT_DIR
 
 # Bump when the engine's behaviour changes; the rule files' hash is appended automatically.
 _BASE_VERSION = "scan-1.0.0"
@@ -218,10 +220,69 @@ def _file_text(node) -> bytes:
     return top.text
 
 
-def _p_non_constant(captures: dict, *, capture: str = "arg", file_pattern: str = "") -> bool:
+# Java declarations whose values cannot carry text (numbers, booleans, UUIDs), and Go / Java calls
+# that turn a number into text: splicing these into SQL cannot inject.
+_NUMERIC_TYPES = frozenset({"integral_type", "floating_point_type", "boolean_type"})
+_NUMERIC_BOXED = frozenset({b"Integer", b"Long", b"Short", b"Byte", b"Double", b"Float", b"Boolean",
+                            b"BigInteger", b"BigDecimal", b"UUID"})
+_NUMBER_TEXT_CALLS = re.compile(rb"^(?:strconv\.(?:Itoa|FormatInt|FormatUint|FormatFloat|FormatBool)|"
+                                rb"(?:Integer|Long|Short|Double|Float)\.(?:toString|parse\w+))\(")
+_DECLARATIONS = frozenset({"formal_parameter", "local_variable_declaration", "field_declaration"})
+_METHOD_SCOPES = frozenset({"method_declaration", "constructor_declaration", "lambda_expression"})
+_CLASS_BODY = frozenset({"class_body"})
+
+
+def _declared_numeric(ident) -> bool:
+    """A Java identifier declared with a numeric/boolean type in its method, else as a field of its class."""
+    name = ident.text
+    for kinds in (_METHOD_SCOPES, _CLASS_BODY):
+        scope = next((a for a in _ancestors(ident) if a.type in kinds), None)
+        if scope is None:
+            continue
+        fields_only = kinds is _CLASS_BODY
+        stack = [scope]
+        while stack:
+            n = stack.pop()
+            if n.type in _DECLARATIONS and (not fields_only or n.type == "field_declaration"):
+                t = n.child_by_field_name("type")
+                names = [n.child_by_field_name("name")] if n.type == "formal_parameter" else [
+                    d.child_by_field_name("name") for d in n.children_by_field_name("declarator")]
+                if any(x is not None and x.text == name for x in names):
+                    return t is not None and (t.type in _NUMERIC_TYPES or t.text in _NUMERIC_BOXED)
+            elif n is scope or n.type not in ("class_body", "method_declaration", "constructor_declaration"):
+                stack.extend(n.named_children)
+    return False
+
+
+def _numeric_holes_only(node) -> bool:
+    """A `+` concatenation whose non-literal parts are all numbers (Java numeric/boolean variables,
+    strconv.Itoa(...), Long.toString(...)): built at run time, yet unable to carry text."""
+    stack = [node]
+    while stack:
+        n = stack.pop()
+        operands = _plus_operands(n)
+        if operands is not None:
+            stack.extend(operands)
+        elif n.type == "parenthesized_expression":
+            stack.extend(n.named_children)
+        elif is_constant(n):
+            continue
+        elif n.type == "identifier" and _declared_numeric(n):
+            continue
+        elif n.type in ("call_expression", "method_invocation") and _NUMBER_TEXT_CALLS.match(n.text):
+            continue
+        else:
+            return False
+    return True
+
+
+def _p_non_constant(captures: dict, *, capture: str = "arg", file_pattern: str = "",
+                    numbers_are_constant: bool = False) -> bool:
     """Any node captured as `capture` is not a constant expression (and, when `file_pattern`
-    is given, the file matches that regex, e.g. it imports the library the rule is about)."""
-    nodes = [n for n in captures.get(capture, ()) if not is_constant(n)]
+    is given, the file matches that regex, e.g. it imports the library the rule is about).
+    With `numbers_are_constant`, concatenations whose only run-time parts are numbers count as constant."""
+    nodes = [n for n in captures.get(capture, ()) if not is_constant(n)
+             and not (numbers_are_constant and _numeric_holes_only(n))]
     if not nodes:
         return False
     return not file_pattern or re.search(file_pattern.encode(), _file_text(nodes[0])) is not None
@@ -727,7 +788,7 @@ class _Predicate:
 
 
 PREDICATES: dict[str, _Predicate] = {
-    "non_constant": _Predicate(_p_non_constant, frozenset({"capture", "file_pattern"})),
+    "non_constant": _Predicate(_p_non_constant, frozenset({"capture", "file_pattern", "numbers_are_constant"})),
     "secret_value": _Predicate(_p_secret_value, frozenset({"capture", "name", "min_length"})),
     "high_entropy": _Predicate(_p_high_entropy, frozenset({"capture", "min_length", "min_entropy"})),
     "keyword_unsafe": _Predicate(_p_keyword_unsafe, frozenset({"capture", "name", "safe", "position"})),
@@ -823,6 +884,8 @@ def _version_of(directory: Path) -> str:
         h.update(p.name.encode() + b"\0" + p.read_bytes() + b"\0")
     for p in _rule_files(directory):
         h.update(p.name.encode() + b"\0" + p.read_bytes() + b"\0")
+    for p in taint.spec_files(TAINT_DIR):  # taint specs are rules too
+        h.update(b"taint/" + p.name.encode() + b"\0" + p.read_bytes() + b"\0")
     return f"{_BASE_VERSION}+{h.hexdigest()[:12]}"
 
 
@@ -972,12 +1035,15 @@ def _rank(name: str, order: tuple[str, ...], what: str) -> int:
 class RuleSet:
     """Rules loaded from a directory of TOML files; queries compiled per language on demand."""
 
-    def __init__(self, rules: list[Rule], examples: list[Example], pattern_counts: dict, source: str):
+    def __init__(self, rules: list[Rule], examples: list[Example], pattern_counts: dict, source: str,
+                 taint_specs: Iterable[taint.TaintSpec] = ()):
         self.rules: list[Rule] = rules
         self.examples: list[Example] = examples
         self.languages: frozenset[str] = frozenset(lang for r in rules for lang in r.languages)
         self.by_id: dict[str, Rule] = {r.id: r for r in rules}
         self._pattern_counts = pattern_counts  # (rule id, language) -> (number of patterns, anchors)
+        self._taint: dict[str, taint.TaintSpec] = {lang: s for s in taint_specs for lang in s.languages}
+        self._taint_kind: dict[str, str] = {r.id: r.kind for s in taint_specs for r in s.rules}
         self._source = source
         self._compiled: OrderedDict[tuple, _Compiled] = OrderedDict()
         self._demand: dict[tuple, int] = {}  # subset key -> bytes scanned that wanted it
@@ -988,19 +1054,23 @@ class RuleSet:
         self._lock = threading.Lock()
 
     @classmethod
-    def load(cls, directory: Path | None = None) -> "RuleSet":
+    def load(cls, directory: Path | None = None, taint_directory: Path | None = None) -> "RuleSet":
         """Load and validate every *.toml rule file; compiles each rule's query for each of its
-        languages so a broken rule fails here (RuleLoadError naming the file and rule)."""
+        languages so a broken rule fails here (RuleLoadError naming the file and rule). Taint specs
+        come from `taint_directory` (default: services/scan/taint with the shipped rules, else none)."""
         if directory is None:
             with _default_lock:
                 global _default
                 if _default is None:
-                    _default = cls._load(RULES_DIR)
+                    _default = cls._load(RULES_DIR, TAINT_DIR)
                 return _default
-        return cls._load(Path(directory))
+        directory = Path(directory)
+        if taint_directory is None and directory.resolve() == RULES_DIR:
+            taint_directory = TAINT_DIR
+        return cls._load(directory, None if taint_directory is None else Path(taint_directory))
 
     @classmethod
-    def _load(cls, directory: Path) -> "RuleSet":
+    def _load(cls, directory: Path, taint_directory: Path | None = None) -> "RuleSet":
         files = _rule_files(directory)
         if not files:
             raise RuleLoadError(f"no rule files (*.toml) in {directory}")
@@ -1037,7 +1107,14 @@ class RuleSet:
                     counts[(rule.id, lang)] = (q.pattern_count, _anchors(q, rule.query))
                 rules.append(rule)
                 examples.extend(exs)
-        return cls(rules, examples, counts, str(directory))
+        specs = _load_taint(taint_directory, seen) if taint_directory is not None else []
+        for spec in specs:
+            for tr in spec.rules:
+                rules.append(Rule(id=tr.id, languages=tr.languages, cwe=tr.cwe, severity=tr.severity,
+                                  confidence="high", message=tr.message, query="", predicate=None, args={},
+                                  owasp=tr.owasp, dataflow=True))
+                examples.extend(Example(tr.id, ex["language"], ex["vulnerable"], ex["safe"]) for ex in tr.examples)
+        return cls(rules, examples, counts, str(directory), specs)
 
     def describe(self, language: str = "") -> list[Rule]:
         """Every rule (for `language` when given), sorted by id: what ListRules returns."""
@@ -1048,6 +1125,9 @@ class RuleSet:
 
     def rules_for(self, language: str) -> list[Rule]:
         return [r for r in self.rules if language in r.languages]
+
+    def _pattern_rules_for(self, language: str) -> list[Rule]:
+        return [r for r in self.rules if language in r.languages and not r.dataflow]
 
     def _compiled_for(self, language: str, rules: tuple[Rule, ...] | None = None) -> _Compiled:
         """One query over `rules` (default: all rules of the language), compiled once and cached
@@ -1061,7 +1141,7 @@ class RuleSet:
         with self._lock:
             c = self._compiled.get(key)
             if c is None:
-                members = self.rules_for(language) if rules is None else list(rules)
+                members = self._pattern_rules_for(language) if rules is None else list(rules)
                 query = _compile(language, "\n".join(r.query for r in members))
                 pattern_rule: list[Rule] = []
                 for r in members:
@@ -1090,7 +1170,7 @@ class RuleSet:
             live = tuple(r for r in selected
                          if (a := self._pattern_counts[(r.id, language)][1]) is None or not a.isdisjoint(tokens))
             wanted = {r.id for r in live}
-            if len(live) * 2 <= len(self.rules_for(language)):
+            if len(live) * 2 <= len(self._pattern_rules_for(language)):
                 key = (language, tuple(r.id for r in live))
                 if key in self._compiled:
                     return self._compiled_for(language, live), wanted
@@ -1112,7 +1192,12 @@ class RuleSet:
         wanted = set(rule_ids)
         unknown = sorted(wanted - set(self.by_id))
         if unknown:
-            raise InvalidInput(f"unknown rule id(s) {', '.join(unknown)}; valid ids: {', '.join(sorted(self.by_id))}")
+            # Suggest near misses, not all ids: the full list (ListRules) is far too long for a status message.
+            near = list(dict.fromkeys(m for u in unknown  # best match first
+                                      for m in difflib.get_close_matches(u, list(self.by_id), n=3, cutoff=0.6)))
+            hint = f"; did you mean {', '.join(near)}?" if near else ""
+            raise InvalidInput(f"unknown rule id(s) {', '.join(unknown[:10])}{hint} (ListRules lists the "
+                               f"{len(self.by_id)} rule ids)")
         excluded = set(exclude_rule_ids)  # unknown ids here are harmless (e.g. a rule removed since)
         return [
             r for r in self.rules_for(language)
@@ -1136,8 +1221,15 @@ class RuleSet:
         root = tree.root_node
         if not selected:
             return ScanOutcome(src.path, src.language, [], 0, 0, root.has_error)
-        compiled, wanted = self._query_for(src.language, selected, src.content)
-        hits = self._matches(compiled, root, wanted, budget or unlimited()) if wanted else []
+        budget = budget or unlimited()
+        patterns = [r for r in selected if not r.dataflow]
+        hits: list[tuple] = []
+        if patterns:
+            compiled, wanted = self._query_for(src.language, patterns, src.content)
+            hits = self._matches(compiled, root, wanted, budget) if wanted else []
+        flows = [r for r in selected if r.dataflow]
+        if flows:
+            hits = self._with_taint(src.language, root, flows, hits, budget)
         findings, suppressed = self._findings(src, hits, include_suppressed, frozenset(baseline))
         return ScanOutcome(src.path, src.language, findings, suppressed, len(selected), root.has_error)
 
@@ -1163,6 +1255,27 @@ class RuleSet:
             hits.append((node.start_byte, node.end_byte, rule.id, node, rule, ()))
         hits.sort(key=lambda h: h[:3])
         return hits
+
+    def _with_taint(self, language: str, root, flows: list[Rule], hits: list[tuple], budget: Budget) -> list[tuple]:
+        """`hits` plus the taint findings of the `flows` rules. A pattern hit of the same CWE on the
+        same sink call (inside it, or around it) is dropped: the taint finding says more (its flow)."""
+        spec = self._taint.get(language)
+        if spec is None:
+            return hits
+        by_kind = {self._taint_kind[r.id]: r for r in flows}
+        found = taint.analyse(root, spec, frozenset(by_kind), budget)
+        if not found:
+            return hits
+        sinks: dict[str, list[tuple[int, int]]] = {}
+        extra = []
+        for h in found:
+            rule = by_kind[h.kind]
+            flow = tuple(FlowStepInfo(span, message) for span, message in h.steps)
+            extra.append((h.node.start_byte, h.node.end_byte, rule.id, h.node, rule, flow))
+            sinks.setdefault(rule.cwe, []).append((h.node.start_byte, h.node.end_byte))
+        kept = [x for x in hits if not any((s <= x[0] and x[1] <= e) or (x[0] <= s and e <= x[1])
+                                           for s, e in sinks.get(x[4].cwe, ()))]
+        return sorted(kept + extra, key=lambda h: h[:3])
 
     def _findings(self, src: Source, hits: list[tuple], include_suppressed: bool,
                   baseline: frozenset[str]) -> tuple[list[FindingInfo], int]:
@@ -1208,6 +1321,31 @@ class RuleSet:
                 flow=flow,
             ))
         return findings, suppressed_count
+
+
+def _load_taint(directory: Path, rule_files: dict[str, str]) -> list[taint.TaintSpec]:
+    """Taint specs (taint/*.toml), validated; their rule ids must not clash with pattern rules."""
+    specs = []
+    for path in taint.spec_files(directory):
+        try:
+            spec = taint.load_spec(path, severities=SEVERITIES, owasp_for=owasp.category_for,
+                                   known_languages=_known_language)
+        except taint.SpecError as exc:
+            raise RuleLoadError(f"taint/{exc}") from None
+        for r in spec.rules:
+            if r.id in rule_files:
+                raise RuleLoadError(f"taint/{path.name}: rule {r.id!r}: duplicate id (also in {rule_files[r.id]})")
+            rule_files[r.id] = f"taint/{path.name}"
+        specs.append(spec)
+    return specs
+
+
+def _known_language(lang: str) -> bool:
+    try:
+        get_language(lang)
+    except Exception:
+        return False
+    return True
 
 
 _default: RuleSet | None = None

@@ -44,6 +44,31 @@ def test_schema_validates(log):
     assert not errors, "\n".join(f"{list(e.path)}: {e.message}" for e in errors[:20])
 
 
+def test_taint_findings_carry_code_flows_that_validate():
+    rules = engine.RuleSet.load()
+    code = (b"from flask import request\ndef view(cur):\n    name = request.args.get('name')\n"
+            b"    q = f\"SELECT * FROM users WHERE name = '{name}'\"\n    cur.execute(q)\n")
+    result = result_pb(rules.scan(prepare("src/app.py", "", code), rule_ids=["py.taint.sql-injection"]))
+    sarif = build_sarif([result], tool_version=engine.VERSION)
+    (item,) = sarif["runs"][0]["results"]
+    steps = item["codeFlows"][0]["threadFlows"][0]["locations"]
+    assert [s["location"]["message"]["text"] for s in steps] == [
+        "request data read here", "flows into `name`", "flows into `q`", "reaches cur.execute()"]
+    assert [s["location"]["physicalLocation"]["region"]["startLine"] for s in steps] == [3, 3, 4, 5]
+    assert steps[-1]["location"]["physicalLocation"]["artifactLocation"]["uri"] == "src/app.py"
+    schema = json.loads(SCHEMA.read_text(encoding="utf-8"))
+    errors = list(jsonschema.Draft202012Validator(schema).iter_errors(sarif))
+    assert not errors, errors[:3]
+    broken = json.loads(json.dumps(sarif))
+    del broken["runs"][0]["results"][0]["codeFlows"][0]["threadFlows"][0]["locations"]
+    assert list(jsonschema.Draft202012Validator(schema).iter_errors(broken))
+
+
+def test_the_shared_log_has_code_flows(log):
+    """The log the multitool checks includes data-flow findings, so their codeFlows are validated too."""
+    assert any("codeFlows" in r for r in log["runs"][0]["results"])
+
+
 def test_a_broken_log_fails_the_schema(log):
     """The schema check can fail: a result without a message is rejected."""
     schema = json.loads(SCHEMA.read_text(encoding="utf-8"))

@@ -83,13 +83,17 @@ def test_rule_ids_and_exclude():
 
 def test_unknown_rule_id_is_invalid_input_with_hint():
     with pytest.raises(InvalidInput) as exc:
-        scan(VULN_PY, rule_ids=["py.no-such-rule"])
-    assert "py.no-such-rule" in str(exc.value) and "py.weak-hash" in str(exc.value)
+        scan(VULN_PY, rule_ids=["py.weak-hsh"])
+    assert "py.weak-hsh" in str(exc.value) and "did you mean py.weak-hash" in str(exc.value)
+    with pytest.raises(InvalidInput) as exc:
+        scan(VULN_PY, rule_ids=["zzz"])
+    # No near miss: no suggestion, and never the whole list (it would not fit a status message).
+    assert "did you mean" not in str(exc.value) and "ListRules" in str(exc.value) and len(str(exc.value)) < 300
 
 
 def test_unsupported_language():
     with pytest.raises(UnsupportedLanguage, match="python"):
-        scan(b"package main\n", path="main.go")
+        scan(b"fn main() {}\n", path="main.rs")  # Go and Java have rules now; Rust has none
 
 
 @pytest.mark.parametrize("comment", [b"# nosec", b"# codeintel-ignore", b"# codeintel-ignore: py.eval-non-constant",
@@ -206,7 +210,7 @@ def test_prefilter_gives_identical_findings():
     fast = engine.RuleSet.load(engine.RULES_DIR)
     assert fast is not RULES
     fast.prefilter = True
-    ext = {"python": "py", "javascript": "js", "typescript": "ts", "tsx": "tsx"}
+    ext = {"python": "py", "javascript": "js", "typescript": "ts", "tsx": "tsx", "go": "go", "java": "java"}
     for _ in range(2):  # cold, then with subset queries compiled
         for e in RULES.examples:
             for code in e.vulnerable + e.safe:

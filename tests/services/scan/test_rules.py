@@ -28,7 +28,10 @@ def test_at_least_30_rules_over_python_and_javascript_family():
     assert {"python", "javascript", "typescript", "tsx"} <= RULES.languages
 
 
-@pytest.mark.parametrize("rule", RULES.rules, ids=lambda r: r.id)
+PATTERN_RULES = [r for r in RULES.rules if not r.dataflow]  # taint rules have no query
+
+
+@pytest.mark.parametrize("rule", PATTERN_RULES, ids=lambda r: r.id)
 def test_rule_compiles_for_every_listed_language(rule):
     from tree_sitter import Query
 
@@ -44,7 +47,7 @@ def test_combined_queries_compile_and_map_every_pattern():
     for lang in sorted(RULES.languages):
         compiled = RULES._compiled_for(lang)
         assert compiled.query.pattern_count == len(compiled.pattern_rule)
-        assert {r.id for r in compiled.pattern_rule} == {r.id for r in RULES.rules_for(lang)}
+        assert {r.id for r in compiled.pattern_rule} == {r.id for r in RULES.rules_for(lang) if not r.dataflow}
 
 
 @pytest.mark.parametrize("rule", RULES.rules, ids=lambda r: r.id)
@@ -71,11 +74,15 @@ def test_every_rule_has_vulnerable_and_safe_examples(rule):
 
 @pytest.mark.parametrize("example", RULES.examples, ids=lambda e: f"{e.rule_id}[{e.language}]")
 def test_examples(example):
+    flow = RULES.by_id[example.rule_id].dataflow
     for code in example.vulnerable:
         hits = _hits(example.rule_id, example.language, code)
         assert hits, f"{example.rule_id} missed vulnerable {example.language} example:\n{code}"
         for f in hits:
             assert f.rule_id == example.rule_id and not f.suppressed
+            if flow:  # a taint finding shows its path: source first, the sink call last
+                assert len(f.flow) >= 2 and f.flow[-1].range == f.range, f.flow
+                assert f.flow[0].message.endswith("read here") and f.flow[-1].message.startswith("reaches ")
     for code in example.safe:
         hits = _hits(example.rule_id, example.language, code)
         assert not hits, f"{example.rule_id} flagged safe {example.language} example:\n{code}\n{hits}"
@@ -98,3 +105,11 @@ def test_vulnerable_examples_of_js_rules_also_trigger_in_typescript_grammars():
             if lang in rule.languages:
                 for code in e.vulnerable:
                     assert _hits(e.rule_id, lang, code), f"{e.rule_id} misses its example as {lang}"
+
+
+def test_taint_rules_are_listed_with_dataflow_and_high_confidence():
+    flows = [r for r in RULES.rules if r.dataflow]
+    assert {"py.taint.sql-injection", "js.taint.command-injection"} <= {r.id for r in flows}
+    for r in flows:
+        assert r.confidence == "high" and r.query == "" and r.predicate is None
+        assert r in RULES.describe(r.languages[0])
