@@ -59,7 +59,6 @@ Definitions (the proto comments are the spec; choices made where it leaves room)
 
 from __future__ import annotations
 
-from collections import Counter
 from dataclasses import dataclass, field
 from functools import lru_cache
 from itertools import accumulate, chain
@@ -71,7 +70,7 @@ from codeintel.source import Source, parse
 from codeintel.span import Span, span_of
 from services.analyze.duplicates import DuplicateBlock, find_duplicates
 from services.analyze.halstead import EMPTY as EMPTY_HALSTEAD
-from services.analyze.halstead import Halstead, halstead, maintainability_index
+from services.analyze.halstead import Halstead, halstead_of, maintainability_index
 from services.analyze.languages import LANGUAGES, SPECS, Spec
 
 __all__ = [
@@ -132,8 +131,11 @@ _C_IF, _C_ELIF, _C_ELSE, _C_STRUCT, _C_LAMBDA, _C_GOTO, _C_JUMP, _C_CALL, _C_LIT
 # Exit kinds kept on the exit stack.
 _X_NEST, _X_FUNC, _X_SCOPE = 1, 2, 3
 # Complexity frame slots: cyclomatic, nesting depth, max nesting depth, cognitive, cognitive
-# nesting level, recursion seen, function name, operator kinds, operand texts.
-_CC, _DEPTH, _MAXD, _COG, _CNEST, _REC, _NAME, _OPS, _OPNDS = range(9)
+# nesting level, recursion seen, function name, (operator, operand) indexes of the function's
+# first token and one past its last, those index ranges of the functions nested directly in it.
+_CC, _DEPTH, _MAXD, _COG, _CNEST, _REC, _NAME, _FIRST, _LAST, _INNER = range(10)
+# Per-kind tables are lists indexed by kind id; ids run up to ERROR's 0xFFFF.
+_KIND_SLOTS = 0x10000
 
 # Qualified names of functions nested deeper than this elide the middle scopes ("a.b...y.z").
 _MAX_QUALIFIED = 64
@@ -145,14 +147,14 @@ _MASK = bytes(10 if i == 10 else 32 for i in range(256))
 _SELF_RECEIVERS = frozenset({b"", b"self", b"this", b"cls", b"$this", b"static", b"Self", b"@"})
 
 
-def _frame(name: str | None) -> list:
-    return [1, 0, 0, 0, 0, 0, name, [], []]
+def _frame(name: str | None, first: tuple[int, int]) -> list:
+    return [1, 0, 0, 0, 0, 0, name, first, first, []]
 
 
 @dataclass(frozen=True)
 class _Tables:
     spec: Spec
-    actions: dict[int, tuple[int | None, int | None]]  # kind id -> (role, cognitive role)
+    actions: list[tuple[int | None, int | None] | None]  # kind id -> (role, cognitive role)
     bool_parents: frozenset[int]
     bool_ids: frozenset[int]
     else_ids: frozenset[int]
@@ -162,6 +164,9 @@ class _Tables:
     cog_else_wrappers: frozenset[int]
     jump_labels: frozenset[int]
     kind_names: dict[int, str]  # anonymous kind id -> token text (ids of equal text merge)
+    # Kind id -> Halstead operator key of an anonymous token (one int per spelling), None for
+    # a named kind (an operand, keyed by its text).
+    operator_keys: list[int | None]
 
 
 @lru_cache(maxsize=None)
@@ -214,9 +219,20 @@ def _tables(lang: str) -> _Tables:
     ):
         for i in ids(names, table):
             croles[i] = crole
+    actions: list[tuple[int | None, int | None] | None] = [None] * _KIND_SLOTS
+    for i in set(roles) | set(croles):
+        actions[i] = (roles.get(i), croles.get(i))
+    operator_keys: list[int | None] = list(range(_KIND_SLOTS))
+    for i in range(language.node_kind_count):
+        if language.node_kind_is_named(i):
+            operator_keys[i] = None
+    operator_keys[_KIND_SLOTS - 1] = None  # ERROR
+    for group in anon.values():
+        for i in group:
+            operator_keys[i] = group[0]
     return _Tables(
         spec=spec,
-        actions={i: (roles.get(i), croles.get(i)) for i in set(roles) | set(croles)},
+        actions=actions,
         bool_parents=frozenset(ids(spec.bool_parents)),
         bool_ids=frozenset(ids(spec.bool_tokens, anon)),
         else_ids=frozenset(ids({"else"}, anon)),
@@ -226,6 +242,7 @@ def _tables(lang: str) -> _Tables:
         cog_else_wrappers=frozenset(ids(spec.cog_else_wrappers)),
         jump_labels=frozenset(ids(spec.jump_labels)),
         kind_names={i: n for n, group in anon.items() for i in group},
+        operator_keys=operator_keys,
     )
 
 
@@ -240,20 +257,18 @@ def analyze_source(src: Source, *, file_only: bool = False, budget: Budget | Non
     tables = _tables(lang)
     tree = parse(src)
     root = tree.root_node
-    funcs, class_count, comments, top_frame, kinds, starts = _walk(tree, tables, lang, budget)
+    funcs, class_count, comments, kinds, starts, operators, operands = _walk(tree, src.content, tables, lang, budget)
     content = src.content
-    lines, code_flags = _line_stats(content, comments)
-    names = tables.kind_names
+    parts = content.split(b"\n")
+    # Start byte of each line, and one past the end (a line per "\n", and the one after the last).
+    line_starts = list(accumulate(map((1).__add__, map(len, parts)), initial=0))
+    lines, code_flags = _line_stats(content, parts, comments)
 
     # Halstead per function over its own tokens; the file's over all of them.
-    frames = [f[3] for f in funcs]
-    file_halstead = halstead(
-        _by_name(Counter(chain(top_frame[_OPS], *(f[_OPS] for f in frames))), names),
-        Counter(chain(top_frame[_OPNDS], *(f[_OPNDS] for f in frames))),
-    )
+    file_halstead = halstead_of(len(set(operators)), len(set(operands)), len(operators), len(operands))
     per_func: list[Halstead] = []
     if not file_only:
-        per_func = [halstead(_by_name(Counter(f[_OPS]), names), Counter(f[_OPNDS])) for f in frames]
+        per_func = [_own_halstead(f[3], operators, operands) for f in funcs]
 
     ccs = [f[3][_CC] for f in funcs]
     cogs = [f[3][_COG] for f in funcs]
@@ -289,71 +304,84 @@ def analyze_source(src: Source, *, file_only: bool = False, budget: Budget | Non
         # File complexity: the sum over functions (1 for a file without any), as radon does.
         maintainability_index=maintainability_index(file_halstead.volume, sum(ccs) or 1, lines.code),
         max_cognitive_complexity=max(cogs, default=0),
-        duplicates=find_duplicates(content, kinds, starts, budget=budget),
+        duplicates=find_duplicates(content, kinds, starts, budget=budget, line_starts=line_starts),
     )
 
 
-def _by_name(kinds: Counter, names: dict[int, str]) -> Counter:
-    """Merge counts of token kinds that share a spelling (grammars alias some tokens)."""
-    merged: Counter = Counter()
-    for kind, n in kinds.items():
-        merged[names.get(kind, kind)] += n
-    return merged
+def _own_halstead(frame: list, operators: list, operands: list) -> Halstead:
+    """Halstead measures of a function's own tokens (those of nested functions left out)."""
+    inner = frame[_INNER]
+    if not inner:
+        (op0, od0), (op1, od1) = frame[_FIRST], frame[_LAST]
+        ops, opnds = operators[op0:op1], operands[od0:od1]
+        return halstead_of(len(set(ops)), len(set(opnds)), len(ops), len(opnds))
+    ops_seen: set = set()
+    opnds_seen: set = set()
+    n_ops = n_opnds = 0
+    # Own token ranges: from the start to the first nested function, between nested ones, to the end.
+    begins = chain([frame[_FIRST]], (last for _, last in inner))
+    ends = chain((first for first, _ in inner), [frame[_LAST]])
+    for (op0, od0), (op1, od1) in zip(begins, ends):
+        ops_seen.update(operators[op0:op1])
+        opnds_seen.update(operands[od0:od1])
+        n_ops += op1 - op0
+        n_opnds += od1 - od0
+    return halstead_of(len(ops_seen), len(opnds_seen), n_ops, n_opnds)
 
 
-def _line_stats(content: bytes, comments: list[tuple[int, int, int, int]]) -> tuple[LineStats, list[int]]:
-    """Line counts, and a 0/1 "is a code line" flag per line."""
+def _line_stats(content: bytes, parts: list[bytes], comments: list[tuple[int, int]]) -> tuple[LineStats, list[int]]:
+    """Line counts, and a 0/1 "is a code line" flag per line.
+
+    `parts` is content.split(b"\\n"), `comments` the comments' byte ranges. A code line is one
+    that still holds something once comment text is blanked out; a comment line is one that held
+    something before.
+    """
     if not content:
         return LineStats(0, 0, 0, 0), []
-    lines = content.split(b"\n")
-    if content.endswith(b"\n"):
-        lines.pop()
+    lines = parts[:-1] if content.endswith(b"\n") else parts
     total = len(lines)
-    flags = [1 if line.strip() else 0 for line in lines]
+    flags = list(map(bool, map(bytes.strip, lines)))  # per line in C: files have many lines
     blank = total - sum(flags)
-    comment = 0
-    if comments:
-        masked = bytearray(content)
-        for s, e, _, _ in comments:
-            masked[s:e] = content[s:e].translate(_MASK)
-        mlines = bytes(masked).split(b"\n")
-        done = -1
-        for _, _, r0, r1 in comments:
-            for r in range(max(r0, done + 1), min(r1, total - 1) + 1):
-                if flags[r] and not mlines[r].strip():
-                    flags[r] = 0
-                    comment += 1
-            if r1 > done:
-                done = r1
-    return LineStats(total, total - blank - comment, comment, blank), flags
+    if not comments:
+        return LineStats(total, total - blank, 0, blank), flags
+    masked = bytearray(content)
+    for s, e in comments:
+        masked[s:e] = content[s:e].translate(_MASK)
+    code_flags = list(map(bool, map(bytes.strip, bytes(masked).split(b"\n")[:total])))
+    code = sum(code_flags)
+    return LineStats(total, code, total - blank - code, blank), code_flags
 
 
-def _walk(tree, t: _Tables, lang: str, budget: Budget):
-    """One pre-order pass: functions (with their complexity frames), class count, comment ranges,
-    the frame of code outside functions, and every token's kind and start byte.
+def _walk(tree, content: bytes, t: _Tables, lang: str, budget: Budget):
+    """One pre-order pass: functions (with their complexity frames), class count, comment byte
+    ranges, every token's kind and start byte, and the Halstead operator keys and operand texts.
 
     Each function is [name, qualified_name, node, frame, parameter_count]; a frame is a
-    list indexed by the _CC.._OPNDS slots.
+    list indexed by the _CC.._INNER slots.
     """
-    get_action = t.actions.get
+    actions = t.actions
+    operator_keys = t.operator_keys
     bool_parents = t.bool_parents
     else_ids = t.else_ids
     doc_parents = t.doc_parents
     spec = t.spec
 
     funcs: list[list] = []
-    comments: list[tuple[int, int, int, int]] = []
+    comments: list[tuple[int, int]] = []  # byte ranges
     kinds: list[int] = []  # every token's kind id, in document order
     starts: list[int] = []  # and its start byte
+    operators: list[int] = []  # Halstead keys of the tokens that are operators (see _Tables)
+    operands: list[bytes] = []  # and texts of those that are operands
     add_kind = kinds.append
     add_start = starts.append
+    add_operator = operators.append
+    add_operand = operands.append
     class_count = 0
     scopes: list[tuple[str, bool]] = []  # (name, is_class) of enclosing classes/functions
     anc: list = []  # ancestor nodes of the cursor position
     exits: list[tuple] = []  # (node, exit kind, data) for entered scopes/blocks
     top = None  # exits[-1][0]: the node whose exit needs handling
-    top_frame = frame = _frame(None)  # the innermost function's frame (file level outside functions)
-    ops, opnds = frame[_OPS].append, frame[_OPNDS].append
+    frame = _frame(None, (0, 0))  # the innermost function's frame (file level outside functions)
     prev = None  # previous sibling of the cursor node (None for a first child)
     else_body = None  # Kotlin: the last `else` body wrapper entered (an if first in it is an else-if)
     lit_end = 0  # end byte of the string literal being skipped for Halstead (0: none)
@@ -368,154 +396,177 @@ def _walk(tree, t: _Tables, lang: str, budget: Budget):
     while True:
         node = cursor.node
         kid = node.kind_id
-        action = get_action(kid)
-        descend = True
-        if after_else and (action is None or action[0] != _COMMENT):
-            after_else = False
-            if not _is_if_branch(node, t):
-                frame[_COG] += 1  # a plain else (an else-if counts at its if)
-        if action is not None:  # most nodes have no role
-            role, crole = action
-            nest = -1  # nesting-depth increment of a block entered here (-1: no block)
-            cnest = 0  # cognitive nesting increment
-            if role is not None:
-                if role == _WRAP:
-                    if prev is not None and prev.kind_id in else_ids:
-                        else_body = node
-                elif role == _DEC:
-                    frame[_CC] += 1
-                elif role == _BOOL:
-                    if anc and anc[-1].kind_id in bool_parents:
+        action = actions[kid]
+        if action is None and not after_else:  # most nodes: no role, just walk through
+            if goto_first_child():
+                anc.append(node)
+                prev = None
+                steps += 1
+                if not steps & 4095 and budget():
+                    raise budget.error("the metrics walk")
+                continue
+            # a token
+            start = node.start_byte
+            if not lit_end or start >= lit_end:  # not inside a literal (counted whole)
+                lit_end = 0
+                add_kind(kid)
+                add_start(start)
+                key = operator_keys[kid]
+                if key is None:
+                    add_operand(content[start:node.end_byte])  # slicing beats node.text
+                else:
+                    add_operator(key)
+        else:  # a node with a role, or the branch after an `else`
+            descend = True
+            if after_else and (action is None or action[0] != _COMMENT):
+                after_else = False
+                if not _is_if_branch(node, t):
+                    frame[_COG] += 1  # a plain else (an else-if counts at its if)
+            if action is not None:  # most nodes have no role
+                role, crole = action
+                nest = -1  # nesting-depth increment of a block entered here (-1: no block)
+                cnest = 0  # cognitive nesting increment
+                if role is not None:
+                    if role == _WRAP:
+                        if prev is not None and prev.kind_id in else_ids:
+                            else_body = node
+                    elif role == _DEC:
                         frame[_CC] += 1
-                        if len(anc) < 2 or not _same_bool_run(anc[-2], kid, t):
-                            frame[_COG] += 1
-                elif role == _IF or role == _NEST_DEC or role == _NEST:
-                    nest = 1
-                    if role == _IF:
-                        frame[_CC] += 1
-                        if prev is not None:
-                            if prev.kind_id in else_ids:
+                    elif role == _BOOL:
+                        if anc and anc[-1].kind_id in bool_parents:
+                            frame[_CC] += 1
+                            if len(anc) < 2 or not _same_bool_run(anc[-2], kid, t):
+                                frame[_COG] += 1
+                    elif role == _IF or role == _NEST_DEC or role == _NEST:
+                        nest = 1
+                        if role == _IF:
+                            frame[_CC] += 1
+                            if prev is not None:
+                                if prev.kind_id in else_ids:
+                                    nest = 0
+                            elif anc and anc[-1] is else_body:
                                 nest = 0
-                        elif anc and anc[-1] is else_body:
-                            nest = 0
-                    elif role == _NEST_DEC:
-                        frame[_CC] += 1
-                    if nest:
-                        d = frame[_DEPTH] + 1
-                        frame[_DEPTH] = d
-                        if d > frame[_MAXD]:
-                            frame[_MAXD] = d
-                elif role == _COMMENT:
-                    comments.append((node.start_byte, node.end_byte, node.start_point[0], node.end_point[0]))
-                    descend = False
-                elif role == _DOC:
-                    if anc and anc[-1].kind_id in doc_parents and (
-                        anc[-1].type != "expression_statement" or anc[-1].named_child_count == 1
-                    ):
-                        comments.append((node.start_byte, node.end_byte, node.start_point[0], node.end_point[0]))
+                        elif role == _NEST_DEC:
+                            frame[_CC] += 1
+                        if nest:
+                            d = frame[_DEPTH] + 1
+                            frame[_DEPTH] = d
+                            if d > frame[_MAXD]:
+                                frame[_MAXD] = d
+                    elif role == _COMMENT:
+                        comments.append(node.byte_range)
                         descend = False
-                        crole = None
-                elif role == _ARM:
-                    if not _is_default_arm(node):
-                        frame[_CC] += 1
-                elif role == _FUNC:
-                    info = _function_info(node, anc, lang, spec, bool(scopes) and scopes[-1][1])
-                    if info is not None:
-                        name, prefix, params = info
-                        if len(scopes) <= _MAX_QUALIFIED:
-                            path = [s[0] for s in scopes]
-                        else:  # keep names bounded in absurdly deep nesting
-                            half = _MAX_QUALIFIED // 2
-                            path = [s[0] for s in scopes[:half]] + ["..."] + [s[0] for s in scopes[-half:]]
-                        if prefix:
-                            path.append(prefix)
-                        path.append(name)
-                        new = _frame(name)
-                        funcs.append([name, ".".join(path), node, new, params])
-                        exits.append((node, _X_FUNC, frame))
-                        top = node
-                        frame = new
-                        ops, opnds = frame[_OPS].append, frame[_OPNDS].append
-                        scopes.append((f"{prefix}.{name}" if prefix else name, False))
-                else:  # _CLASS / _SCOPE
-                    name = _class_name(node, lang, role == _CLASS and spec.class_needs_body)
-                    if name is not None:
-                        if role == _CLASS:
-                            class_count += 1
-                        scopes.append((name, True))
-                        exits.append((node, _X_SCOPE, None))
-                        top = node
-            if crole is not None:
-                if crole == _C_LIT:
-                    if not lit_end or node.start_byte >= lit_end:  # not inside another literal
-                        add_kind(kid)
-                        add_start(node.start_byte)
-                        opnds(node.text)
-                        lit_end = node.end_byte
-                elif crole == _C_CALL:
-                    if frame[_NAME] is not None and not frame[_REC] and _calls_itself(node, frame[_NAME]):
-                        frame[_REC] = 1
-                        frame[_COG] += 1
-                elif crole == _C_STRUCT:
-                    frame[_COG] += 1 + frame[_CNEST]
-                    cnest = 1
-                elif crole == _C_IF:
-                    if nest == 0:  # an else-if
-                        frame[_COG] += 1
-                    else:
+                    elif role == _DOC:
+                        if anc and anc[-1].kind_id in doc_parents and (
+                            anc[-1].type != "expression_statement" or anc[-1].named_child_count == 1
+                        ):
+                            comments.append(node.byte_range)
+                            descend = False
+                            crole = None
+                    elif role == _ARM:
+                        if not _is_default_arm(node):
+                            frame[_CC] += 1
+                    elif role == _FUNC:
+                        info = _function_info(node, anc, lang, spec, bool(scopes) and scopes[-1][1])
+                        if info is not None:
+                            name, prefix, params = info
+                            if len(scopes) <= _MAX_QUALIFIED:
+                                path = [s[0] for s in scopes]
+                            else:  # keep names bounded in absurdly deep nesting
+                                half = _MAX_QUALIFIED // 2
+                                path = [s[0] for s in scopes[:half]] + ["..."] + [s[0] for s in scopes[-half:]]
+                            if prefix:
+                                path.append(prefix)
+                            path.append(name)
+                            new = _frame(name, (len(operators), len(operands)))
+                            funcs.append([name, ".".join(path), node, new, params])
+                            exits.append((node, _X_FUNC, frame))
+                            top = node
+                            frame = new
+                            scopes.append((f"{prefix}.{name}" if prefix else name, False))
+                    else:  # _CLASS / _SCOPE
+                        name = _class_name(node, lang, role == _CLASS and spec.class_needs_body)
+                        if name is not None:
+                            if role == _CLASS:
+                                class_count += 1
+                            scopes.append((name, True))
+                            exits.append((node, _X_SCOPE, None))
+                            top = node
+                if crole is not None:
+                    if crole == _C_LIT:
+                        start = node.start_byte
+                        if not lit_end or start >= lit_end:  # not inside another literal
+                            add_kind(kid)
+                            add_start(start)
+                            lit_end = node.end_byte
+                            add_operand(content[start:lit_end])
+                        if node.descendant_count == node.child_count + 1:
+                            # Only tokens inside (quotes, text; no interpolation): none counts.
+                            descend = False
+                    elif crole == _C_CALL:
+                        name = frame[_NAME]
+                        if name is not None and not frame[_REC] and _calls_itself(node, name.encode(), content):
+                            frame[_REC] = 1
+                            frame[_COG] += 1
+                    elif crole == _C_STRUCT:
                         frame[_COG] += 1 + frame[_CNEST]
                         cnest = 1
-                elif crole == _C_ELIF:
-                    frame[_COG] += 1
-                elif crole == _C_ELSE:
-                    after_else = _is_else_of_if(anc, t)
-                elif crole == _C_LAMBDA:
-                    cnest = 1
-                elif crole == _C_GOTO:
-                    frame[_COG] += 1
-                elif crole == _C_JUMP:
-                    if _has_label(node, t):
+                    elif crole == _C_IF:
+                        if nest == 0:  # an else-if
+                            frame[_COG] += 1
+                        else:
+                            frame[_COG] += 1 + frame[_CNEST]
+                            cnest = 1
+                    elif crole == _C_ELIF:
                         frame[_COG] += 1
-                if cnest:
-                    frame[_CNEST] += 1
-            if nest >= 0 or cnest:
-                exits.append((node, _X_NEST, (max(nest, 0), cnest)))
-                top = node
+                    elif crole == _C_ELSE:
+                        after_else = _is_else_of_if(anc, t)
+                    elif crole == _C_LAMBDA:
+                        cnest = 1
+                    elif crole == _C_GOTO:
+                        frame[_COG] += 1
+                    elif crole == _C_JUMP:
+                        if _has_label(node, t):
+                            frame[_COG] += 1
+                    if cnest:
+                        frame[_CNEST] += 1
+                if nest >= 0 or cnest:
+                    exits.append((node, _X_NEST, (nest if nest > 0 else 0, cnest)))
+                    top = node
 
-        if descend and goto_first_child():
-            anc.append(node)
-            prev = None
-            steps += 1
-            if not steps & 4095 and budget():
-                raise budget.error("the metrics walk")
-            continue
-        if descend:  # a token
-            if lit_end:
-                if node.start_byte >= lit_end:
+            if descend and goto_first_child():
+                anc.append(node)
+                prev = None
+                steps += 1
+                if not steps & 4095 and budget():
+                    raise budget.error("the metrics walk")
+                continue
+            if descend:  # a token
+                start = node.start_byte
+                if not lit_end or start >= lit_end:  # not inside a literal (counted whole)
                     lit_end = 0
-            if not lit_end:
-                add_kind(kid)
-                add_start(node.start_byte)
-                if node.is_named:
-                    opnds(node.text)
-                else:
-                    ops(kid)
+                    add_kind(kid)
+                    add_start(start)
+                    key = operator_keys[kid]
+                    if key is None:
+                        add_operand(content[start:node.end_byte])  # slicing beats node.text
+                    else:
+                        add_operator(key)
         # `node` is done: a leaf, or a subtree not entered.
         while True:
             while node is top:
-                frame = _leave(exits, scopes, frame)
-                ops, opnds = frame[_OPS].append, frame[_OPNDS].append
+                frame = _leave(exits, scopes, frame, operators, operands)
                 top = exits[-1][0] if exits else None
             if goto_next_sibling():
                 prev = node
                 break
             if not goto_parent():
-                return funcs, class_count, comments, top_frame, kinds, starts
+                return funcs, class_count, comments, kinds, starts, operators, operands
             node = anc.pop()
 
 
-def _leave(exits: list, scopes: list, frame: list) -> list:
-    """Handle the exit of exits[-1]; return the complexity frame now current."""
+def _leave(exits: list, scopes: list, frame: list, operators: list, operands: list) -> list:
+    """Handle the exit of exits[-1] (with the tokens seen so far); return the complexity frame now current."""
     _, kind, data = exits.pop()
     if kind == _X_NEST:
         frame[_DEPTH] -= data[0]
@@ -523,6 +574,8 @@ def _leave(exits: list, scopes: list, frame: list) -> list:
         return frame
     scopes.pop()
     if kind == _X_FUNC:
+        frame[_LAST] = last = (len(operators), len(operands))
+        data[_INNER].append((frame[_FIRST], last))
         return data
     return frame
 
@@ -568,22 +621,24 @@ def _has_label(node, t: _Tables) -> bool:
     return any(c.kind_id in t.jump_labels for c in node.named_children)
 
 
-def _calls_itself(call, name: str) -> bool:
+def _calls_itself(call, name: bytes, content: bytes) -> bool:
     """Whether `call` calls `name` directly (bare, or through self/this/cls/$this)."""
     callee = call.child_by_field_name("function")
     if callee is not None:
-        text = callee.text
+        text = content[callee.start_byte:callee.end_byte]  # slicing beats callee.text
+        if name not in text:  # the usual case: no need to split
+            return False
         for sep in (b".", b"->", b"::"):
             head, found, tail = text.rpartition(sep)
             if found:
-                return tail.strip() == name.encode() and head.strip() in _SELF_RECEIVERS
-        return text == name.encode()
+                return tail.strip() == name and head.strip() in _SELF_RECEIVERS
+        return text == name
     method = call.child_by_field_name("name") or call.child_by_field_name("method")
     if method is None:
         first = call.named_child(0)  # Kotlin: the callee is the first child
-        return first is not None and first.text == name.encode()
+        return first is not None and first.text == name
     recv = call.child_by_field_name("object") or call.child_by_field_name("receiver")
-    return method.text.lstrip(b"$") == name.encode() and (recv is None or recv.text in _SELF_RECEIVERS)
+    return method.text.lstrip(b"$") == name and (recv is None or recv.text in _SELF_RECEIVERS)
 
 
 def _is_default_arm(node) -> bool:

@@ -19,7 +19,7 @@ from __future__ import annotations
 from bisect import bisect_left
 from collections import Counter
 from dataclasses import dataclass
-from itertools import accumulate, repeat
+from itertools import accumulate, compress, repeat
 from operator import sub
 
 from codeintel.budget import Budget, unlimited
@@ -43,19 +43,27 @@ class DuplicateBlock:
 def find_duplicates(
     content: bytes, kinds: list[int], starts: list[int], *,
     min_tokens: int = MIN_TOKENS, min_lines: int = MIN_LINES, budget: Budget | None = None,
+    line_starts: list[int] | None = None,
 ) -> list[DuplicateBlock]:
-    """Blocks repeated within `content`, given each token's kind and start byte (in order)."""
+    """Blocks repeated within `content`, given each token's kind and start byte (in order).
+
+    `line_starts` (the start byte of each line, then one past the end) saves recomputing it.
+    """
     if len(kinds) < 2 * min_tokens:
         return []
     budget = budget or unlimited()
-    line_starts = list(accumulate((len(line) + 1 for line in content.split(b"\n")), initial=0))
+    if line_starts is None:
+        line_starts = list(accumulate((len(line) + 1 for line in content.split(b"\n")), initial=0))
     # Token index range of each line (a token belongs to the line it starts on).
     bounds = list(map(bisect_left, repeat(starts), line_starts))
     sizes_by_line = list(map(sub, bounds[1:], bounds))
-    lines = [r for r, size in enumerate(sizes_by_line) if size]  # 0-based rows of code lines
-    counts = [sizes_by_line[r] for r in lines]  # tokens on each code line
-    first = [starts[bounds[r]] for r in lines]  # start byte of each code line's first token
-    hashes = list(map(hash, map(tuple, map(kinds.__getitem__, (slice(bounds[r], bounds[r + 1]) for r in lines)))))
+    # All per-line work below runs in C (map / compress): files have hundreds of thousands of lines.
+    lines = list(compress(range(len(sizes_by_line)), sizes_by_line))  # 0-based rows of code lines
+    counts = list(filter(None, sizes_by_line))  # tokens on each code line
+    lows = list(compress(bounds, sizes_by_line))  # index of each code line's first token
+    first = list(map(starts.__getitem__, lows))  # start byte of each code line's first token
+    highs = list(compress(bounds[1:], sizes_by_line))
+    hashes = list(map(hash, map(tuple, map(kinds.__getitem__, map(slice, lows, highs)))))
     n = len(hashes)
     w = min_lines
     if n < 2 * w:

@@ -15,7 +15,7 @@ import math
 from collections import Counter
 from dataclasses import dataclass
 
-__all__ = ["Halstead", "halstead", "maintainability_index"]
+__all__ = ["Halstead", "halstead", "halstead_of", "maintainability_index"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -34,8 +34,11 @@ EMPTY = Halstead(0, 0, 0, 0, 0.0, 0.0, 0.0)
 
 def halstead(operators: Counter, operands: Counter) -> Halstead:
     """Halstead measures from operator and operand counts (0 where undefined)."""
-    n1, n2 = len(operators), len(operands)
-    big_n1, big_n2 = sum(operators.values()), sum(operands.values())
+    return halstead_of(len(operators), len(operands), sum(operators.values()), sum(operands.values()))
+
+
+def halstead_of(n1: int, n2: int, big_n1: int, big_n2: int) -> Halstead:
+    """Halstead measures from distinct (n1, n2) and total (N1, N2) operator and operand counts."""
     vocabulary = n1 + n2
     if vocabulary == 0:
         return EMPTY

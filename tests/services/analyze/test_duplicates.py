@@ -89,3 +89,23 @@ def test_back_to_back_copies_and_two_mib_are_bounded():
     assert block.line_count == 9
     assert len(block.occurrences) == MAX_OCCURRENCES
     assert [o.start_line for o in block.occurrences[:3]] == [0, 9, 18]
+
+
+def test_given_line_starts_give_the_same_blocks():
+    import re
+    from itertools import accumulate
+
+    from services.analyze.duplicates import find_duplicates
+
+    block = [f"v{i} = w{i} + {i} * (u{i} - t{i})" for i in range(8)]
+    content = ("\n".join(block + ["other()"] + block) + "\n").encode()
+    kinds, starts = [], []
+    for r, line in enumerate(content.split(b"\n")):
+        offset = sum(len(x) + 1 for x in content.split(b"\n")[:r])
+        for col, word in enumerate(re.finditer(rb"\S+", line)):
+            kinds.append(r % 9 * 10 + col)  # by block line and column: the two copies match
+            starts.append(offset + word.start())
+    line_starts = list(accumulate((len(line) + 1 for line in content.split(b"\n")), initial=0))
+    found = find_duplicates(content, kinds, starts)
+    assert found == find_duplicates(content, kinds, starts, line_starts=line_starts)
+    assert [[o.start_line for o in b.occurrences] for b in found] == [[0, 9]]
