@@ -4,6 +4,7 @@
     codeintel mcp [--coordinator HOST:PORT]          MCP over stdio (starts a local stack if needed)
     codeintel parse|analyze|scan PATH... [--format text|json|sarif]
     codeintel stats|workers [--coordinator HOST:PORT]
+    codeintel load [--coordinator HOST:PORT] [--concurrency 100] [--duration 30] [--mix parse=1,analyze=1,scan=1]
 """
 
 from __future__ import annotations
@@ -71,6 +72,21 @@ def build_parser() -> argparse.ArgumentParser:
     rules.add_argument("--language", default="", help="only rules for this language")
     rules.add_argument("--format", choices=("text", "json"), default="text")
 
+    load = sub.add_parser("load", help="load-test a coordinator: throughput, latency percentiles, errors")
+    _add_common(load)
+    load.add_argument("--concurrency", type=int, default=100, help="clients (closed loop) or most calls in flight")
+    load.add_argument("--duration", type=float, default=30.0, help="seconds of load")
+    load.add_argument("--mix", default="parse=1,analyze=1,scan=1", help="operation weights, e.g. parse=3,scan=1")
+    load.add_argument("--files", default="", metavar="DIR_OR_GLOB",
+                      help="source files to send (default: built-in snippets in several languages)")
+    load.add_argument("--cache", choices=("hit", "miss", "mixed"), default="mixed",
+                      help="hit: repeat warmed files; miss: unique content per call; mixed: half each")
+    load.add_argument("--rate", type=float, default=None, help="calls per second (open loop; default: closed loop)")
+    load.add_argument("--priority", choices=("low", "normal", "high"), default="normal")
+    load.add_argument("--clients-per-channel", type=int, default=25, help="clients sharing one gRPC channel")
+    load.add_argument("--deadline", type=float, default=10.0, help="seconds per call")
+    load.add_argument("--json", default="", metavar="PATH", help="also write the report as JSON")
+
     for name in ("stats", "workers"):
         sp = sub.add_parser(name, help=f"show the coordinator's {name}")
         _add_common(sp)
@@ -112,6 +128,11 @@ def main(argv: list[str] | None = None) -> int:
             run(address, transport=args.transport, host=args.http_host, port=args.http_port, roots=args.root or None,
                 api_key=args.api_key)
         return 0
+    if args.command == "load":
+        from codeintel import load
+
+        with coordinator_address(args) as address:
+            return load.run_cli(args, address)
     from codeintel import client_cli
 
     with coordinator_address(args) as address:

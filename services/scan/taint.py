@@ -105,6 +105,7 @@ class TaintSpec:
     sink_calls: _Names = field(default_factory=_Names)  # callee -> [(kind, Sink)]
     sink_properties: dict = field(default_factory=dict)  # property -> [(kind, Sink)]
     anchors: re.Pattern | None = None  # a file without any of these words has no source
+    anchor_words: tuple[bytes, ...] = ()  # the same words, for _anchor_starts
 
 
 _TOP = frozenset({"languages", "prefix", "sources", "sanitizers", "propagators", "rules"})
@@ -163,6 +164,7 @@ def load_spec(path: Path, *, severities: tuple[str, ...], owasp_for, known_langu
         raise SpecError(f"{name}: no [[sources]]")
     spec.sources = _Names(sources)
     spec.anchors = re.compile(rb"\b(?:" + b"|".join(re.escape(w.encode()) for w in sorted(anchor_words)) + rb")\b")
+    spec.anchor_words = tuple(sorted(w.encode() for w in anchor_words))
 
     kinds_seen: dict[str, int] = {}
     rules_raw = _tables(data, "rules", name)
@@ -738,7 +740,7 @@ class Analysis:
         return i < len(self.anchor_at) and self.anchor_at[i] < node.end_byte
 
     def run(self, root) -> list[Hit]:
-        self.anchor_at = [m.start() for m in self.spec.anchors.finditer(root.text)]
+        self.anchor_at = _anchor_starts(root.text, self.spec)
         if not self.anchor_at:
             return []
         stack: list = [("node", root, 0)]
@@ -942,6 +944,29 @@ def _parameters(fn) -> list[str]:
                 break
             n = nxt
     return names
+
+
+_WORD_BYTES = frozenset(b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_")
+
+
+def _anchor_starts(text: bytes, spec: TaintSpec) -> list[int]:
+    """Sorted start offsets of `spec.anchors` matches: whole ASCII-word occurrences of an anchor word.
+    bytes.find per word is ~10x faster than the regex's alternation, which tries every word at every
+    offset; the regex stays for words it would treat differently (non-ASCII)."""
+    words = spec.anchor_words
+    if not words or not all(w.isascii() and w and all(c in _WORD_BYTES for c in w) for w in words):
+        return [m.start() for m in spec.anchors.finditer(text)]
+    found = []
+    n = len(text)
+    for w in words:
+        i = text.find(w)
+        while i >= 0:
+            j = i + len(w)
+            if (i == 0 or text[i - 1] not in _WORD_BYTES) and (j == n or text[j] not in _WORD_BYTES):
+                found.append(i)
+            i = text.find(w, j)
+    found.sort()
+    return found
 
 
 def analyse(root, spec: TaintSpec, kinds: frozenset[str], budget) -> list[Hit]:

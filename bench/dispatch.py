@@ -1,0 +1,192 @@
+"""Coordinator dispatch capacity: how many calls per second one coordinator can route when
+workers answer instantly. That figure, divided by the per-file work time, tells how many
+workers one coordinator can keep busy (see docs/scaling.md).
+
+Fake workers are real grpc.aio servers (ParseService + InfoService + grpc.health.v1, all in
+one process) that answer Parse with an empty result at once. A real coordinator process is
+pointed at them; client processes send unary Parse calls with unique content and
+bypass_cache, so every call is dispatched to a worker.
+
+    python -m bench.dispatch [--workers 16] [--clients 2] [--concurrency 64] [--duration 10]
+
+Results go to bench/results/dispatch.json. Nothing here asserts: benchmarks report.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import itertools
+import json
+import multiprocessing as mp
+import os
+import sys
+import time
+
+import grpc
+from grpc_health.v1 import health, health_pb2, health_pb2_grpc
+
+from codeintel import procs
+from codeintel.v1 import (common_pb2, common_pb2_grpc, coordinator_pb2 as c, coordinator_pb2_grpc, parse_pb2,
+                          parse_pb2_grpc)
+
+PARSE_SERVICE = "codeintel.v1.ParseService"
+VERSION = "fake-instant-1"
+TARGET = 5000
+
+
+class InstantParse(parse_pb2_grpc.ParseServiceServicer):
+    async def Parse(self, request, context):
+        return parse_pb2.ParseResponse(service_version=VERSION)
+
+    async def ParseBatch(self, request, context):
+        return parse_pb2.ParseBatchResponse(
+            results=[parse_pb2.ParseFileResult(result=parse_pb2.ParseResult()) for _ in request.files],
+            service_version=VERSION)
+
+
+class Info(common_pb2_grpc.InfoServiceServicer):
+    async def GetServiceInfo(self, request, context):
+        return common_pb2.GetServiceInfoResponse(services=[common_pb2.ServiceInfo(
+            service=PARSE_SERVICE, version=VERSION, languages=["python"], max_file_bytes=1 << 20,
+            max_batch_files=1000, implementation="bench-fake")])
+
+
+async def _serve_fakes(n: int) -> None:
+    servers, addresses = [], []
+    for _ in range(n):
+        server = grpc.aio.server()
+        parse_pb2_grpc.add_ParseServiceServicer_to_server(InstantParse(), server)
+        common_pb2_grpc.add_InfoServiceServicer_to_server(Info(), server)
+        hs = health.aio.HealthServicer()
+        health_pb2_grpc.add_HealthServicer_to_server(hs, server)
+        port = server.add_insecure_port("127.0.0.1:0")
+        await server.start()
+        for name in ("", PARSE_SERVICE):
+            await hs.set(name, health_pb2.HealthCheckResponse.SERVING)
+        servers.append(server)
+        addresses.append(f"127.0.0.1:{port}")
+    print(json.dumps({"event": "ready", "addresses": addresses, "pid": os.getpid()}), flush=True)
+    await asyncio.gather(*(s.wait_for_termination() for s in servers))
+
+
+def _client(address: str, concurrency: int, start_at: float, duration: float, tag: int, out) -> None:
+    async def run():
+        ok = err = 0
+        counter = itertools.count()
+        async with grpc.aio.insecure_channel(address) as ch:
+            parse = coordinator_pb2_grpc.CodeIntelServiceStub(ch).Parse
+            ro = c.RequestOptions(bypass_cache=True)
+            await parse(c.CodeIntelServiceParseRequest(file=common_pb2.SourceFile(path="w.py", content=b"w = 0\n"),
+                                                       request_options=ro), timeout=10)
+            # Every client opens the window at the same wall-clock time as the CPU sampling.
+            await asyncio.sleep(max(0.0, start_at - time.time()))
+            end = time.perf_counter() + duration
+
+            async def one():
+                nonlocal ok, err
+                while time.perf_counter() < end:
+                    content = f"x = {tag}_{next(counter)}\n".encode()
+                    try:
+                        await parse(c.CodeIntelServiceParseRequest(
+                            file=common_pb2.SourceFile(path="f.py", content=content), request_options=ro), timeout=10)
+                        ok += 1
+                    except grpc.aio.AioRpcError:
+                        err += 1
+
+            await asyncio.gather(*(one() for _ in range(concurrency)))
+        return ok, err
+
+    out.put(asyncio.run(run()))
+
+
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time of a process so far, from /proc."""
+    with open(f"/proc/{pid}/stat") as fh:
+        fields = fh.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def main(argv=None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--workers", type=int, default=16, help="fake instant workers")
+    ap.add_argument("--per-worker-concurrency", type=int, default=4, help="coordinator's calls in flight per worker")
+    ap.add_argument("--clients", type=int, default=2, help="client processes")
+    ap.add_argument("--concurrency", type=int, default=64, help="calls in flight per client process")
+    ap.add_argument("--duration", type=float, default=10.0)
+    ap.add_argument("--json", default="bench/results/dispatch.json")
+    ap.add_argument("--serve-fakes", type=int, default=0, help=argparse.SUPPRESS)
+    a = ap.parse_args(argv)
+    if a.serve_fakes:
+        procs.die_with_parent()
+        asyncio.run(_serve_fakes(a.serve_fakes))
+        return 0
+
+    fakes = procs.spawn([sys.executable, "-m", "bench.dispatch", "--serve-fakes", str(a.workers)])
+    coord = None
+    try:
+        ready = procs.wait_ready(fakes, 60)
+        coord = procs.spawn([sys.executable, "-m", "coordinator", "--port", "0", "--log-level", "warning",
+                             "--parse-workers", ",".join(ready["addresses"]),
+                             "--per-worker-concurrency", str(a.per_worker_concurrency)])
+        cready = procs.wait_ready(coord, 60)
+        address, coord_pid = cready["address"], cready["pid"]
+        ctx = mp.get_context("spawn")
+        q = ctx.Queue()
+        start_at = time.time() + 5.0  # after the client processes have imported and connected
+        clients = [ctx.Process(target=_client, args=(address, a.concurrency, start_at, a.duration, i, q))
+                   for i in range(a.clients)]
+        for p in clients:
+            p.start()
+        time.sleep(max(0.0, start_at - time.time()))
+        k0 = sum(cpu_seconds(p.pid) for p in clients)
+        c0, f0, t0 = cpu_seconds(coord_pid), cpu_seconds(fakes.pid), time.perf_counter()
+        time.sleep(a.duration)
+        c1, f1, t1 = cpu_seconds(coord_pid), cpu_seconds(fakes.pid), time.perf_counter()
+        k1 = sum(cpu_seconds(p.pid) for p in clients)
+        results = [q.get(timeout=120) for _ in clients]
+        for p in clients:
+            p.join(30)
+    finally:
+        if coord is not None:  # first, so it does not log the fake workers going away
+            procs.terminate([coord], 10)
+        procs.terminate([fakes], 10)
+
+    ok = sum(r[0] for r in results)
+    err = sum(r[1] for r in results)
+    rate = ok / a.duration
+    window = t1 - t0
+    coord_cpu = 100 * (c1 - c0) / window
+    fakes_cpu = 100 * (f1 - f0) / window
+    clients_cpu = 100 * (k1 - k0) / window
+    # Calls per second of coordinator CPU: the capacity of a coordinator that has a whole core
+    # to itself, which this shared 2-core box cannot give it while clients and workers run.
+    per_core = rate / (coord_cpu / 100) if coord_cpu > 0 else 0.0
+    rows = [("dispatches/s (unary Parse, bypass_cache)", f"{rate:,.0f}"),
+            ("target", f">= {TARGET:,}/s ({rate / TARGET:.2f}x of target)"),
+            ("errors", str(err)),
+            ("coordinator CPU (1 core = 100%)", f"{coord_cpu:.0f}%"),
+            ("dispatches per coordinator CPU-second", f"{per_core:,.0f}"),
+            (f"client CPU ({a.clients} processes)", f"{clients_cpu:.0f}%"),
+            (f"fake workers CPU ({a.workers} servers, one process)", f"{fakes_cpu:.0f}%"),
+            ("client processes x in flight", f"{a.clients} x {a.concurrency}"),
+            ("coordinator per-worker concurrency", str(a.per_worker_concurrency)),
+            ("cores on this machine", str(os.cpu_count()))]
+    print(f"{'coordinator dispatch capacity':<52} value")
+    print("-" * 80)
+    for name, value in rows:
+        print(f"{name:<52} {value}")
+    os.makedirs(os.path.dirname(os.path.abspath(a.json)), exist_ok=True)
+    with open(a.json, "w") as fh:
+        json.dump({"dispatches_per_s": rate, "target": TARGET, "errors": err, "ok": ok,
+                   "coordinator_cpu_percent": coord_cpu,
+                   "dispatches_per_coordinator_cpu_second": per_core, "clients_cpu_percent": clients_cpu, "fake_workers_cpu_percent": fakes_cpu,
+                   "workers": a.workers, "per_worker_concurrency": a.per_worker_concurrency,
+                   "clients": a.clients, "concurrency": a.concurrency, "duration_s": a.duration,
+                   "cores": os.cpu_count()}, fh, indent=1)
+    print(f"results written to {a.json}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,113 @@
+"""`codeintel load` against real local stacks: counts, exit codes, clean errors."""
+
+from __future__ import annotations
+
+import json
+import socket
+import subprocess
+import sys
+
+import pytest
+
+from codeintel.load import parse_mix, percentile
+from codeintel.stack import LocalStack
+from coordinator.tenants import hash_key
+
+KEY = "ci_load-test-key-0123456789"
+
+
+def load(*args: str, timeout: float = 60) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "codeintel", "load", *args], capture_output=True, text=True,
+                          timeout=timeout)
+
+
+@pytest.fixture(scope="module")
+def stack():
+    with LocalStack(workers=1) as s:
+        yield s.address
+
+
+@pytest.fixture(scope="module")
+def tenant_stack(tmp_path_factory):
+    path = tmp_path_factory.mktemp("tenants") / "tenants.toml"
+    path.write_text(f'[tiers.t]\nrate = 0\nbytes_per_second = 0\nmax_concurrent = 0\n\n'
+                    f'[[tenants]]\nid = "acme"\ntier = "t"\nkeys = ["{hash_key(KEY)}"]\n')
+    with LocalStack(workers=1, extra_args=["--analyze-workers", "0", "--scan-workers", "0",
+                                           f"--coordinator-arg=--tenants-file={path}"]) as s:
+        yield s.address
+
+
+def test_closed_loop_mixes_the_three_tools_without_errors(stack, tmp_path):
+    out = tmp_path / "r.json"
+    r = load("--coordinator", stack, "--concurrency", "6", "--duration", "2", "--json", str(out))
+    assert r.returncode == 0, r.stderr
+    rep = json.loads(out.read_text())
+    assert rep["errors"] == 0 and rep["errors_by_code"] == {}
+    assert rep["ok"] == rep["requests"] > 50
+    assert set(rep["operations"]) == {"parse", "analyze", "scan"}
+    for op in rep["operations"].values():
+        assert op["ok"] > 0
+        la = op["latency"]
+        assert 0 < la["p50_ms"] <= la["p90_ms"] <= la["p99_ms"] <= la["max_ms"]
+    # cache "mixed": about half the calls repeat warmed files, the rest carry unique content.
+    assert 0.3 < rep["cache"]["hit_share"] < 0.7
+    assert rep["cache"]["miss"] > 0
+    assert rep["files_per_s"] > 0 and rep["throughput_rps"] >= rep["files_per_s"]
+    assert "overall" in r.stdout and "p99 ms" in r.stdout
+
+
+def test_cache_hit_mode_is_served_from_the_cache_and_open_loop_keeps_its_rate(stack, tmp_path):
+    out = tmp_path / "r.json"
+    r = load("--coordinator", stack, "--mix", "parse=1", "--cache", "hit", "--rate", "100", "--duration", "1.5",
+             "--concurrency", "20", "--json", str(out))
+    assert r.returncode == 0, r.stderr
+    rep = json.loads(out.read_text())
+    assert rep["mode"] == "open loop 100/s"
+    assert list(rep["operations"]) == ["parse"]
+    assert 140 <= rep["requests"] + rep["dropped"] <= 150
+    assert rep["cache"]["hit_share"] == 1.0
+
+
+def test_an_unreachable_coordinator_is_a_clear_error_with_exit_2():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    r = load("--coordinator", f"127.0.0.1:{port}", "--duration", "1")
+    assert r.returncode == 2
+    assert f"cannot reach the coordinator at 127.0.0.1:{port}" in r.stderr
+    assert "Traceback" not in r.stderr
+
+
+def test_a_wrong_api_key_is_counted_as_unauthenticated(tenant_stack, tmp_path):
+    out = tmp_path / "r.json"
+    r = load("--coordinator", tenant_stack, "--api-key", "ci_wrong-key", "--mix", "parse=1", "--concurrency", "2",
+             "--duration", "1", "--json", str(out))
+    assert r.returncode == 1
+    assert "Traceback" not in r.stderr
+    rep = json.loads(out.read_text())
+    assert rep["ok"] == 0 and rep["errors"] > 0
+    assert rep["errors_by_code"] == {"UNAUTHENTICATED": rep["errors"]}
+    assert "UNAUTHENTICATED=" in r.stdout
+
+
+def test_the_right_api_key_is_sent_with_every_call(tenant_stack, tmp_path):
+    out = tmp_path / "r.json"
+    r = load("--coordinator", tenant_stack, "--api-key", KEY, "--mix", "parse=1", "--concurrency", "2",
+             "--duration", "1", "--json", str(out))
+    assert r.returncode == 0, r.stdout + r.stderr
+    rep = json.loads(out.read_text())
+    assert rep["errors"] == 0 and rep["ok"] > 0
+
+
+def test_a_bad_mix_is_refused_before_any_call():
+    r = load("--coordinator", "127.0.0.1:1", "--mix", "parse=1,lint=2")
+    assert r.returncode == 2 and "unknown operation 'lint'" in r.stderr
+    with pytest.raises(ValueError, match="no operation"):
+        parse_mix("parse=0")
+    assert parse_mix("scan=2") == {"parse": 0.0, "analyze": 0.0, "scan": 2.0}
+
+
+def test_percentile_is_nearest_rank():
+    values = [float(i) for i in range(1, 101)]
+    assert (percentile(values, .5), percentile(values, .99), percentile(values, 1.0)) == (50.0, 99.0, 100.0)
+    assert percentile([], .5) == 0.0
