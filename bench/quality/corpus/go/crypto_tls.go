@@ -139,7 +139,7 @@ func LegacyServerConfig() *tls.Config {
 }
 
 func Charge(body []byte) (*http.Response, error) {
-	return http.Post("http://gateway.partner.example.com/v1/charge", "application/json", nil) // expect: tls
+	return http.Post("http://gateway.paynet-partner.io/v1/charge", "application/json", nil) // expect: tls
 }
 
 func ChargeSafe(body []byte) (*http.Response, error) {

@@ -102,7 +102,7 @@ function modernSocket(host) {
 }
 
 function postCleartext(body) {
-  return fetch('http://payments.partner.example.com/v1/charge', { method: 'POST', body }); // expect: tls
+  return fetch('http://payments.paynet-partner.io/v1/charge', { method: 'POST', body }); // expect: tls
 }
 
 function postTls(body) {

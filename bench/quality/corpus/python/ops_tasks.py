@@ -129,7 +129,7 @@ def send_alert(body: str):
 
 
 def post_metrics(payload: dict):
-    requests.post("http://metrics.example.com/ingest", json=payload, timeout=5)  # expect: tls
+    requests.post("http://metrics.shopcorp.net/ingest", json=payload, timeout=5)  # expect: tls
     requests.post("https://metrics.example.com/ingest", json=payload, timeout=5)  # safe: tls
 
 

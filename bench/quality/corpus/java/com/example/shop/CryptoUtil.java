@@ -129,7 +129,7 @@ public final class CryptoUtil {
     }
 
     static HttpURLConnection charge() throws Exception {
-        return (HttpURLConnection) new URL("http://gateway.partner.example.com/v1/charge").openConnection(); // expect: tls
+        return (HttpURLConnection) new URL("http://gateway.paynet-partner.io/v1/charge").openConnection(); // expect: tls
     }
 
     static HttpURLConnection chargeSafe() throws Exception {
