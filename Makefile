@@ -11,6 +11,7 @@ install: ## create .venv, install pinned Python deps and buf (npm)
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet -e '.[dev]'
+	$(PYTHON) -m venv .venv-tools && .venv-tools/bin/pip install --quiet -r tests/k8s/tools-requirements.txt
 	npm install --no-audit --no-fund --silent
 
 proto: ## regenerate the Python stubs in codeintel/v1 (never edit them by hand)
@@ -38,8 +39,8 @@ proto-release: ## record the current contracts as the released snapshot (only wh
 test: ## the whole test suite
 	$(PY) -m pytest -q
 
-bench: ## throughput/latency benchmark against in-process parsing
-	$(PY) -m bench.run
+bench: ## every speed figure beside its baseline from the same run (~5 min); table + bench/results/bench.json
+	$(PY) -m bench.suite --json bench/results/bench.json
 
 .PHONY: bench-metrics
 bench-metrics: ## cyclomatic complexity vs lizard over the CPython stdlib: agreement share, kinds, files/s
@@ -58,3 +59,7 @@ run: ## MCP server over stdio with a local stack
 
 clean:
 	rm -rf .pytest_cache build *.egg-info
+
+.PHONY: k8s-check
+k8s-check: ## build both kustomize overlays, validate them (schemas, checkov, hadolint) and run the dev overlay's processes locally
+	$(PY) -m pytest -q tests/k8s

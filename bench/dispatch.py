@@ -5,9 +5,10 @@ workers one coordinator can keep busy (see docs/scaling.md).
 Fake workers are real grpc.aio servers (ParseService + InfoService + grpc.health.v1, all in
 one process) that answer Parse with an empty result at once. A real coordinator process is
 pointed at them; client processes send unary Parse calls with unique content and
-bypass_cache, so every call is dispatched to a worker.
+bypass_cache, so every call is dispatched to a worker. The baseline, measured first: the same
+client processes calling the fake workers directly, with no coordinator in between.
 
-    python -m bench.dispatch [--workers 16] [--clients 2] [--concurrency 64] [--duration 10]
+    python -m bench.dispatch [--workers 16] [--clients 2] [--concurrency 64] [--duration 10] [--no-baseline]
 
 Results go to bench/results/dispatch.json. Nothing here asserts: benchmarks report.
 """
@@ -70,13 +71,20 @@ async def _serve_fakes(n: int) -> None:
     await asyncio.gather(*(s.wait_for_termination() for s in servers))
 
 
-def _client(address: str, concurrency: int, start_at: float, duration: float, tag: int, out) -> None:
+def _client(address: str, concurrency: int, start_at: float, duration: float, tag: int, out,
+            direct: bool = False) -> None:
+    """One client process. direct=True calls a fake worker's ParseService itself, with no
+    coordinator in between: the baseline of what these clients and fakes can do alone."""
     async def run():
         ok = err = 0
         counter = itertools.count()
         async with grpc.aio.insecure_channel(address) as ch:
-            parse = coordinator_pb2_grpc.CodeIntelServiceStub(ch).Parse
             ro = c.RequestOptions(bypass_cache=True)
+            if direct:
+                call = parse_pb2_grpc.ParseServiceStub(ch).Parse
+                parse = lambda req, timeout: call(parse_pb2.ParseRequest(file=req.file), timeout=timeout)  # noqa: E731
+            else:
+                parse = coordinator_pb2_grpc.CodeIntelServiceStub(ch).Parse
             await parse(c.CodeIntelServiceParseRequest(file=common_pb2.SourceFile(path="w.py", content=b"w = 0\n"),
                                                        request_options=ro), timeout=10)
             # Every client opens the window at the same wall-clock time as the CPU sampling.
@@ -107,6 +115,75 @@ def cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
+def _drive(addresses: list[str], pids: dict[str, int], clients: int, concurrency: int, duration: float,
+           warmup: float, direct: bool, on_window=None) -> dict:
+    """Client processes against `addresses` (client i uses address i mod n) for `duration`
+    seconds; calls/s, errors, and the CPU share of every pid in `pids` and of the clients.
+    on_window(pids), if given, is called as the measured window opens (e.g. to attach a profiler)."""
+    ctx = mp.get_context("spawn")
+    q = ctx.Queue()
+    start_at = time.time() + warmup  # after the client processes have imported and connected
+    procs_ = [ctx.Process(target=_client, args=(addresses[i % len(addresses)], concurrency, start_at, duration,
+                                                i, q, direct)) for i in range(clients)]
+    for p in procs_:
+        p.start()
+    try:
+        time.sleep(max(0.0, start_at - time.time()))
+        if on_window is not None:
+            on_window({**pids, **{f"client-{i}": p.pid for i, p in enumerate(procs_)}})
+        k0 = sum(cpu_seconds(p.pid) for p in procs_)
+        c0, t0 = {n: cpu_seconds(pid) for n, pid in pids.items()}, time.perf_counter()
+        time.sleep(duration)
+        c1, t1 = {n: cpu_seconds(pid) for n, pid in pids.items()}, time.perf_counter()
+        k1 = sum(cpu_seconds(p.pid) for p in procs_)
+        results = [q.get(timeout=120) for _ in procs_]
+    finally:
+        for p in procs_:
+            p.join(30)
+            if p.is_alive():
+                p.kill()
+    window = t1 - t0
+    ok = sum(r[0] for r in results)
+    return {"ok": ok, "errors": sum(r[1] for r in results), "per_s": ok / duration,
+            "cpu_percent": {n: 100 * (c1[n] - c0[n]) / window for n in pids},
+            "clients_cpu_percent": 100 * (k1 - k0) / window}
+
+
+def run(workers: int = 16, per_worker_concurrency: int = 4, clients: int = 2, concurrency: int = 64,
+        duration: float = 10.0, warmup: float = 5.0, baseline: bool = True, on_window=None) -> dict:
+    """Dispatch capacity through a real coordinator process; with baseline=True, first the same
+    clients straight at the fake workers (no coordinator) for the same duration. on_window:
+    see _drive (called for the coordinator run only)."""
+    fakes = procs.spawn([sys.executable, "-m", "bench.dispatch", "--serve-fakes", str(workers)])
+    coord = None
+    out: dict = {"workers": workers, "per_worker_concurrency": per_worker_concurrency, "clients": clients,
+                 "concurrency": concurrency, "duration_s": duration, "cores": os.cpu_count(), "target": TARGET}
+    try:
+        ready = procs.wait_ready(fakes, 60)
+        if baseline:
+            out["direct"] = _drive(ready["addresses"], {"fakes": fakes.pid}, clients, concurrency, duration,
+                                   warmup, direct=True)
+        coord = procs.spawn([sys.executable, "-m", "coordinator", "--port", "0", "--log-level", "warning",
+                             "--parse-workers", ",".join(ready["addresses"]),
+                             "--per-worker-concurrency", str(per_worker_concurrency)])
+        cready = procs.wait_ready(coord, 60)
+        via = _drive([cready["address"]], {"coordinator": cready["pid"], "fakes": fakes.pid}, clients, concurrency,
+                     duration, warmup, direct=False, on_window=on_window)
+    finally:
+        if coord is not None:  # first, so it does not log the fake workers going away
+            procs.terminate([coord], 10)
+        procs.terminate([fakes], 10)
+    coord_cpu = via["cpu_percent"]["coordinator"]
+    out.update({"dispatches_per_s": via["per_s"], "ok": via["ok"], "errors": via["errors"],
+                "coordinator_cpu_percent": coord_cpu,
+                # Calls per second of coordinator CPU: the capacity of a coordinator that has a whole
+                # core to itself, which this shared 2-core box cannot give it while clients and workers run.
+                "dispatches_per_coordinator_cpu_second": via["per_s"] / (coord_cpu / 100) if coord_cpu > 0 else 0.0,
+                "clients_cpu_percent": via["clients_cpu_percent"],
+                "fake_workers_cpu_percent": via["cpu_percent"]["fakes"]})
+    return out
+
+
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--workers", type=int, default=16, help="fake instant workers")
@@ -114,6 +191,7 @@ def main(argv=None) -> int:
     ap.add_argument("--clients", type=int, default=2, help="client processes")
     ap.add_argument("--concurrency", type=int, default=64, help="calls in flight per client process")
     ap.add_argument("--duration", type=float, default=10.0)
+    ap.add_argument("--no-baseline", action="store_true", help="skip the clients-straight-to-fakes baseline")
     ap.add_argument("--json", default="bench/results/dispatch.json")
     ap.add_argument("--serve-fakes", type=int, default=0, help=argparse.SUPPRESS)
     a = ap.parse_args(argv)
@@ -122,68 +200,29 @@ def main(argv=None) -> int:
         asyncio.run(_serve_fakes(a.serve_fakes))
         return 0
 
-    fakes = procs.spawn([sys.executable, "-m", "bench.dispatch", "--serve-fakes", str(a.workers)])
-    coord = None
-    try:
-        ready = procs.wait_ready(fakes, 60)
-        coord = procs.spawn([sys.executable, "-m", "coordinator", "--port", "0", "--log-level", "warning",
-                             "--parse-workers", ",".join(ready["addresses"]),
-                             "--per-worker-concurrency", str(a.per_worker_concurrency)])
-        cready = procs.wait_ready(coord, 60)
-        address, coord_pid = cready["address"], cready["pid"]
-        ctx = mp.get_context("spawn")
-        q = ctx.Queue()
-        start_at = time.time() + 5.0  # after the client processes have imported and connected
-        clients = [ctx.Process(target=_client, args=(address, a.concurrency, start_at, a.duration, i, q))
-                   for i in range(a.clients)]
-        for p in clients:
-            p.start()
-        time.sleep(max(0.0, start_at - time.time()))
-        k0 = sum(cpu_seconds(p.pid) for p in clients)
-        c0, f0, t0 = cpu_seconds(coord_pid), cpu_seconds(fakes.pid), time.perf_counter()
-        time.sleep(a.duration)
-        c1, f1, t1 = cpu_seconds(coord_pid), cpu_seconds(fakes.pid), time.perf_counter()
-        k1 = sum(cpu_seconds(p.pid) for p in clients)
-        results = [q.get(timeout=120) for _ in clients]
-        for p in clients:
-            p.join(30)
-    finally:
-        if coord is not None:  # first, so it does not log the fake workers going away
-            procs.terminate([coord], 10)
-        procs.terminate([fakes], 10)
-
-    ok = sum(r[0] for r in results)
-    err = sum(r[1] for r in results)
-    rate = ok / a.duration
-    window = t1 - t0
-    coord_cpu = 100 * (c1 - c0) / window
-    fakes_cpu = 100 * (f1 - f0) / window
-    clients_cpu = 100 * (k1 - k0) / window
-    # Calls per second of coordinator CPU: the capacity of a coordinator that has a whole core
-    # to itself, which this shared 2-core box cannot give it while clients and workers run.
-    per_core = rate / (coord_cpu / 100) if coord_cpu > 0 else 0.0
+    r = run(a.workers, a.per_worker_concurrency, a.clients, a.concurrency, a.duration, baseline=not a.no_baseline)
+    rate = r["dispatches_per_s"]
     rows = [("dispatches/s (unary Parse, bypass_cache)", f"{rate:,.0f}"),
             ("target", f">= {TARGET:,}/s ({rate / TARGET:.2f}x of target)"),
-            ("errors", str(err)),
-            ("coordinator CPU (1 core = 100%)", f"{coord_cpu:.0f}%"),
-            ("dispatches per coordinator CPU-second", f"{per_core:,.0f}"),
-            (f"client CPU ({a.clients} processes)", f"{clients_cpu:.0f}%"),
-            (f"fake workers CPU ({a.workers} servers, one process)", f"{fakes_cpu:.0f}%"),
+            ("errors", str(r["errors"])),
+            ("coordinator CPU (1 core = 100%)", f"{r['coordinator_cpu_percent']:.0f}%"),
+            ("dispatches per coordinator CPU-second", f"{r['dispatches_per_coordinator_cpu_second']:,.0f}"),
+            (f"client CPU ({a.clients} processes)", f"{r['clients_cpu_percent']:.0f}%"),
+            (f"fake workers CPU ({a.workers} servers, one process)", f"{r['fake_workers_cpu_percent']:.0f}%"),
             ("client processes x in flight", f"{a.clients} x {a.concurrency}"),
             ("coordinator per-worker concurrency", str(a.per_worker_concurrency)),
             ("cores on this machine", str(os.cpu_count()))]
+    if "direct" in r:
+        d = r["direct"]
+        rows.insert(1, ("baseline: same clients straight to the fakes, calls/s",
+                        f"{d['per_s']:,.0f} (coordinator path = {rate / d['per_s'] if d['per_s'] else 0:.2f}x)"))
     print(f"{'coordinator dispatch capacity':<52} value")
     print("-" * 80)
     for name, value in rows:
         print(f"{name:<52} {value}")
     os.makedirs(os.path.dirname(os.path.abspath(a.json)), exist_ok=True)
     with open(a.json, "w") as fh:
-        json.dump({"dispatches_per_s": rate, "target": TARGET, "errors": err, "ok": ok,
-                   "coordinator_cpu_percent": coord_cpu,
-                   "dispatches_per_coordinator_cpu_second": per_core, "clients_cpu_percent": clients_cpu, "fake_workers_cpu_percent": fakes_cpu,
-                   "workers": a.workers, "per_worker_concurrency": a.per_worker_concurrency,
-                   "clients": a.clients, "concurrency": a.concurrency, "duration_s": a.duration,
-                   "cores": os.cpu_count()}, fh, indent=1)
+        json.dump(r, fh, indent=1)
     print(f"results written to {a.json}")
     return 0
 

@@ -103,6 +103,29 @@ async def measure(echo: str, coordinator: str, worker: str, calls: int, path: st
     return out
 
 
+def run(calls: int, stack: LocalStack | None = None) -> dict:
+    """All the latency lists of this module: echo, hit, uncached, worker (via the coordinator
+    and parse worker of `stack`, or of a one-worker parse stack started here) and direct
+    (in-process), plus the file used."""
+    path, data = file_near(8192)
+    direct = in_process(path, data, max(200, calls // 4))
+    echo_proc = procs.spawn([sys.executable, "-m", "bench.echo", "--serve-echo"])
+    own = stack is None
+    if own:
+        stack = LocalStack(workers=1, extra_args=["--analyze-workers", "0", "--scan-workers", "0"])
+    try:
+        echo = procs.wait_ready(echo_proc, 30)["address"]
+        if own:
+            stack.start(timeout=120)
+        worker = next(addr for name, addr in stack.info["workers"].items() if name.startswith("parse"))
+        lat = asyncio.run(measure(echo, stack.address, worker, calls, path, data))
+    finally:
+        if own:
+            stack.stop()
+        procs.terminate([echo_proc], 5)
+    return {**lat, "direct": direct, "file": path, "file_bytes": len(data)}
+
+
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--calls", type=int, default=2000, help="sequential calls per measurement")
@@ -114,24 +137,14 @@ def main(argv=None) -> int:
         asyncio.run(_serve_echo())
         return 0
 
-    path, data = file_near(8192)
-    direct = in_process(path, data, max(200, a.calls // 4))
-    echo_proc = procs.spawn([sys.executable, "-m", "bench.echo", "--serve-echo"])
-    stack = LocalStack(workers=1, extra_args=["--analyze-workers", "0", "--scan-workers", "0"])
-    try:
-        echo = procs.wait_ready(echo_proc, 30)["address"]
-        stack.start(timeout=120)
-        worker = next(addr for name, addr in stack.info["workers"].items() if name.startswith("parse"))
-        lat = asyncio.run(measure(echo, stack.address, worker, a.calls, path, data))
-    finally:
-        stack.stop()
-        procs.terminate([echo_proc], 5)
+    lat = run(a.calls)
+    direct, path, size = lat["direct"], lat["file"], lat["file_bytes"]
 
     rows = {"bare gRPC echo (health Check), sequential": pcts(lat["echo"]),
             "Parse cache hit via coordinator, sequential": pcts(lat["hit"]),
-            f"in-process parse of {path} ({len(data)} B)": pcts(direct),
-            f"Parse direct to the worker, {len(data)} B (diagnostic)": pcts(lat["worker"]),
-            f"Parse uncached via coordinator, {len(data)} B": pcts(lat["uncached"])}
+            f"in-process parse of {path} ({size} B)": pcts(direct),
+            f"Parse direct to the worker, {size} B (diagnostic)": pcts(lat["worker"]),
+            f"Parse uncached via coordinator, {size} B": pcts(lat["uncached"])}
     echo_p50, hit_p50 = rows["bare gRPC echo (health Check), sequential"]["p50_ms"], \
         rows["Parse cache hit via coordinator, sequential"]["p50_ms"]
     direct_p50, unc_p50 = pcts(direct)["p50_ms"], pcts(lat["uncached"])["p50_ms"]
@@ -150,7 +163,7 @@ def main(argv=None) -> int:
     with open(a.json, "w") as fh:
         json.dump({"rows": rows, "hit_vs_echo_ratio": ratio, "hit_target_ratio": HIT_TARGET_RATIO,
                    "uncached_minus_in_process_ms": diff, "uncached_target_ms": UNCACHED_TARGET_MS,
-                   "file": path, "file_bytes": len(data)}, fh, indent=1)
+                   "file": path, "file_bytes": size}, fh, indent=1)
     print(f"results written to {a.json}")
     return 0
 

@@ -33,12 +33,16 @@ def build_parser() -> argparse.ArgumentParser:
     up = sub.add_parser("up", help="run the coordinator and worker processes in the foreground")
     up.add_argument("--host", default="127.0.0.1")
     up.add_argument("--port", type=int, default=50051, help="coordinator port (0: any free port)")
-    up.add_argument("--workers", type=int, default=os.cpu_count() or 1, help="worker processes per service")
+    up.add_argument("--workers", type=int, default=None,
+                    help="worker processes per service at start (default: the CPU count, within the bounds)")
     for s in SERVICES:
         up.add_argument(f"--{s}-workers", type=int, default=None, help=f"override --workers for {s}")
     up.add_argument("--coordinator-arg", action="append", default=[], metavar="ARG",
                     help="extra flag passed to the coordinator, e.g. --coordinator-arg=--max-queue=500")
     up.add_argument("--worker-arg", action="append", default=[], metavar="ARG", help="extra flag for every worker")
+    from codeintel.supervisor import add_arguments as add_up_arguments
+
+    add_up_arguments(up)  # --min-workers/--max-workers, --grace, --scale-* thresholds
 
     mcp = sub.add_parser("mcp", help="serve MCP (stdio by default)")
     _add_common(mcp)
@@ -55,6 +59,8 @@ def build_parser() -> argparse.ArgumentParser:
         sp.add_argument("--format", choices=("text", "json", "sarif") if s == "scan" else ("text", "json"),
                         default="text")
         sp.add_argument("--priority", choices=("low", "normal", "high"), default="normal")
+        sp.add_argument("--deadline", type=float, default=None, metavar="SECONDS",
+                        help="directories: stop the work after this many seconds and report what was not processed")
         if s == "scan":
             sp.add_argument("--min-severity", choices=("info", "low", "medium", "high", "critical"), default="info")
             sp.add_argument("--fail-on", choices=("info", "low", "medium", "high", "critical"), default=None,
@@ -111,15 +117,17 @@ def main(argv: list[str] | None = None) -> int:
     procs.die_with_parent()
     args = build_parser().parse_args(argv)
     if args.command == "up":
-        from codeintel.supervisor import SERVICES as SVCS, StackConfig, run_forever
+        from codeintel.supervisor import config_from_args, run_forever
 
-        counts = {s: (getattr(args, f"{s}_workers") if getattr(args, f"{s}_workers") is not None else args.workers)
-                  for s in SVCS}
-        if any(n < 0 for n in counts.values()) or not any(counts.values()):
-            print("codeintel up: worker counts must be >= 0 and at least one > 0", file=sys.stderr)
+        if not 0 <= args.port <= 65535:  # checked here: the coordinator would only fail after the workers start
+            print(f"codeintel up: --port must be between 0 and 65535, got {args.port}", file=sys.stderr)
             return 2
-        run_forever(StackConfig(host=args.host, port=args.port, workers=counts,
-                                coordinator_args=tuple(args.coordinator_arg), worker_args=tuple(args.worker_arg)))
+        try:
+            config = config_from_args(args)
+        except ValueError as e:
+            print(f"codeintel up: {e}", file=sys.stderr)
+            return 2
+        run_forever(config)
         return 0
     if args.command == "mcp":
         from mcp_bridge.server import run

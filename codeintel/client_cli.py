@@ -201,6 +201,10 @@ def run(args, address: str) -> int:
         except BaselineError as e:
             print(f"codeintel scan: {e}", file=sys.stderr)
             return 2
+    from codeintel import repo_cli
+
+    if repo_cli.wants_repo(args.paths):  # directories and globs: .gitignore, skips with reasons, progress
+        return repo_cli.run(args, address)
     method = {"parse": stub.ParseBatch, "analyze": stub.AnalyzeBatch, "scan": stub.ScanBatch}[args.command]
     errors: list[tuple[str, str]] = []
     results = []

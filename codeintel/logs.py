@@ -1,5 +1,6 @@
 """Logging setup shared by every process: plain text or JSON lines, always on stderr
-(stdout is reserved for the one-line readiness report and for MCP over stdio)."""
+(stdout is reserved for the one-line readiness report and for MCP over stdio). With tracing on,
+a line logged inside a span carries its trace and span ids, so a log line leads to its trace."""
 
 from __future__ import annotations
 
@@ -8,6 +9,8 @@ import logging
 import os
 import sys
 import time
+
+from codeintel import tracing
 
 
 class _JsonFormatter(logging.Formatter):
@@ -19,9 +22,22 @@ class _JsonFormatter(logging.Formatter):
             "msg": record.getMessage(),
             "pid": record.process,
         }
+        ids = tracing.current_ids()
+        if ids is not None:
+            out["trace_id"], out["span_id"] = ids
         if record.exc_info:
             out["exc"] = self.formatException(record.exc_info)
         return json.dumps(out)
+
+
+class _TextFormatter(logging.Formatter):
+    def __init__(self) -> None:
+        super().__init__("%(asctime)s %(levelname)s %(name)s[%(process)d] %(message)s")
+
+    def format(self, record: logging.LogRecord) -> str:
+        line = super().format(record)
+        ids = tracing.current_ids()
+        return line if ids is None else f"{line} trace_id={ids[0]} span_id={ids[1]}"
 
 
 def setup(level: str | None = None, json_format: bool | None = None) -> None:
@@ -29,9 +45,7 @@ def setup(level: str | None = None, json_format: bool | None = None) -> None:
     if json_format is None:
         json_format = os.environ.get("CODEINTEL_LOG_FORMAT", "text") == "json"
     handler = logging.StreamHandler(sys.stderr)
-    handler.setFormatter(
-        _JsonFormatter() if json_format else logging.Formatter("%(asctime)s %(levelname)s %(name)s[%(process)d] %(message)s")
-    )
+    handler.setFormatter(_JsonFormatter() if json_format else _TextFormatter())
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level)

@@ -11,12 +11,13 @@ from dataclasses import dataclass
 
 import grpc
 
-from codeintel import errors, languages
+from codeintel import errors, languages, tracing
 from codeintel.grpc_status import file_error
 from codeintel.source import DEFAULT_MAX_FILE_BYTES
 from codeintel.v1 import common_pb2, coordinator_pb2, scan_pb2
 from coordinator.cache import LRUCache, cache_key
 from coordinator.config import CoordinatorConfig
+from coordinator.discovery import Discovery, split_entries
 from coordinator.operations import BY_NAME, Operation
 from coordinator.pool import Pool
 from coordinator.stats import OperationCounters
@@ -75,9 +76,13 @@ class Coordinator:
         self.started = time.monotonic()
         self.cache = LRUCache(config.cache_max_bytes)
         self.pools: dict[str, Pool] = {
-            name: Pool(name, op.service, op.stub_cls, config.workers.get(name, ()), config)
+            name: Pool(name, op.service, op.stub_cls, split_entries(config.workers.get(name, ()))[0], config)
             for name, op in BY_NAME.items()
         }
+        self.discovery = Discovery(
+            tuple(BY_NAME), config.workers, lambda op, members: self.pools[op].update(members),
+            workers_file=config.workers_file, dns_interval=config.discovery_interval,
+            file_interval=config.workers_file_interval)
         self.counters = {name: OperationCounters() for name in BY_NAME}
         self._inflight: dict[bytes, asyncio.Future] = {}
         self.l2 = None  # the shared Redis cache, when configured (see start)
@@ -91,9 +96,12 @@ class Coordinator:
             self.l2.start()
         for pool in self.pools.values():
             pool.start()
+        await self.discovery.start()  # DNS names and the workers file, before the first request
+        for pool in self.pools.values():
             await asyncio.gather(*(pool.check(w) for w in pool.workers))
 
     async def stop(self) -> None:
+        await self.discovery.stop()
         await asyncio.gather(*(p.stop() for p in self.pools.values()))
         if self.l2 is not None:
             await self.l2.stop(flush_timeout=2.0)  # pending writes are others' future hits
@@ -147,15 +155,19 @@ class Coordinator:
         opts = op.cache_options(options)
         merge_key, keys = self._keys(op, pool, file, opts, caller)
         if not request_options.bypass_cache:
+            l1 = tracing.start("coordinator.cache.l1")
             for version, key in keys:
                 value = self.cache.get(key)
                 if value is not None:
                     counters.hits_l1 += 1
+                    tracing.end_lookup(l1, 1, len(keys))
                     return Served(result=value, cache=CS.CACHE_STATUS_HIT_L1, version=version)
+            tracing.end_lookup(l1, 0, len(keys))
             pending = self._inflight.get(merge_key)
             if pending is not None:
                 counters.merged += 1
-                served: Served = await asyncio.shield(pending)
+                with tracing.span("coordinator.merged_wait"):  # the identical request's computation
+                    served: Served = await asyncio.shield(pending)
                 return Served(result=served.result, error=served.error, cache=CS.CACHE_STATUS_MERGED,
                               version=served.version, worker=served.worker)
         counters.misses += 1
@@ -163,7 +175,9 @@ class Coordinator:
         self._inflight[merge_key] = fut
         try:
             if self.l2 is not None and not request_options.bypass_cache and keys:
+                l2 = tracing.start("coordinator.cache.l2")
                 found = await self.l2.get_many([k for _, k in keys], caller.namespace)
+                tracing.end_lookup_values(l2, found)
                 for (version, key), value in zip(keys, found):
                     if value is not None:
                         counters.misses -= 1
@@ -209,14 +223,18 @@ class Coordinator:
         while True:
             remaining = deadline - time.monotonic()
             if not pool.workers:
-                raise errors.Unavailable(f"this coordinator has no {op.name} workers configured")
+                raise errors.Unavailable(f"this coordinator has no {op.name} workers configured"
+                                         + (" right now" if self.discovery.dynamic else ""))
             if pool.unavailable_now():
                 raise errors.Unavailable(f"no healthy {op.name} worker; retry later")
             try:
-                worker, wait = await pool.dispatcher.acquire(priority, remaining, caller.tenant, caller.queue_cap)
+                with tracing.span("coordinator.queue_wait") as queue_span:
+                    tracing.attribute(queue_span, "codeintel.priority", priority)
+                    worker, wait = await pool.dispatcher.acquire(priority, remaining, caller.tenant, caller.queue_cap)
             except errors.Overloaded:
                 counters.rejected += 1
                 raise
+            counters.observe_wait(priority, wait)
             waited += wait
             attempts += 1
             worker.calls += 1
@@ -224,11 +242,14 @@ class Coordinator:
                 remaining = deadline - time.monotonic()
                 if remaining <= 0:
                     raise errors.DeadlineExceeded("the deadline expired while the request was queued")
-                response = await getattr(worker.stub, method)(request, timeout=remaining)
+                response = await tracing.rpc(getattr(worker.stub, method), request, timeout=remaining,
+                                             operation=op.name, address=worker.address, attempt=attempts)
                 return response, worker.address, attempts, waited
             except grpc.aio.AioRpcError as e:
                 code = e.code()
-                if code == grpc.StatusCode.UNAVAILABLE:
+                # CANCELLED here comes from the worker's side (our own caller's cancellation raises
+                # CancelledError instead): a worker stopping cancels calls it had not started yet.
+                if code in (grpc.StatusCode.UNAVAILABLE, grpc.StatusCode.CANCELLED):
                     worker.failures += 1
                     worker.mark_down(f"{code.name}: {e.details()}")
                     last = e.details() or code.name
@@ -266,6 +287,7 @@ class Coordinator:
         waits: list[tuple[int, asyncio.Future]] = []
         mine: dict[bytes, asyncio.Future] = {}
         limit = pool.max_file_bytes
+        l1, l1_hits = tracing.start("coordinator.cache.l1"), 0
         for i, f in enumerate(files):
             if len(f.content) > limit:
                 out[i] = Served(error=file_error(errors.FileTooLarge(
@@ -281,6 +303,7 @@ class Coordinator:
                         break
                 if hit is not None:
                     counters.hits_l1 += 1
+                    l1_hits += 1
                     out[i] = hit
                     continue
                 pending = self._inflight.get(merge_key) or mine.get(merge_key)
@@ -293,6 +316,7 @@ class Coordinator:
             mine[merge_key] = fut
             self._inflight[merge_key] = fut
             todo.append((i, merge_key, keys))
+        tracing.end_lookup(l1, l1_hits, len(files))
 
         try:
             if self.l2 is not None and not request_options.bypass_cache and todo:
@@ -319,7 +343,9 @@ class Coordinator:
     async def _from_l2(self, todo, counters, out, mine, caller: Caller) -> list:
         """Answer what the L2 cache holds (one MGET for the whole batch); the rest is still to do."""
         flat = [(n, version, key) for n, (_, _, keys) in enumerate(todo) for version, key in keys]
+        l2 = tracing.start("coordinator.cache.l2")
         found = await self.l2.get_many([key for _, _, key in flat], caller.namespace)
+        tracing.end_lookup_values(l2, found)
         hit: dict[int, Served] = {}
         for (n, version, key), value in zip(flat, found):
             if value is not None and n not in hit:
@@ -399,8 +425,9 @@ class Coordinator:
                 operation=name, requests=c.requests, files=c.files, errors=c.errors, cache_hits_l1=c.hits_l1,
                 cache_hits_l2=c.hits_l2, cache_misses=c.misses, merged=c.merged, retries=c.retries,
                 rejected=c.rejected, queue_depth=pool.dispatcher.depth,
-                in_flight=sum(w.in_flight for w in pool.workers),
+                in_flight=sum(w.in_flight for w in pool.workers + pool.draining),
                 latency_p50_ms=c.percentile(0.5), latency_p99_ms=c.percentile(0.99),
+                queue_wait_p50_ms=c.recent_wait_ms(0.5), queue_wait_p95_ms=c.recent_wait_ms(0.95),
             ))
         cc = self.cache.counters
         caches = [coordinator_pb2.CacheStats(tier="l1", entries=len(self.cache), bytes=self.cache.bytes,
@@ -418,5 +445,5 @@ class Coordinator:
         )
 
     def workers(self, service: str = "") -> list[coordinator_pb2.Worker]:
-        return [w.to_pb() for p in self.pools.values() for w in p.workers
+        return [w.to_pb() for p in self.pools.values() for w in p.workers + p.draining
                 if not service or service in (p.service, p.operation)]

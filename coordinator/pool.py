@@ -1,4 +1,9 @@
-"""Worker pools: one per operation, each worker health-checked over grpc.health.v1."""
+"""Worker pools: one per operation, each worker health-checked over grpc.health.v1.
+
+The membership changes while the coordinator runs (coordinator/discovery.py): a worker that
+appears gets work only once a health check says SERVING; a worker that disappears is drained —
+no new work, its calls in flight finish (or are retried elsewhere if it dies), then its channel
+closes — so a shrinking pool loses no request."""
 
 from __future__ import annotations
 
@@ -22,9 +27,11 @@ UNKNOWN = coordinator_pb2.WORKER_STATE_UNSPECIFIED
 
 
 class Worker:
-    def __init__(self, service: str, address: str, stub_cls, max_message_bytes: int):
+    def __init__(self, service: str, address: str, stub_cls, max_message_bytes: int, source: str = "static"):
         self.service = service
         self.address = address
+        self.source = source  # "static", "file" or "dns:HOST:PORT"
+        self.removed = False  # left the configured set: draining, never picked again
         self.channel = grpc.aio.insecure_channel(
             address,
             options=[
@@ -49,7 +56,7 @@ class Worker:
 
     @property
     def available(self) -> bool:
-        return self.state == SERVING
+        return self.state == SERVING and not self.removed
 
     def mark_down(self, reason: str) -> None:
         if self.state != DOWN:
@@ -61,7 +68,7 @@ class Worker:
         return coordinator_pb2.Worker(
             service=self.service, address=self.address, state=self.state, version=self.version,
             in_flight=self.in_flight, calls=self.calls, failures=self.failures, last_error=self.last_error,
-            last_check_unix_ms=self.last_check_ms,
+            last_check_unix_ms=self.last_check_ms, source=self.source, draining=self.removed,
         )
 
 
@@ -72,9 +79,15 @@ class Pool:
         self.operation = operation
         self.service = service
         self.config = config
+        self.stub_cls = stub_cls
+        # Mutated in place: the dispatcher holds this very list.
         self.workers = [Worker(service, a, stub_cls, config.max_message_bytes) for a in addresses]
         self.dispatcher = Dispatcher(operation, self.workers, config.per_worker_concurrency, config.max_queue)
+        self.draining: list[Worker] = []
+        self._watchers: dict[Worker, asyncio.Task] = {}
         self._tasks: list[asyncio.Task] = []
+        self._drains: set[asyncio.Task] = set()
+        self._started = False
         self._last_serving = time.monotonic()
 
     # -- views -------------------------------------------------------------
@@ -93,19 +106,70 @@ class Pool:
 
     @property
     def serving(self) -> int:
-        return sum(1 for w in self.workers if w.state == SERVING)
+        return sum(1 for w in self.workers if w.available)
 
     # -- health ------------------------------------------------------------
     def start(self) -> None:
+        self._started = True
         for w in self.workers:
-            self._tasks.append(asyncio.create_task(self._watch(w), name=f"health {w.address}"))
+            self._watch_worker(w)
         self._tasks.append(asyncio.create_task(self._starvation_guard(), name=f"guard {self.operation}"))
 
+    def _watch_worker(self, w: Worker, check_first: bool = False) -> None:
+        self._watchers[w] = asyncio.create_task(self._watch(w, check_first), name=f"health {w.address}")
+
     async def stop(self) -> None:
-        for t in self._tasks:
+        tasks = self._tasks + list(self._watchers.values()) + list(self._drains)
+        for t in tasks:
             t.cancel()
-        await asyncio.gather(*self._tasks, return_exceptions=True)
-        await asyncio.gather(*(w.channel.close() for w in self.workers), return_exceptions=True)
+        await asyncio.gather(*tasks, return_exceptions=True)
+        await asyncio.gather(*(w.channel.close() for w in self.workers + self.draining), return_exceptions=True)
+
+    # -- membership ----------------------------------------------------------
+    def update(self, members: dict[str, str]) -> None:
+        """Make the pool `members` (address -> source): add the new, drain the departed."""
+        current = {w.address: w for w in self.workers}
+        for address, source in members.items():
+            w = current.get(address)
+            if w is not None:
+                w.source = source
+                continue
+            back = next((d for d in self.draining if d.address == address), None)
+            if back is not None:  # came back before its drain ended: keep its channel and state
+                self.draining.remove(back)
+                back.removed, back.source = False, source
+                self.workers.append(back)
+                log.info("worker %s %s is back (source %s)", self.operation, address, source)
+                self.dispatcher.wake()
+                continue
+            w = Worker(self.service, address, self.stub_cls, self.config.max_message_bytes, source)
+            self.workers.append(w)  # state UNKNOWN: not available until a health check passes
+            log.info("worker %s %s added (source %s)", self.operation, address, source)
+            if self._started:
+                self._watch_worker(w, check_first=True)
+        for w in [w for w in self.workers if w.address not in members]:
+            self.workers.remove(w)
+            w.removed = True
+            self.draining.append(w)
+            log.info("worker %s %s removed: draining %d call(s) in flight", self.operation, w.address, w.in_flight)
+            task = asyncio.create_task(self._drain(w), name=f"drain {w.address}")
+            self._drains.add(task)
+            task.add_done_callback(self._drains.discard)
+
+    async def _drain(self, w: Worker) -> None:
+        # Calls in flight finish on the worker's own channel; one that fails UNAVAILABLE is retried by
+        # the caller on a worker still in the pool.
+        while w.in_flight > 0:
+            await asyncio.sleep(0.05)
+        if not w.removed or w not in self.draining:
+            return  # re-added meanwhile
+        self.draining.remove(w)
+        watcher = self._watchers.pop(w, None)
+        if watcher is not None:
+            watcher.cancel()
+            await asyncio.gather(watcher, return_exceptions=True)
+        await w.channel.close()
+        log.info("worker %s %s drained and disconnected", self.operation, w.address)
 
     async def check(self, w: Worker) -> None:
         try:
@@ -133,7 +197,9 @@ class Pool:
             w.mark_down(f"health check: {e.code().name}: {e.details()}")
         w.last_check_ms = int(time.time() * 1000)
 
-    async def _watch(self, w: Worker) -> None:
+    async def _watch(self, w: Worker, check_first: bool = False) -> None:
+        if check_first:
+            await self.check(w)
         while True:
             # Workers that are down are probed more often so a restarted one rejoins fast.
             await asyncio.sleep(self.config.health_interval if w.state == SERVING else min(0.25, self.config.health_interval))

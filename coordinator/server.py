@@ -14,7 +14,7 @@ import grpc
 from grpc_health.v1 import health, health_pb2, health_pb2_grpc
 from grpc_reflection.v1alpha import reflection
 
-from codeintel import logs, procs
+from codeintel import logs, procs, tracing
 from codeintel.interceptors import LINGER, AsyncServerGuard, InFlight
 from codeintel.v1 import coordinator_pb2, coordinator_pb2_grpc
 from coordinator.admission import Gatekeeper
@@ -32,11 +32,25 @@ async def serve(config: CoordinatorConfig) -> None:
     core = Coordinator(config)
     gatekeeper = Gatekeeper(config)
     inflight = InFlight()
-    server = grpc.aio.server(interceptors=[AsyncServerGuard(inflight)], options=[
+    grpc_metrics = None  # --metrics-port 0: no /metrics, no per-call observations
+    if config.metrics_port:
+        from coordinator import prom
+
+        grpc_metrics = prom.install(core, gatekeeper, config.metrics_host or config.host, config.metrics_port)
+    options = [
         ("grpc.max_receive_message_length", config.max_message_bytes),
         ("grpc.max_send_message_length", config.max_message_bytes),
         ("grpc.so_reuseport", 0),
-    ])
+    ]
+    if config.max_connection_age > 0:
+        # Clients reconnect (GOAWAY) after this long, so new coordinator replicas get their share;
+        # calls already running get the whole grace period to finish.
+        options += [
+            ("grpc.max_connection_age_ms", int(config.max_connection_age * 1000)),
+            ("grpc.max_connection_age_grace_ms", int(config.grace * 1000)),
+        ]
+    server = grpc.aio.server(interceptors=[AsyncServerGuard(inflight, grpc_metrics),
+                                           *tracing.server_interceptors(asyncio=True)], options=options)
     coordinator_pb2_grpc.add_CodeIntelServiceServicer_to_server(CodeIntelServicer(core, gatekeeper), server)
     coordinator_pb2_grpc.add_AdminServiceServicer_to_server(AdminServicer(core, gatekeeper), server)
     health_servicer = health.aio.HealthServicer()
@@ -61,6 +75,7 @@ async def serve(config: CoordinatorConfig) -> None:
     log.info("draining")
     await health_servicer.enter_graceful_shutdown()
     await asyncio.sleep(config.drain_delay)
+    inflight.refusing = True
     end = time.monotonic() + config.grace
     if not await inflight.wait_idle_async(config.grace):
         log.warning("%d calls still running after the %.0fs grace period", inflight.count, config.grace)
@@ -68,6 +83,7 @@ async def serve(config: CoordinatorConfig) -> None:
     await server.stop(max(0.0, end - time.monotonic()))
     await gatekeeper.stop()
     await core.stop()
+    tracing.shutdown()  # export the last calls' spans before exiting
     log.info("coordinator stopped")
 
 
@@ -75,6 +91,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     procs.die_with_parent()
     config = CoordinatorConfig.from_args(argv)
     logs.setup(config.log_level)
+    tracing.setup("codeintel-coordinator")
     try:
         asyncio.run(serve(config))
     except TenantConfigError as e:  # a bad tenants file: say which and why, no traceback

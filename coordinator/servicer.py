@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import time
 
-from codeintel import errors
+from codeintel import errors, tracing
 from codeintel.grpc_status import aio_guard
 from codeintel.v1 import common_pb2, coordinator_pb2, coordinator_pb2_grpc, scan_pb2
 from coordinator.admission import Gatekeeper, Ticket
@@ -57,7 +57,8 @@ class CodeIntelServicer(coordinator_pb2_grpc.CodeIntelServiceServicer):
 
     async def _admit(self, request, context, cost_bytes: int) -> Ticket:
         """Authenticate and charge the call; the request then carries the priority it was granted."""
-        ticket = await self.gatekeeper.admit(_authorization(context), request.request_options.priority, cost_bytes)
+        with tracing.span("coordinator.admission"):
+            ticket = await self.gatekeeper.admit(_authorization(context), request.request_options.priority, cost_bytes)
         request.request_options.priority = ticket.priority
         return ticket
 

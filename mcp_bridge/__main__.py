@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import argparse
 import logging
+import math
 import os
 import sys
 
+from codeintel import logs
 from mcp_bridge.config import DEFAULT_MAX_FILE_BYTES
 
 
@@ -38,19 +40,45 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     )
     p.add_argument("--max-file-bytes", type=int, default=DEFAULT_MAX_FILE_BYTES, help="largest file/code accepted")
     p.add_argument("--log-level", default="WARNING", help="log level (logs go to stderr)")
+    p.add_argument("--drain-delay", type=float, default=os.environ.get("CODEINTEL_DRAIN_DELAY", "0.5"),
+                   help="HTTP: seconds still serving after SIGTERM while /readyz says 503 (balancers notice)")
+    p.add_argument("--grace", type=float, default=os.environ.get("CODEINTEL_GRACE", "30"),
+                   help="HTTP: seconds tool calls in flight get to finish after SIGTERM")
     args = p.parse_args(argv)
     if not args.coordinator:
         p.error("--coordinator HOST:PORT is required (or set CODEINTEL_COORDINATOR)")
+    _validate(p, args)
     return args
 
 
+def _validate(p: argparse.ArgumentParser, args: argparse.Namespace) -> None:
+    """One clear usage error (exit 2) per bad value, before anything starts."""
+    host, sep, port = args.coordinator.rpartition(":")
+    if not sep or not host or not port.isdigit() or not 0 < int(port) < 65536:
+        p.error(f"--coordinator must be HOST:PORT, got {args.coordinator!r}")
+    if not 0 <= args.port <= 65535:
+        p.error("--port must be between 0 and 65535")
+    for flag, value in (("--timeout", args.timeout), ("--max-file-bytes", args.max_file_bytes),
+                        ("--grace", args.grace)):
+        if not value > 0 or not math.isfinite(value):
+            p.error(f"{flag} must be a positive number, got {value!r}")
+    if not args.drain_delay >= 0 or not math.isfinite(args.drain_delay):
+        p.error(f"--drain-delay must be 0 or a positive number, got {args.drain_delay!r}")
+    for root in args.root:
+        if not os.path.isdir(root):
+            p.error(f"--root {root!r} is not a directory")
+    if not isinstance(logging.getLevelName(str(args.log_level).upper()), int):
+        p.error(f"--log-level must be one of debug, info, warning, error, critical, got {args.log_level!r}")
+
+
 def main(argv: list[str] | None = None) -> int:
+    from codeintel import procs
+
+    procs.die_with_parent()  # started by a codeintel process (or a test): never outlive it
     args = parse_args(argv)
-    logging.basicConfig(
-        level=getattr(logging, str(args.log_level).upper(), logging.WARNING),
-        stream=sys.stderr,
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-    )
+    level = str(args.log_level).upper()
+    # codeintel's log format (CODEINTEL_LOG_FORMAT=json for JSON lines), with trace ids when tracing is on.
+    logs.setup(level if isinstance(logging.getLevelName(level), int) else "WARNING")
     from mcp_bridge.server import run
 
     try:
@@ -63,6 +91,8 @@ def main(argv: list[str] | None = None) -> int:
             timeout_s=args.timeout,
             api_key=args.api_key,
             max_file_bytes=args.max_file_bytes,
+            drain_delay=args.drain_delay,
+            grace=args.grace,
         )
     except KeyboardInterrupt:
         pass

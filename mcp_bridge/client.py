@@ -15,6 +15,7 @@ import math
 import grpc
 from google.rpc import error_details_pb2, status_pb2
 
+from codeintel import tracing
 from codeintel.v1 import (
     analyze_pb2,
     common_pb2,
@@ -237,16 +238,17 @@ class CoordinatorClient:
             except Exception:  # pragma: no cover - closing on a dead loop
                 pass
 
-    async def _call(self, operation: str, method, request):
+    async def _call(self, operation: str, method, request, timeout_s: float | None = None):
         caller = CALLER_AUTHORIZATION.get()
         metadata = (("authorization", caller),) if caller else self._metadata
+        timeout = self.timeout_s if timeout_s is None else timeout_s
         try:
-            return await method(request, timeout=self.timeout_s, metadata=metadata)
+            return await tracing.rpc(method, request, timeout=timeout, metadata=metadata)
         except grpc.aio.AioRpcError as err:
-            raise map_rpc_error(err, operation, self.timeout_s) from None
+            raise map_rpc_error(err, operation, timeout) from None
         except asyncio.TimeoutError:
             raise BridgeError(
-                f"the {operation} did not finish within {self.timeout_s:g} s; retry or send a smaller file",
+                f"the {operation} did not finish within {timeout:g} s; retry or send a smaller file",
                 code="DEADLINE_EXCEEDED",
             ) from None
 
@@ -280,6 +282,17 @@ class CoordinatorClient:
             file=file, options=options, request_options=self._request_options(priority)
         )
         return await self._call("scan", self._codeintel.Scan, req)
+
+    async def batch(self, operation: str, files, options, priority: str = "normal", timeout_s: float | None = None):
+        """ParseBatch / AnalyzeBatch / ScanBatch (`operation`: parse, analyze, scan) with its own deadline."""
+        self._ensure()
+        method, request_cls = {
+            "parse": (self._codeintel.ParseBatch, coordinator_pb2.CodeIntelServiceParseBatchRequest),
+            "analyze": (self._codeintel.AnalyzeBatch, coordinator_pb2.CodeIntelServiceAnalyzeBatchRequest),
+            "scan": (self._codeintel.ScanBatch, coordinator_pb2.CodeIntelServiceScanBatchRequest),
+        }[operation]
+        req = request_cls(files=files, options=options, request_options=self._request_options(priority))
+        return await self._call(f"{operation} batch", method, req, timeout_s)
 
     async def get_stats(self) -> coordinator_pb2.GetStatsResponse:
         self._ensure()

@@ -16,6 +16,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import time
 from typing import Annotated, Any, Literal
 
 from mcp.server import MCPServer
@@ -24,6 +25,7 @@ from mcp.server.mcpserver.exceptions import ToolError
 from mcp_types import CallToolResult, TextContent, ToolAnnotations
 from pydantic import BaseModel, Field
 
+from codeintel import metrics, tracing
 from codeintel.v1 import analyze_pb2, common_pb2, coordinator_pb2, parse_pb2, scan_pb2
 from mcp_bridge.client import CALLER_AUTHORIZATION, BridgeError, CoordinatorClient, bearer
 from mcp_bridge.config import BridgeConfig
@@ -912,7 +914,9 @@ class Bridge:
         try:
             return await coro
         except BridgeError as exc:
-            raise ToolError(str(exc)) from None
+            err = ToolError(str(exc))
+            err.outcome = exc.code.lower()  # the coordinator's status, for codeintel_mcp_tool_calls_total
+            raise err from None
 
 
 def _result(out: BaseModel, text: str) -> CallToolResult:
@@ -933,13 +937,24 @@ def _guard(name: str):
         import functools
         import inspect
 
+        traced = tracing.traced(f"mcp.tool {name}", fn, {"mcp.tool.name": name})  # one span per tool call (when tracing is on)
+
+        wants_context = "mcp_context" in inspect.signature(fn).parameters  # e.g. for progress (repo tools)
+        tool_metrics = metrics.shared(metrics.McpMetrics)
+
         @functools.wraps(fn)
         async def inner(*args, mcp_context: Context | None = None, **kwargs):
             headers = (mcp_context.headers if mcp_context is not None else None) or {}
             token = CALLER_AUTHORIZATION.set(bearer(headers.get("authorization")))
+            t0, outcome = time.perf_counter(), "internal"
             try:
-                return await fn(*args, **kwargs)
-            except ToolError:
+                if wants_context:
+                    kwargs["mcp_context"] = mcp_context
+                result = await traced(*args, **kwargs)
+                outcome = "ok"
+                return result
+            except ToolError as exc:
+                outcome = getattr(exc, "outcome", "invalid_input")  # raised here, before any backend call
                 raise
             except Exception:
                 log.exception("tool %s failed unexpectedly", name)
@@ -948,11 +963,13 @@ def _guard(name: str):
                 ) from None
             finally:
                 CALLER_AUTHORIZATION.reset(token)
+                tool_metrics.observe(name, outcome, time.perf_counter() - t0)
 
         sig = inspect.signature(fn, eval_str=True)  # resolved: the SDK cannot evaluate a __signature__
         extra = inspect.Parameter("mcp_context", inspect.Parameter.KEYWORD_ONLY, default=None, annotation=Context)
-        inner.__signature__ = sig.replace(parameters=[*sig.parameters.values(), extra])
-        inner.__annotations__ = {**{p.name: p.annotation for p in sig.parameters.values()},
+        params = [p for p in sig.parameters.values() if p.name != "mcp_context"]
+        inner.__signature__ = sig.replace(parameters=[*params, extra])
+        inner.__annotations__ = {**{p.name: p.annotation for p in params},
                                  "return": sig.return_annotation, "mcp_context": Context}
         return inner
 
@@ -964,7 +981,8 @@ Code intelligence over tree-sitter: parse source into symbols/AST (code_parse), 
 complexity (code_analyze), find security issues (vulnerability_scan), and check backend \
 health (admin_get_metrics). Pass source inline with `code` (+ `language` or `filename`), \
 or a file with `path` (relative to the allowed roots). Results are bounded; look for \
-`truncated: true`. Lines and columns are 1-based."""
+`truncated: true`. Lines and columns are 1-based. For a whole directory or glob use repo_scan, \
+repo_analyze or repo_index: summary first, details page by page with `cursor`."""
 
 
 def build_server(config: BridgeConfig) -> MCPServer:
@@ -1118,6 +1136,12 @@ def build_server(config: BridgeConfig) -> MCPServer:
         out = metrics_output(stats, workers)
         return _result(out, metrics_text(out))
 
+    from mcp_bridge import repo_tools  # imports this module: registered last, after its names exist
+
+    repo_tools.register(server, bridge, _guard, _annotations)
+    from mcp_bridge import probes
+
+    probes.add_routes(server, cfg.coordinator)  # /metrics, /healthz, /readyz beside /mcp (HTTP transport)
     return server
 
 
@@ -1141,13 +1165,23 @@ def run(
     """Serve the bridge until the transport closes (blocking).
 
     transport: "stdio" or "http" (streamable HTTP at http://HOST:PORT/mcp).
-    options: further BridgeConfig fields (timeout_s, api_key, max_file_bytes, ...).
+    options: further BridgeConfig fields (timeout_s, api_key, max_file_bytes, ...), and drain_delay /
+    grace (seconds): the HTTP transport's SIGTERM drain and its /healthz, /readyz probes (mcp_bridge/drain.py).
     """
+    drain_delay, grace = options.pop("drain_delay", 0.5), options.pop("grace", 30.0)
     config = BridgeConfig(coordinator=coordinator, roots=tuple(roots or ()), **options)
     server = build_server(config)
-    if transport == "stdio":
-        server.run("stdio")
-    elif transport in ("http", "streamable-http", "streamable_http"):
-        server.run("streamable-http", host=host, port=port)
-    else:
+    if transport not in ("stdio", "http", "streamable-http", "streamable_http"):
         raise ValueError(f"unknown transport {transport!r}; use 'stdio' or 'http'")
+    tracing.setup("codeintel-mcp-bridge")
+    try:
+        if transport == "stdio":
+            server.run("stdio")
+        else:
+            from mcp_bridge.drain import serve_http
+
+            serve_http(server.streamable_http_app(host=host), host=host, port=port,
+                       log_level=logging.getLevelName(log.getEffectiveLevel()).lower(),
+                       drain_delay=drain_delay, grace=grace)
+    finally:
+        tracing.shutdown()  # the last tool calls' spans are exported before the process ends

@@ -221,7 +221,7 @@ class CodeIntelServiceScanBatchResponse(_message.Message):
     def __init__(self, results: _Optional[_Iterable[_Union[_scan_pb2.ScanFileResult, _Mapping]]] = ..., sarif_json: _Optional[str] = ..., info: _Optional[_Union[BatchInfo, _Mapping]] = ...) -> None: ...
 
 class Worker(_message.Message):
-    __slots__ = ("service", "address", "state", "version", "in_flight", "calls", "failures", "last_error", "last_check_unix_ms")
+    __slots__ = ("service", "address", "state", "version", "in_flight", "calls", "failures", "last_error", "last_check_unix_ms", "source", "draining")
     SERVICE_FIELD_NUMBER: _ClassVar[int]
     ADDRESS_FIELD_NUMBER: _ClassVar[int]
     STATE_FIELD_NUMBER: _ClassVar[int]
@@ -231,6 +231,8 @@ class Worker(_message.Message):
     FAILURES_FIELD_NUMBER: _ClassVar[int]
     LAST_ERROR_FIELD_NUMBER: _ClassVar[int]
     LAST_CHECK_UNIX_MS_FIELD_NUMBER: _ClassVar[int]
+    SOURCE_FIELD_NUMBER: _ClassVar[int]
+    DRAINING_FIELD_NUMBER: _ClassVar[int]
     service: str
     address: str
     state: WorkerState
@@ -240,10 +242,12 @@ class Worker(_message.Message):
     failures: int
     last_error: str
     last_check_unix_ms: int
-    def __init__(self, service: _Optional[str] = ..., address: _Optional[str] = ..., state: _Optional[_Union[WorkerState, str]] = ..., version: _Optional[str] = ..., in_flight: _Optional[int] = ..., calls: _Optional[int] = ..., failures: _Optional[int] = ..., last_error: _Optional[str] = ..., last_check_unix_ms: _Optional[int] = ...) -> None: ...
+    source: str
+    draining: bool
+    def __init__(self, service: _Optional[str] = ..., address: _Optional[str] = ..., state: _Optional[_Union[WorkerState, str]] = ..., version: _Optional[str] = ..., in_flight: _Optional[int] = ..., calls: _Optional[int] = ..., failures: _Optional[int] = ..., last_error: _Optional[str] = ..., last_check_unix_ms: _Optional[int] = ..., source: _Optional[str] = ..., draining: _Optional[bool] = ...) -> None: ...
 
 class OperationStats(_message.Message):
-    __slots__ = ("operation", "requests", "files", "errors", "cache_hits_l1", "cache_hits_l2", "cache_misses", "merged", "retries", "rejected", "queue_depth", "in_flight", "latency_p50_ms", "latency_p99_ms")
+    __slots__ = ("operation", "requests", "files", "errors", "cache_hits_l1", "cache_hits_l2", "cache_misses", "merged", "retries", "rejected", "queue_depth", "in_flight", "latency_p50_ms", "latency_p99_ms", "queue_wait_p50_ms", "queue_wait_p95_ms")
     OPERATION_FIELD_NUMBER: _ClassVar[int]
     REQUESTS_FIELD_NUMBER: _ClassVar[int]
     FILES_FIELD_NUMBER: _ClassVar[int]
@@ -258,6 +262,8 @@ class OperationStats(_message.Message):
     IN_FLIGHT_FIELD_NUMBER: _ClassVar[int]
     LATENCY_P50_MS_FIELD_NUMBER: _ClassVar[int]
     LATENCY_P99_MS_FIELD_NUMBER: _ClassVar[int]
+    QUEUE_WAIT_P50_MS_FIELD_NUMBER: _ClassVar[int]
+    QUEUE_WAIT_P95_MS_FIELD_NUMBER: _ClassVar[int]
     operation: str
     requests: int
     files: int
@@ -272,7 +278,9 @@ class OperationStats(_message.Message):
     in_flight: int
     latency_p50_ms: float
     latency_p99_ms: float
-    def __init__(self, operation: _Optional[str] = ..., requests: _Optional[int] = ..., files: _Optional[int] = ..., errors: _Optional[int] = ..., cache_hits_l1: _Optional[int] = ..., cache_hits_l2: _Optional[int] = ..., cache_misses: _Optional[int] = ..., merged: _Optional[int] = ..., retries: _Optional[int] = ..., rejected: _Optional[int] = ..., queue_depth: _Optional[int] = ..., in_flight: _Optional[int] = ..., latency_p50_ms: _Optional[float] = ..., latency_p99_ms: _Optional[float] = ...) -> None: ...
+    queue_wait_p50_ms: float
+    queue_wait_p95_ms: float
+    def __init__(self, operation: _Optional[str] = ..., requests: _Optional[int] = ..., files: _Optional[int] = ..., errors: _Optional[int] = ..., cache_hits_l1: _Optional[int] = ..., cache_hits_l2: _Optional[int] = ..., cache_misses: _Optional[int] = ..., merged: _Optional[int] = ..., retries: _Optional[int] = ..., rejected: _Optional[int] = ..., queue_depth: _Optional[int] = ..., in_flight: _Optional[int] = ..., latency_p50_ms: _Optional[float] = ..., latency_p99_ms: _Optional[float] = ..., queue_wait_p50_ms: _Optional[float] = ..., queue_wait_p95_ms: _Optional[float] = ...) -> None: ...
 
 class CacheStats(_message.Message):
     __slots__ = ("tier", "entries", "bytes", "max_bytes", "hits", "misses", "evictions", "errors", "dropped_writes")

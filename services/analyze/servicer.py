@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from codeintel import tracing
 from codeintel.batch import file_budget, run_batch
 from codeintel.convert import range_pb
 from codeintel.grpc_status import unary_guard
@@ -56,6 +57,7 @@ class AnalyzeServicer(analyze_pb2_grpc.AnalyzeServiceServicer):
     def __init__(self, limits: WorkerConfig):
         self.limits = limits
 
+    @tracing.file_work("analyze")
     def _one(self, f, options, budget) -> analyze_pb2.AnalyzeResult:
         src = prepare(f.path, f.language, f.content, self.limits.max_file_bytes)
         return result_pb(domain.analyze_source(src, file_only=options.file_only, budget=budget))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from codeintel import tracing
 from codeintel.batch import file_budget, run_batch
 from codeintel.convert import range_pb
 from codeintel.grpc_status import unary_guard
@@ -45,6 +46,7 @@ class ParseServicer(parse_pb2_grpc.ParseServiceServicer):
     def __init__(self, limits: WorkerConfig):
         self.limits = limits
 
+    @tracing.file_work("parse")
     def _one(self, f, options, budget) -> parse_pb2.ParseResult:
         src = prepare(f.path, f.language, f.content, self.limits.max_file_bytes)
         return result_pb(

@@ -5,9 +5,12 @@ has a tree-sitter query whose `@match` capture is the reported range, and option
 the name of a small Python predicate (registered in PREDICATES below) for checks a
 query cannot express, e.g. "this argument is not a constant string".
 
-Speed: all of a language's rule queries are concatenated into ONE tree_sitter.Query
-(pattern index -> rule), compiled lazily on first use and cached, so a file costs one
-parse plus one QueryCursor pass whatever the number of rules.
+Speed: most patterns carry a text predicate that pins an identifier or a literal (anchors.py).
+A file costs one parse, one QueryCursor pass over the whole tree for the few rules without
+anchors (one combined query), and, per rule whose anchors occur in the file, a pass over byte
+ranges around those occurrences with the rule's own query (compiled at load). Matching costs
+~1.5 us per candidate node and pattern with text predicates, so running each rule only near
+its anchors is ~3x cheaper than one combined query over everything (CPython stdlib).
 
 Suppression: `# nosec` / `// nosec` on the finding's first line, or on a comment-only
 line just above it, suppresses every rule; `codeintel-ignore` does the same and
@@ -26,15 +29,17 @@ import math
 import re
 import threading
 import tomllib
-from collections import Counter, OrderedDict
+from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
+from tree_sitter import QueryCursor
+
 from codeintel.budget import Budget, unlimited
 from codeintel.errors import InvalidInput, UnsupportedLanguage
 from codeintel.query import matches as query_matches
-from services.scan import owasp, taint
+from services.scan import anchors, owasp, taint
 from codeintel.languages import get_language
 from codeintel.source import Source, parse
 from codeintel.span import Span, span_of
@@ -54,8 +59,11 @@ TAINT_DIR = taint.TAINT_DIR
 _BASE_VERSION = "scan-1.0.0"
 
 MAX_SNIPPET_BYTES = 200
-_MAX_CACHED_QUERIES = 256  # per RuleSet: compiled queries over subsets of a language's rules
-_COMPILE_AFTER_BYTES = 256 * 1024
+# Anchor prefilter (RuleSet._pattern_hits): occurrences of a rule's anchors closer than this many
+# bytes share one ranged query run; a rule whose ranges (plus this much per run, for a run's fixed
+# cost) cover more than _FULL_WALK_SHARE of the file gets one walk over the whole file instead.
+_RANGE_GAP = 256
+_FULL_WALK_SHARE = 1.0
 
 _FIELDS = frozenset({"id", "languages", "cwe", "owasp", "severity", "confidence", "message", "query",
                      "predicate", "args", "examples"})
@@ -871,6 +879,18 @@ class _Compiled:
     pattern_rule: list[Rule]
 
 
+@dataclass(slots=True)
+class _Plan:
+    """A language's pattern rules split for the anchor prefilter: `free` rules (a pattern without
+    anchor) run as one query over the whole file, each `anchored` rule as its own query around
+    occurrences of its anchors."""
+
+    free: _Compiled | None
+    anchored: dict[str, tuple[frozenset[anchors.Anchor], _Compiled]]  # rule id -> (its anchors, its query)
+    tokens: frozenset[bytes]  # the TOKEN anchors' texts
+    substrings: tuple[bytes, ...]  # the SUBSTRING anchors' texts
+
+
 # --------------------------------------------------------------------------- loading
 
 
@@ -965,32 +985,30 @@ def _compile(language: str, text: str):
     return Query(get_language(language), text)
 
 
-_TEXT_PREDICATE = re.compile(r'\(#(?:eq|any-of)\?\s+@[\w.-]+((?:\s+"(?:[^"\\]|\\.)*")+)\s*\)')
-_STRING = re.compile(r'"((?:[^"\\]|\\.)*)"')
-_IDENT = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
-_TOKENS = re.compile(rb"[A-Za-z_][A-Za-z0-9_]*")
+def _quantifier(query, pattern: int, capture: int) -> str:
+    """"", "?", "*" or "+"; "0" when the capture is not in the pattern (py-tree-sitter 0.26 raises
+    SystemError for that quantifier instead of returning it)."""
+    try:
+        return query.capture_quantifier(pattern, capture)
+    except SystemError:
+        return "0"
 
 
-def _anchors(query, text: str) -> frozenset[bytes] | None:
-    """Identifier tokens of which at least one must occur in a file for some pattern of the
-    query to match, or None when a pattern has no such anchor (it must always run).
-
-    A pattern is anchored by an #eq? / #any-of? predicate whose values are all identifiers:
-    the captured node's text must then equal one of them, so the file contains that token.
-    (This assumes predicate captures are not optional; tests check it over every example.)"""
+def _anchors(query, text: str) -> frozenset[anchors.Anchor] | None:
+    """Anchors (identifier tokens, literal substrings) of which at least one must occur in a file for
+    some pattern of the query to match, or None when a pattern has none (it must always run); see anchors.py."""
     raw = text.encode("utf-8")
-    found: set[bytes] = set()
+    found: set[anchors.Anchor] = set()
+    names = [query.capture_name(k) for k in range(query.capture_count)]
     for i in range(query.pattern_count):
-        pattern = raw[query.start_byte_for_pattern(i):query.end_byte_for_pattern(i)].decode("utf-8")
-        best: list[str] | None = None
-        for m in _TEXT_PREDICATE.finditer(pattern):
-            values = _STRING.findall(m.group(1))
-            if values and all(_IDENT.match(v) for v in values):
-                if best is None or min(map(len, values)) > min(map(len, best)):
-                    best = values
-        if best is None:
+        if not query.is_pattern_rooted(i):  # sibling sequences may start before a range around the anchor
             return None
-        found.update(v.encode() for v in best)
+        pattern = raw[query.start_byte_for_pattern(i):query.end_byte_for_pattern(i)].decode("utf-8")
+        optional = frozenset(n for k, n in enumerate(names) if _quantifier(query, i, k) in ("?", "*"))
+        words = anchors.pattern_anchors(pattern, optional)
+        if words is None:
+            return None
+        found.update(words)
     return frozenset(found)
 
 
@@ -1041,16 +1059,17 @@ class RuleSet:
         self.examples: list[Example] = examples
         self.languages: frozenset[str] = frozenset(lang for r in rules for lang in r.languages)
         self.by_id: dict[str, Rule] = {r.id: r for r in rules}
-        self._pattern_counts = pattern_counts  # (rule id, language) -> (number of patterns, anchors)
+        # (rule id, language) -> (number of patterns, anchors, the rule's own compiled query)
+        self._pattern_counts = pattern_counts
         self._taint: dict[str, taint.TaintSpec] = {lang: s for s in taint_specs for lang in s.languages}
         self._taint_kind: dict[str, str] = {r.id: r.kind for s in taint_specs for r in s.rules}
         self._source = source
-        self._compiled: OrderedDict[tuple, _Compiled] = OrderedDict()
-        self._demand: dict[tuple, int] = {}  # subset key -> bytes scanned that wanted it
-        # Skip rules whose anchor identifiers do not occur (see _query_for). Off by default:
-        # measured over the CPython stdlib it gains ~20% once the subset queries are compiled
-        # but costs ~10-20% on a cold process (tokenising + compiling), and findings are the same.
-        self.prefilter = False
+        self._compiled: dict[tuple, _Compiled] = {}
+        self._plans: dict[str, _Plan] = {}
+        self._by_language: dict[str, list[Rule]] = {}
+        # Run anchored rules only where their anchor words occur (see _pattern_hits); False runs
+        # one query over the whole file. Findings are the same either way (tests compare them).
+        self.prefilter = True
         self._lock = threading.Lock()
 
     @classmethod
@@ -1104,7 +1123,7 @@ class RuleSet:
                     names = {q.capture_name(k) for k in range(q.capture_count)}
                     if "match" not in names:
                         raise RuleLoadError(f"{where}: query has no @match capture (the reported range)")
-                    counts[(rule.id, lang)] = (q.pattern_count, _anchors(q, rule.query))
+                    counts[(rule.id, lang)] = (q.pattern_count, _anchors(q, rule.query), q)
                 rules.append(rule)
                 examples.extend(exs)
         specs = _load_taint(taint_directory, seen) if taint_directory is not None else []
@@ -1124,24 +1143,27 @@ class RuleSet:
         return sorted((r for r in self.rules if not language or language in r.languages), key=lambda r: r.id)
 
     def rules_for(self, language: str) -> list[Rule]:
-        return [r for r in self.rules if language in r.languages]
+        got = self._by_language.get(language)
+        if got is None:  # a benign race: two threads compute the same list
+            got = self._by_language[language] = [r for r in self.rules if language in r.languages]
+        return list(got)
 
     def _pattern_rules_for(self, language: str) -> list[Rule]:
-        return [r for r in self.rules if language in r.languages and not r.dataflow]
+        return [r for r in self.rules_for(language) if not r.dataflow]
 
-    def _compiled_for(self, language: str, rules: tuple[Rule, ...] | None = None) -> _Compiled:
-        """One query over `rules` (default: all rules of the language), compiled once and cached
-        (subsets in a small LRU: compiling costs milliseconds, a scan pass about one)."""
-        key = (language, None if rules is None else tuple(r.id for r in rules))
+    def _compiled_for(self, language: str, part: str = "all") -> _Compiled:
+        """One query over the language's pattern rules (`part`: "all", or "free": those without
+        anchors), compiled on first use and kept."""
+        key = (language, part)
         c = self._compiled.get(key)
         if c is not None:
-            if rules is not None:
-                self._compiled.move_to_end(key)
             return c
         with self._lock:
             c = self._compiled.get(key)
             if c is None:
-                members = self._pattern_rules_for(language) if rules is None else list(rules)
+                members = self._pattern_rules_for(language)
+                if part == "free":
+                    members = [r for r in members if self._pattern_counts[(r.id, language)][1] is None]
                 query = _compile(language, "\n".join(r.query for r in members))
                 pattern_rule: list[Rule] = []
                 for r in members:
@@ -1150,39 +1172,66 @@ class RuleSet:
                     raise RuntimeError(f"combined {language} query has {query.pattern_count} patterns, "
                                        f"expected {len(pattern_rule)}")
                 c = self._compiled[key] = _Compiled(query, pattern_rule)
-                if rules is not None and len(self._compiled) > _MAX_CACHED_QUERIES:
-                    for old in list(self._compiled):
-                        if old[1] is not None:
-                            del self._compiled[old]
-                            break
         return c
 
-    def _query_for(self, language: str, selected: list[Rule], content: bytes) -> tuple[_Compiled, set[str]]:
-        """The query to run over `content` and the ids of the rules it should report.
+    def _plan_for(self, language: str) -> _Plan:
+        plan = self._plans.get(language)
+        if plan is None:
+            anchored = {}
+            for r in self._pattern_rules_for(language):
+                count, rule_anchors, query = self._pattern_counts[(r.id, language)]
+                if rule_anchors is not None:
+                    anchored[r.id] = (rule_anchors, _Compiled(query, [r] * count))
+            has_free = len(anchored) < len(self._pattern_rules_for(language))
+            every = {a for rule_anchors, _ in anchored.values() for a in rule_anchors}
+            plan = self._plans[language] = _Plan(
+                self._compiled_for(language, "free") if has_free else None, anchored,
+                frozenset(a.text for a in every if a.kind == anchors.TOKEN),
+                tuple(sorted(a.text for a in every if a.kind == anchors.SUBSTRING)))
+        return plan
 
-        Prefilter: a rule whose every pattern needs an identifier (e.g. `subprocess`) that the
-        file does not contain cannot match, so it is left out. When what remains is a small part
-        of the language's rules, a query over just those (cached by rule set) is cheaper than
-        the full one; otherwise the full query runs and matches of unselected rules are dropped."""
-        wanted = {r.id for r in selected}
-        if self.prefilter:
-            tokens = set(_TOKENS.findall(content))
-            live = tuple(r for r in selected
-                         if (a := self._pattern_counts[(r.id, language)][1]) is None or not a.isdisjoint(tokens))
-            wanted = {r.id for r in live}
-            if len(live) * 2 <= len(self._pattern_rules_for(language)):
-                key = (language, tuple(r.id for r in live))
-                if key in self._compiled:
-                    return self._compiled_for(language, live), wanted
-                # Compiling a subset query costs about as much as scanning ~250 KB with the full
-                # one, so only rule sets that keep coming back get their own query.
-                with self._lock:
-                    if len(self._demand) > 4 * _MAX_CACHED_QUERIES:
-                        self._demand.clear()
-                    seen = self._demand[key] = self._demand.get(key, 0) + len(content)
-                if seen >= _COMPILE_AFTER_BYTES:
-                    return self._compiled_for(language, live), wanted
-        return self._compiled_for(language), wanted
+    def _pattern_hits(self, src: Source, root, patterns: list[Rule], budget: Budget) -> list[tuple]:
+        """(node, rule) per distinct finding of the `patterns` rules, document order.
+
+        Prefilter: a rule whose every pattern is anchored (anchors.py) cannot match a file without
+        one of its anchors, and each of its matches contains an occurrence of one. So the free rules
+        run as one query over the whole file, and each anchored rule whose anchors occur runs its own
+        query (compiled when the rules were loaded) over byte ranges around those occurrences: a
+        ranged query still returns every match that intersects the range, and walks little more than
+        the range. A rule whose ranges cover much of the file takes one walk over all of it instead.
+        Trees with syntax errors are not prefiltered (anchors.py says why) and take codeintel.query's
+        walk, which keeps big ERROR nodes from costing quadratic time."""
+        language = src.language
+        if not self.prefilter or root.has_error:
+            return self._matches([(self._compiled_for(language), None)], root, {r.id for r in patterns}, budget)
+        plan = self._plan_for(language)
+        content = src.content
+        present = {anchors.Anchor(anchors.TOKEN, t) for t in anchors.tokens_in(content, plan.tokens)}
+        present.update(anchors.Anchor(anchors.SUBSTRING, t) for t in plan.substrings if t in content)
+        wanted: set[str] = set()
+        spots: dict[anchors.Anchor, list[tuple[int, int]]] = {}
+        runs: list[tuple[_Compiled, tuple[int, int] | None]] = []
+        free = False
+        for r in patterns:
+            entry = plan.anchored.get(r.id)
+            if entry is None:
+                free = True
+                wanted.add(r.id)
+                continue
+            live = entry[0] & present
+            if not live:
+                continue
+            wanted.add(r.id)
+            for a in live:
+                if a not in spots:
+                    spots[a] = anchors.occurrences(content, a)
+            ranges: list = anchors.merge([spot for a in live for spot in spots[a]], _RANGE_GAP)
+            if sum(e - s for s, e in ranges) + _RANGE_GAP * len(ranges) > _FULL_WALK_SHARE * len(content):
+                ranges = [None]
+            runs.extend((entry[1], span) for span in ranges)
+        if free:
+            runs.append((plan.free, None))
+        return self._matches(runs, root, wanted, budget) if runs else []
 
     def select(self, language: str, *, min_severity: str = "", min_confidence: str = "",
                rule_ids: Iterable[str] = (), exclude_rule_ids: Iterable[str] = ()) -> list[Rule]:
@@ -1190,7 +1239,10 @@ class RuleSet:
         sev = _rank(min_severity, SEVERITIES, "severity")
         conf = _rank(min_confidence, CONFIDENCES, "confidence")
         wanted = set(rule_ids)
-        unknown = sorted(wanted - set(self.by_id))
+        excluded = set(exclude_rule_ids)  # unknown ids here are harmless (e.g. a rule removed since)
+        if not (sev or conf or wanted or excluded):  # the usual scan: every rule of the language
+            return self.rules_for(language)
+        unknown = sorted(wanted - self.by_id.keys())
         if unknown:
             # Suggest near misses, not all ids: the full list (ListRules) is far too long for a status message.
             near = list(dict.fromkeys(m for u in unknown  # best match first
@@ -1198,7 +1250,6 @@ class RuleSet:
             hint = f"; did you mean {', '.join(near)}?" if near else ""
             raise InvalidInput(f"unknown rule id(s) {', '.join(unknown[:10])}{hint} (ListRules lists the "
                                f"{len(self.by_id)} rule ids)")
-        excluded = set(exclude_rule_ids)  # unknown ids here are harmless (e.g. a rule removed since)
         return [
             r for r in self.rules_for(language)
             if (not wanted or r.id in wanted) and r.id not in excluded
@@ -1225,19 +1276,35 @@ class RuleSet:
         patterns = [r for r in selected if not r.dataflow]
         hits: list[tuple] = []
         if patterns:
-            compiled, wanted = self._query_for(src.language, patterns, src.content)
-            hits = self._matches(compiled, root, wanted, budget) if wanted else []
+            hits = self._pattern_hits(src, root, patterns, budget)
         flows = [r for r in selected if r.dataflow]
         if flows:
             hits = self._with_taint(src.language, root, flows, hits, budget)
         findings, suppressed = self._findings(src, hits, include_suppressed, frozenset(baseline))
         return ScanOutcome(src.path, src.language, findings, suppressed, len(selected), root.has_error)
 
-    def _matches(self, compiled: _Compiled, root, wanted: set[str], budget: Budget) -> list[tuple]:
-        """(node, rule) per distinct finding, document order."""
+    def _matches(self, runs: list[tuple[_Compiled, tuple[int, int] | None]], root, wanted: set[str],
+                 budget: Budget) -> list[tuple]:
+        """(node, rule) per distinct finding of the `wanted` rules, document order, from query runs over
+        the whole tree (range None) or a byte range of it; a match found by two runs counts once."""
         seen: set[tuple] = set()
         hits: list[tuple] = []
-        for index, captures in query_matches(compiled.query, root, budget, "rule matching"):
+        for compiled, span in runs:
+            if span is None:
+                found = query_matches(compiled.query, root, budget, "rule matching")
+            else:
+                if budget():
+                    raise budget.error("rule matching")
+                cursor = QueryCursor(compiled.query)
+                cursor.set_byte_range(*span)
+                found = cursor.matches(root)
+            self._collect(compiled, found, wanted, seen, hits)
+        hits.sort(key=lambda h: h[:3])
+        return hits
+
+    @staticmethod
+    def _collect(compiled: _Compiled, found, wanted: set[str], seen: set[tuple], hits: list[tuple]) -> None:
+        for index, captures in found:
             rule = compiled.pattern_rule[index]
             if rule.id not in wanted:
                 continue
@@ -1253,8 +1320,6 @@ class RuleSet:
                 continue
             seen.add(key)
             hits.append((node.start_byte, node.end_byte, rule.id, node, rule, ()))
-        hits.sort(key=lambda h: h[:3])
-        return hits
 
     def _with_taint(self, language: str, root, flows: list[Rule], hits: list[tuple], budget: Budget) -> list[tuple]:
         """`hits` plus the taint findings of the `flows` rules. A pattern hit of the same CWE on the

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 
+from codeintel import tracing
 from codeintel.batch import file_budget, run_batch
 from codeintel.convert import range_pb
 from codeintel.grpc_status import unary_guard
@@ -55,6 +56,7 @@ class ScanServicer(scan_pb2_grpc.ScanServiceServicer):
         self.rules = rules
         self.limits = limits
 
+    @tracing.file_work("scan")
     def _one(self, f, options, budget) -> scan_pb2.ScanResult:
         src = prepare(f.path, f.language, f.content, self.limits.max_file_bytes)
         return result_pb(

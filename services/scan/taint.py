@@ -522,7 +522,8 @@ class Analysis:
         got = memo.get(node.id)
         if got is not None:
             return got
-        if not self.env and not self._may_hold_source(node):
+        no_names = not self.env
+        if no_names and not self._may_hold_source(node):
             return ()
         stack: list = [(node, None)]
         while stack:
@@ -531,6 +532,9 @@ class Analysis:
                 if n.id in memo:
                     continue
                 self._tick()
+                if no_names and not self._may_hold_source(n):  # e.g. most of a big literal
+                    memo[n.id] = ()
+                    continue
                 result, kids, blocked = self._plan(n)
                 if result is not None:
                     memo[n.id] = result
@@ -836,10 +840,12 @@ class Analysis:
                         later.append(("drop", name, kinds))
             stack.extend(later)
             child_depth = depth + 1 if t in _CONDITIONAL else depth
-            kids = n.children
+            # Leaves (names, literals, punctuation) bind, check and guard nothing: not worth a visit.
+            kids = n.named_children
             self._tick(len(kids))
             for c in reversed(kids):
-                stack.append(("node", c, child_depth))
+                if c.child_count:
+                    stack.append(("node", c, child_depth))
         return sorted(self.hits.values(), key=lambda h: (h.node.start_byte, h.kind))
 
 

@@ -116,7 +116,7 @@ class StdioBridge:
 
     def assert_alive(self) -> None:
         tools = self.request("tools/list", {})
-        assert {t["name"] for t in tools["result"]["tools"]} == set(TOOLS), tools
+        assert {t["name"] for t in tools["result"]["tools"]} == set(TOOLS) | {"repo_scan", "repo_analyze", "repo_index"}, tools
         r = self.call_tool("code_parse", {"code": "def f(x):\n    return x\n", "language": "python"})
         res = r["result"]
         assert res["isError"] is False, res

@@ -7,7 +7,8 @@ from mcp import Client
 
 pytestmark = pytest.mark.anyio
 
-TOOLS = {"code_parse", "code_analyze", "vulnerability_scan", "scan_list_rules", "admin_get_metrics"}
+TOOLS = {"code_parse", "code_analyze", "vulnerability_scan", "scan_list_rules", "admin_get_metrics",
+         "repo_scan", "repo_analyze", "repo_index"}
 
 CODE = '''\
 import os

@@ -21,7 +21,8 @@ from mcp_bridge.server import build_server
 
 pytestmark = pytest.mark.anyio
 
-TOOLS = {"code_parse", "code_analyze", "vulnerability_scan", "scan_list_rules", "admin_get_metrics"}
+TOOLS = {"code_parse", "code_analyze", "vulnerability_scan", "scan_list_rules", "admin_get_metrics",
+         "repo_scan", "repo_analyze", "repo_index"}
 
 
 def _server(address: str, workdir, **kw):

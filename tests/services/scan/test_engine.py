@@ -206,24 +206,22 @@ def test_load_errors_name_file_and_rule(tmp_path, body, message):
         assert "py.test-eval" in str(exc.value)
 
 
-def test_prefilter_gives_identical_findings():
-    fast = engine.RuleSet.load(engine.RULES_DIR)
-    assert fast is not RULES
-    fast.prefilter = True
+@pytest.mark.parametrize("gap,share", [(256, 1.0), (1, 1e9), (1, 0.0)])
+def test_prefilter_gives_identical_findings(monkeypatch, gap, share):
+    """Prefiltered scans (ranged runs merged or one per occurrence, or whole-file walks) find exactly
+    what one query over the whole file finds, on every rule example."""
+    full = engine.RuleSet.load(engine.RULES_DIR)
+    assert full is not RULES and RULES.prefilter
+    full.prefilter = False
+    monkeypatch.setattr(engine, "_RANGE_GAP", gap)
+    monkeypatch.setattr(engine, "_FULL_WALK_SHARE", share)
     ext = {"python": "py", "javascript": "js", "typescript": "ts", "tsx": "tsx", "go": "go", "java": "java"}
-    for _ in range(2):  # cold, then with subset queries compiled
-        for e in RULES.examples:
-            for code in e.vulnerable + e.safe:
-                src = prepare(f"x.{ext[e.language]}", e.language, code.encode())
-                assert fast.scan(src) == RULES.scan(src), (e.rule_id, code)
-        engine._COMPILE_AFTER_BYTES, saved = 0, engine._COMPILE_AFTER_BYTES
-        try:
-            for e in RULES.examples[:20]:
-                for code in e.vulnerable:
-                    src = prepare(f"x.{ext[e.language]}", e.language, code.encode())
-                    assert fast.scan(src) == RULES.scan(src)
-        finally:
-            engine._COMPILE_AFTER_BYTES = saved
+    for e in RULES.examples:
+        for code in e.vulnerable + e.safe:
+            src = prepare(f"x.{ext[e.language]}", e.language, code.encode())
+            assert RULES.scan(src) == full.scan(src), (e.rule_id, code)
+            padded = prepare(src.path, e.language, b"\n" * 300 + code.encode() + b"\n" * 300)
+            assert RULES.scan(padded) == full.scan(padded), (e.rule_id, code)
 
 
 STDLIB = sorted(glob.glob(str(Path(sys.base_prefix) / "lib" / "python3.*" / "*.py")))
@@ -239,6 +237,15 @@ def test_stdlib_corpus_scans_without_errors_and_few_findings():
         for f in out.findings:
             assert f.rule_id in RULES.by_id and f.range.end_byte >= f.range.start_byte
     assert total < 5 * len(srcs)  # the rules are not noisy on ordinary code
+
+
+@pytest.mark.skipif(not STDLIB, reason="no CPython standard library sources here")
+def test_prefilter_gives_identical_findings_on_stdlib():
+    full = engine.RuleSet.load(engine.RULES_DIR)
+    full.prefilter = False
+    for p in STDLIB[::8]:
+        src = prepare(p, "", Path(p).read_bytes())
+        assert RULES.scan(src, include_suppressed=True) == full.scan(src, include_suppressed=True), p
 
 
 @pytest.mark.parametrize("comment,suppressed", [
