@@ -61,6 +61,9 @@ def build_parser() -> argparse.ArgumentParser:
         sp.add_argument("--priority", choices=("low", "normal", "high"), default="normal")
         sp.add_argument("--deadline", type=float, default=None, metavar="SECONDS",
                         help="directories: stop the work after this many seconds and report what was not processed")
+        sp.add_argument("--server-side", action="store_true",
+                        help="directories on the coordinator's machine: let it walk and read them (RunRepository; "
+                             "the coordinator needs --repo-roots covering them)")
         if s == "scan":
             sp.add_argument("--min-severity", choices=("info", "low", "medium", "high", "critical"), default="info")
             sp.add_argument("--fail-on", choices=("info", "low", "medium", "high", "critical"), default=None,

@@ -74,3 +74,11 @@ class Unavailable(CodeIntelError):
 
 class DeadlineExceeded(CodeIntelError):
     """The caller's deadline passed before the work was done (DEADLINE_EXCEEDED)."""
+
+
+class NotFound(CodeIntelError):
+    """What the request names does not exist (NOT_FOUND), e.g. a directory to walk."""
+
+
+class FailedPrecondition(CodeIntelError):
+    """The server is not set up for this call; the message says how to enable it (FAILED_PRECONDITION)."""

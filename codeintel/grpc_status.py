@@ -56,6 +56,10 @@ def status_for(exc: BaseException) -> grpc.Status:
         code, msg, details = code_pb2.UNAUTHENTICATED, str(exc), []
     elif isinstance(exc, errors.PermissionDenied):
         code, msg, details = code_pb2.PERMISSION_DENIED, str(exc), []
+    elif isinstance(exc, errors.NotFound):
+        code, msg, details = code_pb2.NOT_FOUND, str(exc), []
+    elif isinstance(exc, errors.FailedPrecondition):
+        code, msg, details = code_pb2.FAILED_PRECONDITION, str(exc), []
     elif isinstance(exc, errors.Unavailable):
         code, msg, details = code_pb2.UNAVAILABLE, str(exc), []
     elif isinstance(exc, errors.DeadlineExceeded):
@@ -103,6 +107,24 @@ def aio_guard(method):
     async def wrapper(self, request, context):
         try:
             return await method(self, request, context)
+        except Exception as exc:  # noqa: BLE001
+            if _is_abort(exc):
+                raise
+            st = status_for(exc)
+            await context.abort(st.code, st.details, st.trailing_metadata)
+
+    return wrapper
+
+
+def aio_stream_guard(method):
+    """aio_guard for server-streaming handlers (async generators): a failure before or between
+    messages ends the stream with its status."""
+
+    @functools.wraps(method)
+    async def wrapper(self, request, context):
+        try:
+            async for message in method(self, request, context):
+                yield message
         except Exception as exc:  # noqa: BLE001
             if _is_abort(exc):
                 raise

@@ -145,7 +145,11 @@ class AsyncServerGuard(grpc.aio.ServerInterceptor):
 
     async def intercept_service(self, continuation, handler_call_details):
         handler = await continuation(handler_call_details)
-        if handler is None or handler.unary_unary is None:
+        if handler is None:
+            return handler
+        if handler.unary_stream is not None and not handler_call_details.method.startswith(_HEALTH):
+            return self._streaming(handler, handler_call_details.method)  # health Watch is long-lived: not counted
+        if handler.unary_unary is None:
             return handler
         inner, inflight = handler.unary_unary, self.inflight
         refusable = not handler_call_details.method.startswith(_HEALTH)  # probes keep answering while draining
@@ -164,6 +168,34 @@ class AsyncServerGuard(grpc.aio.ServerInterceptor):
         if self.metrics is not None:
             behavior = _measured_async(behavior, self.metrics, handler_call_details.method)
         return grpc.unary_unary_rpc_method_handler(
+            behavior, request_deserializer=_tolerant(handler.request_deserializer),
+            response_serializer=handler.response_serializer,
+        )
+
+    def _streaming(self, handler, method: str):
+        """Server-streaming calls (e.g. RunRepository): counted in flight for the whole stream, so a drain
+        waits for them; refused while draining; measured from the first byte to the last message."""
+        inner, inflight, metrics = handler.unary_stream, self.inflight, self.metrics
+
+        async def behavior(request, context):
+            t0, failed, entered = time.perf_counter(), True, False
+            try:
+                if isinstance(request, _Undecodable):
+                    await context.abort(grpc.StatusCode.INVALID_ARGUMENT, _undecodable_message(request))
+                if inflight.refusing:
+                    await context.abort(grpc.StatusCode.UNAVAILABLE, REFUSED)
+                inflight.enter()
+                entered = True
+                async for message in inner(request, context):
+                    yield message
+                failed = False
+            finally:
+                if entered:
+                    inflight.leave()
+                if metrics is not None:
+                    metrics.observe(method, _final_code(context, failed), time.perf_counter() - t0)
+
+        return grpc.unary_stream_rpc_method_handler(
             behavior, request_deserializer=_tolerant(handler.request_deserializer),
             response_serializer=handler.response_serializer,
         )

@@ -33,7 +33,7 @@ LABEL_VALUES: dict[str, frozenset[str]] = {
     }),
     "method": frozenset({
         "Parse", "ParseBatch", "Analyze", "AnalyzeBatch", "Scan", "ScanBatch", "ListRules",
-        "GetStats", "ListWorkers", "GetServiceInfo", "Check",
+        "GetStats", "ListWorkers", "GetServiceInfo", "Check", "RunRepository",
     }),
     "code": frozenset(STATUS_CODES),
     "operation": frozenset({"parse", "analyze", "scan"}),

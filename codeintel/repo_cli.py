@@ -87,6 +87,49 @@ async def _run(args, address: str, walked: repo.WalkResult, results: dict, progr
     return runner
 
 
+def _server_side(args, address: str, bar, task) -> tuple[dict, object, list[tuple[str, str, str]]] | int:
+    """The run done by the coordinator (RunRepository): (results by path, summary, failed skips)."""
+    import grpc
+
+    from codeintel.v1 import coordinator_pb2 as pb
+    from codeintel.v1 import coordinator_pb2_grpc
+
+    op = {"parse": pb.REPOSITORY_OPERATION_PARSE, "analyze": pb.REPOSITORY_OPERATION_ANALYZE,
+          "scan": pb.REPOSITORY_OPERATION_SCAN}[args.command]
+    benign = {pb.REPOSITORY_SKIP_REASON_IGNORED, pb.REPOSITORY_SKIP_REASON_EXCLUDED, pb.REPOSITORY_SKIP_REASON_SYMLINK,
+              pb.REPOSITORY_SKIP_REASON_NO_GRAMMAR, pb.REPOSITORY_SKIP_REASON_UNSUPPORTED}
+    metadata = (("authorization", f"Bearer {args.api_key}"),) if getattr(args, "api_key", None) else ()
+    results: dict = {}
+    failed: list[tuple[str, str, str]] = []
+    summary = None
+    with grpc.insecure_channel(address, options=[("grpc.max_receive_message_length", 64 * 1024 * 1024)]) as ch:
+        stub = coordinator_pb2_grpc.CodeIntelServiceStub(ch)
+        for path in args.paths:
+            if not os.path.isdir(path):
+                print(f"codeintel {args.command}: --server-side takes directories; {path!r} is not one", file=sys.stderr)
+                return 2
+            req = pb.CodeIntelServiceRunRepositoryRequest(
+                operation=op, root=os.path.abspath(path), **{f"{args.command}_options": _options(args)},
+                request_options=pb.RequestOptions(priority=getattr(pb, f"PRIORITY_{args.priority.upper()}")))
+            try:
+                for event in stub.RunRepository(req, timeout=args.deadline, metadata=metadata):
+                    kind = event.WhichOneof("event")
+                    if kind == "progress":
+                        bar.update(task, completed=event.progress.files_done, total=event.progress.files_total)
+                    elif kind == "results":
+                        for r in event.results.results:
+                            results[os.path.join(path, r.path)] = getattr(r, r.WhichOneof("result"))
+                    elif kind == "skipped":
+                        failed += [(os.path.join(path, s.path), pb.RepositorySkipReason.Name(s.reason), s.message)
+                                   for s in event.skipped.files if s.reason not in benign]
+                    else:
+                        summary = event.summary
+            except grpc.RpcError as e:
+                print(f"codeintel {args.command}: {e.code().name}: {e.details()}", file=sys.stderr)
+                return 1
+    return results, summary, failed
+
+
 def run(args, address: str) -> int:
     from rich.console import Console
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
@@ -96,6 +139,20 @@ def run(args, address: str) -> int:
     if getattr(args, "deadline", None) is not None and not args.deadline > 0:
         print(f"codeintel {args.command}: --deadline must be a positive number of seconds", file=sys.stderr)
         return 2
+    if getattr(args, "server_side", False):
+        with Progress(TextColumn(f"{args.command}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+                      console=Console(stderr=True), transient=True) as bar:
+            out = _server_side(args, address, bar, bar.add_task(args.command, total=None))
+        if isinstance(out, int):
+            return out
+        results, summary, failed = out
+        _print_results(args, [results[p] for p in sorted(results)])
+        if summary is not None:
+            print(summary.summary_text, file=sys.stderr)
+        for path, reason, message in sorted(failed):
+            print(f"{path}: {reason.removeprefix('REPOSITORY_SKIP_REASON_').lower()}" + (f": {message}" if message else ""),
+                  file=sys.stderr)
+        return 1 if failed or summary is None or not summary.complete else 0
     walked = _walk(args.paths, args.language)
     results: dict[str, object] = {}
     console = Console(stderr=True)
@@ -109,17 +166,7 @@ def run(args, address: str) -> int:
             print(f"codeintel {args.command}: interrupted", file=sys.stderr)
             return 130
     ordered = [results[p] for p in sorted(results)]
-    if args.format == "json":
-        print(json.dumps([json_format.MessageToDict(r, preserving_proto_field_name=True) for r in ordered], indent=1))
-    elif args.format == "sarif":
-        from codeintel.sarif import build_sarif
-
-        print(json.dumps(build_sarif(ordered, tool_version=""), indent=1))
-    else:
-        for r in ordered:
-            out = client_cli._text(args.command, r)
-            if out:
-                print(out)
+    _print_results(args, ordered)
     report = runner.report
     label = " ".join(args.paths)
     print(repo.summary_text(repo.summary(report, runner.aggregator, label)), file=sys.stderr)
@@ -135,3 +182,19 @@ def run(args, address: str) -> int:
         if any(f.severity >= floor for r in ordered for f in r.findings):
             status = 1
     return status
+
+
+def _print_results(args, ordered: list) -> None:
+    from codeintel import client_cli
+
+    if args.format == "json":
+        print(json.dumps([json_format.MessageToDict(r, preserving_proto_field_name=True) for r in ordered], indent=1))
+    elif args.format == "sarif":
+        from codeintel.sarif import build_sarif
+
+        print(json.dumps(build_sarif(ordered, tool_version=""), indent=1))
+    else:
+        for r in ordered:
+            out = client_cli._text(args.command, r)
+            if out:
+                print(out)

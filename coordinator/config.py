@@ -65,6 +65,8 @@ class CoordinatorConfig:
     # Tenants (opt-in): a TOML file of tiers, tenants and key hashes; empty: auth off.
     tenants_file: str = ""
     max_queued_per_tenant: int = 0      # queued work items per tenant and operation; 0: a quarter of max_queue
+    # RunRepository (opt-in): directories on this machine a caller may have walked; empty: the RPC is off.
+    repo_roots: tuple[str, ...] = ()    # resolved (realpath) at start-up
 
     @classmethod
     def from_args(cls, argv: Sequence[str] | None = None) -> "CoordinatorConfig":
@@ -111,6 +113,9 @@ class CoordinatorConfig:
                        help="TOML file of tiers, tenants and API key hashes; unset: no authentication")
         p.add_argument("--max-queued-per-tenant", type=int,
                        default=env("CODEINTEL_MAX_QUEUED_PER_TENANT", str(d.max_queued_per_tenant)))
+        p.add_argument("--repo-roots", default=env("CODEINTEL_REPO_ROOTS", ""), metavar="DIR[,DIR]",
+                       help="directories RunRepository may walk (and everything under them); unset: the RPC "
+                            "answers FAILED_PRECONDITION")
         a = p.parse_args(argv)
         for name in ("l2_ttl", "l2_max_value_bytes", "redis_timeout"):
             if not getattr(a, name) > 0 or not math.isfinite(getattr(a, name)):
@@ -141,6 +146,12 @@ class CoordinatorConfig:
             p.error("--metrics-port must be between 0 (off) and 65535")
         if a.metrics_port and a.metrics_port == a.port and (a.metrics_host or a.host) == a.host:
             p.error("--metrics-port must differ from --port")
+        repo_roots = []
+        for d in (x.strip() for x in a.repo_roots.split(",")):
+            if d and not os.path.isdir(d):
+                p.error(f"--repo-roots: {d!r} is not a directory")
+            if d:
+                repo_roots.append(os.path.realpath(d))
         workers = {op: getattr(a, f"{op}_workers") for op in OPERATIONS}
         if not any(workers.values()) and not a.workers_file:
             p.error("no workers configured: pass --parse-workers/--analyze-workers/--scan-workers "
@@ -152,7 +163,7 @@ class CoordinatorConfig:
                    rate_limit_fail_open=a.rate_limit_on_redis_error == "open", tenants_file=a.tenants_file,
                    max_queued_per_tenant=a.max_queued_per_tenant, max_connection_age=a.max_connection_age,
                    metrics_port=a.metrics_port, metrics_host=a.metrics_host,
-                   workers_file=a.workers_file,
+                   workers_file=a.workers_file, repo_roots=tuple(repo_roots),
                    **{n: getattr(a, n) for n in ints + floats})
 
     @property

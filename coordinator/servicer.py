@@ -6,8 +6,9 @@ import json
 import time
 
 from codeintel import errors, tracing
-from codeintel.grpc_status import aio_guard
+from codeintel.grpc_status import aio_guard, aio_stream_guard
 from codeintel.v1 import common_pb2, coordinator_pb2, coordinator_pb2_grpc, scan_pb2
+from coordinator import repository
 from coordinator.admission import Gatekeeper, Ticket
 from coordinator.core import Coordinator, Served, WorkerCallError
 from coordinator.operations import BY_NAME
@@ -135,6 +136,21 @@ class CodeIntelServicer(coordinator_pb2_grpc.CodeIntelServiceServicer):
             ticket.release()
         return coordinator_pb2.CodeIntelServiceListRulesResponse(rules=listed.rules,
                                                                  service_version=listed.service_version)
+
+    @aio_stream_guard
+    async def RunRepository(self, request, context):
+        # Admitted once, like a batch call (and before the root is looked at: an unknown caller learns
+        # nothing about the file system): authenticated, priority clamped, one concurrency slot for the
+        # whole run; each batch then bills the tenant's rate and byte budget (see repository.run).
+        ticket = await self._admit(request, context, 0)
+        try:
+            req = repository.check_request(request, self.core.config.repo_roots)
+            charge = repository.tenant_charge(self.gatekeeper.limiter, ticket.tenant) if self.gatekeeper.enabled else None
+            async for event in repository.run(self.core, req, ticket.caller, time_remaining=context.time_remaining(),
+                                              charge=charge):
+                yield event
+        finally:
+            ticket.release()
 
 
 def sarif_json(results: list[scan_pb2.ScanResult], version: str) -> str:

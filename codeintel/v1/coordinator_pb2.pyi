@@ -26,6 +26,30 @@ class CacheStatus(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     CACHE_STATUS_HIT_L2: _ClassVar[CacheStatus]
     CACHE_STATUS_MERGED: _ClassVar[CacheStatus]
 
+class RepositoryOperation(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = ()
+    REPOSITORY_OPERATION_UNSPECIFIED: _ClassVar[RepositoryOperation]
+    REPOSITORY_OPERATION_PARSE: _ClassVar[RepositoryOperation]
+    REPOSITORY_OPERATION_ANALYZE: _ClassVar[RepositoryOperation]
+    REPOSITORY_OPERATION_SCAN: _ClassVar[RepositoryOperation]
+
+class RepositorySkipReason(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = ()
+    REPOSITORY_SKIP_REASON_UNSPECIFIED: _ClassVar[RepositorySkipReason]
+    REPOSITORY_SKIP_REASON_IGNORED: _ClassVar[RepositorySkipReason]
+    REPOSITORY_SKIP_REASON_EXCLUDED: _ClassVar[RepositorySkipReason]
+    REPOSITORY_SKIP_REASON_SYMLINK: _ClassVar[RepositorySkipReason]
+    REPOSITORY_SKIP_REASON_TOO_LARGE: _ClassVar[RepositorySkipReason]
+    REPOSITORY_SKIP_REASON_BINARY: _ClassVar[RepositorySkipReason]
+    REPOSITORY_SKIP_REASON_NOT_UTF8: _ClassVar[RepositorySkipReason]
+    REPOSITORY_SKIP_REASON_NO_GRAMMAR: _ClassVar[RepositorySkipReason]
+    REPOSITORY_SKIP_REASON_UNSUPPORTED: _ClassVar[RepositorySkipReason]
+    REPOSITORY_SKIP_REASON_UNREADABLE: _ClassVar[RepositorySkipReason]
+    REPOSITORY_SKIP_REASON_TIMED_OUT: _ClassVar[RepositorySkipReason]
+    REPOSITORY_SKIP_REASON_TOO_COMPLEX: _ClassVar[RepositorySkipReason]
+    REPOSITORY_SKIP_REASON_FAILED: _ClassVar[RepositorySkipReason]
+    REPOSITORY_SKIP_REASON_NOT_PROCESSED: _ClassVar[RepositorySkipReason]
+
 class WorkerState(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     __slots__ = ()
     WORKER_STATE_UNSPECIFIED: _ClassVar[WorkerState]
@@ -41,6 +65,24 @@ CACHE_STATUS_MISS: CacheStatus
 CACHE_STATUS_HIT_L1: CacheStatus
 CACHE_STATUS_HIT_L2: CacheStatus
 CACHE_STATUS_MERGED: CacheStatus
+REPOSITORY_OPERATION_UNSPECIFIED: RepositoryOperation
+REPOSITORY_OPERATION_PARSE: RepositoryOperation
+REPOSITORY_OPERATION_ANALYZE: RepositoryOperation
+REPOSITORY_OPERATION_SCAN: RepositoryOperation
+REPOSITORY_SKIP_REASON_UNSPECIFIED: RepositorySkipReason
+REPOSITORY_SKIP_REASON_IGNORED: RepositorySkipReason
+REPOSITORY_SKIP_REASON_EXCLUDED: RepositorySkipReason
+REPOSITORY_SKIP_REASON_SYMLINK: RepositorySkipReason
+REPOSITORY_SKIP_REASON_TOO_LARGE: RepositorySkipReason
+REPOSITORY_SKIP_REASON_BINARY: RepositorySkipReason
+REPOSITORY_SKIP_REASON_NOT_UTF8: RepositorySkipReason
+REPOSITORY_SKIP_REASON_NO_GRAMMAR: RepositorySkipReason
+REPOSITORY_SKIP_REASON_UNSUPPORTED: RepositorySkipReason
+REPOSITORY_SKIP_REASON_UNREADABLE: RepositorySkipReason
+REPOSITORY_SKIP_REASON_TIMED_OUT: RepositorySkipReason
+REPOSITORY_SKIP_REASON_TOO_COMPLEX: RepositorySkipReason
+REPOSITORY_SKIP_REASON_FAILED: RepositorySkipReason
+REPOSITORY_SKIP_REASON_NOT_PROCESSED: RepositorySkipReason
 WORKER_STATE_UNSPECIFIED: WorkerState
 WORKER_STATE_SERVING: WorkerState
 WORKER_STATE_NOT_SERVING: WorkerState
@@ -219,6 +261,132 @@ class CodeIntelServiceScanBatchResponse(_message.Message):
     sarif_json: str
     info: BatchInfo
     def __init__(self, results: _Optional[_Iterable[_Union[_scan_pb2.ScanFileResult, _Mapping]]] = ..., sarif_json: _Optional[str] = ..., info: _Optional[_Union[BatchInfo, _Mapping]] = ...) -> None: ...
+
+class CodeIntelServiceRunRepositoryRequest(_message.Message):
+    __slots__ = ("operation", "root", "include", "exclude", "parse_options", "analyze_options", "scan_options", "request_options")
+    OPERATION_FIELD_NUMBER: _ClassVar[int]
+    ROOT_FIELD_NUMBER: _ClassVar[int]
+    INCLUDE_FIELD_NUMBER: _ClassVar[int]
+    EXCLUDE_FIELD_NUMBER: _ClassVar[int]
+    PARSE_OPTIONS_FIELD_NUMBER: _ClassVar[int]
+    ANALYZE_OPTIONS_FIELD_NUMBER: _ClassVar[int]
+    SCAN_OPTIONS_FIELD_NUMBER: _ClassVar[int]
+    REQUEST_OPTIONS_FIELD_NUMBER: _ClassVar[int]
+    operation: RepositoryOperation
+    root: str
+    include: _containers.RepeatedScalarFieldContainer[str]
+    exclude: _containers.RepeatedScalarFieldContainer[str]
+    parse_options: _parse_pb2.ParseOptions
+    analyze_options: _analyze_pb2.AnalyzeOptions
+    scan_options: _scan_pb2.ScanOptions
+    request_options: RequestOptions
+    def __init__(self, operation: _Optional[_Union[RepositoryOperation, str]] = ..., root: _Optional[str] = ..., include: _Optional[_Iterable[str]] = ..., exclude: _Optional[_Iterable[str]] = ..., parse_options: _Optional[_Union[_parse_pb2.ParseOptions, _Mapping]] = ..., analyze_options: _Optional[_Union[_analyze_pb2.AnalyzeOptions, _Mapping]] = ..., scan_options: _Optional[_Union[_scan_pb2.ScanOptions, _Mapping]] = ..., request_options: _Optional[_Union[RequestOptions, _Mapping]] = ...) -> None: ...
+
+class RepositoryProgress(_message.Message):
+    __slots__ = ("files_done", "files_total", "processed", "reused", "computed", "skipped")
+    FILES_DONE_FIELD_NUMBER: _ClassVar[int]
+    FILES_TOTAL_FIELD_NUMBER: _ClassVar[int]
+    PROCESSED_FIELD_NUMBER: _ClassVar[int]
+    REUSED_FIELD_NUMBER: _ClassVar[int]
+    COMPUTED_FIELD_NUMBER: _ClassVar[int]
+    SKIPPED_FIELD_NUMBER: _ClassVar[int]
+    files_done: int
+    files_total: int
+    processed: int
+    reused: int
+    computed: int
+    skipped: int
+    def __init__(self, files_done: _Optional[int] = ..., files_total: _Optional[int] = ..., processed: _Optional[int] = ..., reused: _Optional[int] = ..., computed: _Optional[int] = ..., skipped: _Optional[int] = ...) -> None: ...
+
+class RepositoryFileResult(_message.Message):
+    __slots__ = ("path", "cache", "parse", "analyze", "scan")
+    PATH_FIELD_NUMBER: _ClassVar[int]
+    CACHE_FIELD_NUMBER: _ClassVar[int]
+    PARSE_FIELD_NUMBER: _ClassVar[int]
+    ANALYZE_FIELD_NUMBER: _ClassVar[int]
+    SCAN_FIELD_NUMBER: _ClassVar[int]
+    path: str
+    cache: CacheStatus
+    parse: _parse_pb2.ParseResult
+    analyze: _analyze_pb2.AnalyzeResult
+    scan: _scan_pb2.ScanResult
+    def __init__(self, path: _Optional[str] = ..., cache: _Optional[_Union[CacheStatus, str]] = ..., parse: _Optional[_Union[_parse_pb2.ParseResult, _Mapping]] = ..., analyze: _Optional[_Union[_analyze_pb2.AnalyzeResult, _Mapping]] = ..., scan: _Optional[_Union[_scan_pb2.ScanResult, _Mapping]] = ...) -> None: ...
+
+class RepositoryResults(_message.Message):
+    __slots__ = ("results",)
+    RESULTS_FIELD_NUMBER: _ClassVar[int]
+    results: _containers.RepeatedCompositeFieldContainer[RepositoryFileResult]
+    def __init__(self, results: _Optional[_Iterable[_Union[RepositoryFileResult, _Mapping]]] = ...) -> None: ...
+
+class RepositorySkippedFile(_message.Message):
+    __slots__ = ("path", "reason", "message")
+    PATH_FIELD_NUMBER: _ClassVar[int]
+    REASON_FIELD_NUMBER: _ClassVar[int]
+    MESSAGE_FIELD_NUMBER: _ClassVar[int]
+    path: str
+    reason: RepositorySkipReason
+    message: str
+    def __init__(self, path: _Optional[str] = ..., reason: _Optional[_Union[RepositorySkipReason, str]] = ..., message: _Optional[str] = ...) -> None: ...
+
+class RepositorySkipped(_message.Message):
+    __slots__ = ("files",)
+    FILES_FIELD_NUMBER: _ClassVar[int]
+    files: _containers.RepeatedCompositeFieldContainer[RepositorySkippedFile]
+    def __init__(self, files: _Optional[_Iterable[_Union[RepositorySkippedFile, _Mapping]]] = ...) -> None: ...
+
+class RepositorySkipCount(_message.Message):
+    __slots__ = ("reason", "count")
+    REASON_FIELD_NUMBER: _ClassVar[int]
+    COUNT_FIELD_NUMBER: _ClassVar[int]
+    reason: RepositorySkipReason
+    count: int
+    def __init__(self, reason: _Optional[_Union[RepositorySkipReason, str]] = ..., count: _Optional[int] = ...) -> None: ...
+
+class RepositorySummary(_message.Message):
+    __slots__ = ("files_found", "processed", "computed", "reused", "skipped", "not_processed", "out_of_scope", "directories_skipped", "skipped_by_reason", "complete", "stopped", "elapsed_seconds", "batches", "summary_text", "summary_json")
+    FILES_FOUND_FIELD_NUMBER: _ClassVar[int]
+    PROCESSED_FIELD_NUMBER: _ClassVar[int]
+    COMPUTED_FIELD_NUMBER: _ClassVar[int]
+    REUSED_FIELD_NUMBER: _ClassVar[int]
+    SKIPPED_FIELD_NUMBER: _ClassVar[int]
+    NOT_PROCESSED_FIELD_NUMBER: _ClassVar[int]
+    OUT_OF_SCOPE_FIELD_NUMBER: _ClassVar[int]
+    DIRECTORIES_SKIPPED_FIELD_NUMBER: _ClassVar[int]
+    SKIPPED_BY_REASON_FIELD_NUMBER: _ClassVar[int]
+    COMPLETE_FIELD_NUMBER: _ClassVar[int]
+    STOPPED_FIELD_NUMBER: _ClassVar[int]
+    ELAPSED_SECONDS_FIELD_NUMBER: _ClassVar[int]
+    BATCHES_FIELD_NUMBER: _ClassVar[int]
+    SUMMARY_TEXT_FIELD_NUMBER: _ClassVar[int]
+    SUMMARY_JSON_FIELD_NUMBER: _ClassVar[int]
+    files_found: int
+    processed: int
+    computed: int
+    reused: int
+    skipped: int
+    not_processed: int
+    out_of_scope: int
+    directories_skipped: int
+    skipped_by_reason: _containers.RepeatedCompositeFieldContainer[RepositorySkipCount]
+    complete: bool
+    stopped: str
+    elapsed_seconds: float
+    batches: int
+    summary_text: str
+    summary_json: str
+    def __init__(self, files_found: _Optional[int] = ..., processed: _Optional[int] = ..., computed: _Optional[int] = ..., reused: _Optional[int] = ..., skipped: _Optional[int] = ..., not_processed: _Optional[int] = ..., out_of_scope: _Optional[int] = ..., directories_skipped: _Optional[int] = ..., skipped_by_reason: _Optional[_Iterable[_Union[RepositorySkipCount, _Mapping]]] = ..., complete: _Optional[bool] = ..., stopped: _Optional[str] = ..., elapsed_seconds: _Optional[float] = ..., batches: _Optional[int] = ..., summary_text: _Optional[str] = ..., summary_json: _Optional[str] = ...) -> None: ...
+
+class CodeIntelServiceRunRepositoryResponse(_message.Message):
+    __slots__ = ("progress", "results", "skipped", "summary")
+    PROGRESS_FIELD_NUMBER: _ClassVar[int]
+    RESULTS_FIELD_NUMBER: _ClassVar[int]
+    SKIPPED_FIELD_NUMBER: _ClassVar[int]
+    SUMMARY_FIELD_NUMBER: _ClassVar[int]
+    progress: RepositoryProgress
+    results: RepositoryResults
+    skipped: RepositorySkipped
+    summary: RepositorySummary
+    def __init__(self, progress: _Optional[_Union[RepositoryProgress, _Mapping]] = ..., results: _Optional[_Union[RepositoryResults, _Mapping]] = ..., skipped: _Optional[_Union[RepositorySkipped, _Mapping]] = ..., summary: _Optional[_Union[RepositorySummary, _Mapping]] = ...) -> None: ...
 
 class Worker(_message.Message):
     __slots__ = ("service", "address", "state", "version", "in_flight", "calls", "failures", "last_error", "last_check_unix_ms", "source", "draining")

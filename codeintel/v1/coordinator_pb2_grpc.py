@@ -78,6 +78,11 @@ class CodeIntelServiceStub:
                 request_serializer=codeintel_dot_v1_dot_coordinator__pb2.CodeIntelServiceListRulesRequest.SerializeToString,
                 response_deserializer=codeintel_dot_v1_dot_coordinator__pb2.CodeIntelServiceListRulesResponse.FromString,
                 _registered_method=True)
+        self.RunRepository = channel.unary_stream(
+                '/codeintel.v1.CodeIntelService/RunRepository',
+                request_serializer=codeintel_dot_v1_dot_coordinator__pb2.CodeIntelServiceRunRepositoryRequest.SerializeToString,
+                response_deserializer=codeintel_dot_v1_dot_coordinator__pb2.CodeIntelServiceRunRepositoryResponse.FromString,
+                _registered_method=True)
 
 
 class CodeIntelServiceServicer:
@@ -141,6 +146,20 @@ class CodeIntelServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def RunRepository(self, request, context):
+        """RunRepository runs one operation over every source file of a directory on
+        the coordinator's machine (only under its --repo-roots; otherwise
+        FAILED_PRECONDITION). It streams progress, per-file results and skipped
+        files, and ends with one summary. The caller's deadline stops the work: the
+        stream still ends with a summary counting what was not processed.
+        PERMISSION_DENIED: the root is outside the allowed directories (after
+        resolving symbolic links and ".."); NOT_FOUND / INVALID_ARGUMENT: it does not
+        exist / is not a directory.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_CodeIntelServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -178,6 +197,11 @@ def add_CodeIntelServiceServicer_to_server(servicer, server):
                     servicer.ListRules,
                     request_deserializer=codeintel_dot_v1_dot_coordinator__pb2.CodeIntelServiceListRulesRequest.FromString,
                     response_serializer=codeintel_dot_v1_dot_coordinator__pb2.CodeIntelServiceListRulesResponse.SerializeToString,
+            ),
+            'RunRepository': grpc.unary_stream_rpc_method_handler(
+                    servicer.RunRepository,
+                    request_deserializer=codeintel_dot_v1_dot_coordinator__pb2.CodeIntelServiceRunRepositoryRequest.FromString,
+                    response_serializer=codeintel_dot_v1_dot_coordinator__pb2.CodeIntelServiceRunRepositoryResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -378,6 +402,33 @@ class CodeIntelService:
             '/codeintel.v1.CodeIntelService/ListRules',
             codeintel_dot_v1_dot_coordinator__pb2.CodeIntelServiceListRulesRequest.SerializeToString,
             codeintel_dot_v1_dot_coordinator__pb2.CodeIntelServiceListRulesResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def RunRepository(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_stream(
+            request,
+            target,
+            '/codeintel.v1.CodeIntelService/RunRepository',
+            codeintel_dot_v1_dot_coordinator__pb2.CodeIntelServiceRunRepositoryRequest.SerializeToString,
+            codeintel_dot_v1_dot_coordinator__pb2.CodeIntelServiceRunRepositoryResponse.FromString,
             options,
             channel_credentials,
             insecure,

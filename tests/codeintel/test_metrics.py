@@ -289,3 +289,48 @@ def test_unbindable_metrics_port_is_a_clear_exit():
         port = taken.getsockname()[1]
         with pytest.raises(SystemExit, match=rf"cannot serve metrics on 127.0.0.1:{port}: "):
             serve_http("127.0.0.1", port, CollectorRegistry())
+
+
+def test_aio_server_streams_are_in_flight_refused_while_draining_and_measured():
+    """A server-streaming call (RunRepository) counts as in flight until its last message, so a drain
+    waits for it; once the server refuses new work it gets UNAVAILABLE; it is measured like unary calls."""
+    registry = CollectorRegistry()
+    inflight = InFlight()
+    seen: list[int] = []
+
+    async def stream(request, context):
+        for i in range(3):
+            seen.append(inflight.count)  # the stream itself is in flight while it yields
+            yield parse_pb2.ParseResponse(service_version=str(i))
+
+    handler = grpc.method_handlers_generic_handler("codeintel.v1.CodeIntelService", {
+        "RunRepository": grpc.unary_stream_rpc_method_handler(
+            stream, request_deserializer=parse_pb2.ParseRequest.FromString,
+            response_serializer=parse_pb2.ParseResponse.SerializeToString)})
+
+    async def run():
+        server = grpc.aio.server(interceptors=[AsyncServerGuard(inflight, GrpcServerMetrics(registry))])
+        server.add_generic_rpc_handlers((handler,))
+        port = server.add_insecure_port("127.0.0.1:0")
+        await server.start()
+        try:
+            async with grpc.aio.insecure_channel(f"127.0.0.1:{port}") as ch:
+                call = ch.unary_stream("/codeintel.v1.CodeIntelService/RunRepository",
+                                       response_deserializer=parse_pb2.ParseResponse.FromString)
+                got = [m.service_version async for m in call(_req(b"x"), timeout=10)]
+                inflight.refusing = True
+                with pytest.raises(grpc.aio.AioRpcError) as refused:
+                    async for _ in call(_req(b"x"), timeout=10):
+                        pass
+                return got, refused.value.code()
+        finally:
+            await server.stop(None)
+
+    got, code = asyncio.run(run())
+    assert got == ["0", "1", "2"] and seen == [1, 1, 1] and inflight.count == 0
+    assert code == grpc.StatusCode.UNAVAILABLE
+    labels = {"service": "codeintel.v1.CodeIntelService", "method": "RunRepository"}
+    assert registry.get_sample_value("codeintel_grpc_server_requests_total", {**labels, "code": "OK"}) == 1
+    assert registry.get_sample_value("codeintel_grpc_server_requests_total", {**labels, "code": "UNAVAILABLE"}) == 1
+    for f in registry.collect():
+        check_family(f)

@@ -1,0 +1,256 @@
+"""RunRepository: one operation over a directory on the coordinator's machine, as a stream of events.
+
+The walk, batching, skip reasons and counting are codeintel.repo's (the same as the MCP repo
+tools and the CLI); this module adds what is particular to running it inside the coordinator:
+
+- the root must resolve (symbolic links and '..' included) inside one of `--repo-roots`;
+- the walk runs in a thread (asyncio.to_thread), never on the event loop;
+- each batch goes through `Coordinator.batch` in-process: the same caches, merging, queue,
+  priority and per-tenant queue cap as a ParseBatch/AnalyzeBatch/ScanBatch call, and `charge`
+  bills the tenant's rate and byte budget per batch as such a call would be billed;
+- the caller's deadline becomes the run's deadline, a little early, so that the summary still
+  goes out before the RPC itself expires; cancelling the RPC cancels the run (in-flight batches
+  and their worker calls included).
+
+Events come out in order: progress (0 of N) first, then per batch: results, skipped files,
+progress; the summary is always last. No gRPC here: errors are codeintel.errors.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable
+from dataclasses import dataclass
+
+from codeintel import errors, repo
+from codeintel.source import DEFAULT_MAX_FILE_BYTES
+from codeintel.v1 import coordinator_pb2 as pb
+from coordinator.core import Caller, Coordinator
+from coordinator.operations import BY_NAME
+from coordinator.ratelimit import rejection_message
+
+# RepositoryOperation -> (coordinator operation, codeintel.repo aggregator, options field)
+OPERATIONS = {
+    pb.REPOSITORY_OPERATION_PARSE: ("parse", "index", "parse_options"),
+    pb.REPOSITORY_OPERATION_ANALYZE: ("analyze", "analyze", "analyze_options"),
+    pb.REPOSITORY_OPERATION_SCAN: ("scan", "scan", "scan_options"),
+}
+_RESULT_FIELD = {"parse": "parse", "analyze": "analyze", "scan": "scan"}
+
+REASONS = {
+    repo.IGNORED: pb.REPOSITORY_SKIP_REASON_IGNORED,
+    repo.EXCLUDED: pb.REPOSITORY_SKIP_REASON_EXCLUDED,
+    repo.SYMLINK: pb.REPOSITORY_SKIP_REASON_SYMLINK,
+    repo.TOO_LARGE: pb.REPOSITORY_SKIP_REASON_TOO_LARGE,
+    repo.BINARY: pb.REPOSITORY_SKIP_REASON_BINARY,
+    repo.NOT_UTF8: pb.REPOSITORY_SKIP_REASON_NOT_UTF8,
+    repo.NO_GRAMMAR: pb.REPOSITORY_SKIP_REASON_NO_GRAMMAR,
+    repo.UNSUPPORTED: pb.REPOSITORY_SKIP_REASON_UNSUPPORTED,
+    repo.UNREADABLE: pb.REPOSITORY_SKIP_REASON_UNREADABLE,
+    repo.TIMED_OUT: pb.REPOSITORY_SKIP_REASON_TIMED_OUT,
+    repo.TOO_COMPLEX: pb.REPOSITORY_SKIP_REASON_TOO_COMPLEX,
+    repo.FAILED: pb.REPOSITORY_SKIP_REASON_FAILED,
+    repo.NOT_PROCESSED: pb.REPOSITORY_SKIP_REASON_NOT_PROCESSED,
+}
+
+# Time kept back from the caller's deadline to wind down in-flight batches and send the summary:
+# a fifth of it, between 0.1 and 0.5 s.
+def _margin(remaining: float) -> float:
+    return min(0.5, max(0.1, remaining / 5))
+
+
+MAX_FILES = 100_000
+QUEUED_EVENTS = 16
+SKIPS_PER_EVENT = 500  # keeps each message small however many files the walk skipped
+
+Charge = Callable[[int], Awaitable[None]]  # bills one batch of n bytes to the caller; raises RateLimited
+
+
+@dataclass(frozen=True)
+class RunRequest:
+    """What a caller asked for, checked: see `check_request`."""
+
+    op: str          # coordinator operation: parse / analyze / scan
+    aggregate: str   # codeintel.repo aggregator: index / analyze / scan
+    root: str        # real path, inside an allowed root
+    gitignore_stop: str  # the allowed root it lies in: no .gitignore above it is read
+    options: object
+    include: tuple[str, ...]
+    exclude: tuple[str, ...]
+    request_options: pb.RequestOptions
+
+
+def allowed_root(path: str, roots: tuple[str, ...]) -> tuple[str, str]:
+    """(real path, the allowed root holding it). Raises FailedPrecondition / PermissionDenied /
+    NotFound / InvalidInput."""
+    if not roots:
+        raise errors.FailedPrecondition(
+            "RunRepository is off on this coordinator: start it with --repo-roots DIR[,DIR] (env "
+            "CODEINTEL_REPO_ROOTS) naming the directories callers may have walked")
+    if not path:
+        raise errors.InvalidInput("root is empty: pass a directory inside " + ", ".join(roots))
+    if "\x00" in path:
+        raise errors.InvalidInput("root contains a NUL byte")
+    real = os.path.realpath(path)
+    holder = next((r for r in roots if real == r or real.startswith(r.rstrip(os.sep) + os.sep)), None)
+    if holder is None:
+        # Said before existence: a caller outside the roots learns nothing about the file system.
+        raise errors.PermissionDenied(f"{path!r} resolves outside the allowed roots ({', '.join(roots)})")
+    if not os.path.exists(real):
+        raise errors.NotFound(f"{path!r} does not exist")
+    if not os.path.isdir(real):
+        raise errors.InvalidInput(f"{path!r} is not a directory")
+    return real, holder
+
+
+def check_request(request: pb.CodeIntelServiceRunRepositoryRequest, roots: tuple[str, ...]) -> RunRequest:
+    if request.operation not in OPERATIONS:
+        raise errors.InvalidInput("operation must be REPOSITORY_OPERATION_PARSE, _ANALYZE or _SCAN")
+    op, aggregate, field = OPERATIONS[request.operation]
+    real, holder = allowed_root(request.root, roots)
+    which = request.WhichOneof("options")
+    if which is not None and which != field:
+        raise errors.InvalidInput(f"{which} does not go with {pb.RepositoryOperation.Name(request.operation)}; "
+                                  f"pass {field} or none")
+    options = getattr(request, field)
+    if op == "scan" and options.include_sarif:
+        options = type(options)()
+        options.CopyFrom(getattr(request, field))
+        options.include_sarif = False  # per-file results are streamed; SARIF is the client's to build
+    return RunRequest(op, aggregate, real, holder, options, tuple(request.include), tuple(request.exclude),
+                      request.request_options)
+
+
+def _skips(items: list[repo.Skip]) -> list[pb.CodeIntelServiceRunRepositoryResponse]:
+    out = []
+    for i in range(0, len(items), SKIPS_PER_EVENT):
+        files = [pb.RepositorySkippedFile(path=s.path, reason=REASONS.get(s.reason, pb.REPOSITORY_SKIP_REASON_FAILED),
+                                          message=s.detail) for s in items[i:i + SKIPS_PER_EVENT]]
+        out.append(pb.CodeIntelServiceRunRepositoryResponse(skipped=pb.RepositorySkipped(files=files)))
+    return out
+
+
+def _progress(done: int, total: int, rep: repo.RunReport) -> pb.CodeIntelServiceRunRepositoryResponse:
+    return pb.CodeIntelServiceRunRepositoryResponse(progress=pb.RepositoryProgress(
+        files_done=done, files_total=total, processed=rep.processed, reused=rep.reused, computed=rep.computed,
+        skipped=len(rep.skipped)))
+
+
+def _summary(runner: repo.Runner, label: str) -> pb.CodeIntelServiceRunRepositoryResponse:
+    rep = runner.report
+    s = repo.summary(rep, runner.aggregator, label)
+    f = s["files"]
+    by_reason = [pb.RepositorySkipCount(reason=REASONS.get(r, pb.REPOSITORY_SKIP_REASON_FAILED), count=n)
+                 for r, n in s["skipped_by_reason"].items()]
+    common = {"operation", "path", "complete", "stopped", "files", "skipped_by_reason", "elapsed_s", "batches"}
+    return pb.CodeIntelServiceRunRepositoryResponse(summary=pb.RepositorySummary(
+        files_found=f["files_found"], processed=f["processed"], computed=f["computed"], reused=f["reused"],
+        skipped=f["skipped"], not_processed=f["not_processed"], out_of_scope=f["out_of_scope"],
+        directories_skipped=f["directories_skipped"], skipped_by_reason=by_reason, complete=s["complete"],
+        stopped=s["stopped"] or "", elapsed_seconds=rep.elapsed_s, batches=rep.batches,
+        summary_text=repo.summary_text(s),
+        summary_json=json.dumps({k: v for k, v in s.items() if k not in common}, separators=(",", ":"))))
+
+
+def tenant_charge(limiter, tenant) -> Charge:
+    """Bills a batch to `tenant` as a batch call of that many bytes would be billed."""
+    async def charge(cost: int) -> None:
+        decision = await limiter.admit(tenant.id, tenant.tier, cost)
+        if not decision.allowed:
+            raise errors.RateLimited(rejection_message(decision, tenant.tier), retry_after=decision.retry_after,
+                                     subject=f"tenant:{tenant.id}", limit=decision.limit)
+
+    return charge
+
+
+async def _charged(charge: Charge, cost: int, until: float) -> None:
+    """Bill a batch; over budget, wait as a well-behaved batch client would (RetryInfo), while time allows."""
+    while True:
+        try:
+            return await charge(cost)
+        except errors.RateLimited as exc:
+            if time.monotonic() + exc.retry_after >= until:
+                raise repo.BatchError(str(exc)) from None
+            await asyncio.sleep(exc.retry_after)
+        except errors.CodeIntelError as exc:  # e.g. the limiter's store is down and the deployment fails closed
+            raise repo.BatchError(str(exc), fatal=True) from None
+
+
+async def run(core: Coordinator, req: RunRequest, caller: Caller, *, time_remaining: float | None,
+              charge: Charge | None = None, limits: repo.RunLimits | None = None,
+              max_files: int = MAX_FILES) -> AsyncIterator[pb.CodeIntelServiceRunRepositoryResponse]:
+    """The events of one run. Closing the iterator early (the caller went away) cancels the run."""
+    t0 = time.monotonic()
+    deadline = None if time_remaining is None else t0 + time_remaining - _margin(time_remaining)
+    pool = core.pools[req.op]
+    max_bytes = pool.max_file_bytes or DEFAULT_MAX_FILE_BYTES
+    limits = limits or repo.RunLimits(batch_files=min(64, core.config.max_batch_files), max_file_bytes=max_bytes)
+    walked = await asyncio.to_thread(repo.walk, req.root, root=req.root, include=req.include, exclude=req.exclude,
+                                     max_file_bytes=max_bytes, max_files=max_files, gitignore_stop=req.gitignore_stop)
+    # Bounded: a slow reader holds the run back (fewer batches in flight) instead of piling results up here.
+    events: asyncio.Queue = asyncio.Queue(maxsize=QUEUED_EVENTS)
+    op = BY_NAME[req.op]
+    result_field = _RESULT_FIELD[req.op]
+    batch_response = {"parse": pb.CodeIntelServiceParseBatchResponse, "analyze": pb.CodeIntelServiceAnalyzeBatchResponse,
+                      "scan": pb.CodeIntelServiceScanBatchResponse}[req.op]
+
+    async def send(files, timeout: float):
+        if charge is not None:
+            await _charged(charge, sum(len(f.content) for f in files), time.monotonic() + timeout)
+        try:
+            served = await core.batch(req.op, files, req.options, req.request_options,
+                                      time.monotonic() + timeout, caller)
+        except errors.CodeIntelError as exc:  # the batch as a whole (e.g. too many files): its files fail
+            raise repo.BatchError(str(exc), deadline=isinstance(exc, errors.DeadlineExceeded)) from None
+        results, chunk = [], []
+        for f, s in zip(files, served):
+            if s.result is not None:
+                r = op.result_cls.FromString(s.result)
+                results.append(op.file_result_cls(result=r))
+                chunk.append(pb.RepositoryFileResult(path=f.path, cache=s.cache, **{result_field: r}))
+            else:
+                results.append(op.file_result_cls(error=s.error))
+        if chunk:
+            await events.put(pb.CodeIntelServiceRunRepositoryResponse(results=pb.RepositoryResults(results=chunk)))
+        return batch_response(results=results, info=pb.BatchInfo(cache=[s.cache for s in served]))
+
+    runner: repo.Runner
+    reported = len(walked.skipped)
+
+    async def progress(done: int, total: int) -> None:
+        nonlocal reported
+        new = runner.report.skipped[reported:]
+        reported += len(new)
+        for e in _skips(new):
+            await events.put(e)
+        await events.put(_progress(done, total, runner.report))
+
+    runner = repo.Runner(req.aggregate, send, limits=limits, deadline=deadline, progress=progress)
+    yield _progress(0, len(walked.entries), runner.report)
+    for e in _skips(walked.skipped):
+        yield e
+    task = asyncio.create_task(runner.run(walked))
+    get: asyncio.Future | None = None
+    try:
+        while True:
+            get = asyncio.ensure_future(events.get())
+            await asyncio.wait((get, task), return_when=asyncio.FIRST_COMPLETED)
+            if not get.done():
+                get.cancel()
+                break
+            yield get.result()
+        while not events.empty():
+            yield events.get_nowait()
+        task.result()  # a bug in the run surfaces here (INTERNAL with an incident id), not as a summary
+    finally:
+        if get is not None:
+            get.cancel()
+        if not task.done():
+            task.cancel()  # the caller went away: stop sending work, cancel what is in flight
+            await asyncio.gather(task, return_exceptions=True)
+    for e in _skips(runner.report.skipped[reported:]):  # files the run never got to
+        yield e
+    yield _summary(runner, req.root)

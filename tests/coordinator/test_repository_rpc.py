@@ -1,0 +1,331 @@
+"""CodeIntelService.RunRepository against a REAL stack (`codeintel up`: coordinator + one worker per
+service, as subprocesses on loopback) whose coordinator has --repo-roots and tenants: the stream's
+events, skip reasons, cache reuse on a re-run, the deadline and cancellation stopping the workers'
+calls, the root checks, tenant admission and billing, and grpcurl through reflection."""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+import uuid
+
+import grpc
+import pytest
+
+from codeintel.stack import LocalStack
+from codeintel.v1 import coordinator_pb2 as pb
+from codeintel.v1 import coordinator_pb2_grpc, parse_pb2, scan_pb2
+from coordinator.config import CoordinatorConfig
+from coordinator.tenants import hash_key
+from tests.e2e.test_grpcurl import grpcurl
+
+ACME, TINY = "ci_acme-repo-key-0123456789", "ci_tiny-repo-key-0123456789"
+R = pb.RepositorySkipReason
+OP = {"parse": pb.REPOSITORY_OPERATION_PARSE, "analyze": pb.REPOSITORY_OPERATION_ANALYZE,
+      "scan": pb.REPOSITORY_OPERATION_SCAN}
+
+
+@pytest.fixture(scope="module")
+def roots(tmp_path_factory):
+    return tmp_path_factory.mktemp("allowed"), tmp_path_factory.mktemp("outside")
+
+
+@pytest.fixture(scope="module")
+def repo_stack(roots, tmp_path_factory):
+    tenants = tmp_path_factory.mktemp("tenants") / "tenants.toml"
+    tenants.write_text(f"""
+[tiers.standard]
+rate = 1000
+burst = 1000
+[tiers.tiny]
+rate = 1000
+burst = 1000
+bytes_per_second = 100
+bytes_burst = 2000
+[[tenants]]
+id = "acme"
+tier = "standard"
+keys = ["{hash_key(ACME)}"]
+[[tenants]]
+id = "tiny"
+tier = "tiny"
+keys = ["{hash_key(TINY)}"]
+""")
+    stack = LocalStack(workers=1, extra_args=[f"--coordinator-arg=--repo-roots={roots[0]}",
+                                              f"--coordinator-arg=--tenants-file={tenants}"])
+    stack.start(timeout=120)
+    yield stack
+    stack.stop()
+
+
+@pytest.fixture(scope="module")
+def chan(repo_stack):
+    ch = grpc.insecure_channel(repo_stack.address)
+    yield ch
+    ch.close()
+
+
+def _key(key: str = ACME):
+    return (("authorization", f"Bearer {key}"),)
+
+
+def _stream(chan, root, op: str = "scan", *, key: str = ACME, timeout: float = 60, **kw):
+    req = pb.CodeIntelServiceRunRepositoryRequest(operation=OP[op], root=str(root), **kw)
+    return coordinator_pb2_grpc.CodeIntelServiceStub(chan).RunRepository(req, timeout=timeout, metadata=_key(key))
+
+
+def _events(chan, root, op: str = "scan", **kw) -> list[pb.CodeIntelServiceRunRepositoryResponse]:
+    return list(_stream(chan, root, op, **kw))
+
+
+def _code(chan, root, op: str = "scan", **kw) -> tuple[grpc.StatusCode, str]:
+    with pytest.raises(grpc.RpcError) as e:
+        _events(chan, root, op, **kw)
+    return e.value.code(), e.value.details()
+
+
+def _write(root, rel: str, data: str | bytes) -> None:
+    path = root / rel
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(data if isinstance(data, bytes) else data.encode())
+
+
+def _split(events):
+    kinds = [e.WhichOneof("event") for e in events]
+    results = [r for e in events if e.HasField("results") for r in e.results.results]
+    skipped = [s for e in events if e.HasField("skipped") for s in e.skipped.files]
+    progress = [e.progress for e in events if e.HasField("progress")]
+    return kinds, results, skipped, progress, events[-1].summary
+
+
+def _worker_calls(chan, service: str) -> int:
+    resp = coordinator_pb2_grpc.AdminServiceStub(chan).ListWorkers(pb.ListWorkersRequest(), timeout=10,
+                                                                   metadata=_key())
+    return sum(w.calls for w in resp.workers if w.service == service)
+
+
+def _files_received(chan, op: str) -> int:
+    stats = coordinator_pb2_grpc.AdminServiceStub(chan).GetStats(pb.GetStatsRequest(), timeout=10, metadata=_key())
+    return next(o.files for o in stats.operations if o.operation == op)
+
+
+def _settled(read, quiet_s: float = 1.0, rounds: int = 20) -> int:
+    """The value of `read()` once it stops changing for `quiet_s` (in-flight work has drained)."""
+    last = read()
+    for _ in range(rounds):
+        time.sleep(quiet_s)
+        now = read()
+        if now == last:
+            return now
+        last = now
+    raise AssertionError(f"still changing after {rounds * quiet_s} s: {last}")
+
+
+def vulnerable(root, n: int, *, body_lines: int = 0, subdir: str = "svc") -> None:
+    """n python files, each with a shell-injection finding; content unique to this call."""
+    tag = uuid.uuid4().hex
+    filler = "".join(f"\ndef helper_{j}(x):\n    if x > {j}:\n        return x - {j}\n    return x\n"
+                     for j in range(body_lines // 5))
+    for i in range(n):
+        _write(root, f"{subdir}/m{i:03d}.py",
+               f"import os\n# {tag}\n\n\ndef run_{i}(cmd):\n    os.system(cmd)\n{filler}")
+
+
+def test_full_run_streams_progress_results_skips_and_summary(chan, roots, tmp_path_factory):
+    base = roots[0] / "full"
+    vulnerable(base, 5, subdir="src")
+    _write(base, "src/lib.js", "function f(x) { return eval(x); }\n")
+    _write(base, ".gitignore", "generated/\n*.log.py\n")
+    _write(base, "generated/out.py", "x = 1\n")
+    _write(base, "src/debug.log.py", "y = 2\n")
+    _write(base, "src/blob.py", b"\x00\x01\x02 binary")
+    _write(base, "src/huge.py", "# " + "x" * (2 * 1024 * 1024 + 10) + "\n")
+    _write(base, "README.unknownext", "no grammar for this\n")
+    _write(base, "node_modules/dep/index.js", "module.exports = 1;\n")
+    outside = roots[1] / "secret.py"
+    outside.write_text("password = 'hunter2'\n")
+    os.symlink(outside, base / "src" / "escape.py")
+
+    events = _events(chan, base, "scan")
+    kinds, results, skipped, progress, summary = _split(events)
+    assert kinds[0] == "progress" and progress[0].files_done == 0 and progress[0].files_total == 7
+    assert kinds[-1] == "summary" and kinds.count("summary") == 1
+    assert progress[-1].files_done == progress[-1].files_total == 7
+    assert sorted(r.path for r in results) == sorted([f"src/m{i:03d}.py" for i in range(5)] + ["src/lib.js"])
+    assert all(r.cache == pb.CACHE_STATUS_MISS and r.WhichOneof("result") == "scan" for r in results)
+    assert all(any(f.rule_id for f in r.scan.findings) for r in results if r.path.endswith(".py"))
+    reasons = {s.path: s.reason for s in skipped}
+    assert reasons == {
+        "generated/": R.REPOSITORY_SKIP_REASON_IGNORED, "src/debug.log.py": R.REPOSITORY_SKIP_REASON_IGNORED,
+        "node_modules/": R.REPOSITORY_SKIP_REASON_EXCLUDED, "src/escape.py": R.REPOSITORY_SKIP_REASON_SYMLINK,
+        "src/blob.py": R.REPOSITORY_SKIP_REASON_BINARY, "src/huge.py": R.REPOSITORY_SKIP_REASON_TOO_LARGE,
+        "README.unknownext": R.REPOSITORY_SKIP_REASON_NO_GRAMMAR, ".gitignore": R.REPOSITORY_SKIP_REASON_NO_GRAMMAR,
+    }
+    assert "hunter2" not in str(events)
+    assert summary.complete and not summary.stopped
+    assert summary.processed == len(results) == 6 and summary.computed == 6 and summary.reused == 0
+    assert summary.skipped == 6 and summary.directories_skipped == 2 and summary.not_processed == 0
+    assert summary.files_found == summary.processed + summary.skipped + summary.not_processed == 12
+    assert {c.reason: c.count for c in summary.skipped_by_reason} == {
+        R.REPOSITORY_SKIP_REASON_IGNORED: 2, R.REPOSITORY_SKIP_REASON_NO_GRAMMAR: 2,
+        R.REPOSITORY_SKIP_REASON_EXCLUDED: 1, R.REPOSITORY_SKIP_REASON_SYMLINK: 1,
+        R.REPOSITORY_SKIP_REASON_BINARY: 1, R.REPOSITORY_SKIP_REASON_TOO_LARGE: 1}
+    aggregate = json.loads(summary.summary_json)
+    assert aggregate["total_findings"] == sum(len(r.scan.findings) for r in results) >= 5
+    assert "6 files processed (6 computed, 0 reused from cache)" in summary.summary_text
+
+    # include/exclude globs and the operation's options
+    events = _events(chan, base, "parse", include=["src/**"], exclude=["*.js"],
+                     parse_options=parse_pb2.ParseOptions(include_ast=False))
+    _, results, skipped, _, summary = _split(events)
+    assert sorted(r.path for r in results) == [f"src/m{i:03d}.py" for i in range(5)]
+    assert all(r.parse.symbols for r in results) and "src/lib.js" in {s.path for s in skipped}
+    assert summary.out_of_scope > 0
+
+
+def test_rerun_after_editing_two_files_recomputes_exactly_those(chan, roots):
+    base = roots[0] / "rerun"
+    vulnerable(base, 12)
+    for op in ("parse", "analyze", "scan"):
+        first = _events(chan, base, op)[-1].summary
+        assert first.processed == 12 and first.computed == 12 and first.reused == 0, op
+    for i in (3, 7):
+        with open(base / "svc" / f"m{i:03d}.py", "a") as fh:
+            fh.write(f"\n# edited {uuid.uuid4().hex}\n")
+    for op in ("parse", "analyze", "scan"):
+        _, results, _, progress, summary = _split(_events(chan, base, op))
+        assert summary.processed == 12 and summary.computed == 2 and summary.reused == 10, op
+        assert progress[-1].computed == 2 and progress[-1].reused == 10
+        assert {r.path for r in results if r.cache == pb.CACHE_STATUS_MISS} == {"svc/m003.py", "svc/m007.py"}
+
+
+def test_off_without_repo_roots_is_failed_precondition(tmp_path):
+    with LocalStack(workers=1, extra_args=["--analyze-workers", "0", "--scan-workers", "0"]) as stack:
+        with grpc.insecure_channel(stack.address) as ch:
+            req = pb.CodeIntelServiceRunRepositoryRequest(operation=pb.REPOSITORY_OPERATION_PARSE, root=str(tmp_path))
+            with pytest.raises(grpc.RpcError) as e:
+                list(coordinator_pb2_grpc.CodeIntelServiceStub(ch).RunRepository(req, timeout=30))
+    assert e.value.code() == grpc.StatusCode.FAILED_PRECONDITION
+    assert "--repo-roots" in e.value.details() and "CODEINTEL_REPO_ROOTS" in e.value.details()
+
+
+def test_roots_outside_escaping_missing_or_not_directories_are_refused(chan, roots):
+    allowed, outside = roots
+    (outside / "x.py").write_text("x = 1\n")
+    os.symlink(outside, allowed / "link-out")
+    (allowed / "plain.py").write_text("x = 1\n")
+    for root in (outside, "/", f"{allowed}/../{outside.name}", allowed / "link-out", "relative/dir"):
+        code, details = _code(chan, root)
+        assert code == grpc.StatusCode.PERMISSION_DENIED, root
+        assert "outside the allowed roots" in details and str(allowed) in details
+    assert _code(chan, allowed / "nope")[0] == grpc.StatusCode.NOT_FOUND
+    code, details = _code(chan, allowed / "plain.py")
+    assert code == grpc.StatusCode.INVALID_ARGUMENT and "not a directory" in details
+    code, details = _code(chan, allowed, "parse", scan_options=scan_pb2.ScanOptions())
+    assert code == grpc.StatusCode.INVALID_ARGUMENT and "scan_options" in details
+    req = pb.CodeIntelServiceRunRepositoryRequest(root=str(allowed))
+    with pytest.raises(grpc.RpcError) as e:
+        list(coordinator_pb2_grpc.CodeIntelServiceStub(chan).RunRepository(req, timeout=30, metadata=_key()))
+    assert e.value.code() == grpc.StatusCode.INVALID_ARGUMENT and "operation" in e.value.details()
+
+
+def test_tenants_are_admitted_and_billed_like_batch_calls(chan, roots):
+    base = roots[0] / "tenants"
+    vulnerable(base, 6, body_lines=40)
+    code, details = _code(chan, base, key="")
+    assert code == grpc.StatusCode.UNAUTHENTICATED
+    code, _ = _code(chan, base, key="ci_not-a-known-key-000000000")
+    assert code == grpc.StatusCode.UNAUTHENTICATED
+    # The run's batches are billed to the tenant's byte budget as batch calls are: the first run
+    # (from an idle budget) goes through and overdraws it by far; the next call is then refused.
+    first = _events(chan, base, key=TINY)[-1].summary
+    assert first.processed == 6 and first.complete
+    code, details = _code(chan, base, key=TINY)
+    assert code == grpc.StatusCode.RESOURCE_EXHAUSTED and "bytes" in details
+    summary = _events(chan, base, key=ACME)[-1].summary
+    assert summary.processed == 6 and summary.complete
+
+
+def test_deadline_stops_the_work_and_ends_with_a_partial_summary(chan, roots):
+    base = roots[0] / "deadline"
+    n = 600
+    vulnerable(base, n, body_lines=600)  # unique content: every file is real work
+    before = _files_received(chan, "scan")
+    events = _events(chan, base, "scan", timeout=1.5)  # the stream ends normally, with a summary
+    _, results, skipped, _, summary = _split(events)
+    assert not summary.complete and summary.stopped == "deadline"
+    assert summary.not_processed > 0 and summary.processed == len(results)
+    assert summary.files_found == summary.processed + summary.skipped + summary.not_processed == n
+    assert sum(1 for s in skipped if s.reason == R.REPOSITORY_SKIP_REASON_NOT_PROCESSED) == summary.not_processed
+    assert f"{summary.not_processed} files were not processed" in summary.summary_text
+    calls = _settled(lambda: _worker_calls(chan, "codeintel.v1.ScanService"))
+    received = _files_received(chan, "scan") - before
+    assert summary.processed <= received < n  # batches after the deadline were never sent
+    time.sleep(1.0)
+    assert _worker_calls(chan, "codeintel.v1.ScanService") == calls
+
+
+def test_cancel_stops_the_workers_calls(chan, roots):
+    base = roots[0] / "cancel"
+    n = 600
+    vulnerable(base, n, body_lines=600)
+    before = _files_received(chan, "analyze")
+    call = _stream(chan, base, "analyze", timeout=120)
+    for event in call:
+        if event.HasField("results"):
+            break  # some work is done, most is not
+    call.cancel()
+    calls = _settled(lambda: _worker_calls(chan, "codeintel.v1.AnalyzeService"))
+    received = _settled(lambda: _files_received(chan, "analyze")) - before
+    assert 0 < received < n
+    time.sleep(1.0)
+    assert _worker_calls(chan, "codeintel.v1.AnalyzeService") == calls
+    # the coordinator is fine afterwards
+    assert _events(chan, base, "parse", include=["svc/m000.py"])[-1].summary.processed == 1
+
+
+def test_grpcurl_calls_it_through_reflection(repo_stack, roots):
+    base = roots[0] / "grpcurl"
+    vulnerable(base, 3)
+    req = json.dumps({"operation": "REPOSITORY_OPERATION_PARSE", "root": str(base)})
+    out = grpcurl("-H", f"authorization: Bearer {ACME}", "-d", req, repo_stack.address,
+                  "codeintel.v1.CodeIntelService/RunRepository")
+    assert out.returncode == 0, out.stderr
+    decoder, text, messages = json.JSONDecoder(), out.stdout.strip(), []
+    while text:  # one JSON object per streamed message
+        msg, end = decoder.raw_decode(text)
+        messages.append(msg)
+        text = text[end:].strip()
+    assert "progress" in messages[0] and "summary" in messages[-1]
+    assert messages[-1]["summary"]["processed"] == 3 and messages[-1]["summary"]["complete"] is True
+    paths = sorted(r["path"] for m in messages if "results" in m for r in m["results"]["results"])
+    assert paths == ["svc/m000.py", "svc/m001.py", "svc/m002.py"]
+
+
+def test_bad_repo_roots_flag_is_a_clear_error(tmp_path, capsys):
+    with pytest.raises(SystemExit):
+        CoordinatorConfig.from_args(["--parse-workers", "127.0.0.1:1", "--repo-roots", str(tmp_path / "missing")])
+    assert "--repo-roots" in capsys.readouterr().err
+    cfg = CoordinatorConfig.from_args(["--parse-workers", "127.0.0.1:1", "--repo-roots", f" {tmp_path} ,"])
+    assert cfg.repo_roots == (os.path.realpath(tmp_path),)
+    assert CoordinatorConfig.from_args(["--parse-workers", "127.0.0.1:1"]).repo_roots == ()
+
+
+
+def test_cli_server_side_runs_the_rpc(repo_stack, roots):
+    import subprocess
+    import sys
+
+    base = roots[0] / "cli"
+    vulnerable(base, 4)
+    _write(base, "svc/blob.py", b"\x00binary")
+    argv = [sys.executable, "-m", "codeintel", "scan", str(base), "--server-side", "--coordinator", repo_stack.address,
+            "--api-key", ACME, "--format", "json"]
+    r = subprocess.run(argv, capture_output=True, text=True, timeout=120)
+    assert r.returncode == 1, r.stderr  # the binary file is a failure of the run, as without --server-side
+    assert sorted(x["path"] for x in json.loads(r.stdout)) == [f"svc/m{i:03d}.py" for i in range(4)]
+    assert "4 files processed" in r.stderr and "svc/blob.py: binary: contains NUL bytes" in r.stderr
+    r = subprocess.run(argv[:5] + ["--server-side", "--coordinator", repo_stack.address], capture_output=True,
+                       text=True, timeout=120)
+    assert r.returncode == 1 and "UNAUTHENTICATED" in r.stderr
