@@ -16,9 +16,20 @@ from codeintel.stack import LocalStack  # noqa: E402
 
 
 @pytest.fixture(scope="session")
-def stack():
+def repo_root(tmp_path_factory):
+    """A small repository the shared stack's coordinator may walk (its --repo-roots): RunRepository."""
+    root = tmp_path_factory.mktemp("repo")
+    (root / "app").mkdir()
+    (root / "app" / "main.py").write_text("import os\n\ndef run(cmd):\n    os.system(cmd)\n")
+    (root / "web.js").write_text("function f(a) { return eval(a); }\n")
+    (root / ".gitignore").write_text("build/\n")
+    return str(root)
+
+
+@pytest.fixture(scope="session")
+def stack(repo_root):
     """One coordinator and two workers per service, shared by the end-to-end tests."""
-    s = LocalStack(workers=2)
+    s = LocalStack(workers=2, extra_args=[f"--coordinator-arg=--repo-roots={repo_root}"])
     s.start(timeout=120)
     yield s
     s.stop()

@@ -96,6 +96,21 @@ class Target:
         except grpc.RpcError as exc:
             return Outcome(exc.code(), exc.details() or "", None)
 
+    def raw_stream(self, method: str, body: bytes, timeout: float = CALL_TIMEOUT_S) -> Outcome:
+        """A server-streaming call with a raw body; `body` of the Outcome is the list of messages."""
+        stub = self._stubs.get(method)
+        if stub is None:
+            stub = self._stubs[method] = self.channel.unary_stream(
+                method, request_serializer=lambda b: b, response_deserializer=lambda b: b
+            )
+        messages: list[bytes] = []
+        try:
+            for m in stub(body, timeout=timeout):
+                messages.append(m)
+            return Outcome(grpc.StatusCode.OK, "", messages)
+        except grpc.RpcError as exc:
+            return Outcome(exc.code(), exc.details() or "", messages)
+
     def call(self, method: str, request, allowed=DOCUMENTED, timeout: float = CALL_TIMEOUT_S) -> Outcome:
         out = self.raw(method, request.SerializeToString(), timeout)
         check_outcome(out, allowed, f"{self.name} {method}")

@@ -378,6 +378,55 @@ def test_raw_bodies(targets, name, method, body):
     target.assert_alive()
 
 
+RUN_REPOSITORY = "/codeintel.v1.CodeIntelService/RunRepository"
+# RunRepository's documented refusals beyond the common ones (proto: roots outside --repo-roots, missing).
+REPOSITORY_ALLOWED = DOCUMENTED | {grpc.StatusCode.PERMISSION_DENIED, grpc.StatusCode.NOT_FOUND}
+
+
+def _repository_seeds(root: str) -> list[bytes]:
+    R = coordinator_pb2
+    return [
+        R.CodeIntelServiceRunRepositoryRequest(operation=R.REPOSITORY_OPERATION_SCAN, root=root).SerializeToString(),
+        R.CodeIntelServiceRunRepositoryRequest(
+            operation=R.REPOSITORY_OPERATION_PARSE, root=root, include=["**/*.py"], exclude=["build/"],
+            parse_options=parse_pb2.ParseOptions(include_ast=True)).SerializeToString(),
+        R.CodeIntelServiceRunRepositoryRequest(operation=R.REPOSITORY_OPERATION_ANALYZE, root=root + "/app",
+                                               request_options=R.RequestOptions(priority=3)).SerializeToString(),
+    ]
+
+
+@settings(FUZZ, max_examples=40)
+@given(data=st.data())
+def test_run_repository_raw_bodies(targets, repo_root, data):
+    """RunRepository (server-streaming) with mutated and random bodies: a documented status, and a stream
+    that ends OK always ends with exactly one summary, last."""
+    target = targets["coordinator"]
+    seeds = _repository_seeds(repo_root)
+    body = data.draw(st.one_of(
+        st.sampled_from(seeds),
+        st.tuples(st.sampled_from(seeds), st.lists(st.tuples(st.integers(0, 3), st.integers(0, 10**6),
+                                                             st.integers(0, 255)), min_size=1, max_size=6)).map(_mutate),
+        raw_bodies,
+    ))
+    out = target.raw_stream(RUN_REPOSITORY, body, timeout=30)
+    check_outcome(out, REPOSITORY_ALLOWED, f"coordinator RunRepository body={body[:40]!r}")
+    if out.code == grpc.StatusCode.OK:
+        events = [coordinator_pb2.CodeIntelServiceRunRepositoryResponse.FromString(m) for m in out.body]
+        kinds = [e.WhichOneof("event") for e in events]
+        assert kinds and kinds[-1] == "summary" and kinds.count("summary") == 1, kinds
+    event(out.code.name)
+    target.assert_alive()
+
+
+def test_run_repository_seeds_run(targets, repo_root):
+    """The seeds themselves are valid runs over the stack's repository (so the fuzzing starts from real work)."""
+    for body in _repository_seeds(repo_root):
+        out = targets["coordinator"].raw_stream(RUN_REPOSITORY, body, timeout=60)
+        assert out.code == grpc.StatusCode.OK, out
+        last = coordinator_pb2.CodeIntelServiceRunRepositoryResponse.FromString(out.body[-1])
+        assert last.WhichOneof("event") == "summary" and last.summary.processed >= 1, last
+
+
 def test_every_rpc_of_the_contract_is_fuzzed():
     """A new RPC in proto/ must be added to the raw-body fuzzing above."""
     from google.protobuf import descriptor_pool
@@ -390,7 +439,8 @@ def test_every_rpc_of_the_contract_is_fuzzed():
                  "codeintel/v1/scan.proto", "codeintel/v1/coordinator.proto"):
         for svc in pool.FindFileByName(file).services_by_name.values():
             declared |= {f"/{svc.full_name}/{m.name}" for m in svc.methods}
-    assert declared <= {m for _, m in ALL_WORKER + ALL_COORD}, declared - {m for _, m in ALL_WORKER + ALL_COORD}
+    fuzzed = {m for _, m in ALL_WORKER + ALL_COORD} | {RUN_REPOSITORY}
+    assert declared <= fuzzed, declared - fuzzed
 
 
 def test_undecodable_body_status(targets):
