@@ -676,6 +676,8 @@ class Runner:
         if remaining is not None and remaining <= 0:
             for e in sent:
                 rep.skipped.append(Skip(e.display, NOT_PROCESSED, "the deadline passed before it was sent"))
+            if rep.stopped in (None, "file limit"):  # the batch was already scheduled: the run still stopped early
+                rep.stopped = "deadline"
             return
         timeout = self.limits.batch_timeout_s if remaining is None else min(remaining, self.limits.batch_timeout_s)
         rep.batches += 1
