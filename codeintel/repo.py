@@ -713,7 +713,9 @@ class Runner:
                 continue
             reason = _FILE_ERROR_REASONS.get(r.error.code, FAILED)
             if reason == TIMED_OUT and self._past_deadline():
-                reason = NOT_PROCESSED
+                reason = NOT_PROCESSED  # the run's deadline cut the batch: the run stopped early
+                if rep.stopped in (None, "file limit"):
+                    rep.stopped = "deadline"
             if reason == UNSUPPORTED and e.language:
                 self._unsupported.add(e.language)
             rep.skipped.append(Skip(e.display, reason, r.error.message))
