@@ -39,9 +39,9 @@ _IDENT = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 _TEXT_PREDICATE = re.compile(r'\(#(?:eq|any-of)\?\s+@([\w.-]+)((?:\s+"(?:[^"\\]|\\.)*")+)\s*\)')
 _MATCH_PREDICATE = re.compile(r'\(#match\?\s+@([\w.-]+)\s+"((?:[^"\\]|\\.)*)"\s*\)')
 _STRING = re.compile(r'"((?:[^"\\]|\\.)*)"')
-_WORD_CHARS = frozenset(b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_")
+WORD_CHARS = frozenset(b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_")
 # Every byte that is not an ASCII word character becomes a space: bytes.split() then yields the runs.
-_TO_RUNS = bytes(b if b in _WORD_CHARS else 0x20 for b in range(256))
+_TO_RUNS = bytes(b if b in WORD_CHARS else 0x20 for b in range(256))
 
 _MAX_EXPANSIONS = 64
 # Items of an expanded regex: a character (str of length 1), a boundary, or unknown text.
@@ -201,7 +201,7 @@ def occurrences(content: bytes, anchor: Anchor) -> list[tuple[int, int]]:
     i = content.find(w)
     while i >= 0:
         j = i + k
-        if kind != TOKEN or ((j == n or content[j] not in _WORD_CHARS) and (i == 0 or content[i - 1] not in _WORD_CHARS)):
+        if kind != TOKEN or ((j == n or content[j] not in WORD_CHARS) and (i == 0 or content[i - 1] not in WORD_CHARS)):
             found.append((i, j))
         i = content.find(w, i + 1)
     return found

@@ -27,6 +27,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from codeintel.span import Span, span_of
+from services.scan import anchors
 
 TAINT_DIR = Path(__file__).resolve().parent / "taint"
 
@@ -952,27 +953,14 @@ def _parameters(fn) -> list[str]:
     return names
 
 
-_WORD_BYTES = frozenset(b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_")
-
-
 def _anchor_starts(text: bytes, spec: TaintSpec) -> list[int]:
     """Sorted start offsets of `spec.anchors` matches: whole ASCII-word occurrences of an anchor word.
-    bytes.find per word is ~10x faster than the regex's alternation, which tries every word at every
-    offset; the regex stays for words it would treat differently (non-ASCII)."""
+    bytes.find per word (anchors.occurrences) is ~10x faster than the regex's alternation, which tries
+    every word at every offset; the regex stays for words it would treat differently (non-ASCII)."""
     words = spec.anchor_words
-    if not words or not all(w.isascii() and w and all(c in _WORD_BYTES for c in w) for w in words):
+    if not words or not all(w.isascii() and w and all(c in anchors.WORD_CHARS for c in w) for w in words):
         return [m.start() for m in spec.anchors.finditer(text)]
-    found = []
-    n = len(text)
-    for w in words:
-        i = text.find(w)
-        while i >= 0:
-            j = i + len(w)
-            if (i == 0 or text[i - 1] not in _WORD_BYTES) and (j == n or text[j] not in _WORD_BYTES):
-                found.append(i)
-            i = text.find(w, j)
-    found.sort()
-    return found
+    return sorted(i for w in words for i, _ in anchors.occurrences(text, (anchors.TOKEN, w)))
 
 
 def analyse(root, spec: TaintSpec, kinds: frozenset[str], budget) -> list[Hit]:
