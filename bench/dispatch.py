@@ -27,9 +27,17 @@ import time
 import grpc
 from grpc_health.v1 import health, health_pb2, health_pb2_grpc
 
-from codeintel import procs
-from codeintel.v1 import (common_pb2, common_pb2_grpc, coordinator_pb2 as c, coordinator_pb2_grpc, parse_pb2,
-                          parse_pb2_grpc)
+from codeintel.kernel import procs
+from codeintel.v1 import (
+    common_pb2,
+    common_pb2_grpc,
+    coordinator_pb2_grpc,
+    parse_pb2,
+    parse_pb2_grpc,
+)
+from codeintel.v1 import (
+    coordinator_pb2 as c,
+)
 
 PARSE_SERVICE = "codeintel.v1.ParseService"
 VERSION = "fake-instant-1"
@@ -43,14 +51,24 @@ class InstantParse(parse_pb2_grpc.ParseServiceServicer):
     async def ParseBatch(self, request, context):
         return parse_pb2.ParseBatchResponse(
             results=[parse_pb2.ParseFileResult(result=parse_pb2.ParseResult()) for _ in request.files],
-            service_version=VERSION)
+            service_version=VERSION,
+        )
 
 
 class Info(common_pb2_grpc.InfoServiceServicer):
     async def GetServiceInfo(self, request, context):
-        return common_pb2.GetServiceInfoResponse(services=[common_pb2.ServiceInfo(
-            service=PARSE_SERVICE, version=VERSION, languages=["python"], max_file_bytes=1 << 20,
-            max_batch_files=1000, implementation="bench-fake")])
+        return common_pb2.GetServiceInfoResponse(
+            services=[
+                common_pb2.ServiceInfo(
+                    service=PARSE_SERVICE,
+                    version=VERSION,
+                    languages=["python"],
+                    max_file_bytes=1 << 20,
+                    max_batch_files=1000,
+                    implementation="bench-fake",
+                )
+            ]
+        )
 
 
 async def _serve_fakes(n: int) -> None:
@@ -71,10 +89,12 @@ async def _serve_fakes(n: int) -> None:
     await asyncio.gather(*(s.wait_for_termination() for s in servers))
 
 
-def _client(address: str, concurrency: int, start_at: float, duration: float, tag: int, out,
-            direct: bool = False) -> None:
+def _client(
+    address: str, concurrency: int, start_at: float, duration: float, tag: int, out, direct: bool = False
+) -> None:
     """One client process. direct=True calls a fake worker's ParseService itself, with no
     coordinator in between: the baseline of what these clients and fakes can do alone."""
+
     async def run():
         ok = err = 0
         counter = itertools.count()
@@ -85,8 +105,12 @@ def _client(address: str, concurrency: int, start_at: float, duration: float, ta
                 parse = lambda req, timeout: call(parse_pb2.ParseRequest(file=req.file), timeout=timeout)  # noqa: E731
             else:
                 parse = coordinator_pb2_grpc.CodeIntelServiceStub(ch).Parse
-            await parse(c.CodeIntelServiceParseRequest(file=common_pb2.SourceFile(path="w.py", content=b"w = 0\n"),
-                                                       request_options=ro), timeout=10)
+            await parse(
+                c.CodeIntelServiceParseRequest(
+                    file=common_pb2.SourceFile(path="w.py", content=b"w = 0\n"), request_options=ro
+                ),
+                timeout=10,
+            )
             # Every client opens the window at the same wall-clock time as the CPU sampling.
             await asyncio.sleep(max(0.0, start_at - time.time()))
             end = time.perf_counter() + duration
@@ -96,8 +120,12 @@ def _client(address: str, concurrency: int, start_at: float, duration: float, ta
                 while time.perf_counter() < end:
                     content = f"x = {tag}_{next(counter)}\n".encode()
                     try:
-                        await parse(c.CodeIntelServiceParseRequest(
-                            file=common_pb2.SourceFile(path="f.py", content=content), request_options=ro), timeout=10)
+                        await parse(
+                            c.CodeIntelServiceParseRequest(
+                                file=common_pb2.SourceFile(path="f.py", content=content), request_options=ro
+                            ),
+                            timeout=10,
+                        )
                         ok += 1
                     except grpc.aio.AioRpcError:
                         err += 1
@@ -115,16 +143,26 @@ def cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
-def _drive(addresses: list[str], pids: dict[str, int], clients: int, concurrency: int, duration: float,
-           warmup: float, direct: bool, on_window=None) -> dict:
+def _drive(
+    addresses: list[str],
+    pids: dict[str, int],
+    clients: int,
+    concurrency: int,
+    duration: float,
+    warmup: float,
+    direct: bool,
+    on_window=None,
+) -> dict:
     """Client processes against `addresses` (client i uses address i mod n) for `duration`
     seconds; calls/s, errors, and the CPU share of every pid in `pids` and of the clients.
     on_window(pids), if given, is called as the measured window opens (e.g. to attach a profiler)."""
     ctx = mp.get_context("spawn")
     q = ctx.Queue()
     start_at = time.time() + warmup  # after the client processes have imported and connected
-    procs_ = [ctx.Process(target=_client, args=(addresses[i % len(addresses)], concurrency, start_at, duration,
-                                                i, q, direct)) for i in range(clients)]
+    procs_ = [
+        ctx.Process(target=_client, args=(addresses[i % len(addresses)], concurrency, start_at, duration, i, q, direct))
+        for i in range(clients)
+    ]
     for p in procs_:
         p.start()
     try:
@@ -144,43 +182,89 @@ def _drive(addresses: list[str], pids: dict[str, int], clients: int, concurrency
                 p.kill()
     window = t1 - t0
     ok = sum(r[0] for r in results)
-    return {"ok": ok, "errors": sum(r[1] for r in results), "per_s": ok / duration,
-            "cpu_percent": {n: 100 * (c1[n] - c0[n]) / window for n in pids},
-            "clients_cpu_percent": 100 * (k1 - k0) / window}
+    return {
+        "ok": ok,
+        "errors": sum(r[1] for r in results),
+        "per_s": ok / duration,
+        "cpu_percent": {n: 100 * (c1[n] - c0[n]) / window for n in pids},
+        "clients_cpu_percent": 100 * (k1 - k0) / window,
+    }
 
 
-def run(workers: int = 16, per_worker_concurrency: int = 4, clients: int = 2, concurrency: int = 64,
-        duration: float = 10.0, warmup: float = 5.0, baseline: bool = True, on_window=None) -> dict:
+def run(
+    workers: int = 16,
+    per_worker_concurrency: int = 4,
+    clients: int = 2,
+    concurrency: int = 64,
+    duration: float = 10.0,
+    warmup: float = 5.0,
+    baseline: bool = True,
+    on_window=None,
+) -> dict:
     """Dispatch capacity through a real coordinator process; with baseline=True, first the same
     clients straight at the fake workers (no coordinator) for the same duration. on_window:
     see _drive (called for the coordinator run only)."""
     fakes = procs.spawn([sys.executable, "-m", "bench.dispatch", "--serve-fakes", str(workers)])
     coord = None
-    out: dict = {"workers": workers, "per_worker_concurrency": per_worker_concurrency, "clients": clients,
-                 "concurrency": concurrency, "duration_s": duration, "cores": os.cpu_count(), "target": TARGET}
+    out: dict = {
+        "workers": workers,
+        "per_worker_concurrency": per_worker_concurrency,
+        "clients": clients,
+        "concurrency": concurrency,
+        "duration_s": duration,
+        "cores": os.cpu_count(),
+        "target": TARGET,
+    }
     try:
         ready = procs.wait_ready(fakes, 60)
         if baseline:
-            out["direct"] = _drive(ready["addresses"], {"fakes": fakes.pid}, clients, concurrency, duration,
-                                   warmup, direct=True)
-        coord = procs.spawn([sys.executable, "-m", "coordinator", "--port", "0", "--log-level", "warning",
-                             "--parse-workers", ",".join(ready["addresses"]),
-                             "--per-worker-concurrency", str(per_worker_concurrency)])
+            out["direct"] = _drive(
+                ready["addresses"], {"fakes": fakes.pid}, clients, concurrency, duration, warmup, direct=True
+            )
+        coord = procs.spawn(
+            [
+                sys.executable,
+                "-m",
+                "coordinator",
+                "--port",
+                "0",
+                "--log-level",
+                "warning",
+                "--parse-workers",
+                ",".join(ready["addresses"]),
+                "--per-worker-concurrency",
+                str(per_worker_concurrency),
+            ]
+        )
         cready = procs.wait_ready(coord, 60)
-        via = _drive([cready["address"]], {"coordinator": cready["pid"], "fakes": fakes.pid}, clients, concurrency,
-                     duration, warmup, direct=False, on_window=on_window)
+        via = _drive(
+            [cready["address"]],
+            {"coordinator": cready["pid"], "fakes": fakes.pid},
+            clients,
+            concurrency,
+            duration,
+            warmup,
+            direct=False,
+            on_window=on_window,
+        )
     finally:
         if coord is not None:  # first, so it does not log the fake workers going away
             procs.terminate([coord], 10)
         procs.terminate([fakes], 10)
     coord_cpu = via["cpu_percent"]["coordinator"]
-    out.update({"dispatches_per_s": via["per_s"], "ok": via["ok"], "errors": via["errors"],
-                "coordinator_cpu_percent": coord_cpu,
-                # Calls per second of coordinator CPU: the capacity of a coordinator that has a whole
-                # core to itself, which this shared 2-core box cannot give it while clients and workers run.
-                "dispatches_per_coordinator_cpu_second": via["per_s"] / (coord_cpu / 100) if coord_cpu > 0 else 0.0,
-                "clients_cpu_percent": via["clients_cpu_percent"],
-                "fake_workers_cpu_percent": via["cpu_percent"]["fakes"]})
+    out.update(
+        {
+            "dispatches_per_s": via["per_s"],
+            "ok": via["ok"],
+            "errors": via["errors"],
+            "coordinator_cpu_percent": coord_cpu,
+            # Calls per second of coordinator CPU: the capacity of a coordinator that has a whole
+            # core to itself, which this shared 2-core box cannot give it while clients and workers run.
+            "dispatches_per_coordinator_cpu_second": via["per_s"] / (coord_cpu / 100) if coord_cpu > 0 else 0.0,
+            "clients_cpu_percent": via["clients_cpu_percent"],
+            "fake_workers_cpu_percent": via["cpu_percent"]["fakes"],
+        }
+    )
     return out
 
 
@@ -202,20 +286,27 @@ def main(argv=None) -> int:
 
     r = run(a.workers, a.per_worker_concurrency, a.clients, a.concurrency, a.duration, baseline=not a.no_baseline)
     rate = r["dispatches_per_s"]
-    rows = [("dispatches/s (unary Parse, bypass_cache)", f"{rate:,.0f}"),
-            ("target", f">= {TARGET:,}/s ({rate / TARGET:.2f}x of target)"),
-            ("errors", str(r["errors"])),
-            ("coordinator CPU (1 core = 100%)", f"{r['coordinator_cpu_percent']:.0f}%"),
-            ("dispatches per coordinator CPU-second", f"{r['dispatches_per_coordinator_cpu_second']:,.0f}"),
-            (f"client CPU ({a.clients} processes)", f"{r['clients_cpu_percent']:.0f}%"),
-            (f"fake workers CPU ({a.workers} servers, one process)", f"{r['fake_workers_cpu_percent']:.0f}%"),
-            ("client processes x in flight", f"{a.clients} x {a.concurrency}"),
-            ("coordinator per-worker concurrency", str(a.per_worker_concurrency)),
-            ("cores on this machine", str(os.cpu_count()))]
+    rows = [
+        ("dispatches/s (unary Parse, bypass_cache)", f"{rate:,.0f}"),
+        ("target", f">= {TARGET:,}/s ({rate / TARGET:.2f}x of target)"),
+        ("errors", str(r["errors"])),
+        ("coordinator CPU (1 core = 100%)", f"{r['coordinator_cpu_percent']:.0f}%"),
+        ("dispatches per coordinator CPU-second", f"{r['dispatches_per_coordinator_cpu_second']:,.0f}"),
+        (f"client CPU ({a.clients} processes)", f"{r['clients_cpu_percent']:.0f}%"),
+        (f"fake workers CPU ({a.workers} servers, one process)", f"{r['fake_workers_cpu_percent']:.0f}%"),
+        ("client processes x in flight", f"{a.clients} x {a.concurrency}"),
+        ("coordinator per-worker concurrency", str(a.per_worker_concurrency)),
+        ("cores on this machine", str(os.cpu_count())),
+    ]
     if "direct" in r:
         d = r["direct"]
-        rows.insert(1, ("baseline: same clients straight to the fakes, calls/s",
-                        f"{d['per_s']:,.0f} (coordinator path = {rate / d['per_s'] if d['per_s'] else 0:.2f}x)"))
+        rows.insert(
+            1,
+            (
+                "baseline: same clients straight to the fakes, calls/s",
+                f"{d['per_s']:,.0f} (coordinator path = {rate / d['per_s'] if d['per_s'] else 0:.2f}x)",
+            ),
+        )
     print(f"{'coordinator dispatch capacity':<52} value")
     print("-" * 80)
     for name, value in rows:

@@ -25,10 +25,11 @@ import time
 import grpc
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 
-from codeintel import procs
-from codeintel.source import prepare
-from codeintel.stack import LocalStack
-from codeintel.v1 import common_pb2, coordinator_pb2 as c, coordinator_pb2_grpc, parse_pb2, parse_pb2_grpc
+from codeintel.kernel import procs
+from codeintel.kernel.source import prepare
+from codeintel.ops.stack import LocalStack
+from codeintel.v1 import common_pb2, coordinator_pb2_grpc, parse_pb2, parse_pb2_grpc
+from codeintel.v1 import coordinator_pb2 as c
 from services.parse.domain import parse_source
 
 HIT_TARGET_RATIO = 1.5
@@ -51,7 +52,7 @@ async def _serve_echo() -> None:
 def pcts(lat: list[float]) -> dict:
     s = sorted(lat)
     at = lambda q: s[min(len(s) - 1, int(q * len(s)))] * 1e3  # noqa: E731
-    return {"n": len(s), "p50_ms": at(.5), "p90_ms": at(.9), "p99_ms": at(.99)}
+    return {"n": len(s), "p50_ms": at(0.5), "p90_ms": at(0.9), "p99_ms": at(0.99)}
 
 
 async def sequential(call, request, n: int, warmup: int = 200, **kw) -> list[float]:
@@ -92,14 +93,17 @@ async def measure(echo: str, coordinator: str, worker: str, calls: int, path: st
         parse = coordinator_pb2_grpc.CodeIntelServiceStub(ch).Parse
         hit = c.CodeIntelServiceParseRequest(file=common_pb2.SourceFile(path="hit.py", content=b"x = 1\n"))
         out["hit"] = await sequential(parse, hit, calls)
-        miss = c.CodeIntelServiceParseRequest(file=common_pb2.SourceFile(path=path, content=data),
-                                              request_options=c.RequestOptions(bypass_cache=True))
+        miss = c.CodeIntelServiceParseRequest(
+            file=common_pb2.SourceFile(path=path, content=data), request_options=c.RequestOptions(bypass_cache=True)
+        )
         out["uncached"] = await sequential(parse, miss, max(200, calls // 4), warmup=50)
     # The same file straight to the parse worker: splits the overhead between the worker's
     # own hop and the coordinator's.
     async with grpc.aio.insecure_channel(worker) as ch:
         req = parse_pb2.ParseRequest(file=common_pb2.SourceFile(path=path, content=data))
-        out["worker"] = await sequential(parse_pb2_grpc.ParseServiceStub(ch).Parse, req, max(200, calls // 4), warmup=50)
+        out["worker"] = await sequential(
+            parse_pb2_grpc.ParseServiceStub(ch).Parse, req, max(200, calls // 4), warmup=50
+        )
     return out
 
 
@@ -140,13 +144,17 @@ def main(argv=None) -> int:
     lat = run(a.calls)
     direct, path, size = lat["direct"], lat["file"], lat["file_bytes"]
 
-    rows = {"bare gRPC echo (health Check), sequential": pcts(lat["echo"]),
-            "Parse cache hit via coordinator, sequential": pcts(lat["hit"]),
-            f"in-process parse of {path} ({size} B)": pcts(direct),
-            f"Parse direct to the worker, {size} B (diagnostic)": pcts(lat["worker"]),
-            f"Parse uncached via coordinator, {size} B": pcts(lat["uncached"])}
-    echo_p50, hit_p50 = rows["bare gRPC echo (health Check), sequential"]["p50_ms"], \
-        rows["Parse cache hit via coordinator, sequential"]["p50_ms"]
+    rows = {
+        "bare gRPC echo (health Check), sequential": pcts(lat["echo"]),
+        "Parse cache hit via coordinator, sequential": pcts(lat["hit"]),
+        f"in-process parse of {path} ({size} B)": pcts(direct),
+        f"Parse direct to the worker, {size} B (diagnostic)": pcts(lat["worker"]),
+        f"Parse uncached via coordinator, {size} B": pcts(lat["uncached"]),
+    }
+    echo_p50, hit_p50 = (
+        rows["bare gRPC echo (health Check), sequential"]["p50_ms"],
+        rows["Parse cache hit via coordinator, sequential"]["p50_ms"],
+    )
     direct_p50, unc_p50 = pcts(direct)["p50_ms"], pcts(lat["uncached"])["p50_ms"]
     ratio, diff = hit_p50 / echo_p50, unc_p50 - direct_p50
 
@@ -155,15 +163,29 @@ def main(argv=None) -> int:
     for name, r in rows.items():
         print(f"{name:<52} {r['n']:>6} {r['p50_ms']:>8.3f} {r['p90_ms']:>8.3f} {r['p99_ms']:>8.3f}")
     print()
-    print(f"cache hit p50 / echo p50        = {ratio:.2f}x   (target <= {HIT_TARGET_RATIO}x: "
-          f"{'met' if ratio <= HIT_TARGET_RATIO else 'NOT met'})")
-    print(f"uncached p50 - in-process p50   = {diff:+.3f} ms (target <= {UNCACHED_TARGET_MS} ms: "
-          f"{'met' if diff <= UNCACHED_TARGET_MS else 'NOT met'})")
+    print(
+        f"cache hit p50 / echo p50        = {ratio:.2f}x   (target <= {HIT_TARGET_RATIO}x: "
+        f"{'met' if ratio <= HIT_TARGET_RATIO else 'NOT met'})"
+    )
+    print(
+        f"uncached p50 - in-process p50   = {diff:+.3f} ms (target <= {UNCACHED_TARGET_MS} ms: "
+        f"{'met' if diff <= UNCACHED_TARGET_MS else 'NOT met'})"
+    )
     os.makedirs(os.path.dirname(os.path.abspath(a.json)), exist_ok=True)
     with open(a.json, "w") as fh:
-        json.dump({"rows": rows, "hit_vs_echo_ratio": ratio, "hit_target_ratio": HIT_TARGET_RATIO,
-                   "uncached_minus_in_process_ms": diff, "uncached_target_ms": UNCACHED_TARGET_MS,
-                   "file": path, "file_bytes": size}, fh, indent=1)
+        json.dump(
+            {
+                "rows": rows,
+                "hit_vs_echo_ratio": ratio,
+                "hit_target_ratio": HIT_TARGET_RATIO,
+                "uncached_minus_in_process_ms": diff,
+                "uncached_target_ms": UNCACHED_TARGET_MS,
+                "file": path,
+                "file_bytes": size,
+            },
+            fh,
+            indent=1,
+        )
     print(f"results written to {a.json}")
     return 0
 

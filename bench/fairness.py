@@ -27,16 +27,25 @@ import time
 import grpc
 
 from bench.run import corpus, pct
-from codeintel.stack import LocalStack
-from codeintel.v1 import common_pb2, coordinator_pb2 as c, coordinator_pb2_grpc
+from codeintel.ops.stack import LocalStack
+from codeintel.v1 import common_pb2, coordinator_pb2_grpc
+from codeintel.v1 import coordinator_pb2 as c
 from coordinator.tenants import hash_key, new_key
 
 
 def _tenants_file(directory: str, keys: dict[str, str]) -> str:
-    lines = ['[tiers.bench]', 'rate = 100000', 'burst = 100000', 'bytes_per_second = 1e12',
-             'bytes_burst = 1000000000000', 'max_concurrent = 10000', 'max_priority = "high"', '']
+    lines = [
+        "[tiers.bench]",
+        "rate = 100000",
+        "burst = 100000",
+        "bytes_per_second = 1e12",
+        "bytes_burst = 1000000000000",
+        "max_concurrent = 10000",
+        'max_priority = "high"',
+        "",
+    ]
     for tenant, key in keys.items():
-        lines += ['[[tenants]]', f'id = "{tenant}"', 'tier = "bench"', f'keys = ["{hash_key(key)}"]', '']
+        lines += ["[[tenants]]", f'id = "{tenant}"', 'tier = "bench"', f'keys = ["{hash_key(key)}"]', ""]
     path = os.path.join(directory, "tenants.toml")
     with open(path, "w") as fh:
         fh.write("\n".join(lines))
@@ -47,8 +56,10 @@ async def _measure(address: str, quiet_key: str, flood_key: str | None, files, r
     ch = grpc.aio.insecure_channel(address, options=[("grpc.max_send_message_length", 64 << 20)])
     api = coordinator_pb2_grpc.CodeIntelServiceStub(ch)
     ro = c.RequestOptions(bypass_cache=True, priority=c.PRIORITY_NORMAL)
-    reqs = [c.CodeIntelServiceParseRequest(file=common_pb2.SourceFile(path=p, content=d), request_options=ro)
-            for p, d in files]
+    reqs = [
+        c.CodeIntelServiceParseRequest(file=common_pb2.SourceFile(path=p, content=d), request_options=ro)
+        for p, d in files
+    ]
     stop = asyncio.Event()
     errors = 0
 
@@ -94,25 +105,36 @@ def main(argv=None) -> int:
     files = [(p, d) for p, d in corpus(None) if 4096 <= len(d) <= 32768][:200]
     keys = {"quiet": new_key(), "flood": new_key()}
     with tempfile.TemporaryDirectory() as tmp:
-        stack = LocalStack(workers=a.workers, extra_args=[
-            "--analyze-workers", "0", "--scan-workers", "0",
-            f"--coordinator-arg=--tenants-file={_tenants_file(tmp, keys)}",
-            "--coordinator-arg=--per-worker-concurrency=1"])
+        stack = LocalStack(
+            workers=a.workers,
+            extra_args=[
+                "--analyze-workers",
+                "0",
+                "--scan-workers",
+                "0",
+                f"--coordinator-arg=--tenants-file={_tenants_file(tmp, keys)}",
+                "--coordinator-arg=--per-worker-concurrency=1",
+            ],
+        )
         stack.start(timeout=120)
         try:
             run = lambda flood_key: asyncio.run(  # noqa: E731
-                _measure(stack.address, keys["quiet"], flood_key, files, a.requests, a.flood))
+                _measure(stack.address, keys["quiet"], flood_key, files, a.requests, a.flood)
+            )
             run(None)  # warm-up
             rows = {"quiet": run(None), "flood": run(keys["flood"]), "same tenant": None}
             # The quiet caller using the flood's own key: both are one tenant, so plain FIFO.
-            rows["same tenant"] = asyncio.run(_measure(stack.address, keys["flood"], keys["flood"], files,
-                                                       a.requests, a.flood))
+            rows["same tenant"] = asyncio.run(
+                _measure(stack.address, keys["flood"], keys["flood"], files, a.requests, a.flood)
+            )
         finally:
             stack.stop()
 
     base = pct(rows["quiet"][0], 0.99)
-    print(f"\nfairness: quiet tenant's latency, {a.requests} sequential parse calls of 4-32 KB files, "
-          f"{a.workers} parse worker(s), flood of {a.flood} in flight")
+    print(
+        f"\nfairness: quiet tenant's latency, {a.requests} sequential parse calls of 4-32 KB files, "
+        f"{a.workers} parse worker(s), flood of {a.flood} in flight"
+    )
     print(f"{'scenario':<14}{'p50 ms':>10}{'p99 ms':>10}{'p99 / quiet p99':>18}{'errors':>8}")
     out = {}
     for name, (lat, errors) in rows.items():
@@ -122,8 +144,9 @@ def main(argv=None) -> int:
     print("aim: 'flood' p99 within 2.0x the 'quiet' p99")
     os.makedirs(os.path.dirname(a.json) or ".", exist_ok=True)
     with open(a.json, "w") as fh:
-        json.dump({"fairness": out, "workers": a.workers, "flood": a.flood, "python": sys.version.split()[0]},
-                  fh, indent=2)
+        json.dump(
+            {"fairness": out, "workers": a.workers, "flood": a.flood, "python": sys.version.split()[0]}, fh, indent=2
+        )
     return 0
 
 

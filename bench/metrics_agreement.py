@@ -36,8 +36,8 @@ from collections import Counter, defaultdict
 import lizard
 
 from bench.run import corpus
-from codeintel.languages import get_parser
-from codeintel.source import prepare
+from codeintel.kernel.languages import get_parser
+from codeintel.kernel.source import prepare
 from services.analyze.domain import analyze_source
 
 FINALLY = "lizard counts `finally` (not a decision)"
@@ -74,7 +74,8 @@ def _own_counts(func) -> tuple[int, int, bool]:
 def _classify(data: bytes, ours, theirs) -> str:
     tree = get_parser("python").parse(data)
     node = tree.root_node.named_descendant_for_point_range(
-        (ours.range.start_line, ours.range.start_col), (ours.range.end_line, ours.range.end_col))
+        (ours.range.start_line, ours.range.start_col), (ours.range.end_line, ours.range.end_col)
+    )
     while node is not None and node.type != "function_definition":
         node = node.parent
     if node is not None:
@@ -124,14 +125,26 @@ def compare(files: list[tuple[str, bytes]]) -> dict:
             kinds[kind] += 1
             diffs[kind][f.cyclomatic_complexity - g.cyclomatic_complexity] += 1
             examples.setdefault(
-                kind, f"{path}:{key[0]} {f.qualified_name} (ours {f.cyclomatic_complexity}, "
-                      f"lizard {g.cyclomatic_complexity})")
+                kind,
+                f"{path}:{key[0]} {f.qualified_name} (ours {f.cyclomatic_complexity}, "
+                f"lizard {g.cyclomatic_complexity})",
+            )
         theirs_only += len(set(by_key) - seen)
-    return {"files": len(files), "lizard_s": t_lizard, "codeintel_s": t_ours, "parse_s": t_parse,
-            "lizard_files_per_s": len(files) / t_lizard if t_lizard else 0.0,
-            "codeintel_files_per_s": len(files) / t_ours if t_ours else 0.0,
-            "matched": matched, "agree": agree, "ours_only": ours_only, "theirs_only": theirs_only,
-            "kinds": kinds, "diffs": diffs, "examples": examples}
+    return {
+        "files": len(files),
+        "lizard_s": t_lizard,
+        "codeintel_s": t_ours,
+        "parse_s": t_parse,
+        "lizard_files_per_s": len(files) / t_lizard if t_lizard else 0.0,
+        "codeintel_files_per_s": len(files) / t_ours if t_ours else 0.0,
+        "matched": matched,
+        "agree": agree,
+        "ours_only": ours_only,
+        "theirs_only": theirs_only,
+        "kinds": kinds,
+        "diffs": diffs,
+        "examples": examples,
+    }
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -142,12 +155,16 @@ def main(argv: list[str] | None = None) -> int:
     files = corpus(args.limit)
     r = compare(files)
     t_lizard, t_ours, t_parse, matched, agree = r["lizard_s"], r["codeintel_s"], r["parse_s"], r["matched"], r["agree"]
-    ours_only, theirs_only, kinds, diffs, examples = (r["ours_only"], r["theirs_only"], r["kinds"], r["diffs"],
-                                                      r["examples"])
+    ours_only, theirs_only, kinds, diffs, examples = (
+        r["ours_only"],
+        r["theirs_only"],
+        r["kinds"],
+        r["diffs"],
+        r["examples"],
+    )
     n = len(files)
     print(f"corpus: {n} files (CPython {sys.version.split()[0]} stdlib, tests excluded)")
-    print(f"functions matched by (start line, name): {matched:,}  "
-          f"(only ours: {ours_only}, only lizard: {theirs_only})")
+    print(f"functions matched by (start line, name): {matched:,}  (only ours: {ours_only}, only lizard: {theirs_only})")
     share = agree / matched if matched else 0.0
     print(f"exact cyclomatic agreement: {agree:,} / {matched:,} = {share:.1%}")
     print()
@@ -159,11 +176,15 @@ def main(argv: list[str] | None = None) -> int:
     fl = n / t_lizard if t_lizard else 0.0
     fo = n / t_ours if t_ours else 0.0
     print(f"lizard:    {fl:7.1f} files/s  ({t_lizard:.2f} s CPU; CC, NLOC, tokens, parameters)")
-    print(f"codeintel: {fo:7.1f} files/s  ({t_ours:.2f} s CPU; parse + lines, CC, cognitive, nesting, "
-          f"parameters, Halstead, MI, duplicates)")
+    print(
+        f"codeintel: {fo:7.1f} files/s  ({t_ours:.2f} s CPU; parse + lines, CC, cognitive, nesting, "
+        f"parameters, Halstead, MI, duplicates)"
+    )
     print(f"ratio codeintel/lizard: {fo / fl if fl else 0.0:.2f}x")
-    print(f"of codeintel's time, tree-sitter parsing alone: {t_parse:.2f} s "
-          f"({t_parse / t_ours if t_ours else 0.0:.0%}; {t_parse / t_lizard if t_lizard else 0.0:.0%} of lizard's)")
+    print(
+        f"of codeintel's time, tree-sitter parsing alone: {t_parse:.2f} s "
+        f"({t_parse / t_ours if t_ours else 0.0:.0%}; {t_parse / t_lizard if t_lizard else 0.0:.0%} of lizard's)"
+    )
     return 0
 
 

@@ -19,8 +19,8 @@ import sys
 import time
 
 from bench.dispatch import cpu_seconds
-from codeintel.load import LoadConfig, format_report, run_load
-from codeintel.stack import LocalStack
+from codeintel.ops.load import LoadConfig, format_report, run_load
+from codeintel.ops.stack import LocalStack
 
 P99_TARGET_MS = 100.0
 LOAD_CLIENT = "load client"
@@ -42,8 +42,11 @@ def memory_kb(pid: int) -> dict[str, int]:
 
 def stack_pids(stack: LocalStack) -> dict[str, int]:
     info = stack.info
-    return {"supervisor": info.get("pid", 0), "coordinator": info.get("coordinator_pid", 0),
-            **dict(sorted(info.get("pids", {}).items()))}
+    return {
+        "supervisor": info.get("pid", 0),
+        "coordinator": info.get("coordinator_pid", 0),
+        **dict(sorted(info.get("pids", {}).items())),
+    }
 
 
 def _load_child(cfg: LoadConfig, baseline_duration: float, out) -> None:
@@ -59,17 +62,27 @@ def _load_child(cfg: LoadConfig, baseline_duration: float, out) -> None:
     out.put({"baseline": base, "report": report, "memory": memory_kb(os.getpid()), "cpu_percent": cpu})
 
 
-def run(stack: LocalStack, concurrency: int = 100, duration: float = 30.0, cache: str = "mixed",
-        baseline_duration: float = 0.0) -> dict:
+def run(
+    stack: LocalStack,
+    concurrency: int = 100,
+    duration: float = 30.0,
+    cache: str = "mixed",
+    baseline_duration: float = 0.0,
+) -> dict:
     """The mixed load against a running stack: load report, optional one-client baseline
     report, and CPU and memory of every process of the stack and of the load client."""
     pids = stack_pids(stack)
     before = {name: memory_kb(pid) for name, pid in pids.items()}
     ctx = mp.get_context("spawn")
     q = ctx.Queue()
-    child = ctx.Process(target=_load_child, args=(LoadConfig(address=stack.address, concurrency=concurrency,
-                                                             duration=duration, cache=cache, seed=1),
-                                                  baseline_duration, q))
+    child = ctx.Process(
+        target=_load_child,
+        args=(
+            LoadConfig(address=stack.address, concurrency=concurrency, duration=duration, cache=cache, seed=1),
+            baseline_duration,
+            q,
+        ),
+    )
     child.start()
     try:
         q.get(timeout=baseline_duration + 300)  # the baseline is done; the load starts now
@@ -78,8 +91,9 @@ def run(stack: LocalStack, concurrency: int = 100, duration: float = 30.0, cache
         cpu0, t0 = {name: cpu_seconds(pid) for name, pid in pids.items()}, time.perf_counter()
         got = q.get(timeout=duration + 300)
         window = time.perf_counter() - t0
-        cpu = {name: 100 * (cpu_seconds(pid) - cpu0[name]) / window
-               for name, pid in pids.items() if name != LOAD_CLIENT}
+        cpu = {
+            name: 100 * (cpu_seconds(pid) - cpu0[name]) / window for name, pid in pids.items() if name != LOAD_CLIENT
+        }
         after = {name: memory_kb(pid) for name, pid in pids.items() if name != LOAD_CLIENT}
     finally:
         child.join(30)
@@ -88,11 +102,22 @@ def run(stack: LocalStack, concurrency: int = 100, duration: float = 30.0, cache
     # The client has exited: it reported its own CPU share and memory.
     cpu[LOAD_CLIENT] = got["cpu_percent"]
     after[LOAD_CLIENT] = got["memory"]
-    memory = {name: {"pid": pid, "cpu_percent": cpu[name], "rss_idle_mb": before[name]["VmRSS"] / 1024,
-                     "rss_end_mb": after[name]["VmRSS"] / 1024, "peak_rss_mb": after[name]["VmHWM"] / 1024}
-              for name, pid in pids.items()}
-    return {"report": got["report"], "baseline": got["baseline"], "memory": memory,
-            "stack_peak_rss_total_mb": sum(m["peak_rss_mb"] for n, m in memory.items() if n != LOAD_CLIENT)}
+    memory = {
+        name: {
+            "pid": pid,
+            "cpu_percent": cpu[name],
+            "rss_idle_mb": before[name]["VmRSS"] / 1024,
+            "rss_end_mb": after[name]["VmRSS"] / 1024,
+            "peak_rss_mb": after[name]["VmHWM"] / 1024,
+        }
+        for name, pid in pids.items()
+    }
+    return {
+        "report": got["report"],
+        "baseline": got["baseline"],
+        "memory": memory,
+        "stack_peak_rss_total_mb": sum(m["peak_rss_mb"] for n, m in memory.items() if n != LOAD_CLIENT),
+    }
 
 
 def main(argv=None) -> int:
@@ -111,19 +136,32 @@ def main(argv=None) -> int:
     print(format_report(report))
     p99 = report["latency"]["p99_ms"]
     print()
-    print(f"p99 {p99:.1f} ms (target < {P99_TARGET_MS:.0f} ms: {'met' if p99 < P99_TARGET_MS else 'NOT met'}); "
-          f"errors {report['errors']} (target 0: {'met' if report['errors'] == 0 else 'NOT met'})")
+    print(
+        f"p99 {p99:.1f} ms (target < {P99_TARGET_MS:.0f} ms: {'met' if p99 < P99_TARGET_MS else 'NOT met'}); "
+        f"errors {report['errors']} (target 0: {'met' if report['errors'] == 0 else 'NOT met'})"
+    )
     print()
     print(f"{'process':<28} {'pid':>8} {'CPU %':>6} {'RSS idle MB':>12} {'RSS end MB':>11} {'peak RSS MB':>12}")
     print("-" * 82)
     for name, m in memory.items():
-        print(f"{name:<28} {m['pid']:>8} {m['cpu_percent']:>6.0f} {m['rss_idle_mb']:>12.1f} {m['rss_end_mb']:>11.1f} "
-              f"{m['peak_rss_mb']:>12.1f}")
+        print(
+            f"{name:<28} {m['pid']:>8} {m['cpu_percent']:>6.0f} {m['rss_idle_mb']:>12.1f} {m['rss_end_mb']:>11.1f} "
+            f"{m['peak_rss_mb']:>12.1f}"
+        )
     print(f"{'stack total (sum of peaks)':<28} {'':>8} {'':>6} {'':>12} {'':>11} {total:>12.1f}")
     os.makedirs(os.path.dirname(os.path.abspath(a.json)), exist_ok=True)
     with open(a.json, "w") as fh:
-        json.dump({"workers_per_service": a.workers, "p99_target_ms": P99_TARGET_MS, "load": report,
-                   "memory": memory, "stack_peak_rss_total_mb": total}, fh, indent=1)
+        json.dump(
+            {
+                "workers_per_service": a.workers,
+                "p99_target_ms": P99_TARGET_MS,
+                "load": report,
+                "memory": memory,
+                "stack_peak_rss_total_mb": total,
+            },
+            fh,
+            indent=1,
+        )
     print(f"results written to {a.json}")
     return 0
 

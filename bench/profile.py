@@ -39,7 +39,8 @@ import grpc
 
 from bench import dispatch, echo
 from bench.run import parse_stack
-from codeintel.v1 import common_pb2, coordinator_pb2 as c, coordinator_pb2_grpc
+from codeintel.v1 import common_pb2, coordinator_pb2_grpc
+from codeintel.v1 import coordinator_pb2 as c
 
 
 def _spy() -> str:
@@ -79,9 +80,25 @@ class Recorder:
             flags.append("--idle")
         for name, pid in pids.items():
             self.spies[name] = subprocess.Popen(
-                [_spy(), "record", "--pid", str(pid), "--duration", str(int(duration)), "--rate", str(self.rate),
-                 "--format", "raw", "--threads", *flags, "--output", self.path(name)],
-                stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+                [
+                    _spy(),
+                    "record",
+                    "--pid",
+                    str(pid),
+                    "--duration",
+                    str(int(duration)),
+                    "--rate",
+                    str(self.rate),
+                    "--format",
+                    "raw",
+                    "--threads",
+                    *flags,
+                    "--output",
+                    self.path(name),
+                ],
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.PIPE,
+            )
 
     def wait(self, timeout: float) -> None:
         for p in self.spies.values():
@@ -110,16 +127,21 @@ def summarize(path: str, top: int = 12) -> dict:
             threads[frames[0].split(": ", 1)[-1]] += n
             by_file[_source(frames[-1])] += n
             own[frames[-1]] += n
-    return {"samples": total, "threads": threads.most_common(top), "self_by_file": by_file.most_common(top),
-            "self": own.most_common(top)}
+    return {
+        "samples": total,
+        "threads": threads.most_common(top),
+        "self_by_file": by_file.most_common(top),
+        "self": own.most_common(top),
+    }
 
 
 def _sequential_uncached(address: str, path: str, data: bytes, duration: float, out) -> None:
     async def go():
         async with grpc.aio.insecure_channel(address) as ch:
             parse = coordinator_pb2_grpc.CodeIntelServiceStub(ch).Parse
-            req = c.CodeIntelServiceParseRequest(file=common_pb2.SourceFile(path=path, content=data),
-                                                 request_options=c.RequestOptions(bypass_cache=True))
+            req = c.CodeIntelServiceParseRequest(
+                file=common_pb2.SourceFile(path=path, content=data), request_options=c.RequestOptions(bypass_cache=True)
+            )
             for _ in range(100):
                 await parse(req, timeout=10)
             out.put(("ready", os.getpid()))
@@ -142,8 +164,9 @@ def profile_uncached(rec: Recorder, duration: float) -> tuple[int, float]:
         client = ctx.Process(target=_sequential_uncached, args=(stack.address, path, data, duration + 2, q))
         client.start()
         _, client_pid = q.get(timeout=120)
-        rec.start({"client": client_pid, "coordinator": stack.info["coordinator_pid"], "parse-worker": worker_pid},
-                  duration)
+        rec.start(
+            {"client": client_pid, "coordinator": stack.info["coordinator_pid"], "parse-worker": worker_pid}, duration
+        )
         rec.wait(duration + 60)
         _, calls = q.get(timeout=120)
         client.join(30)
@@ -173,8 +196,14 @@ def main(argv=None) -> int:
     rec = Recorder(a.rate, a.out, a.what, native=a.native, idle=a.idle)
     fn = profile_uncached if a.what == "uncached" else profile_dispatch
     calls, window = fn(rec, a.duration)
-    report = {"what": a.what, "calls": calls, "call_window_s": window, "rate": a.rate, "duration_s": a.duration,
-              "processes": {}}
+    report = {
+        "what": a.what,
+        "calls": calls,
+        "call_window_s": window,
+        "rate": a.rate,
+        "duration_s": a.duration,
+        "processes": {},
+    }
     per_s = calls / window
     print(f"{a.what}: {calls} calls in {window:.0f} s ({per_s:,.0f}/s); py-spy at {a.rate}/s for {a.duration:g} s")
     for name, p in rec.spies.items():
@@ -188,8 +217,10 @@ def main(argv=None) -> int:
         s["cpu_share"] = cpu
         s["cpu_ms_per_call"] = 1000 * cpu / per_s if per_s else 0.0
         report["processes"][name] = s
-        print(f"\n{name}: {100 * cpu:.0f} % of a core (/proc) = {s['cpu_ms_per_call']:.3f} ms CPU per call; "
-              f"{s['samples']} samples")
+        print(
+            f"\n{name}: {100 * cpu:.0f} % of a core (/proc) = {s['cpu_ms_per_call']:.3f} ms CPU per call; "
+            f"{s['samples']} samples"
+        )
         for title in ("threads", "self_by_file", "self"):
             print(f"  top {title}:")
             for frame, n in s[title]:

@@ -79,23 +79,27 @@ CWE_CLASS: dict[int, str] = {cwe: cls for cls, cwes in CLASSES.items() for cwe i
 # it actually detects, so Bandit is not penalised for its CWE choice. B4xx are import-only
 # advisories ("consider the security implications of importing X"); they go to "other".
 BANDIT_OVERRIDES: dict[str, str] = {
-    "B102": "code-injection",      # exec_used (CWE-78)
-    "B307": "code-injection",      # eval (CWE-78)
-    "B201": "debug",               # flask_debug_true (CWE-94)
-    "B701": "xss",                 # jinja2_autoescape_false (CWE-94)
-    "B506": "deserialization",     # yaml_load (CWE-20)
-    "B310": "ssrf",                # urllib_urlopen (CWE-22)
-    "B502": "tls",                 # ssl_with_bad_version (CWE-327)
-    "B503": "tls",                 # ssl_with_bad_defaults (CWE-327)
-    "B504": "tls",                 # ssl_with_no_version (CWE-327)
-    "B113": "other",               # request_without_timeout (CWE-400)
+    "B102": "code-injection",  # exec_used (CWE-78)
+    "B307": "code-injection",  # eval (CWE-78)
+    "B201": "debug",  # flask_debug_true (CWE-94)
+    "B701": "xss",  # jinja2_autoescape_false (CWE-94)
+    "B506": "deserialization",  # yaml_load (CWE-20)
+    "B310": "ssrf",  # urllib_urlopen (CWE-22)
+    "B502": "tls",  # ssl_with_bad_version (CWE-327)
+    "B503": "tls",  # ssl_with_bad_defaults (CWE-327)
+    "B504": "tls",  # ssl_with_no_version (CWE-327)
+    "B113": "other",  # request_without_timeout (CWE-400)
     **{f"B{n}": "xxe" for n in range(313, 321)},  # xml_bad_* (CWE-20)
-    "B104": "other",               # hardcoded_bind_all_interfaces (CWE-605)
+    "B104": "other",  # hardcoded_bind_all_interfaces (CWE-605)
     **{f"B{n}": "other" for n in range(401, 416)},
 }
 
 LANGUAGES: dict[str, tuple[str, ...]] = {
-    "python": (".py",), "javascript": (".js",), "typescript": (".ts",), "go": (".go",), "java": (".java",),
+    "python": (".py",),
+    "javascript": (".js",),
+    "typescript": (".ts",),
+    "go": (".go",),
+    "java": (".java",),
 }
 # Classes that do not apply to a language (so the corpus has no case for them there):
 # Go's encoding/xml never resolves external entities, its regexp is RE2 (linear time), and
@@ -111,23 +115,69 @@ TARGET_SPEEDUP = 10.0
 _LABEL = re.compile(r"(?:#|//)\s*(expect|safe|flow):\s*([a-z][a-z\-]*(?:\s*[|,]\s*[a-z][a-z\-]*)*)\s*$")
 
 # Node types a labelled statement never grows into: definitions, blocks and compound statements.
-_COMPOUND = frozenset({
-    "module", "program", "source_file", "block", "statement_block", "statement_list", "class_body",
-    "interface_body", "enum_body", "declaration_list", "field_declaration_list", "switch_block",
-    "switch_body", "switch_block_statement_group", "switch_rule", "expression_case", "type_case",
-    "communication_case", "default_case", "switch_case", "switch_default",
-    "if_statement", "for_statement", "for_in_statement", "enhanced_for_statement", "while_statement",
-    "do_statement", "try_statement", "try_with_resources_statement", "with_statement", "switch_statement",
-    "expression_switch_statement", "type_switch_statement", "select_statement", "labeled_statement",
-    "synchronized_statement", "match_statement", "decorated_definition",
-    "lambda", "lambda_expression", "arrow_function", "function_expression", "function", "func_literal",
-    "generator_function", "class",
-})
+_COMPOUND = frozenset(
+    {
+        "module",
+        "program",
+        "source_file",
+        "block",
+        "statement_block",
+        "statement_list",
+        "class_body",
+        "interface_body",
+        "enum_body",
+        "declaration_list",
+        "field_declaration_list",
+        "switch_block",
+        "switch_body",
+        "switch_block_statement_group",
+        "switch_rule",
+        "expression_case",
+        "type_case",
+        "communication_case",
+        "default_case",
+        "switch_case",
+        "switch_default",
+        "if_statement",
+        "for_statement",
+        "for_in_statement",
+        "enhanced_for_statement",
+        "while_statement",
+        "do_statement",
+        "try_statement",
+        "try_with_resources_statement",
+        "with_statement",
+        "switch_statement",
+        "expression_switch_statement",
+        "type_switch_statement",
+        "select_statement",
+        "labeled_statement",
+        "synchronized_statement",
+        "match_statement",
+        "decorated_definition",
+        "lambda",
+        "lambda_expression",
+        "arrow_function",
+        "function_expression",
+        "function",
+        "func_literal",
+        "generator_function",
+        "class",
+    }
+)
 # `*_declaration` nodes that are single statements, not definitions.
-_DECLARATION_STATEMENTS = frozenset({
-    "lexical_declaration", "variable_declaration", "local_variable_declaration", "field_declaration",
-    "constant_declaration", "var_declaration", "const_declaration", "short_var_declaration",
-})
+_DECLARATION_STATEMENTS = frozenset(
+    {
+        "lexical_declaration",
+        "variable_declaration",
+        "local_variable_declaration",
+        "field_declaration",
+        "constant_declaration",
+        "var_declaration",
+        "const_declaration",
+        "short_var_declaration",
+    }
+)
 
 
 def _is_compound(node_type: str) -> bool:
@@ -147,15 +197,15 @@ class CorpusError(ValueError):
 
 @dataclass
 class Label:
-    line: int                           # 1-based, first line of the statement
-    end: int                            # last line of the statement
-    groups: list[tuple[str, ...]]       # each group: alternatives; groups[i][0] names the case
+    line: int  # 1-based, first line of the statement
+    end: int  # last line of the statement
+    groups: list[tuple[str, ...]]  # each group: alternatives; groups[i][0] names the case
     targets: list[tuple[int, int]] = field(default_factory=list)  # flow only: (expect index, group index)
 
 
 @dataclass
 class CorpusFile:
-    path: str                           # relative to the corpus root
+    path: str  # relative to the corpus root
     abspath: str
     language: str
     data: bytes
@@ -178,15 +228,20 @@ def _statement_end(root, line0: int, col: int) -> int:
     node = root.descendant_for_point_range((line0, col), (line0, col))
     if node is None:
         return line0
-    while (node.parent is not None and node.parent.start_point == node.start_point
-           and node.parent.parent is not None and not _is_compound(node.parent.type)):
+    while (
+        node.parent is not None
+        and node.parent.start_point == node.start_point
+        and node.parent.parent is not None
+        and not _is_compound(node.parent.type)
+    ):
         node = node.parent
     return max(line0, node.end_point[0])
 
 
 def load_file(path: str, language: str, root_dir: str = CORPUS) -> CorpusFile:
     """Read one corpus file and its labels; CorpusError for an unknown class or a stray label."""
-    from codeintel.source import parse, prepare
+    from codeintel.kernel.source import parse, prepare
+
     with open(path, "rb") as fh:
         data = fh.read()
     cf = CorpusFile(os.path.relpath(path, root_dir), os.path.abspath(path), language, data)
@@ -209,8 +264,16 @@ def load_file(path: str, language: str, root_dir: str = CORPUS) -> CorpusFile:
         {"expect": cf.expects, "safe": cf.safes, "flow": cf.flows}[lab[0]].append(Label(i + 1, end, lab[1]))
     for flow in cf.flows:
         for cls in (c for g in flow.groups for c in g):
-            target = next(((li, gi) for li, lab in enumerate(cf.expects) if lab.line > flow.line
-                           for gi, g in enumerate(lab.groups) if cls in g), None)
+            target = next(
+                (
+                    (li, gi)
+                    for li, lab in enumerate(cf.expects)
+                    if lab.line > flow.line
+                    for gi, g in enumerate(lab.groups)
+                    if cls in g
+                ),
+                None,
+            )
             if target is None:
                 raise CorpusError(f"{cf.path}:{flow.line}: `flow: {cls}` has no `expect: {cls}` below it")
             flow.targets.append(target)
@@ -249,12 +312,12 @@ def label_counts(files: list[CorpusFile]) -> dict[str, dict[str, Counter]]:
 
 @dataclass(frozen=True)
 class Finding:
-    line: int          # 1-based first line
-    cls: str           # a class name or "other"
-    rule: str          # rule id / Bandit test id
+    line: int  # 1-based first line
+    cls: str  # a class name or "other"
+    rule: str  # rule id / Bandit test id
     cwe: str
-    severity: str      # lower case
-    confidence: str    # lower case
+    severity: str  # lower case
+    confidence: str  # lower case
 
 
 @dataclass
@@ -263,7 +326,7 @@ class Counts:
     fp: int = 0
     fn: int = 0
 
-    def add(self, other: "Counts") -> None:
+    def add(self, other: Counts) -> None:
         self.tp += other.tp
         self.fp += other.fp
         self.fn += other.fn
@@ -283,7 +346,7 @@ class Counts:
 @dataclass
 class FileScore:
     per_class: dict[str, Counts]
-    misses: list[tuple[str, int, str, str]]   # (kind FN|FP, line, class, detail)
+    misses: list[tuple[str, int, str, str]]  # (kind FN|FP, line, class, detail)
     other: list[Finding]
     fp_on_safe_twin: int = 0
 
@@ -293,7 +356,7 @@ def score(cf: CorpusFile, findings: list[Finding]) -> FileScore:
     per_class: dict[str, Counts] = defaultdict(Counts)
     misses: list[tuple[str, int, str, str]] = []
     other = [f for f in findings if f.cls == "other"]
-    hit: set[tuple[int, int]] = set()               # (label index, group index)
+    hit: set[tuple[int, int]] = set()  # (label index, group index)
     fps: dict[tuple[int, str], Finding] = {}
     for f in findings:
         if f.cls == "other":
@@ -307,7 +370,7 @@ def score(cf: CorpusFile, findings: list[Finding]) -> FileScore:
                         matched = True
         for flow in cf.flows:
             if flow.line <= f.line <= flow.end:
-                for (li, gi) in flow.targets:
+                for li, gi in flow.targets:
                     if f.cls in cf.expects[li].groups[gi]:
                         hit.add((li, gi))
                         matched = True
@@ -325,8 +388,9 @@ def score(cf: CorpusFile, findings: list[Finding]) -> FileScore:
         per_class[cls].fp += 1
         twin = any(s.line <= line <= s.end for s in cf.safes)
         on_twin += twin
-        misses.append(("FP", line, cls, f"{f.rule} ({f.cwe}, {f.severity}/{f.confidence})"
-                       + (" on a safe twin" if twin else "")))
+        misses.append(
+            ("FP", line, cls, f"{f.rule} ({f.cwe}, {f.severity}/{f.confidence})" + (" on a safe twin" if twin else ""))
+        )
     misses.sort(key=lambda m: (m[1], m[0], m[2]))
     return FileScore(dict(per_class), misses, other, on_twin)
 
@@ -344,6 +408,7 @@ class Codeintel:
 
     def __init__(self):
         from services.scan import engine
+
         self.version = engine.VERSION
         self.rules = engine.RuleSet.load()
         self.languages = set(self.rules.languages)
@@ -352,16 +417,22 @@ class Codeintel:
         return language in self.languages
 
     def scan(self, cf: CorpusFile) -> list[Finding]:
-        from codeintel.source import prepare
+        from codeintel.kernel.source import prepare
+
         if not self.supports(cf.language):
             return []
         out = self.rules.scan(prepare(cf.path, "", cf.data))
-        return [Finding(f.range.start_line + 1, class_of_cwe(f.cwe), f.rule_id, f.cwe, f.severity.lower(),
-                        f.confidence.lower()) for f in out.findings]
+        return [
+            Finding(
+                f.range.start_line + 1, class_of_cwe(f.cwe), f.rule_id, f.cwe, f.severity.lower(), f.confidence.lower()
+            )
+            for f in out.findings
+        ]
 
     def run_paths(self, paths: list[str]) -> None:
         """Read and scan each file, as a timed pass does."""
-        from codeintel.source import prepare
+        from codeintel.kernel.source import prepare
+
         for p in paths:
             with open(p, "rb") as fh:
                 self.rules.scan(prepare(p, "", fh.read()))
@@ -375,6 +446,7 @@ class Bandit:
     def __init__(self):
         import bandit
         from bandit.core import config, manager
+
         logging.getLogger("bandit").setLevel(logging.ERROR)
         self.version = getattr(bandit, "__version__", "?")
         self._config = config.BanditConfig()
@@ -395,8 +467,11 @@ class Bandit:
         for issue in m.get_issue_list():
             cwe = f"CWE-{issue.cwe.id}" if issue.cwe.id else ""
             cls = BANDIT_OVERRIDES.get(issue.test_id) or class_of_cwe(cwe)
-            out[by_abs[issue.fname]].append(Finding(issue.lineno, cls, issue.test_id, cwe or "CWE-?",
-                                                    issue.severity.lower(), issue.confidence.lower()))
+            out[by_abs[issue.fname]].append(
+                Finding(
+                    issue.lineno, cls, issue.test_id, cwe or "CWE-?", issue.severity.lower(), issue.confidence.lower()
+                )
+            )
         return out
 
     def run_paths(self, paths: list[str]) -> None:
@@ -476,9 +551,19 @@ def _at_least(findings: list[Finding], minimum: str) -> list[Finding]:
     return [f for f in findings if f.severity in _ORDER and _ORDER.index(f.severity) >= lo]
 
 
-def run(reps: int = 3, json_path: str = "", list_misses: bool = False, *, corpus: str = CORPUS,
-        repeat: int = 0, stdlib: int = 200, use_bandit: bool = True, out=sys.stdout) -> dict:
+def run(
+    reps: int = 3,
+    json_path: str = "",
+    list_misses: bool = False,
+    *,
+    corpus: str = CORPUS,
+    repeat: int = 0,
+    stdlib: int = 200,
+    use_bandit: bool = True,
+    out=sys.stdout,
+) -> dict:
     """Score both tools, time them, print the report; returns every figure as a dict."""
+
     def p(*a):
         print(*a, file=out)
 
@@ -499,13 +584,20 @@ def run(reps: int = 3, json_path: str = "", list_misses: bool = False, *, corpus
 
     langs = [lang for lang in LANGUAGES if any(cf.language == lang for cf in files)]
     classes = list(CLASSES)
-    result: dict = {"corpus": {}, "codeintel": {"version": ci.version},
-                    "bandit": {"version": bandit.version if bandit else None}, "targets": {}, "speed": {}}
+    result: dict = {
+        "corpus": {},
+        "codeintel": {"version": ci.version},
+        "bandit": {"version": bandit.version if bandit else None},
+        "targets": {},
+        "speed": {},
+    }
 
     # --- corpus
     p(f"Scanner quality benchmark: codeintel vs Bandit on {os.path.relpath(corpus, ROOT)}")
-    p(f"codeintel {ci.version}: {len(ci.rules.rules)} rules for {', '.join(sorted(ci.languages))}; "
-      f"bandit {bandit.version if bandit else 'absent'}")
+    p(
+        f"codeintel {ci.version}: {len(ci.rules.rules)} rules for {', '.join(sorted(ci.languages))}; "
+        f"bandit {bandit.version if bandit else 'absent'}"
+    )
     p("")
     p(f"{'corpus':12s} {'files':>5s} {'vulnerable':>10s} {'safe twins':>10s}")
     counts = label_counts(files)
@@ -584,14 +676,23 @@ def run(reps: int = 3, json_path: str = "", list_misses: bool = False, *, corpus
         p(f"{'bandit, python, severity >= medium':42s}|{_cells(bd_py_med)}")
     ci_twin = sum(s.fp_on_safe_twin for s in ci_scores.values())
     bd_twin = sum(s.fp_on_safe_twin for s in bd_scores.values())
-    p(f"false positives on safe twins: codeintel {ci_twin} of {ci_all.fp}"
-      + (f", bandit {bd_twin} of {bd_py.fp}" if bandit else ""))
-    result["codeintel"].update({
-        "overall": ci_all.as_dict(), "overall_supported_languages": ci_sup.as_dict(), "python": ci_py.as_dict(),
-        "python_min_medium": ci_py_med.as_dict(), "fp_on_safe_twins": ci_twin})
+    p(
+        f"false positives on safe twins: codeintel {ci_twin} of {ci_all.fp}"
+        + (f", bandit {bd_twin} of {bd_py.fp}" if bandit else "")
+    )
+    result["codeintel"].update(
+        {
+            "overall": ci_all.as_dict(),
+            "overall_supported_languages": ci_sup.as_dict(),
+            "python": ci_py.as_dict(),
+            "python_min_medium": ci_py_med.as_dict(),
+            "fp_on_safe_twins": ci_twin,
+        }
+    )
     if bandit:
-        result["bandit"].update({"python": bd_py.as_dict(), "python_min_medium": bd_py_med.as_dict(),
-                                 "fp_on_safe_twins": bd_twin})
+        result["bandit"].update(
+            {"python": bd_py.as_dict(), "python_min_medium": bd_py_med.as_dict(), "fp_on_safe_twins": bd_twin}
+        )
 
     tools = [("codeintel", ci_found, ci_scores)] + ([("bandit", bd_found, bd_scores)] if bandit else [])
     for tool, found, scores_ in tools:
@@ -599,11 +700,15 @@ def run(reps: int = 3, json_path: str = "", list_misses: bool = False, *, corpus
         result[tool]["findings_by_severity_confidence"] = {f"{s}/{c}": n for (s, c), n in sorted(conf.items())}
         others = Counter(f"{f.rule} ({f.cwe})" for s in scores_.values() for f in s.other)
         result[tool]["other"] = dict(others)
-        p(f"{tool}: {sum(others.values())} finding(s) with a CWE outside the class table (not scored)"
-          + (": " + ", ".join(f"{k} x{v}" for k, v in others.most_common()) if others else ""))
+        p(
+            f"{tool}: {sum(others.values())} finding(s) with a CWE outside the class table (not scored)"
+            + (": " + ", ".join(f"{k} x{v}" for k, v in others.most_common()) if others else "")
+        )
     if bandit:
-        p(f"bandit findings re-classed by test id (BANDIT_OVERRIDES): "
-          f"{sum(1 for fs in bd_found.values() for f in fs if f.rule in BANDIT_OVERRIDES)}")
+        p(
+            f"bandit findings re-classed by test id (BANDIT_OVERRIDES): "
+            f"{sum(1 for fs in bd_found.values() for f in fs if f.rule in BANDIT_OVERRIDES)}"
+        )
     p("")
 
     # --- speed
@@ -611,11 +716,17 @@ def run(reps: int = 3, json_path: str = "", list_misses: bool = False, *, corpus
     n_repeat = repeat or (math.ceil(200 / len(py_paths)) if py_paths else 1)
     py_timed = py_paths * n_repeat
     std = stdlib_paths(stdlib)
-    speed: dict = {"method": "both in-process and warm (rules / plugins loaded once, not timed); each pass reads "
-                             "every file from disk; best of reps after one warm-up pass",
-                   "reps": reps, "python_corpus_repeat": n_repeat}
+    speed: dict = {
+        "method": "both in-process and warm (rules / plugins loaded once, not timed); each pass reads "
+        "every file from disk; best of reps after one warm-up pass",
+        "reps": reps,
+        "python_corpus_repeat": n_repeat,
+    }
     p(f"Speed: both in-process and warm, best of {reps} pass(es) after a warm-up; files read from disk each pass")
-    rows = [("python corpus", f"{len(py_paths)} files x{n_repeat}", py_timed), ("CPython stdlib", f"{len(std)} files", std)]
+    rows = [
+        ("python corpus", f"{len(py_paths)} files x{n_repeat}", py_timed),
+        ("CPython stdlib", f"{len(std)} files", std),
+    ]
     for label, desc, paths in rows:
         if not paths:
             continue
@@ -623,10 +734,16 @@ def run(reps: int = 3, json_path: str = "", list_misses: bool = False, *, corpus
         bd_fps, bd_secs = files_per_second(bandit.run_paths, paths, reps) if bandit else (0.0, 0.0)
         ratio = ci_fps / bd_fps if bd_fps else None
         key = "python_corpus" if label == "python corpus" else "stdlib"
-        speed[key] = {"files": len(paths), "codeintel_files_per_s": ci_fps, "bandit_files_per_s": bd_fps or None,
-                      "speedup": ratio}
-        p(f"  {label:15s} ({desc:>16s}): codeintel {ci_fps:8.1f} files/s ({1000 * ci_secs:7.1f} ms/pass)"
-          + (f", bandit {bd_fps:7.1f} files/s ({1000 * bd_secs:7.1f} ms/pass), ratio {ratio:.1f}x" if bandit else ""))
+        speed[key] = {
+            "files": len(paths),
+            "codeintel_files_per_s": ci_fps,
+            "bandit_files_per_s": bd_fps or None,
+            "speedup": ratio,
+        }
+        p(
+            f"  {label:15s} ({desc:>16s}): codeintel {ci_fps:8.1f} files/s ({1000 * ci_secs:7.1f} ms/pass)"
+            + (f", bandit {bd_fps:7.1f} files/s ({1000 * bd_secs:7.1f} ms/pass), ratio {ratio:.1f}x" if bandit else "")
+        )
     ci_all_fps, _ = files_per_second(ci.run_paths, [cf.abspath for cf in files if ci.supports(cf.language)], reps)
     speed["codeintel_whole_corpus_files_per_s"] = ci_all_fps
     p(f"  codeintel over every corpus file it has rules for: {ci_all_fps:.1f} files/s")
@@ -639,16 +756,25 @@ def run(reps: int = 3, json_path: str = "", list_misses: bool = False, *, corpus
     t_prec = (ci_all.precision or 0) >= TARGET_PRECISION
     t_speed = speedup is not None and speedup >= TARGET_SPEEDUP
     p("Targets (reported, not enforced)")
-    p(f"  [{'PASS' if t_recall else 'MISS'}] python recall >= bandit's: "
-      f"codeintel {_pct(ci_py.recall).strip()} vs bandit {_pct(bd_py.recall).strip() if bandit else 'n/a'}")
-    p(f"  [{'PASS' if t_prec else 'MISS'}] precision >= {TARGET_PRECISION:.0%}: codeintel {_pct(ci_all.precision).strip()}"
-      f" (python {_pct(ci_py.precision).strip()}"
-      + (f"; bandit python {_pct(bd_py.precision).strip()})" if bandit else ")"))
-    p(f"  [{'PASS' if t_speed else 'MISS'}] files/s >= {TARGET_SPEEDUP:.0f}x bandit's (lower of the two figures): "
-      + (f"{speedup:.1f}x" if speedup else "n/a"))
+    p(
+        f"  [{'PASS' if t_recall else 'MISS'}] python recall >= bandit's: "
+        f"codeintel {_pct(ci_py.recall).strip()} vs bandit {_pct(bd_py.recall).strip() if bandit else 'n/a'}"
+    )
+    p(
+        f"  [{'PASS' if t_prec else 'MISS'}] precision >= {TARGET_PRECISION:.0%}: codeintel {_pct(ci_all.precision).strip()}"
+        f" (python {_pct(ci_py.precision).strip()}"
+        + (f"; bandit python {_pct(bd_py.precision).strip()})" if bandit else ")")
+    )
+    p(
+        f"  [{'PASS' if t_speed else 'MISS'}] files/s >= {TARGET_SPEEDUP:.0f}x bandit's (lower of the two figures): "
+        + (f"{speedup:.1f}x" if speedup else "n/a")
+    )
     result["targets"] = {
-        "python_recall_at_least_bandit": {"pass": t_recall, "codeintel": ci_py.recall,
-                                          "bandit": bd_py.recall if bandit else None},
+        "python_recall_at_least_bandit": {
+            "pass": t_recall,
+            "codeintel": ci_py.recall,
+            "bandit": bd_py.recall if bandit else None,
+        },
         "precision_at_least_90": {"pass": t_prec, "codeintel": ci_all.precision},
         "speed_10x_bandit": {"pass": t_speed, "speedup": speedup},
     }
@@ -672,24 +798,39 @@ def run(reps: int = 3, json_path: str = "", list_misses: bool = False, *, corpus
 
 def _miss_list(scores: dict[str, FileScore], corpus: str) -> list[dict]:
     base = os.path.relpath(corpus, ROOT)
-    return [{"kind": k, "file": os.path.join(base, path), "line": line, "class": cls, "detail": d}
-            for path, s in sorted(scores.items()) for k, line, cls, d in s.misses]
+    return [
+        {"kind": k, "file": os.path.join(base, path), "line": line, "class": cls, "detail": d}
+        for path, s in sorted(scores.items())
+        for k, line, cls, d in s.misses
+    ]
 
 
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--reps", type=int, default=3, help="timed passes per tool and file set (best is kept)")
-    ap.add_argument("--repeat", type=int, default=0,
-                    help="python corpus copies per timed pass (default: enough for >= 200 files)")
-    ap.add_argument("--stdlib", type=int, default=200, metavar="N",
-                    help="also time both tools on N CPython stdlib modules (0: skip)")
+    ap.add_argument(
+        "--repeat", type=int, default=0, help="python corpus copies per timed pass (default: enough for >= 200 files)"
+    )
+    ap.add_argument(
+        "--stdlib",
+        type=int,
+        default=200,
+        metavar="N",
+        help="also time both tools on N CPython stdlib modules (0: skip)",
+    )
     ap.add_argument("--corpus", default=CORPUS, help="corpus root (default: bench/quality/corpus)")
     ap.add_argument("--json", default="", metavar="PATH", help="also write every number to PATH")
     ap.add_argument("--list-misses", action="store_true", help="print each FN/FP as file:line")
     args = ap.parse_args(argv)
     try:
-        run(reps=max(1, args.reps), json_path=args.json, list_misses=args.list_misses, corpus=args.corpus,
-            repeat=max(0, args.repeat), stdlib=max(0, args.stdlib))
+        run(
+            reps=max(1, args.reps),
+            json_path=args.json,
+            list_misses=args.list_misses,
+            corpus=args.corpus,
+            repeat=max(0, args.repeat),
+            stdlib=max(0, args.stdlib),
+        )
     except CorpusError as exc:
         print(f"corpus error: {exc}", file=sys.stderr)
         return 2

@@ -24,8 +24,9 @@ from collections import Counter
 import grpc
 
 from bench.run import corpus
-from codeintel.stack import LocalStack
-from codeintel.v1 import common_pb2, coordinator_pb2 as c, coordinator_pb2_grpc
+from codeintel.ops.stack import LocalStack
+from codeintel.v1 import common_pb2, coordinator_pb2_grpc
+from codeintel.v1 import coordinator_pb2 as c
 
 HIT_TARGET = 0.95
 TIME_TARGET = 0.10
@@ -45,8 +46,12 @@ async def scan_all(address: str, files: list[tuple[str, bytes]], batch: int = 64
             nonlocal file_errors, call_errors
             async with sem:
                 try:
-                    resp = await api.ScanBatch(c.CodeIntelServiceScanBatchRequest(
-                        files=[common_pb2.SourceFile(path=p, content=d) for p, d in chunk]), timeout=300)
+                    resp = await api.ScanBatch(
+                        c.CodeIntelServiceScanBatchRequest(
+                            files=[common_pb2.SourceFile(path=p, content=d) for p, d in chunk]
+                        ),
+                        timeout=300,
+                    )
                 except grpc.aio.AioRpcError:
                     call_errors += len(chunk)
                     return
@@ -54,11 +59,16 @@ async def scan_all(address: str, files: list[tuple[str, bytes]], batch: int = 64
             file_errors += sum(1 for r in resp.results if r.WhichOneof("outcome") == "error")
 
         t0 = time.perf_counter()
-        await asyncio.gather(*(one(files[i:i + batch]) for i in range(0, len(files), batch)))
+        await asyncio.gather(*(one(files[i : i + batch]) for i in range(0, len(files), batch)))
         seconds = time.perf_counter() - t0
-    return {"seconds": seconds, "files": len(files),
-            "statuses": {c.CacheStatus.Name(k): v for k, v in statuses.items()},
-            "reused": sum(statuses[s] for s in REUSED), "file_errors": file_errors, "call_errors": call_errors}
+    return {
+        "seconds": seconds,
+        "files": len(files),
+        "statuses": {c.CacheStatus.Name(k): v for k, v in statuses.items()},
+        "reused": sum(statuses[s] for s in REUSED),
+        "file_errors": file_errors,
+        "call_errors": call_errors,
+    }
 
 
 def changed_copy(files: list[tuple[str, bytes]], share: float) -> tuple[list[tuple[str, bytes]], int]:
@@ -76,10 +86,15 @@ def run(address: str, files: list[tuple[str, bytes]], share: float = 0.05) -> di
     edited, n_changed = changed_copy(files, share)
     warm = asyncio.run(scan_all(address, edited))
     n = len(files)
-    return {"files": n, "changed": n_changed, "cold": cold, "rescan": warm,
-            "hit_share": warm["reused"] / n if n else 0.0,
-            "ideal_hit_share": (n - n_changed) / n if n else 0.0,
-            "time_ratio": warm["seconds"] / cold["seconds"] if cold["seconds"] else 0.0}
+    return {
+        "files": n,
+        "changed": n_changed,
+        "cold": cold,
+        "rescan": warm,
+        "hit_share": warm["reused"] / n if n else 0.0,
+        "ideal_hit_share": (n - n_changed) / n if n else 0.0,
+        "time_ratio": warm["seconds"] / cold["seconds"] if cold["seconds"] else 0.0,
+    }
 
 
 def main(argv=None) -> int:
@@ -94,14 +109,20 @@ def main(argv=None) -> int:
         r = run(stack.address, files, a.changed)
     cold, warm = r["cold"], r["rescan"]
     print(f"corpus: {r['files']} files; changed before the rescan: {r['changed']}")
-    print(f"cold scan   {cold['seconds']:8.2f} s  {r['files'] / cold['seconds']:7.0f} files/s  "
-          f"errors {cold['file_errors'] + cold['call_errors']}")
-    print(f"rescan      {warm['seconds']:8.2f} s  reused {warm['reused']} / {r['files']} = {r['hit_share']:.1%}  "
-          f"errors {warm['file_errors'] + warm['call_errors']}")
-    print(f"cache hits {r['hit_share']:.1%} (target >= {HIT_TARGET:.0%}: "
-          f"{'met' if r['hit_share'] >= HIT_TARGET else 'NOT met'}); "
-          f"time {r['time_ratio']:.1%} of cold (target <= {TIME_TARGET:.0%}: "
-          f"{'met' if r['time_ratio'] <= TIME_TARGET else 'NOT met'})")
+    print(
+        f"cold scan   {cold['seconds']:8.2f} s  {r['files'] / cold['seconds']:7.0f} files/s  "
+        f"errors {cold['file_errors'] + cold['call_errors']}"
+    )
+    print(
+        f"rescan      {warm['seconds']:8.2f} s  reused {warm['reused']} / {r['files']} = {r['hit_share']:.1%}  "
+        f"errors {warm['file_errors'] + warm['call_errors']}"
+    )
+    print(
+        f"cache hits {r['hit_share']:.1%} (target >= {HIT_TARGET:.0%}: "
+        f"{'met' if r['hit_share'] >= HIT_TARGET else 'NOT met'}); "
+        f"time {r['time_ratio']:.1%} of cold (target <= {TIME_TARGET:.0%}: "
+        f"{'met' if r['time_ratio'] <= TIME_TARGET else 'NOT met'})"
+    )
     os.makedirs(os.path.dirname(os.path.abspath(a.json)), exist_ok=True)
     with open(a.json, "w") as fh:
         json.dump(r, fh, indent=1)

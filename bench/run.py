@@ -22,17 +22,21 @@ import time
 
 import grpc
 
-from codeintel.source import prepare
-from codeintel.stack import LocalStack
-from codeintel.v1 import common_pb2, coordinator_pb2 as c, coordinator_pb2_grpc
+from codeintel.kernel.source import prepare
+from codeintel.ops.stack import LocalStack
+from codeintel.v1 import common_pb2, coordinator_pb2_grpc
+from codeintel.v1 import coordinator_pb2 as c
 from services.parse.domain import parse_source
 
 
 def corpus(limit: int | None) -> list[tuple[str, bytes]]:
     root = sysconfig.get_paths()["stdlib"]
     skip = ("site-packages", "test", "tests", "idle_test")
-    paths = sorted(p for p in glob.glob(os.path.join(root, "**", "*.py"), recursive=True)
-                   if not set(os.path.relpath(p, root).split(os.sep)[:-1]) & set(skip))
+    paths = sorted(
+        p
+        for p in glob.glob(os.path.join(root, "**", "*.py"), recursive=True)
+        if not set(os.path.relpath(p, root).split(os.sep)[:-1]) & set(skip)
+    )
     files = []
     for p in paths:
         with open(p, "rb") as fh:
@@ -86,14 +90,17 @@ def pct(values: list[float], q: float) -> float:
 
 async def through_coordinator(address: str, files, *, batch: int, concurrency: int, cached: bool):
     """files/s and per-request latencies; cached=False bypasses the cache lookup."""
-    ch = grpc.aio.insecure_channel(address, options=[("grpc.max_receive_message_length", 256 << 20),
-                                                     ("grpc.max_send_message_length", 256 << 20)])
+    ch = grpc.aio.insecure_channel(
+        address, options=[("grpc.max_receive_message_length", 256 << 20), ("grpc.max_send_message_length", 256 << 20)]
+    )
     api = coordinator_pb2_grpc.CodeIntelServiceStub(ch)
     ro = c.RequestOptions(bypass_cache=not cached)
     srcs = [common_pb2.SourceFile(path=p, content=d) for p, d in files]
     if batch > 1:
-        reqs = [c.CodeIntelServiceParseBatchRequest(files=srcs[i:i + batch], request_options=ro)
-                for i in range(0, len(srcs), batch)]
+        reqs = [
+            c.CodeIntelServiceParseBatchRequest(files=srcs[i : i + batch], request_options=ro)
+            for i in range(0, len(srcs), batch)
+        ]
         call = api.ParseBatch
     else:
         reqs = [c.CodeIntelServiceParseRequest(file=s, request_options=ro) for s in srcs]
@@ -140,9 +147,11 @@ def through_stack(address: str, files, *, batch: int, concurrency: int, repeats:
     {name: (files/s, latencies, errors)}."""
     run = lambda **kw: asyncio.run(through_coordinator(address, files, **kw))  # noqa: E731
     run(batch=batch, concurrency=concurrency, cached=False)  # warm-up: connections, grammars
-    out = {"batched": best_of(repeats, lambda: run(batch=batch, concurrency=concurrency, cached=False)),
-           "unary": best_of(repeats, lambda: run(batch=1, concurrency=concurrency, cached=False)),
-           "sequential": run(batch=1, concurrency=1, cached=False)}
+    out = {
+        "batched": best_of(repeats, lambda: run(batch=batch, concurrency=concurrency, cached=False)),
+        "unary": best_of(repeats, lambda: run(batch=1, concurrency=concurrency, cached=False)),
+        "sequential": run(batch=1, concurrency=1, cached=False),
+    }
     run(batch=batch, concurrency=concurrency, cached=True)  # fill the cache
     out["hit"] = run(batch=1, concurrency=1, cached=True)
     out["hit_concurrent"] = run(batch=1, concurrency=concurrency, cached=True)
@@ -174,14 +183,26 @@ def main(argv=None) -> int:
     (h_rate, h_lat, h_err), (hc_rate, _, hc_err) = m["hit"], m["hit_concurrent"]
 
     rows = [
-        ("in-process, 1 process (baseline)", one_rate, None, pct(one_lat, .5), pct(one_lat, .99), 0),
+        ("in-process, 1 process (baseline)", one_rate, None, pct(one_lat, 0.5), pct(one_lat, 0.99), 0),
         (f"in-process, {a.workers} processes (ceiling)", ceiling, 1.0, None, None, 0),
-        (f"coordinator, batched x{a.batch}, {a.concurrency} in flight", b_rate, b_rate / ceiling,
-         pct(b_lat, .5), pct(b_lat, .99), b_err),
-        (f"coordinator, 1 file/request, {a.concurrency} in flight", u_rate, u_rate / ceiling,
-         pct(u_lat, .5), pct(u_lat, .99), u_err),
-        ("coordinator, 1 file/request, sequential", s_rate, s_rate / ceiling, pct(s_lat, .5), pct(s_lat, .99), s_err),
-        ("coordinator, cache hit, sequential", h_rate, h_rate / ceiling, pct(h_lat, .5), pct(h_lat, .99), h_err),
+        (
+            f"coordinator, batched x{a.batch}, {a.concurrency} in flight",
+            b_rate,
+            b_rate / ceiling,
+            pct(b_lat, 0.5),
+            pct(b_lat, 0.99),
+            b_err,
+        ),
+        (
+            f"coordinator, 1 file/request, {a.concurrency} in flight",
+            u_rate,
+            u_rate / ceiling,
+            pct(u_lat, 0.5),
+            pct(u_lat, 0.99),
+            u_err,
+        ),
+        ("coordinator, 1 file/request, sequential", s_rate, s_rate / ceiling, pct(s_lat, 0.5), pct(s_lat, 0.99), s_err),
+        ("coordinator, cache hit, sequential", h_rate, h_rate / ceiling, pct(h_lat, 0.5), pct(h_lat, 0.99), h_err),
         (f"coordinator, cache hit, {a.concurrency} in flight", hc_rate, hc_rate / ceiling, None, None, hc_err),
     ]
     print()
@@ -191,13 +212,24 @@ def main(argv=None) -> int:
         fmt = lambda v, f: (f % v) if v is not None else "-"  # noqa: E731
         print(f"{name:<46} {rate:>9.0f} {fmt(ratio, '%.2f'):>10} {fmt(p50, '%.2f'):>8} {fmt(p99, '%.2f'):>8} {err:>6}")
     print()
-    print(f"per-request overhead, sequential uncached p50 vs in-process p50: "
-          f"{pct(s_lat, .5) - pct(one_lat, .5):+.2f} ms; cache-hit p50 = {pct(h_lat, .5):.2f} ms")
+    print(
+        f"per-request overhead, sequential uncached p50 vs in-process p50: "
+        f"{pct(s_lat, 0.5) - pct(one_lat, 0.5):+.2f} ms; cache-hit p50 = {pct(h_lat, 0.5):.2f} ms"
+    )
     os.makedirs(os.path.dirname(a.json), exist_ok=True)
     with open(a.json, "w") as fh:
-        json.dump({"corpus_files": len(files), "corpus_mb": total_mb, "workers": a.workers,
-                   "rows": [dict(zip(("path", "files_per_s", "vs_ceiling", "p50_ms", "p99_ms", "errors"), r))
-                            for r in rows]}, fh, indent=1)
+        json.dump(
+            {
+                "corpus_files": len(files),
+                "corpus_mb": total_mb,
+                "workers": a.workers,
+                "rows": [
+                    dict(zip(("path", "files_per_s", "vs_ceiling", "p50_ms", "p99_ms", "errors"), r)) for r in rows
+                ],
+            },
+            fh,
+            indent=1,
+        )
     print(f"results written to {a.json}")
     return 0
 

@@ -17,7 +17,7 @@ import sysconfig
 import time
 
 from bench.run import corpus
-from codeintel.source import prepare
+from codeintel.kernel.source import prepare
 from services.scan.engine import RuleSet
 
 
@@ -67,9 +67,15 @@ def versus_bandit(paths: list[str], clock=time.process_time) -> dict:
     each; by default CPU time of this process, so other load on the machine does not skew it."""
     ours, ours_findings = _codeintel(paths, warmed_rules(paths), False, clock)
     theirs, theirs_findings = _bandit(paths, clock)
-    return {"files": len(paths), "codeintel_s": ours, "bandit_s": theirs, "codeintel_files_per_s": len(paths) / ours,
-            "bandit_files_per_s": len(paths) / theirs, "codeintel_findings": ours_findings,
-            "bandit_findings": theirs_findings}
+    return {
+        "files": len(paths),
+        "codeintel_s": ours,
+        "bandit_s": theirs,
+        "codeintel_files_per_s": len(paths) / ours,
+        "bandit_files_per_s": len(paths) / theirs,
+        "codeintel_findings": ours_findings,
+        "bandit_findings": theirs_findings,
+    }
 
 
 def main(argv=None) -> None:
@@ -79,8 +85,10 @@ def main(argv=None) -> None:
     args = ap.parse_args(argv)
     paths = _paths(args.limit)
     rules = warmed_rules(paths)
-    rows = [("codeintel pattern rules", *_codeintel(paths, rules, True)),
-            ("codeintel pattern + taint", *_codeintel(paths, rules, False))]
+    rows = [
+        ("codeintel pattern rules", *_codeintel(paths, rules, True)),
+        ("codeintel pattern + taint", *_codeintel(paths, rules, False)),
+    ]
     if not args.no_bandit:
         rows.append(("bandit 1.9 (default profile)", *_bandit(paths)))
     bandit_rate = len(paths) / rows[2][1] if len(rows) > 2 else None

@@ -33,8 +33,9 @@ import sys
 import time
 from dataclasses import asdict, dataclass
 
-from bench import dispatch, echo, metrics_agreement, mixed, rescan, run as parse_bench, scan_speed
-from codeintel.stack import LocalStack
+from bench import dispatch, echo, metrics_agreement, mixed, rescan, scan_speed
+from bench import run as parse_bench
+from codeintel.ops.stack import LocalStack
 
 OPS = {">=": lambda a, b: a >= b, "<=": lambda a, b: a <= b, "<": lambda a, b: a < b}
 
@@ -42,36 +43,64 @@ OPS = {">=": lambda a, b: a >= b, "<=": lambda a, b: a <= b, "<": lambda a, b: a
 @dataclass(frozen=True)
 class Profile:
     limit: int | None
-    repeats: int            # best-of for throughput figures (ceiling and coordinator alike)
+    repeats: int  # best-of for throughput figures (ceiling and coordinator alike)
     echo_calls: int
     mixed_duration: float
-    mixed_baseline: float   # seconds of one client alone before the load
+    mixed_baseline: float  # seconds of one client alone before the load
     dispatch_duration: float
     dispatch_warmup: float
-    workers: int = 2        # worker processes per service (this box has 2 cores)
+    workers: int = 2  # worker processes per service (this box has 2 cores)
     batch: int = 64
     concurrency: int = 8
     clients: int = 100
 
 
-FULL = Profile(limit=None, repeats=3, echo_calls=2000, mixed_duration=30.0, mixed_baseline=5.0,
-               dispatch_duration=10.0, dispatch_warmup=5.0)
-QUICK = Profile(limit=40, repeats=1, echo_calls=300, mixed_duration=2.0, mixed_baseline=1.0,
-                dispatch_duration=1.5, dispatch_warmup=3.0)
+FULL = Profile(
+    limit=None,
+    repeats=3,
+    echo_calls=2000,
+    mixed_duration=30.0,
+    mixed_baseline=5.0,
+    dispatch_duration=10.0,
+    dispatch_warmup=5.0,
+)
+QUICK = Profile(
+    limit=40,
+    repeats=1,
+    echo_calls=300,
+    mixed_duration=2.0,
+    mixed_baseline=1.0,
+    dispatch_duration=1.5,
+    dispatch_warmup=3.0,
+)
 
 
-def figure(fid: str, name: str, measured: float, baseline: float, unit: str, baseline_name: str,
-           target: dict | None, **details) -> dict:
+def figure(
+    fid: str, name: str, measured: float, baseline: float, unit: str, baseline_name: str, target: dict | None, **details
+) -> dict:
     """One row: measured, baseline, ratio (measured / baseline) and, when there is a target,
     whether it is met. target = {"on": "ratio"|"measured"|"difference", "op": ">=", "value": x}."""
     ratio = measured / baseline if baseline else None
     met = None
     if target:
-        value = {"ratio": ratio if ratio is not None else math.inf, "measured": measured,
-                 "difference": measured - baseline}[target["on"]]
+        value = {
+            "ratio": ratio if ratio is not None else math.inf,
+            "measured": measured,
+            "difference": measured - baseline,
+        }[target["on"]]
         met = OPS[target["op"]](value, target["value"]) and all(details.get("require", {}).values())
-    return {"id": fid, "figure": name, "measured": measured, "baseline": baseline, "ratio": ratio, "unit": unit,
-            "baseline_name": baseline_name, "target": target, "met": met, "details": details}
+    return {
+        "id": fid,
+        "figure": name,
+        "measured": measured,
+        "baseline": baseline,
+        "ratio": ratio,
+        "unit": unit,
+        "baseline_name": baseline_name,
+        "target": target,
+        "met": met,
+        "details": details,
+    }
 
 
 def target_text(t: dict | None) -> str:
@@ -89,30 +118,71 @@ def parse_figures(files, p: Profile, ceiling: float, log) -> list[dict]:
     stack = parse_bench.parse_stack(p.workers, stderr=log)
     try:
         _log("coordinator throughput: batched and one file per request")
-        m = parse_bench.through_stack(stack.address, files, batch=p.batch, concurrency=p.concurrency,
-                                      repeats=p.repeats)
+        m = parse_bench.through_stack(stack.address, files, batch=p.batch, concurrency=p.concurrency, repeats=p.repeats)
         _log("latency: 8 KB uncached vs in-process, cache hit vs gRPC echo")
         lat = echo.run(p.echo_calls, stack)
     finally:
         stack.stop()
     (b_rate, b_lat, b_err), (u_rate, u_lat, u_err) = m["batched"], m["unary"]
     pc = echo.pcts
-    unc, direct, hit, ech, worker = (pc(lat["uncached"]), pc(lat["direct"]), pc(lat["hit"]), pc(lat["echo"]),
-                                     pc(lat["worker"]))
+    unc, direct, hit, ech, worker = (
+        pc(lat["uncached"]),
+        pc(lat["direct"]),
+        pc(lat["hit"]),
+        pc(lat["echo"]),
+        pc(lat["worker"]),
+    )
     ceil_name = f"in-process, {p.workers} processes, no RPC"
     return [
-        figure("parse_batched", f"parse+symbols via coordinator, batched x{p.batch}", b_rate, ceiling, "files/s",
-               ceil_name, {"on": "ratio", "op": ">=", "value": 0.90}, errors=b_err,
-               p50_ms=parse_bench.pct(b_lat, .5), require={"no errors": b_err == 0}),
-        figure("parse_unary", f"parse+symbols via coordinator, 1 file/request, {p.concurrency} in flight", u_rate,
-               ceiling, "files/s", ceil_name, {"on": "ratio", "op": ">=", "value": 0.65}, errors=u_err,
-               p50_ms=parse_bench.pct(u_lat, .5), require={"no errors": u_err == 0}),
-        figure("uncached_8kb_p50", f"one {lat['file_bytes']} B file uncached, p50", unc["p50_ms"], direct["p50_ms"],
-               "ms", "in-process parse p50", {"on": "difference", "op": "<=", "value": 0.6}, file=lat["file"],
-               difference_ms=unc["p50_ms"] - direct["p50_ms"], worker_direct_p50_ms=worker["p50_ms"],
-               uncached=unc, in_process=direct),
-        figure("cache_hit_p50", "cache hit via coordinator, p50", hit["p50_ms"], ech["p50_ms"], "ms",
-               "bare gRPC echo p50", {"on": "ratio", "op": "<=", "value": 1.5}, hit=hit, echo=ech),
+        figure(
+            "parse_batched",
+            f"parse+symbols via coordinator, batched x{p.batch}",
+            b_rate,
+            ceiling,
+            "files/s",
+            ceil_name,
+            {"on": "ratio", "op": ">=", "value": 0.90},
+            errors=b_err,
+            p50_ms=parse_bench.pct(b_lat, 0.5),
+            require={"no errors": b_err == 0},
+        ),
+        figure(
+            "parse_unary",
+            f"parse+symbols via coordinator, 1 file/request, {p.concurrency} in flight",
+            u_rate,
+            ceiling,
+            "files/s",
+            ceil_name,
+            {"on": "ratio", "op": ">=", "value": 0.65},
+            errors=u_err,
+            p50_ms=parse_bench.pct(u_lat, 0.5),
+            require={"no errors": u_err == 0},
+        ),
+        figure(
+            "uncached_8kb_p50",
+            f"one {lat['file_bytes']} B file uncached, p50",
+            unc["p50_ms"],
+            direct["p50_ms"],
+            "ms",
+            "in-process parse p50",
+            {"on": "difference", "op": "<=", "value": 0.6},
+            file=lat["file"],
+            difference_ms=unc["p50_ms"] - direct["p50_ms"],
+            worker_direct_p50_ms=worker["p50_ms"],
+            uncached=unc,
+            in_process=direct,
+        ),
+        figure(
+            "cache_hit_p50",
+            "cache hit via coordinator, p50",
+            hit["p50_ms"],
+            ech["p50_ms"],
+            "ms",
+            "bare gRPC echo p50",
+            {"on": "ratio", "op": "<=", "value": 1.5},
+            hit=hit,
+            echo=ech,
+        ),
     ]
 
 
@@ -124,25 +194,64 @@ def stack_figures(files, p: Profile, log) -> list[dict]:
         rs = rescan.run(stack.address, files)
     rep, base = mx["report"], mx["baseline"]
     errors = rep["errors"]
-    out = [figure("mixed_p99", f"{p.clients} clients mixing parse/analyze/scan {p.mixed_duration:g} s, p99",
-                  rep["latency"]["p99_ms"], base["latency"]["p99_ms"], "ms", "same mix, one client, p99",
-                  {"on": "measured", "op": "<", "value": 100.0}, errors=errors, errors_by_code=rep["errors_by_code"],
-                  requests=rep["requests"], throughput_rps=rep["throughput_rps"], p50_ms=rep["latency"]["p50_ms"],
-                  baseline_errors=base["errors"], require={"zero errors": errors == 0})]
+    out = [
+        figure(
+            "mixed_p99",
+            f"{p.clients} clients mixing parse/analyze/scan {p.mixed_duration:g} s, p99",
+            rep["latency"]["p99_ms"],
+            base["latency"]["p99_ms"],
+            "ms",
+            "same mix, one client, p99",
+            {"on": "measured", "op": "<", "value": 100.0},
+            errors=errors,
+            errors_by_code=rep["errors_by_code"],
+            requests=rep["requests"],
+            throughput_rps=rep["throughput_rps"],
+            p50_ms=rep["latency"]["p50_ms"],
+            baseline_errors=base["errors"],
+            require={"zero errors": errors == 0},
+        )
+    ]
     cold, warm = rs["cold"], rs["rescan"]
     rescan_errors = sum(x["file_errors"] + x["call_errors"] for x in (cold, warm))
     out += [
-        figure("rescan_hits", f"rescan after {rs['changed']} of {rs['files']} files changed: cache-hit share",
-               rs["hit_share"], rs["ideal_hit_share"], "share", "share of unchanged files",
-               {"on": "measured", "op": ">=", "value": 0.95}, statuses=warm["statuses"], errors=rescan_errors,
-               require={"no errors": rescan_errors == 0}),
-        figure("rescan_time", "rescan time", warm["seconds"], cold["seconds"], "s", "cold scan of the same files",
-               {"on": "ratio", "op": "<=", "value": 0.10}, cold_files_per_s=rs["files"] / cold["seconds"]),
+        figure(
+            "rescan_hits",
+            f"rescan after {rs['changed']} of {rs['files']} files changed: cache-hit share",
+            rs["hit_share"],
+            rs["ideal_hit_share"],
+            "share",
+            "share of unchanged files",
+            {"on": "measured", "op": ">=", "value": 0.95},
+            statuses=warm["statuses"],
+            errors=rescan_errors,
+            require={"no errors": rescan_errors == 0},
+        ),
+        figure(
+            "rescan_time",
+            "rescan time",
+            warm["seconds"],
+            cold["seconds"],
+            "s",
+            "cold scan of the same files",
+            {"on": "ratio", "op": "<=", "value": 0.10},
+            cold_files_per_s=rs["files"] / cold["seconds"],
+        ),
     ]
     for name, m in mx["memory"].items():
-        out.append(figure(f"peak_rss.{name}", f"peak RSS under the mixed load: {name}", m["peak_rss_mb"],
-                          m["rss_idle_mb"], "MB", "RSS before the load", None, cpu_percent=m["cpu_percent"],
-                          pid=m["pid"]))
+        out.append(
+            figure(
+                f"peak_rss.{name}",
+                f"peak RSS under the mixed load: {name}",
+                m["peak_rss_mb"],
+                m["rss_idle_mb"],
+                "MB",
+                "RSS before the load",
+                None,
+                cpu_percent=m["cpu_percent"],
+                pid=m["pid"],
+            )
+        )
     return out
 
 
@@ -156,35 +265,77 @@ def run_suite(p: Profile, log=None) -> dict:
     figures = []
     _log("scan vs Bandit (one process each, CPU time)")
     sv = scan_speed.versus_bandit(scan_speed.paths_of(files))
-    figures.append(figure("scan_vs_bandit", "scan, all rules, files/s (1 process, CPU time)",
-                          sv["codeintel_files_per_s"], sv["bandit_files_per_s"], "files/s", "Bandit files/s",
-                          {"on": "ratio", "op": ">=", "value": 10.0}, findings=sv["codeintel_findings"],
-                          bandit_findings=sv["bandit_findings"]))
+    figures.append(
+        figure(
+            "scan_vs_bandit",
+            "scan, all rules, files/s (1 process, CPU time)",
+            sv["codeintel_files_per_s"],
+            sv["bandit_files_per_s"],
+            "files/s",
+            "Bandit files/s",
+            {"on": "ratio", "op": ">=", "value": 10.0},
+            findings=sv["codeintel_findings"],
+            bandit_findings=sv["bandit_findings"],
+        )
+    )
     _log("analyze vs lizard (one process each, CPU time)")
     az = metrics_agreement.compare(files)
-    figures.append(figure("analyze_vs_lizard", "analyze files/s (1 process, CPU time)", az["codeintel_files_per_s"],
-                          az["lizard_files_per_s"], "files/s", "lizard files/s",
-                          {"on": "ratio", "op": ">=", "value": 2.5}, parse_share=az["parse_s"] / az["codeintel_s"],
-                          cyclomatic_agreement=az["agree"] / az["matched"] if az["matched"] else 0.0))
+    figures.append(
+        figure(
+            "analyze_vs_lizard",
+            "analyze files/s (1 process, CPU time)",
+            az["codeintel_files_per_s"],
+            az["lizard_files_per_s"],
+            "files/s",
+            "lizard files/s",
+            {"on": "ratio", "op": ">=", "value": 2.5},
+            parse_share=az["parse_s"] / az["codeintel_s"],
+            cyclomatic_agreement=az["agree"] / az["matched"] if az["matched"] else 0.0,
+        )
+    )
     figures += parse_figures(files, p, ceiling, log)
     figures += stack_figures(files, p, log)
     _log(f"dispatch capacity: {p.dispatch_duration:g} s direct to fakes, then via the coordinator")
     d = dispatch.run(duration=p.dispatch_duration, warmup=p.dispatch_warmup)
-    figures.append(figure("dispatch", "coordinator dispatches/s, instant workers", d["dispatches_per_s"],
-                          d["direct"]["per_s"], "calls/s", "same clients straight to the fakes",
-                          {"on": "measured", "op": ">=", "value": 5000.0}, errors=d["errors"],
-                          per_coordinator_cpu_second=d["dispatches_per_coordinator_cpu_second"],
-                          coordinator_cpu_percent=d["coordinator_cpu_percent"],
-                          require={"no errors": d["errors"] == 0}))
+    figures.append(
+        figure(
+            "dispatch",
+            "coordinator dispatches/s, instant workers",
+            d["dispatches_per_s"],
+            d["direct"]["per_s"],
+            "calls/s",
+            "same clients straight to the fakes",
+            {"on": "measured", "op": ">=", "value": 5000.0},
+            errors=d["errors"],
+            per_coordinator_cpu_second=d["dispatches_per_coordinator_cpu_second"],
+            coordinator_cpu_percent=d["coordinator_cpu_percent"],
+            require={"no errors": d["errors"] == 0},
+        )
+    )
     # Order of the issue's list.
-    order = ["parse_batched", "parse_unary", "uncached_8kb_p50", "cache_hit_p50", "mixed_p99", "scan_vs_bandit",
-             "analyze_vs_lizard", "rescan_hits", "rescan_time", "dispatch"]
+    order = [
+        "parse_batched",
+        "parse_unary",
+        "uncached_8kb_p50",
+        "cache_hit_p50",
+        "mixed_p99",
+        "scan_vs_bandit",
+        "analyze_vs_lizard",
+        "rescan_hits",
+        "rescan_time",
+        "dispatch",
+    ]
     figures.sort(key=lambda f: order.index(f["id"]) if f["id"] in order else len(order))
-    return {"profile": "quick" if p == QUICK else "full", "settings": asdict(p),
-            "corpus_files": len(files), "corpus_mb": mb, "python": sys.version.split()[0],
-            "machine": {"cores": os.cpu_count(), "platform": platform.platform(),
-                        "loadavg_at_end": os.getloadavg()},
-            "elapsed_s": time.perf_counter() - t_start, "figures": figures}
+    return {
+        "profile": "quick" if p == QUICK else "full",
+        "settings": asdict(p),
+        "corpus_files": len(files),
+        "corpus_mb": mb,
+        "python": sys.version.split()[0],
+        "machine": {"cores": os.cpu_count(), "platform": platform.platform(), "loadavg_at_end": os.getloadavg()},
+        "elapsed_s": time.perf_counter() - t_start,
+        "figures": figures,
+    }
 
 
 def _num(v: float, unit: str) -> str:
@@ -204,21 +355,32 @@ def _ratio(r: float | None) -> str:
 
 
 def format_table(result: dict) -> str:
-    lines = [f"{'figure':<62} {'measured':>12} {'baseline':>12} {'ratio':>7}  {'target':<14} met?",
-             "-" * 116]
+    lines = [f"{'figure':<62} {'measured':>12} {'baseline':>12} {'ratio':>7}  {'target':<14} met?", "-" * 116]
     for f in result["figures"]:
         met = {True: "yes", False: "NO", None: "-"}[f["met"]]
-        extra = [f"{k}={'; '.join(n for n, ok in v.items() if not ok)} failed"
-                 for k, v in f["details"].items() if k == "require" and not all(v.values())]
+        extra = [
+            f"{k}={'; '.join(n for n, ok in v.items() if not ok)} failed"
+            for k, v in f["details"].items()
+            if k == "require" and not all(v.values())
+        ]
         note = f"  ({extra[0]})" if extra else ""
-        lines.append(f"{f['figure'][:62]:<62} {_num(f['measured'], f['unit']):>12} "
-                     f"{_num(f['baseline'], f['unit']):>12} {_ratio(f['ratio']):>7}  {target_text(f['target']):<14} "
-                     f"{met}{note}")
+        lines.append(
+            f"{f['figure'][:62]:<62} {_num(f['measured'], f['unit']):>12} "
+            f"{_num(f['baseline'], f['unit']):>12} {_ratio(f['ratio']):>7}  {target_text(f['target']):<14} "
+            f"{met}{note}"
+        )
     lines.append("")
-    lines.append(f"baselines: " + "; ".join(f"{f['id']}: {f['baseline_name']}" for f in result["figures"]
-                                           if not f["id"].startswith("peak_rss.")) + "; peak RSS: RSS before the load")
-    lines.append(f"corpus {result['corpus_files']} files, {result['corpus_mb']:.1f} MB; {result['profile']} profile; "
-                 f"{result['elapsed_s']:.0f} s; load average at end {result['machine']['loadavg_at_end'][0]:.1f}")
+    lines.append(
+        "baselines: "
+        + "; ".join(
+            f"{f['id']}: {f['baseline_name']}" for f in result["figures"] if not f["id"].startswith("peak_rss.")
+        )
+        + "; peak RSS: RSS before the load"
+    )
+    lines.append(
+        f"corpus {result['corpus_files']} files, {result['corpus_mb']:.1f} MB; {result['profile']} profile; "
+        f"{result['elapsed_s']:.0f} s; load average at end {result['machine']['loadavg_at_end'][0]:.1f}"
+    )
     return "\n".join(lines)
 
 

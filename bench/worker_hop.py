@@ -24,13 +24,13 @@ import time
 import grpc
 
 from bench import echo
-from codeintel import procs
-from codeintel.source import prepare
 from bench.run import parse_stack
-from codeintel.v1 import common_pb2, coordinator_pb2 as c, coordinator_pb2_grpc, parse_pb2, parse_pb2_grpc
+from codeintel.kernel import procs
+from codeintel.kernel.source import prepare
+from codeintel.v1 import common_pb2, coordinator_pb2_grpc, parse_pb2, parse_pb2_grpc
+from codeintel.v1 import coordinator_pb2 as c
 from services.parse import domain
 from services.parse.servicer import result_pb
-
 
 SYNC = "sync worker (services.parse)"
 INLINE = "grpc.aio worker, parse inline"
@@ -57,14 +57,20 @@ async def _serve_inline() -> None:
     await server.wait_for_termination()
 
 
-async def _rounds(targets: dict[str, str], coordinator: str, path: str, data: bytes, rounds: int,
-                  calls: int) -> dict[str, list[float]]:
+async def _rounds(
+    targets: dict[str, str], coordinator: str, path: str, data: bytes, rounds: int, calls: int
+) -> dict[str, list[float]]:
     f = common_pb2.SourceFile(path=path, content=data)
     channels = {name: grpc.aio.insecure_channel(addr) for name, addr in [*targets.items(), (VIA, coordinator)]}
-    stubs = {name: (parse_pb2_grpc.ParseServiceStub(ch).Parse, parse_pb2.ParseRequest(file=f))
-             for name, ch in channels.items() if name != VIA}
-    stubs[VIA] = (coordinator_pb2_grpc.CodeIntelServiceStub(channels[VIA]).Parse,
-                  c.CodeIntelServiceParseRequest(file=f, request_options=c.RequestOptions(bypass_cache=True)))
+    stubs = {
+        name: (parse_pb2_grpc.ParseServiceStub(ch).Parse, parse_pb2.ParseRequest(file=f))
+        for name, ch in channels.items()
+        if name != VIA
+    }
+    stubs[VIA] = (
+        coordinator_pb2_grpc.CodeIntelServiceStub(channels[VIA]).Parse,
+        c.CodeIntelServiceParseRequest(file=f, request_options=c.RequestOptions(bypass_cache=True)),
+    )
     lat: dict[str, list[float]] = {name: [] for name in stubs}
     try:
         for call, req in stubs.values():  # warm up: connections, grammar loading
@@ -99,8 +105,12 @@ def run(rounds: int = 10, calls: int = 100) -> dict:
         if stack is not None:
             stack.stop()
         procs.terminate([sync, inline, echo_proc], 10)
-    return {"file": path, "file_bytes": len(data), "in_process": echo.pcts(direct),
-            **{name: echo.pcts(v) for name, v in lat.items()}}
+    return {
+        "file": path,
+        "file_bytes": len(data),
+        "in_process": echo.pcts(direct),
+        **{name: echo.pcts(v) for name, v in lat.items()},
+    }
 
 
 async def _echo(address: str, n: int) -> list[float]:
@@ -127,8 +137,10 @@ def main(argv=None) -> int:
     print(f"{'path':<36} {'n':>6} {'p50 ms':>8} {'p90 ms':>8} {'p99 ms':>8} {'p50 - in-process':>17}")
     for name in ("in_process", SYNC, INLINE, VIA, ECHO):
         x = r[name]
-        print(f"{name:<36} {x['n']:>6} {x['p50_ms']:>8.3f} {x['p90_ms']:>8.3f} {x['p99_ms']:>8.3f} "
-              f"{x['p50_ms'] - base:>+17.3f}")
+        print(
+            f"{name:<36} {x['n']:>6} {x['p50_ms']:>8.3f} {x['p90_ms']:>8.3f} {x['p99_ms']:>8.3f} "
+            f"{x['p50_ms'] - base:>+17.3f}"
+        )
     os.makedirs(os.path.dirname(os.path.abspath(a.json)), exist_ok=True)
     with open(a.json, "w") as fh:
         json.dump(r, fh, indent=1)

@@ -1,5 +1,5 @@
 import sys
 
-from codeintel.cli import main
+from codeintel.cli.main import main
 
 sys.exit(main())

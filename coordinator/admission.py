@@ -9,7 +9,7 @@ import asyncio
 import logging
 from dataclasses import dataclass, field
 
-from codeintel import errors
+from codeintel.kernel import errors
 from coordinator.config import CoordinatorConfig
 from coordinator.core import ANONYMOUS, Caller
 from coordinator.ratelimit import ConcurrencyGate, MemoryLimiter, RedisLimiter, rejection_message
@@ -39,7 +39,7 @@ class Ticket:
 @dataclass
 class AdmissionCounters:
     unauthenticated: int = 0
-    rejected_rate: int = 0        # requests or bytes budget spent
+    rejected_rate: int = 0  # requests or bytes budget spent
     rejected_concurrency: int = 0
     clamped: int = 0
 
@@ -48,9 +48,11 @@ class Gatekeeper:
     def __init__(self, config: CoordinatorConfig):
         self.config = config
         self.registry = TenantRegistry.load(config.tenants_file) if config.tenants_file else TenantRegistry()
-        self.limiter = (RedisLimiter(config.redis_url, fail_open=config.rate_limit_fail_open,
-                                     timeout=config.redis_timeout)
-                        if config.redis_url else MemoryLimiter())
+        self.limiter = (
+            RedisLimiter(config.redis_url, fail_open=config.rate_limit_fail_open, timeout=config.redis_timeout)
+            if config.redis_url
+            else MemoryLimiter()
+        )
         self.gate = ConcurrencyGate()
         self.counters = AdmissionCounters()
         self._reloader: asyncio.Task | None = None
@@ -81,11 +83,16 @@ class Gatekeeper:
         """Counters for AdminService.GetStats (fields of AdmissionStats)."""
         lim = self.limiter
         return dict(
-            authentication=self.registry.enabled, limiter="redis" if isinstance(lim, RedisLimiter) else "memory",
-            unauthenticated=self.counters.unauthenticated, rejected_requests=lim.rejections_requests,
-            rejected_bytes=lim.rejections_bytes, rejected_concurrency=self.counters.rejected_concurrency,
-            priority_clamped=self.counters.clamped, store_errors=lim.redis_errors,
-            fail_open_admits=lim.fail_open_admits, fail_open=self.config.rate_limit_fail_open,
+            authentication=self.registry.enabled,
+            limiter="redis" if isinstance(lim, RedisLimiter) else "memory",
+            unauthenticated=self.counters.unauthenticated,
+            rejected_requests=lim.rejections_requests,
+            rejected_bytes=lim.rejections_bytes,
+            rejected_concurrency=self.counters.rejected_concurrency,
+            priority_clamped=self.counters.clamped,
+            store_errors=lim.redis_errors,
+            fail_open_admits=lim.fail_open_admits,
+            fail_open=self.config.rate_limit_fail_open,
         )
 
     async def admit(self, authorization: str | None, priority: int, cost_bytes: int) -> Ticket:
@@ -108,7 +115,9 @@ class Gatekeeper:
             self.counters.rejected_concurrency += 1
             raise errors.Overloaded(
                 f"too many calls in flight for this API key: at most {tenant.tier.max_concurrent} at once "
-                "per server; wait for one to finish", retry_after=self.gate.retry_after)
+                "per server; wait for one to finish",
+                retry_after=self.gate.retry_after,
+            )
         try:
             decision = await self.limiter.admit(tenant.id, tenant.tier, cost_bytes)
         except BaseException:
@@ -117,7 +126,11 @@ class Gatekeeper:
         if not decision.allowed:
             self.gate.leave(tenant)
             self.counters.rejected_rate += 1
-            raise errors.RateLimited(rejection_message(decision, tenant.tier), retry_after=decision.retry_after,
-                                     subject=f"tenant:{tenant.id}", limit=decision.limit)
+            raise errors.RateLimited(
+                rejection_message(decision, tenant.tier),
+                retry_after=decision.retry_after,
+                subject=f"tenant:{tenant.id}",
+                limit=decision.limit,
+            )
         caller = Caller(tenant=tenant.id, namespace=tenant.namespace, queue_cap=self.config.tenant_queue_cap)
         return Ticket(caller, granted, clamped, tenant, self.gate)

@@ -7,8 +7,9 @@ from collections import OrderedDict
 from dataclasses import dataclass
 
 
-def cache_key(operation: str, version: str, path: str, language: str, options: bytes, content: bytes,
-              namespace: str = "") -> bytes:
+def cache_key(
+    operation: str, version: str, path: str, language: str, options: bytes, content: bytes, namespace: str = ""
+) -> bytes:
     """Content-addressed key: what was asked of which implementation, over which bytes.
 
     The path takes part because results echo it (and scan fingerprints include it). A tenant

@@ -11,9 +11,10 @@ from dataclasses import dataclass
 
 import grpc
 
-from codeintel import errors, languages, tracing
-from codeintel.grpc_status import file_error
-from codeintel.source import DEFAULT_MAX_FILE_BYTES
+from codeintel.kernel import errors, languages
+from codeintel.kernel.source import DEFAULT_MAX_FILE_BYTES
+from codeintel.observability import tracing
+from codeintel.rpc.status import file_error
 from codeintel.v1 import common_pb2, coordinator_pb2, scan_pb2
 from coordinator.cache import LRUCache, cache_key
 from coordinator.config import CoordinatorConfig
@@ -32,7 +33,7 @@ _PRIORITY_DEFAULT = coordinator_pb2.PRIORITY_NORMAL
 class Served:
     """One file's outcome plus how it was obtained."""
 
-    result: bytes | None = None        # serialized result message
+    result: bytes | None = None  # serialized result message
     error: common_pb2.FileError | None = None
     cache: int = CS.CACHE_STATUS_MISS
     worker: str = ""
@@ -80,9 +81,13 @@ class Coordinator:
             for name, op in BY_NAME.items()
         }
         self.discovery = Discovery(
-            tuple(BY_NAME), config.workers, lambda op, members: self.pools[op].update(members),
-            workers_file=config.workers_file, dns_interval=config.discovery_interval,
-            file_interval=config.workers_file_interval)
+            tuple(BY_NAME),
+            config.workers,
+            lambda op, members: self.pools[op].update(members),
+            workers_file=config.workers_file,
+            dns_interval=config.discovery_interval,
+            file_interval=config.workers_file_interval,
+        )
         self.counters = {name: OperationCounters() for name in BY_NAME}
         self._inflight: dict[bytes, asyncio.Future] = {}
         self.l2 = None  # the shared Redis cache, when configured (see start)
@@ -91,8 +96,12 @@ class Coordinator:
         if self.config.redis_url and self.config.l2_cache:
             from coordinator.l2cache import L2Cache
 
-            self.l2 = L2Cache(self.config.redis_url, ttl_seconds=self.config.l2_ttl,
-                              max_value_bytes=self.config.l2_max_value_bytes, timeout=self.config.redis_timeout)
+            self.l2 = L2Cache(
+                self.config.redis_url,
+                ttl_seconds=self.config.l2_ttl,
+                max_value_bytes=self.config.l2_max_value_bytes,
+                timeout=self.config.redis_timeout,
+            )
             self.l2.start()
         for pool in self.pools.values():
             pool.start()
@@ -107,8 +116,9 @@ class Coordinator:
             await self.l2.stop(flush_timeout=2.0)  # pending writes are others' future hits
 
     # -- one file ------------------------------------------------------------
-    def _keys(self, op: Operation, pool: Pool, f, options_bytes: bytes,
-              caller: Caller) -> tuple[bytes, list[tuple[str, bytes]]]:
+    def _keys(
+        self, op: Operation, pool: Pool, f, options_bytes: bytes, caller: Caller
+    ) -> tuple[bytes, list[tuple[str, bytes]]]:
         """(merge key, cache keys per known version) for one file."""
         lang = languages.normalize(f.language) if f.language else ""
         ns = caller.namespace or ""
@@ -127,8 +137,9 @@ class Coordinator:
         if len(f.content) > limit:
             raise errors.FileTooLarge(f"{f.path or 'file'} is {len(f.content):,} bytes; the limit is {limit:,} bytes")
 
-    async def unary(self, op_name: str, file, options, request_options, deadline: float,
-                    caller: Caller = ANONYMOUS) -> Served:
+    async def unary(
+        self, op_name: str, file, options, request_options, deadline: float, caller: Caller = ANONYMOUS
+    ) -> Served:
         op = BY_NAME[op_name]
         pool, counters = self.pools[op_name], self.counters[op_name]
         counters.requests += 1
@@ -146,9 +157,16 @@ class Coordinator:
     async def list_rules(self, language: str, deadline: float, caller: Caller = ANONYMOUS):
         """The scan rules, as a healthy scan worker lists them (not cached: the answer is small)."""
         op = BY_NAME["scan"]
-        response, *_ = await self._call(op, self.pools["scan"], self.counters["scan"], "ListRules",
-                                        scan_pb2.ListRulesRequest(language=language),
-                                        coordinator_pb2.RequestOptions(), deadline, caller)
+        response, *_ = await self._call(
+            op,
+            self.pools["scan"],
+            self.counters["scan"],
+            "ListRules",
+            scan_pb2.ListRulesRequest(language=language),
+            coordinator_pb2.RequestOptions(),
+            deadline,
+            caller,
+        )
         return response
 
     async def _serve_file(self, op, pool, counters, file, options, request_options, deadline, caller) -> Served:
@@ -168,8 +186,13 @@ class Coordinator:
                 counters.merged += 1
                 with tracing.span("coordinator.merged_wait"):  # the identical request's computation
                     served: Served = await asyncio.shield(pending)
-                return Served(result=served.result, error=served.error, cache=CS.CACHE_STATUS_MERGED,
-                              version=served.version, worker=served.worker)
+                return Served(
+                    result=served.result,
+                    error=served.error,
+                    cache=CS.CACHE_STATUS_MERGED,
+                    version=served.version,
+                    worker=served.worker,
+                )
         counters.misses += 1
         fut = asyncio.get_running_loop().create_future()
         self._inflight[merge_key] = fut
@@ -201,7 +224,9 @@ class Coordinator:
         except BaseException as exc:
             if isinstance(exc, asyncio.CancelledError):
                 # Our caller went away; those merged onto us get a retryable error, not a cancellation.
-                exc_for_waiters = errors.Unavailable("the identical request this one was merged with was cancelled; retry")
+                exc_for_waiters = errors.Unavailable(
+                    "the identical request this one was merged with was cancelled; retry"
+                )
             else:
                 exc_for_waiters = exc
             fut.set_exception(exc_for_waiters)
@@ -212,8 +237,17 @@ class Coordinator:
                 del self._inflight[merge_key]
 
     # -- worker calls ----------------------------------------------------------
-    async def _call(self, op: Operation, pool: Pool, counters, method: str, request, request_options, deadline: float,
-                    caller: Caller = ANONYMOUS):
+    async def _call(
+        self,
+        op: Operation,
+        pool: Pool,
+        counters,
+        method: str,
+        request,
+        request_options,
+        deadline: float,
+        caller: Caller = ANONYMOUS,
+    ):
         """Send one request to the least-loaded healthy worker; on UNAVAILABLE mark it down
         and retry on another (all operations are pure, so retrying is safe)."""
         priority = request_options.priority or _PRIORITY_DEFAULT
@@ -223,8 +257,10 @@ class Coordinator:
         while True:
             remaining = deadline - time.monotonic()
             if not pool.workers:
-                raise errors.Unavailable(f"this coordinator has no {op.name} workers configured"
-                                         + (" right now" if self.discovery.dynamic else ""))
+                raise errors.Unavailable(
+                    f"this coordinator has no {op.name} workers configured"
+                    + (" right now" if self.discovery.dynamic else "")
+                )
             if pool.unavailable_now():
                 raise errors.Unavailable(f"no healthy {op.name} worker; retry later")
             try:
@@ -242,8 +278,14 @@ class Coordinator:
                 remaining = deadline - time.monotonic()
                 if remaining <= 0:
                     raise errors.DeadlineExceeded("the deadline expired while the request was queued")
-                response = await tracing.rpc(getattr(worker.stub, method), request, timeout=remaining,
-                                             operation=op.name, address=worker.address, attempt=attempts)
+                response = await tracing.rpc(
+                    getattr(worker.stub, method),
+                    request,
+                    timeout=remaining,
+                    operation=op.name,
+                    address=worker.address,
+                    attempt=attempts,
+                )
                 return response, worker.address, attempts, waited
             except grpc.aio.AioRpcError as e:
                 code = e.code()
@@ -261,7 +303,9 @@ class Coordinator:
                         f"{op.name} failed on {attempts} worker(s), last error: {last}; retry later"
                     ) from None
                 if code == grpc.StatusCode.DEADLINE_EXCEEDED:
-                    raise errors.DeadlineExceeded(f"the deadline expired while a {op.name} worker was working") from None
+                    raise errors.DeadlineExceeded(
+                        f"the deadline expired while a {op.name} worker was working"
+                    ) from None
                 if code == grpc.StatusCode.INTERNAL or code == grpc.StatusCode.UNKNOWN:
                     worker.failures += 1
                 raise WorkerCallError(code, e.details(), e.trailing_metadata()) from None
@@ -269,8 +313,9 @@ class Coordinator:
                 pool.dispatcher.release(worker, caller.tenant)
 
     # -- batches ---------------------------------------------------------------
-    async def batch(self, op_name: str, files, options, request_options, deadline: float,
-                    caller: Caller = ANONYMOUS) -> list[Served]:
+    async def batch(
+        self, op_name: str, files, options, request_options, deadline: float, caller: Caller = ANONYMOUS
+    ) -> list[Served]:
         op = BY_NAME[op_name]
         pool, counters = self.pools[op_name], self.counters[op_name]
         counters.requests += 1
@@ -290,8 +335,13 @@ class Coordinator:
         l1, l1_hits = tracing.start("coordinator.cache.l1"), 0
         for i, f in enumerate(files):
             if len(f.content) > limit:
-                out[i] = Served(error=file_error(errors.FileTooLarge(
-                    f"{f.path or 'file'} is {len(f.content):,} bytes; the limit is {limit:,} bytes")))
+                out[i] = Served(
+                    error=file_error(
+                        errors.FileTooLarge(
+                            f"{f.path or 'file'} is {len(f.content):,} bytes; the limit is {limit:,} bytes"
+                        )
+                    )
+                )
                 continue
             merge_key, keys = self._keys(op, pool, f, opts, caller)
             if not request_options.bypass_cache:
@@ -322,8 +372,14 @@ class Coordinator:
             if self.l2 is not None and not request_options.bypass_cache and todo:
                 todo = await self._from_l2(todo, counters, out, mine, caller)
             chunks = self._chunks(files, [(i, key) for i, key, _ in todo])
-            await asyncio.gather(*(self._run_chunk(op, pool, counters, files, chunk, options, opts, request_options,
-                                                   deadline, out, mine, caller) for chunk in chunks))
+            await asyncio.gather(
+                *(
+                    self._run_chunk(
+                        op, pool, counters, files, chunk, options, opts, request_options, deadline, out, mine, caller
+                    )
+                    for chunk in chunks
+                )
+            )
         finally:
             # Cancelled or failed midway: never leave merged waiters hanging on our futures.
             for key in list(mine):
@@ -331,8 +387,9 @@ class Coordinator:
         for i, fut in waits:
             try:
                 s = await asyncio.shield(fut)
-                out[i] = Served(result=s.result, error=s.error, cache=CS.CACHE_STATUS_MERGED, version=s.version,
-                                worker=s.worker)
+                out[i] = Served(
+                    result=s.result, error=s.error, cache=CS.CACHE_STATUS_MERGED, version=s.version, worker=s.worker
+                )
             except Exception as exc:  # noqa: BLE001 - the merged computation failed; report it for this file
                 if isinstance(exc, WorkerCallError):
                     exc = exc.as_domain()
@@ -376,8 +433,21 @@ class Coordinator:
             chunks.append(cur)
         return chunks
 
-    async def _run_chunk(self, op, pool, counters, files, chunk, options, opts, request_options, deadline, out, mine,
-                         caller: Caller = ANONYMOUS):
+    async def _run_chunk(
+        self,
+        op,
+        pool,
+        counters,
+        files,
+        chunk,
+        options,
+        opts,
+        request_options,
+        deadline,
+        out,
+        mine,
+        caller: Caller = ANONYMOUS,
+    ):
         request = op.batch_request(files=[files[i] for i, _ in chunk], options=options)
         if op.name == "scan":
             request.options.include_sarif = False
@@ -387,7 +457,8 @@ class Coordinator:
             )
             if len(response.results) != len(chunk):
                 raise errors.CodeIntelError(
-                    f"worker {worker} returned {len(response.results)} results for {len(chunk)} files")
+                    f"worker {worker} returned {len(response.results)} results for {len(chunk)} files"
+                )
             for (i, key), r in zip(chunk, response.results):
                 s = Served(worker=worker, version=response.service_version, attempts=attempts, queue_wait=waited)
                 if r.HasField("result"):
@@ -421,29 +492,63 @@ class Coordinator:
         ops = []
         for name, c in self.counters.items():
             pool = self.pools[name]
-            ops.append(coordinator_pb2.OperationStats(
-                operation=name, requests=c.requests, files=c.files, errors=c.errors, cache_hits_l1=c.hits_l1,
-                cache_hits_l2=c.hits_l2, cache_misses=c.misses, merged=c.merged, retries=c.retries,
-                rejected=c.rejected, queue_depth=pool.dispatcher.depth,
-                in_flight=sum(w.in_flight for w in pool.workers + pool.draining),
-                latency_p50_ms=c.percentile(0.5), latency_p99_ms=c.percentile(0.99),
-                queue_wait_p50_ms=c.recent_wait_ms(0.5), queue_wait_p95_ms=c.recent_wait_ms(0.95),
-            ))
+            ops.append(
+                coordinator_pb2.OperationStats(
+                    operation=name,
+                    requests=c.requests,
+                    files=c.files,
+                    errors=c.errors,
+                    cache_hits_l1=c.hits_l1,
+                    cache_hits_l2=c.hits_l2,
+                    cache_misses=c.misses,
+                    merged=c.merged,
+                    retries=c.retries,
+                    rejected=c.rejected,
+                    queue_depth=pool.dispatcher.depth,
+                    in_flight=sum(w.in_flight for w in pool.workers + pool.draining),
+                    latency_p50_ms=c.percentile(0.5),
+                    latency_p99_ms=c.percentile(0.99),
+                    queue_wait_p50_ms=c.recent_wait_ms(0.5),
+                    queue_wait_p95_ms=c.recent_wait_ms(0.95),
+                )
+            )
         cc = self.cache.counters
-        caches = [coordinator_pb2.CacheStats(tier="l1", entries=len(self.cache), bytes=self.cache.bytes,
-                                             max_bytes=self.cache.max_bytes, hits=cc.hits, misses=cc.misses,
-                                             evictions=cc.evictions)]
+        caches = [
+            coordinator_pb2.CacheStats(
+                tier="l1",
+                entries=len(self.cache),
+                bytes=self.cache.bytes,
+                max_bytes=self.cache.max_bytes,
+                hits=cc.hits,
+                misses=cc.misses,
+                evictions=cc.evictions,
+            )
+        ]
         if self.l2 is not None:
             l2 = self.l2.stats()
-            caches.append(coordinator_pb2.CacheStats(
-                tier="l2", hits=l2.get("hits", 0), misses=l2.get("misses", 0), errors=l2.get("errors", 0),
-                dropped_writes=l2.get("dropped_writes", 0) + l2.get("oversized", 0)))
+            caches.append(
+                coordinator_pb2.CacheStats(
+                    tier="l2",
+                    hits=l2.get("hits", 0),
+                    misses=l2.get("misses", 0),
+                    errors=l2.get("errors", 0),
+                    dropped_writes=l2.get("dropped_writes", 0) + l2.get("oversized", 0),
+                )
+            )
         workers = [w for p in self.pools.values() for w in p.workers]
         return coordinator_pb2.GetStatsResponse(
-            version=__version__, uptime_seconds=time.monotonic() - self.started, operations=ops, caches=caches,
-            workers_total=len(workers), workers_serving=sum(1 for w in workers if w.available),
+            version=__version__,
+            uptime_seconds=time.monotonic() - self.started,
+            operations=ops,
+            caches=caches,
+            workers_total=len(workers),
+            workers_serving=sum(1 for w in workers if w.available),
         )
 
     def workers(self, service: str = "") -> list[coordinator_pb2.Worker]:
-        return [w.to_pb() for p in self.pools.values() for w in p.workers + p.draining
-                if not service or service in (p.service, p.operation)]
+        return [
+            w.to_pb()
+            for p in self.pools.values()
+            for w in p.workers + p.draining
+            if not service or service in (p.service, p.operation)
+        ]

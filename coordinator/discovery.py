@@ -51,7 +51,7 @@ def check_address(address: str) -> tuple[str, int]:
 def check_entry(entry: str) -> None:
     """A static ``HOST:PORT`` or a ``dns:HOST:PORT``; ValueError naming the entry otherwise."""
     if entry.startswith(DNS_PREFIX):
-        host, _ = check_address(entry[len(DNS_PREFIX):])
+        host, _ = check_address(entry[len(DNS_PREFIX) :])
         if host.startswith("["):
             raise ValueError(f"{entry!r}: a dns: entry needs a host name, not an IP address")
     else:
@@ -63,7 +63,7 @@ def split_entries(entries: Iterable[str]) -> tuple[tuple[str, ...], tuple[tuple[
     static, names = [], []
     for e in entries:
         if e.startswith(DNS_PREFIX):
-            names.append(check_address(e[len(DNS_PREFIX):]))
+            names.append(check_address(e[len(DNS_PREFIX) :]))
         else:
             static.append(e)
     return tuple(static), tuple(names)
@@ -85,7 +85,7 @@ def parse_workers_file(text: str, operations: Sequence[str]) -> dict[str, tuple[
     for op in operations:
         addresses = data.get(op, [])
         if not isinstance(addresses, list) or not all(isinstance(a, str) for a in addresses):
-            raise WorkersFileError(f"{op!r} must be a list of \"HOST:PORT\" strings")
+            raise WorkersFileError(f'{op!r} must be a list of "HOST:PORT" strings')
         for a in addresses:
             try:
                 check_address(a)
@@ -104,9 +104,17 @@ class Discovery:
     """Keeps each operation's worker set current and hands every change to `apply(op, members)`,
     where members maps address -> source ("static", "file" or "dns:HOST:PORT")."""
 
-    def __init__(self, operations: Sequence[str], entries: dict[str, Sequence[str]],
-                 apply: Callable[[str, dict[str, str]], None], *, workers_file: str = "",
-                 dns_interval: float = 5.0, file_interval: float = 0.5, resolver: Resolver | None = None):
+    def __init__(
+        self,
+        operations: Sequence[str],
+        entries: dict[str, Sequence[str]],
+        apply: Callable[[str, dict[str, str]], None],
+        *,
+        workers_file: str = "",
+        dns_interval: float = 5.0,
+        file_interval: float = 0.5,
+        resolver: Resolver | None = None,
+    ):
         self.operations = tuple(operations)
         self.apply = apply
         self.workers_file = workers_file
@@ -189,8 +197,11 @@ class Discovery:
             if self._file_stamp != (-1, -1):
                 self._file_stamp = (-1, -1)
                 self.file_errors += 1
-                log.warning("workers file %s does not exist; keeping the last %d worker(s) from it",
-                            self.workers_file, sum(map(len, self._file.values())))
+                log.warning(
+                    "workers file %s does not exist; keeping the last %d worker(s) from it",
+                    self.workers_file,
+                    sum(map(len, self._file.values())),
+                )
             return
         except OSError as e:
             self.file_errors += 1

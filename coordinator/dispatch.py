@@ -19,7 +19,7 @@ import time
 from collections import deque
 from typing import Protocol
 
-from codeintel.errors import DeadlineExceeded, Overloaded, Unavailable
+from codeintel.kernel.errors import DeadlineExceeded, Overloaded, Unavailable
 
 
 class Slot(Protocol):
@@ -38,8 +38,9 @@ class _Waiter:
 
 
 class Dispatcher:
-    def __init__(self, name: str, workers: list, per_worker_concurrency: int, max_queue: int,
-                 max_queued_per_tenant: int = 0):
+    def __init__(
+        self, name: str, workers: list, per_worker_concurrency: int, max_queue: int, max_queued_per_tenant: int = 0
+    ):
         self.name = name
         self.workers = workers
         self.limit = per_worker_concurrency
@@ -103,7 +104,7 @@ class Dispatcher:
         start = time.monotonic()
         try:
             w = await asyncio.wait_for(asyncio.shield(waiter.fut), timeout)
-        except (asyncio.TimeoutError, asyncio.CancelledError) as exc:
+        except (TimeoutError, asyncio.CancelledError) as exc:
             fut = waiter.fut
             if fut.done() and not fut.cancelled() and fut.exception() is None:
                 self.release(fut.result(), tenant)  # granted at the last moment: hand the slot back

@@ -91,10 +91,22 @@ class CircuitBreaker:
 class L2Cache:
     """Content-addressed results in Redis: `get`/`get_many` awaited, `put` queued (never awaited)."""
 
-    def __init__(self, redis_url: str, *, ttl_seconds: float = 86400, max_value_bytes: int = 8 * MiB,
-                 key_prefix: str = "codeintel:l2:", timeout: float = 0.05, max_pending_writes: int = 10_000,
-                 max_pending_bytes: int = 256 * MiB, compress_min_bytes: int = 1024, write_batch: int = 256,
-                 write_timeout: float | None = None, breaker_initial: float = 0.5, breaker_max: float = 5.0):
+    def __init__(
+        self,
+        redis_url: str,
+        *,
+        ttl_seconds: float = 86400,
+        max_value_bytes: int = 8 * MiB,
+        key_prefix: str = "codeintel:l2:",
+        timeout: float = 0.05,
+        max_pending_writes: int = 10_000,
+        max_pending_bytes: int = 256 * MiB,
+        compress_min_bytes: int = 1024,
+        write_batch: int = 256,
+        write_timeout: float | None = None,
+        breaker_initial: float = 0.5,
+        breaker_max: float = 5.0,
+    ):
         self.ttl_ms = max(1, int(ttl_seconds * 1000))
         self.max_value_bytes = max_value_bytes
         self.key_prefix = key_prefix
@@ -108,10 +120,12 @@ class L2Cache:
         # No client-side retries: the breaker decides when to try again, and a retry would double
         # the time a request waits on a dead Redis.
         common = dict(retry=Retry(NoBackoff(), 0), retry_on_timeout=False, health_check_interval=0)
-        self._reader = aredis.Redis.from_url(redis_url, socket_timeout=timeout, socket_connect_timeout=timeout,
-                                             **common)
-        self._writer = aredis.Redis.from_url(redis_url, socket_timeout=self.write_timeout,
-                                             socket_connect_timeout=timeout, **common)
+        self._reader = aredis.Redis.from_url(
+            redis_url, socket_timeout=timeout, socket_connect_timeout=timeout, **common
+        )
+        self._writer = aredis.Redis.from_url(
+            redis_url, socket_timeout=self.write_timeout, socket_connect_timeout=timeout, **common
+        )
         self._pending: deque[tuple[str, bytes]] = deque()
         self._pending_bytes = 0
         self._wake = asyncio.Event()
@@ -178,9 +192,13 @@ class L2Cache:
         if len(value) > self.max_value_bytes:
             self.oversized += 1
             return
-        if (self._stopping or not self.breaker.closed and time.monotonic() < self.breaker.open_until
-                or len(self._pending) >= self.max_pending_writes
-                or self._pending_bytes + len(value) > self.max_pending_bytes):
+        if (
+            self._stopping
+            or not self.breaker.closed
+            and time.monotonic() < self.breaker.open_until
+            or len(self._pending) >= self.max_pending_writes
+            or self._pending_bytes + len(value) > self.max_pending_bytes
+        ):
             self.dropped_writes += 1
             return
         self._pending.append((self.redis_key(key, namespace), value))
@@ -280,7 +298,16 @@ class L2Cache:
         self.breaker.failure()
 
     def stats(self) -> dict:
-        return {"hits": self.hits, "misses": self.misses, "errors": self.errors, "writes": self.writes,
-                "dropped_writes": self.dropped_writes, "oversized": self.oversized, "corrupt": self.corrupt,
-                "breaker_open": self.breaker_open, "skipped": self.skipped, "pending": len(self._pending),
-                "breaker_closed": self.breaker.closed}
+        return {
+            "hits": self.hits,
+            "misses": self.misses,
+            "errors": self.errors,
+            "writes": self.writes,
+            "dropped_writes": self.dropped_writes,
+            "oversized": self.oversized,
+            "corrupt": self.corrupt,
+            "breaker_open": self.breaker_open,
+            "skipped": self.skipped,
+            "pending": len(self._pending),
+            "breaker_closed": self.breaker.closed,
+        }

@@ -34,12 +34,38 @@ def _svc(module, name: str) -> str:
     return module.DESCRIPTOR.services_by_name[name].full_name
 
 
-PARSE = Operation("parse", _svc(parse_pb2, "ParseService"), parse_pb2_grpc.ParseServiceStub, "Parse", "ParseBatch",
-                  parse_pb2.ParseRequest, parse_pb2.ParseBatchRequest, parse_pb2.ParseResult, parse_pb2.ParseFileResult)
-ANALYZE = Operation("analyze", _svc(analyze_pb2, "AnalyzeService"), analyze_pb2_grpc.AnalyzeServiceStub, "Analyze",
-                    "AnalyzeBatch", analyze_pb2.AnalyzeRequest, analyze_pb2.AnalyzeBatchRequest,
-                    analyze_pb2.AnalyzeResult, analyze_pb2.AnalyzeFileResult)
-SCAN = Operation("scan", _svc(scan_pb2, "ScanService"), scan_pb2_grpc.ScanServiceStub, "Scan", "ScanBatch",
-                 scan_pb2.ScanRequest, scan_pb2.ScanBatchRequest, scan_pb2.ScanResult, scan_pb2.ScanFileResult)
+PARSE = Operation(
+    "parse",
+    _svc(parse_pb2, "ParseService"),
+    parse_pb2_grpc.ParseServiceStub,
+    "Parse",
+    "ParseBatch",
+    parse_pb2.ParseRequest,
+    parse_pb2.ParseBatchRequest,
+    parse_pb2.ParseResult,
+    parse_pb2.ParseFileResult,
+)
+ANALYZE = Operation(
+    "analyze",
+    _svc(analyze_pb2, "AnalyzeService"),
+    analyze_pb2_grpc.AnalyzeServiceStub,
+    "Analyze",
+    "AnalyzeBatch",
+    analyze_pb2.AnalyzeRequest,
+    analyze_pb2.AnalyzeBatchRequest,
+    analyze_pb2.AnalyzeResult,
+    analyze_pb2.AnalyzeFileResult,
+)
+SCAN = Operation(
+    "scan",
+    _svc(scan_pb2, "ScanService"),
+    scan_pb2_grpc.ScanServiceStub,
+    "Scan",
+    "ScanBatch",
+    scan_pb2.ScanRequest,
+    scan_pb2.ScanBatchRequest,
+    scan_pb2.ScanResult,
+    scan_pb2.ScanFileResult,
+)
 
 BY_NAME = {op.name: op for op in (PARSE, ANALYZE, SCAN)}

@@ -14,7 +14,7 @@ import time
 import grpc
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 
-from codeintel.source import DEFAULT_MAX_FILE_BYTES
+from codeintel.kernel.source import DEFAULT_MAX_FILE_BYTES
 from codeintel.v1 import common_pb2, common_pb2_grpc, coordinator_pb2
 from coordinator.dispatch import Dispatcher
 
@@ -66,9 +66,17 @@ class Worker:
 
     def to_pb(self) -> coordinator_pb2.Worker:
         return coordinator_pb2.Worker(
-            service=self.service, address=self.address, state=self.state, version=self.version,
-            in_flight=self.in_flight, calls=self.calls, failures=self.failures, last_error=self.last_error,
-            last_check_unix_ms=self.last_check_ms, source=self.source, draining=self.removed,
+            service=self.service,
+            address=self.address,
+            state=self.state,
+            version=self.version,
+            in_flight=self.in_flight,
+            calls=self.calls,
+            failures=self.failures,
+            last_error=self.last_error,
+            last_check_unix_ms=self.last_check_ms,
+            source=self.source,
+            draining=self.removed,
         )
 
 
@@ -181,8 +189,9 @@ class Pool:
                 for s in info.services:
                     if s.service == self.service:
                         if w.version and s.version != w.version:
-                            log.info("worker %s %s changed version %s -> %s", self.operation, w.address,
-                                     w.version, s.version)
+                            log.info(
+                                "worker %s %s changed version %s -> %s", self.operation, w.address, w.version, s.version
+                            )
                         w.version, w.max_file_bytes = s.version, s.max_file_bytes or DEFAULT_MAX_FILE_BYTES
                 if w.state != SERVING:
                     log.info("worker %s %s serving (version %s)", self.operation, w.address, w.version)
@@ -202,7 +211,9 @@ class Pool:
             await self.check(w)
         while True:
             # Workers that are down are probed more often so a restarted one rejoins fast.
-            await asyncio.sleep(self.config.health_interval if w.state == SERVING else min(0.25, self.config.health_interval))
+            await asyncio.sleep(
+                self.config.health_interval if w.state == SERVING else min(0.25, self.config.health_interval)
+            )
             await self.check(w)
 
     async def _starvation_guard(self) -> None:

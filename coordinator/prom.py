@@ -13,11 +13,11 @@ from __future__ import annotations
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, HistogramMetricFamily
 from prometheus_client.registry import Collector
 
+from codeintel.kernel import vocab
 from codeintel.v1 import coordinator_pb2
 from coordinator.pool import DOWN, NOT_SERVING, SERVING
 
-PRIORITY_NAMES = {coordinator_pb2.PRIORITY_LOW: "low", coordinator_pb2.PRIORITY_NORMAL: "normal",
-                  coordinator_pb2.PRIORITY_HIGH: "high"}
+PRIORITY_NAMES = {value: name for name, value in vocab.PRIORITY_VALUES.items()}
 STATE_NAMES = {SERVING: "serving", NOT_SERVING: "not_serving", DOWN: "down"}  # anything else: "unknown"
 
 
@@ -66,27 +66,37 @@ class CoordinatorCollector(Collector):
         files = counter("files_total", "Files received per operation")
         errors = counter("errors_total", "Calls that failed as a whole, per operation")
         retries = counter("retries_total", "Worker calls retried on another worker after UNAVAILABLE")
-        rejected = counter("queue_rejected_total",
-                           "Work refused because the operation's queue, or the tenant's share of it, was full")
-        lookups = CounterMetricFamily("codeintel_coordinator_cache_lookups_total",
-                                      "Files per operation by how they were served: hit_l1, hit_l2, miss (computed) "
-                                      "or merged onto an identical computation in flight",
-                                      labels=["operation", "result"])
-        depth = GaugeMetricFamily("codeintel_coordinator_queue_depth", "Work items waiting for a worker slot",
-                                  labels=["operation", "priority"])
-        capacity = GaugeMetricFamily("codeintel_coordinator_queue_capacity",
-                                     "Work items the queue holds before refusing (--max-queue)", labels=["operation"])
-        wait = HistogramMetricFamily("codeintel_coordinator_queue_wait_seconds",
-                                     "Time a worker call waited for a free worker slot (0 when one was free)",
-                                     labels=["operation", "priority"])
+        rejected = counter(
+            "queue_rejected_total", "Work refused because the operation's queue, or the tenant's share of it, was full"
+        )
+        lookups = CounterMetricFamily(
+            "codeintel_coordinator_cache_lookups_total",
+            "Files per operation by how they were served: hit_l1, hit_l2, miss (computed) "
+            "or merged onto an identical computation in flight",
+            labels=["operation", "result"],
+        )
+        depth = GaugeMetricFamily(
+            "codeintel_coordinator_queue_depth",
+            "Work items waiting for a worker slot",
+            labels=["operation", "priority"],
+        )
+        capacity = GaugeMetricFamily(
+            "codeintel_coordinator_queue_capacity",
+            "Work items the queue holds before refusing (--max-queue)",
+            labels=["operation"],
+        )
+        wait = HistogramMetricFamily(
+            "codeintel_coordinator_queue_wait_seconds",
+            "Time a worker call waited for a free worker slot (0 when one was free)",
+            labels=["operation", "priority"],
+        )
         for op, c in list(self.core.counters.items()):
             requests.add_metric([op], c.requests)
             files.add_metric([op], c.files)
             errors.add_metric([op], c.errors)
             retries.add_metric([op], c.retries)
             rejected.add_metric([op], c.rejected)
-            for result, n in (("hit_l1", c.hits_l1), ("hit_l2", c.hits_l2), ("miss", c.misses),
-                              ("merged", c.merged)):
+            for result, n in (("hit_l1", c.hits_l1), ("hit_l2", c.hits_l2), ("miss", c.misses), ("merged", c.merged)):
                 lookups.add_metric([op, result], n)
             pool = self.core.pools[op]
             by_name = dict.fromkeys(PRIORITY_NAMES.values(), 0)
@@ -100,17 +110,24 @@ class CoordinatorCollector(Collector):
         yield from (requests, files, errors, retries, rejected, lookups, depth, capacity, wait)
 
     def _workers(self):
-        workers = GaugeMetricFamily("codeintel_coordinator_workers",
-                                    "Workers known to the coordinator, by service and health state",
-                                    labels=["service", "state"])
-        in_flight = GaugeMetricFamily("codeintel_coordinator_worker_in_flight",
-                                      "Calls in flight from this coordinator to a service's workers",
-                                      labels=["service"])
-        calls = CounterMetricFamily("codeintel_coordinator_worker_calls_total",
-                                    "Calls sent to a service's current workers", labels=["service"])
-        failures = CounterMetricFamily("codeintel_coordinator_worker_failures_total",
-                                       "Calls to a service's current workers that failed with UNAVAILABLE, "
-                                       "INTERNAL or UNKNOWN", labels=["service"])
+        workers = GaugeMetricFamily(
+            "codeintel_coordinator_workers",
+            "Workers known to the coordinator, by service and health state",
+            labels=["service", "state"],
+        )
+        in_flight = GaugeMetricFamily(
+            "codeintel_coordinator_worker_in_flight",
+            "Calls in flight from this coordinator to a service's workers",
+            labels=["service"],
+        )
+        calls = CounterMetricFamily(
+            "codeintel_coordinator_worker_calls_total", "Calls sent to a service's current workers", labels=["service"]
+        )
+        failures = CounterMetricFamily(
+            "codeintel_coordinator_worker_failures_total",
+            "Calls to a service's current workers that failed with UNAVAILABLE, INTERNAL or UNKNOWN",
+            labels=["service"],
+        )
         for pool in list(self.core.pools.values()):
             members = list(pool.workers)
             everyone = members + list(getattr(pool, "draining", ()))  # leaving, still finishing calls
@@ -128,8 +145,9 @@ class CoordinatorCollector(Collector):
         core = self.core
         hits = CounterMetricFamily("codeintel_cache_hits_total", "Cache lookups that found the key", labels=["tier"])
         misses = CounterMetricFamily("codeintel_cache_misses_total", "Cache lookups that did not", labels=["tier"])
-        evictions = CounterMetricFamily("codeintel_cache_evictions_total",
-                                        "Entries evicted to stay under the size limit", labels=["tier"])
+        evictions = CounterMetricFamily(
+            "codeintel_cache_evictions_total", "Entries evicted to stay under the size limit", labels=["tier"]
+        )
         size = GaugeMetricFamily("codeintel_cache_size_bytes", "Bytes held (with per-entry overhead)", labels=["tier"])
         limit = GaugeMetricFamily("codeintel_cache_limit_bytes", "Most bytes the tier holds", labels=["tier"])
         entries = GaugeMetricFamily("codeintel_cache_entries", "Entries held", labels=["tier"])
@@ -145,35 +163,50 @@ class CoordinatorCollector(Collector):
             l2 = core.l2.stats()
             hits.add_metric(["l2"], l2.get("hits", 0))
             misses.add_metric(["l2"], l2.get("misses", 0))
-            errors = CounterMetricFamily("codeintel_cache_errors_total",
-                                         "Redis calls of the cache that failed or timed out", labels=["tier"])
+            errors = CounterMetricFamily(
+                "codeintel_cache_errors_total", "Redis calls of the cache that failed or timed out", labels=["tier"]
+            )
             errors.add_metric(["l2"], l2.get("errors", 0))
             writes = CounterMetricFamily("codeintel_cache_writes_total", "Entries written", labels=["tier"])
             writes.add_metric(["l2"], l2.get("writes", 0))
             # The same sum GetStats reports as caches[tier=l2].dropped_writes.
-            dropped = CounterMetricFamily("codeintel_cache_dropped_writes_total",
-                                          "Writes given up: queue full, Redis down, or value over the size cap",
-                                          labels=["tier"])
+            dropped = CounterMetricFamily(
+                "codeintel_cache_dropped_writes_total",
+                "Writes given up: queue full, Redis down, or value over the size cap",
+                labels=["tier"],
+            )
             dropped.add_metric(["l2"], l2.get("dropped_writes", 0) + l2.get("oversized", 0))
             out += [errors, writes, dropped]
         yield from out
 
     def _admission(self):
         snap = self.gatekeeper.snapshot()  # the dict GetStats returns as AdmissionStats
-        rejected = CounterMetricFamily("codeintel_ratelimit_rejected_total",
-                                       "Calls refused before the queue, by reason", labels=["reason"])
-        for reason, key in (("requests", "rejected_requests"), ("bytes", "rejected_bytes"),
-                            ("concurrency", "rejected_concurrency"), ("unauthenticated", "unauthenticated")):
+        rejected = CounterMetricFamily(
+            "codeintel_ratelimit_rejected_total", "Calls refused before the queue, by reason", labels=["reason"]
+        )
+        for reason, key in (
+            ("requests", "rejected_requests"),
+            ("bytes", "rejected_bytes"),
+            ("concurrency", "rejected_concurrency"),
+            ("unauthenticated", "unauthenticated"),
+        ):
             rejected.add_metric([reason], snap[key])
         yield rejected
-        yield CounterMetricFamily("codeintel_ratelimit_redis_errors_total",
-                                  "Rate limiter calls to Redis that failed or timed out", value=snap["store_errors"])
-        yield CounterMetricFamily("codeintel_ratelimit_fail_open_admits_total",
-                                  "Calls admitted unchecked because the limiter's Redis was unreachable",
-                                  value=snap["fail_open_admits"])
-        yield CounterMetricFamily("codeintel_ratelimit_priority_clamped_total",
-                                  "Calls whose priority was lowered to their tier's maximum",
-                                  value=snap["priority_clamped"])
+        yield CounterMetricFamily(
+            "codeintel_ratelimit_redis_errors_total",
+            "Rate limiter calls to Redis that failed or timed out",
+            value=snap["store_errors"],
+        )
+        yield CounterMetricFamily(
+            "codeintel_ratelimit_fail_open_admits_total",
+            "Calls admitted unchecked because the limiter's Redis was unreachable",
+            value=snap["fail_open_admits"],
+        )
+        yield CounterMetricFamily(
+            "codeintel_ratelimit_priority_clamped_total",
+            "Calls whose priority was lowered to their tier's maximum",
+            value=snap["priority_clamped"],
+        )
 
 
 def install(core, gatekeeper, host: str, port: int):
@@ -181,7 +214,7 @@ def install(core, gatekeeper, host: str, port: int):
     host:port; returns the GrpcServerMetrics for the server's interceptor."""
     from prometheus_client import REGISTRY
 
-    from codeintel import metrics
+    from codeintel.observability import metrics
 
     grpc_metrics = metrics.shared(metrics.GrpcServerMetrics)
     REGISTRY.register(CoordinatorCollector(core, gatekeeper))

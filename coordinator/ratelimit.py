@@ -21,15 +21,16 @@ import asyncio
 import logging
 import math
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable, Protocol
+from typing import Protocol
 
 import redis.asyncio as aioredis
 from redis.asyncio.retry import Retry
 from redis.backoff import NoBackoff
 from redis.exceptions import RedisError
 
-from codeintel.errors import Overloaded, Unavailable
+from codeintel.kernel.errors import Overloaded, Unavailable
 from coordinator.tenants import Tenant, Tier
 
 log = logging.getLogger(__name__)
@@ -48,7 +49,7 @@ class Budget:
     byte_tolerance: float
 
     @classmethod
-    def of(cls, tier: Tier) -> "Budget":
+    def of(cls, tier: Tier) -> Budget:
         ri = 1.0 / tier.rate if tier.rate > 0 else 0.0
         bi = 1.0 / tier.bytes_per_second if tier.bytes_per_second > 0 else 0.0
         return cls(ri, tier.burst * ri, bi, tier.bytes_burst * bi)
@@ -127,8 +128,13 @@ return {allowed, s(now), s(tat_r), s(tat_b), s(wait_r), s(wait_b)}
 
 def _script_args(budget: Budget, cost_bytes: int) -> list[str]:
     # repr() of a float round-trips exactly through Lua's tonumber().
-    return [repr(budget.request_interval), repr(budget.request_tolerance),
-            repr(budget.byte_interval), repr(budget.byte_tolerance), str(max(0, int(cost_bytes)))]
+    return [
+        repr(budget.request_interval),
+        repr(budget.request_tolerance),
+        repr(budget.byte_interval),
+        repr(budget.byte_tolerance),
+        str(max(0, int(cost_bytes))),
+    ]
 
 
 @dataclass(frozen=True)
@@ -183,8 +189,8 @@ class Limiter(Protocol):
 
 class _Counters:
     def __init__(self) -> None:
-        self.redis_errors = 0          # Redis calls that failed or timed out
-        self.fail_open_admits = 0      # calls admitted unchecked because Redis was unreachable
+        self.redis_errors = 0  # Redis calls that failed or timed out
+        self.fail_open_admits = 0  # calls admitted unchecked because Redis was unreachable
         self.rejections_requests = 0
         self.rejections_bytes = 0
 
@@ -238,8 +244,15 @@ class RedisLimiter(_Counters):
     reconnects by itself once Redis is back.
     """
 
-    def __init__(self, redis_url: str, *, fail_open: bool, key_prefix: str = "codeintel:rl:",
-                 timeout: float = 0.1, breaker_seconds: float = 1.0):
+    def __init__(
+        self,
+        redis_url: str,
+        *,
+        fail_open: bool,
+        key_prefix: str = "codeintel:rl:",
+        timeout: float = 0.1,
+        breaker_seconds: float = 1.0,
+    ):
         super().__init__()
         self.fail_open = fail_open
         self.key_prefix = key_prefix
@@ -247,10 +260,14 @@ class RedisLimiter(_Counters):
         self.breaker_seconds = breaker_seconds
         # One immediate retry absorbs a pooled connection that died with a restarted Redis.
         self._redis = aioredis.Redis.from_url(
-            redis_url, socket_timeout=timeout, socket_connect_timeout=timeout,
-            retry=Retry(NoBackoff(), 1), health_check_interval=0)
+            redis_url,
+            socket_timeout=timeout,
+            socket_connect_timeout=timeout,
+            retry=Retry(NoBackoff(), 1),
+            health_check_interval=0,
+        )
         self._script = self._redis.register_script(_LUA)
-        self._closed_until = 0.0   # monotonic time before which Redis is not tried
+        self._closed_until = 0.0  # monotonic time before which Redis is not tried
         self._down = False
 
     async def aclose(self) -> None:
@@ -270,14 +287,19 @@ class RedisLimiter(_Counters):
             return self._unchecked()
         try:
             reply = await asyncio.wait_for(
-                self._script(keys=self._keys(tenant_id), args=_script_args(budget, cost_bytes)), self.timeout)
-        except (RedisError, OSError, asyncio.TimeoutError) as e:
+                self._script(keys=self._keys(tenant_id), args=_script_args(budget, cost_bytes)), self.timeout
+            )
+        except (TimeoutError, RedisError, OSError) as e:
             self.redis_errors += 1
             self._closed_until = time.monotonic() + self.breaker_seconds
             if not self._down:
                 self._down = True
-                log.warning("rate limiter: Redis unreachable (%s: %s); failing %s for now",
-                            type(e).__name__, e, "open" if self.fail_open else "closed")
+                log.warning(
+                    "rate limiter: Redis unreachable (%s: %s); failing %s for now",
+                    type(e).__name__,
+                    e,
+                    "open" if self.fail_open else "closed",
+                )
             return self._unchecked()
         if self._down:
             self._down = False
@@ -296,14 +318,16 @@ class RedisLimiter(_Counters):
 class _Slot:
     """`with` / `async with` form of ConcurrencyGate.try_enter + leave."""
 
-    def __init__(self, gate: "ConcurrencyGate", tenant: Tenant):
+    def __init__(self, gate: ConcurrencyGate, tenant: Tenant):
         self._gate, self._tenant = gate, tenant
 
     def __enter__(self) -> None:
         if not self._gate.try_enter(self._tenant):
-            raise Overloaded(f"too many calls in flight for tenant {self._tenant.id!r}: at most "
-                             f"{self._tenant.tier.max_concurrent} at once per server; retry shortly",
-                             retry_after=self._gate.retry_after)
+            raise Overloaded(
+                f"too many calls in flight for tenant {self._tenant.id!r}: at most "
+                f"{self._tenant.tier.max_concurrent} at once per server; retry shortly",
+                retry_after=self._gate.retry_after,
+            )
 
     def __exit__(self, *exc) -> None:
         self._gate.leave(self._tenant)

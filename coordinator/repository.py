@@ -25,8 +25,9 @@ import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
 
-from codeintel import errors, repo
-from codeintel.source import DEFAULT_MAX_FILE_BYTES
+from codeintel import repo
+from codeintel.kernel import errors
+from codeintel.kernel.source import DEFAULT_MAX_FILE_BYTES
 from codeintel.v1 import coordinator_pb2 as pb
 from coordinator.core import Caller, Coordinator
 from coordinator.operations import BY_NAME
@@ -56,6 +57,7 @@ REASONS = {
     repo.NOT_PROCESSED: pb.REPOSITORY_SKIP_REASON_NOT_PROCESSED,
 }
 
+
 # Time kept back from the caller's deadline to wind down in-flight batches and send the summary:
 # a fifth of it, between 0.1 and 0.5 s.
 def _margin(remaining: float) -> float:
@@ -73,9 +75,9 @@ Charge = Callable[[int], Awaitable[None]]  # bills one batch of n bytes to the c
 class RunRequest:
     """What a caller asked for, checked: see `check_request`."""
 
-    op: str          # coordinator operation: parse / analyze / scan
-    aggregate: str   # codeintel.repo aggregator: index / analyze / scan
-    root: str        # real path, inside an allowed root
+    op: str  # coordinator operation: parse / analyze / scan
+    aggregate: str  # codeintel.repo aggregator: index / analyze / scan
+    root: str  # real path, inside an allowed root
     gitignore_stop: str  # the allowed root it lies in: no .gitignore above it is read
     options: object
     include: tuple[str, ...]
@@ -89,7 +91,8 @@ def allowed_root(path: str, roots: tuple[str, ...]) -> tuple[str, str]:
     if not roots:
         raise errors.FailedPrecondition(
             "RunRepository is off on this coordinator: start it with --repo-roots DIR[,DIR] (env "
-            "CODEINTEL_REPO_ROOTS) naming the directories callers may have walked")
+            "CODEINTEL_REPO_ROOTS) naming the directories callers may have walked"
+        )
     if not path:
         raise errors.InvalidInput("root is empty: pass a directory inside " + ", ".join(roots))
     if "\x00" in path:
@@ -113,55 +116,87 @@ def check_request(request: pb.CodeIntelServiceRunRepositoryRequest, roots: tuple
     real, holder = allowed_root(request.root, roots)
     which = request.WhichOneof("options")
     if which is not None and which != field:
-        raise errors.InvalidInput(f"{which} does not go with {pb.RepositoryOperation.Name(request.operation)}; "
-                                  f"pass {field} or none")
+        raise errors.InvalidInput(
+            f"{which} does not go with {pb.RepositoryOperation.Name(request.operation)}; pass {field} or none"
+        )
     options = getattr(request, field)
     if op == "scan" and options.include_sarif:
         options = type(options)()
         options.CopyFrom(getattr(request, field))
         options.include_sarif = False  # per-file results are streamed; SARIF is the client's to build
-    return RunRequest(op, aggregate, real, holder, options, tuple(request.include), tuple(request.exclude),
-                      request.request_options)
+    return RunRequest(
+        op, aggregate, real, holder, options, tuple(request.include), tuple(request.exclude), request.request_options
+    )
 
 
 def _skips(items: list[repo.Skip]) -> list[pb.CodeIntelServiceRunRepositoryResponse]:
     out = []
     for i in range(0, len(items), SKIPS_PER_EVENT):
-        files = [pb.RepositorySkippedFile(path=s.path, reason=REASONS.get(s.reason, pb.REPOSITORY_SKIP_REASON_FAILED),
-                                          message=s.detail) for s in items[i:i + SKIPS_PER_EVENT]]
+        files = [
+            pb.RepositorySkippedFile(
+                path=s.path, reason=REASONS.get(s.reason, pb.REPOSITORY_SKIP_REASON_FAILED), message=s.detail
+            )
+            for s in items[i : i + SKIPS_PER_EVENT]
+        ]
         out.append(pb.CodeIntelServiceRunRepositoryResponse(skipped=pb.RepositorySkipped(files=files)))
     return out
 
 
 def _progress(done: int, total: int, rep: repo.RunReport) -> pb.CodeIntelServiceRunRepositoryResponse:
-    return pb.CodeIntelServiceRunRepositoryResponse(progress=pb.RepositoryProgress(
-        files_done=done, files_total=total, processed=rep.processed, reused=rep.reused, computed=rep.computed,
-        skipped=len(rep.skipped)))
+    return pb.CodeIntelServiceRunRepositoryResponse(
+        progress=pb.RepositoryProgress(
+            files_done=done,
+            files_total=total,
+            processed=rep.processed,
+            reused=rep.reused,
+            computed=rep.computed,
+            skipped=len(rep.skipped),
+        )
+    )
 
 
 def _summary(runner: repo.Runner, label: str) -> pb.CodeIntelServiceRunRepositoryResponse:
     rep = runner.report
     s = repo.summary(rep, runner.aggregator, label)
     f = s["files"]
-    by_reason = [pb.RepositorySkipCount(reason=REASONS.get(r, pb.REPOSITORY_SKIP_REASON_FAILED), count=n)
-                 for r, n in s["skipped_by_reason"].items()]
+    by_reason = [
+        pb.RepositorySkipCount(reason=REASONS.get(r, pb.REPOSITORY_SKIP_REASON_FAILED), count=n)
+        for r, n in s["skipped_by_reason"].items()
+    ]
     common = {"operation", "path", "complete", "stopped", "files", "skipped_by_reason", "elapsed_s", "batches"}
-    return pb.CodeIntelServiceRunRepositoryResponse(summary=pb.RepositorySummary(
-        files_found=f["files_found"], processed=f["processed"], computed=f["computed"], reused=f["reused"],
-        skipped=f["skipped"], not_processed=f["not_processed"], out_of_scope=f["out_of_scope"],
-        directories_skipped=f["directories_skipped"], skipped_by_reason=by_reason, complete=s["complete"],
-        stopped=s["stopped"] or "", elapsed_seconds=rep.elapsed_s, batches=rep.batches,
-        summary_text=repo.summary_text(s),
-        summary_json=json.dumps({k: v for k, v in s.items() if k not in common}, separators=(",", ":"))))
+    return pb.CodeIntelServiceRunRepositoryResponse(
+        summary=pb.RepositorySummary(
+            files_found=f["files_found"],
+            processed=f["processed"],
+            computed=f["computed"],
+            reused=f["reused"],
+            skipped=f["skipped"],
+            not_processed=f["not_processed"],
+            out_of_scope=f["out_of_scope"],
+            directories_skipped=f["directories_skipped"],
+            skipped_by_reason=by_reason,
+            complete=s["complete"],
+            stopped=s["stopped"] or "",
+            elapsed_seconds=rep.elapsed_s,
+            batches=rep.batches,
+            summary_text=repo.summary_text(s),
+            summary_json=json.dumps({k: v for k, v in s.items() if k not in common}, separators=(",", ":")),
+        )
+    )
 
 
 def tenant_charge(limiter, tenant) -> Charge:
     """Bills a batch to `tenant` as a batch call of that many bytes would be billed."""
+
     async def charge(cost: int) -> None:
         decision = await limiter.admit(tenant.id, tenant.tier, cost)
         if not decision.allowed:
-            raise errors.RateLimited(rejection_message(decision, tenant.tier), retry_after=decision.retry_after,
-                                     subject=f"tenant:{tenant.id}", limit=decision.limit)
+            raise errors.RateLimited(
+                rejection_message(decision, tenant.tier),
+                retry_after=decision.retry_after,
+                subject=f"tenant:{tenant.id}",
+                limit=decision.limit,
+            )
 
     return charge
 
@@ -179,30 +214,49 @@ async def _charged(charge: Charge, cost: int, until: float) -> None:
             raise repo.BatchError(str(exc), fatal=True) from None
 
 
-async def run(core: Coordinator, req: RunRequest, caller: Caller, *, time_remaining: float | None,
-              charge: Charge | None = None, limits: repo.RunLimits | None = None,
-              max_files: int = MAX_FILES) -> AsyncIterator[pb.CodeIntelServiceRunRepositoryResponse]:
+async def run(
+    core: Coordinator,
+    req: RunRequest,
+    caller: Caller,
+    *,
+    time_remaining: float | None,
+    charge: Charge | None = None,
+    limits: repo.RunLimits | None = None,
+    max_files: int = MAX_FILES,
+) -> AsyncIterator[pb.CodeIntelServiceRunRepositoryResponse]:
     """The events of one run. Closing the iterator early (the caller went away) cancels the run."""
     t0 = time.monotonic()
     deadline = None if time_remaining is None else t0 + time_remaining - _margin(time_remaining)
     pool = core.pools[req.op]
     max_bytes = pool.max_file_bytes or DEFAULT_MAX_FILE_BYTES
     limits = limits or repo.RunLimits(batch_files=min(64, core.config.max_batch_files), max_file_bytes=max_bytes)
-    walked = await asyncio.to_thread(repo.walk, req.root, root=req.root, include=req.include, exclude=req.exclude,
-                                     max_file_bytes=max_bytes, max_files=max_files, gitignore_stop=req.gitignore_stop)
+    walked = await asyncio.to_thread(
+        repo.walk,
+        req.root,
+        root=req.root,
+        include=req.include,
+        exclude=req.exclude,
+        max_file_bytes=max_bytes,
+        max_files=max_files,
+        gitignore_stop=req.gitignore_stop,
+    )
     # Bounded: a slow reader holds the run back (fewer batches in flight) instead of piling results up here.
     events: asyncio.Queue = asyncio.Queue(maxsize=QUEUED_EVENTS)
     op = BY_NAME[req.op]
     result_field = _RESULT_FIELD[req.op]
-    batch_response = {"parse": pb.CodeIntelServiceParseBatchResponse, "analyze": pb.CodeIntelServiceAnalyzeBatchResponse,
-                      "scan": pb.CodeIntelServiceScanBatchResponse}[req.op]
+    batch_response = {
+        "parse": pb.CodeIntelServiceParseBatchResponse,
+        "analyze": pb.CodeIntelServiceAnalyzeBatchResponse,
+        "scan": pb.CodeIntelServiceScanBatchResponse,
+    }[req.op]
 
     async def send(files, timeout: float):
         if charge is not None:
             await _charged(charge, sum(len(f.content) for f in files), time.monotonic() + timeout)
         try:
-            served = await core.batch(req.op, files, req.options, req.request_options,
-                                      time.monotonic() + timeout, caller)
+            served = await core.batch(
+                req.op, files, req.options, req.request_options, time.monotonic() + timeout, caller
+            )
         except errors.CodeIntelError as exc:  # the batch as a whole (e.g. too many files): its files fail
             raise repo.BatchError(str(exc), deadline=isinstance(exc, errors.DeadlineExceeded)) from None
         results, chunk = [], []

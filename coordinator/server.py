@@ -14,8 +14,9 @@ import grpc
 from grpc_health.v1 import health, health_pb2, health_pb2_grpc
 from grpc_reflection.v1alpha import reflection
 
-from codeintel import logs, procs, tracing
-from codeintel.interceptors import LINGER, AsyncServerGuard, InFlight
+from codeintel.kernel import procs
+from codeintel.observability import logs, tracing
+from codeintel.rpc.interceptors import LINGER, AsyncServerGuard, InFlight
 from codeintel.v1 import coordinator_pb2, coordinator_pb2_grpc
 from coordinator.admission import Gatekeeper
 from coordinator.config import CoordinatorConfig
@@ -49,8 +50,10 @@ async def serve(config: CoordinatorConfig) -> None:
             ("grpc.max_connection_age_ms", int(config.max_connection_age * 1000)),
             ("grpc.max_connection_age_grace_ms", int(config.grace * 1000)),
         ]
-    server = grpc.aio.server(interceptors=[AsyncServerGuard(inflight, grpc_metrics),
-                                           *tracing.server_interceptors(asyncio=True)], options=options)
+    server = grpc.aio.server(
+        interceptors=[AsyncServerGuard(inflight, grpc_metrics), *tracing.server_interceptors(asyncio=True)],
+        options=options,
+    )
     coordinator_pb2_grpc.add_CodeIntelServiceServicer_to_server(CodeIntelServicer(core, gatekeeper), server)
     coordinator_pb2_grpc.add_AdminServiceServicer_to_server(AdminServicer(core, gatekeeper), server)
     health_servicer = health.aio.HealthServicer()

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-import json
 import time
 
-from codeintel import errors, tracing
-from codeintel.grpc_status import aio_guard, aio_stream_guard
-from codeintel.v1 import common_pb2, coordinator_pb2, coordinator_pb2_grpc, scan_pb2
+from codeintel.kernel import errors
+from codeintel.kernel.sarif import sarif_json
+from codeintel.observability import tracing
+from codeintel.rpc.status import aio_guard, aio_stream_guard
+from codeintel.v1 import common_pb2, coordinator_pb2, coordinator_pb2_grpc
 from coordinator import repository
 from coordinator.admission import Gatekeeper, Ticket
 from coordinator.core import Coordinator, Served, WorkerCallError
@@ -30,25 +31,37 @@ def _authorization(context) -> str | None:
 
 
 def _info(s: Served, t: Ticket) -> coordinator_pb2.ResponseInfo:
-    return coordinator_pb2.ResponseInfo(cache=s.cache, worker=s.worker, service_version=s.version,
-                                        attempts=s.attempts, queue_wait_ms=s.queue_wait * 1000,
-                                        priority=t.priority, priority_clamped=t.clamped, tenant=t.tenant.id)
+    return coordinator_pb2.ResponseInfo(
+        cache=s.cache,
+        worker=s.worker,
+        service_version=s.version,
+        attempts=s.attempts,
+        queue_wait_ms=s.queue_wait * 1000,
+        priority=t.priority,
+        priority_clamped=t.clamped,
+        tenant=t.tenant.id,
+    )
 
 
 def _batch_info(served: list[Served], t: Ticket) -> coordinator_pb2.BatchInfo:
     hits = sum(1 for s in served if s.cache != coordinator_pb2.CACHE_STATUS_MISS)
     return coordinator_pb2.BatchInfo(
-        cache=[s.cache for s in served], cache_hits=hits,
+        cache=[s.cache for s in served],
+        cache_hits=hits,
         computed=sum(1 for s in served if s.cache == coordinator_pb2.CACHE_STATUS_MISS and s.result is not None),
         attempts=sum({(s.worker, s.attempts): s.attempts for s in served if s.worker}.values()),
         queue_wait_ms=max((s.queue_wait for s in served), default=0.0) * 1000,
-        priority=t.priority, priority_clamped=t.clamped, tenant=t.tenant.id,
+        priority=t.priority,
+        priority_clamped=t.clamped,
+        tenant=t.tenant.id,
     )
 
 
 async def _pass_on(context, e: WorkerCallError) -> None:
     """The worker's own verdict (e.g. INVALID_ARGUMENT with details) goes to the caller unchanged."""
-    await context.abort(e.code, e.details, tuple((k, v) for k, v in (e.trailing or ()) if k == "grpc-status-details-bin"))
+    await context.abort(
+        e.code, e.details, tuple((k, v) for k, v in (e.trailing or ()) if k == "grpc-status-details-bin")
+    )
 
 
 class CodeIntelServicer(coordinator_pb2_grpc.CodeIntelServiceServicer):
@@ -66,8 +79,14 @@ class CodeIntelServicer(coordinator_pb2_grpc.CodeIntelServiceServicer):
     async def _unary(self, op: str, request, context):
         ticket = await self._admit(request, context, len(request.file.content))
         try:
-            served = await self.core.unary(op, request.file, request.options, request.request_options,
-                                           _deadline(context, self.core.config.default_deadline), ticket.caller)
+            served = await self.core.unary(
+                op,
+                request.file,
+                request.options,
+                request.request_options,
+                _deadline(context, self.core.config.default_deadline),
+                ticket.caller,
+            )
         except WorkerCallError as e:
             await _pass_on(context, e)
         finally:
@@ -80,13 +99,21 @@ class CodeIntelServicer(coordinator_pb2_grpc.CodeIntelServiceServicer):
     async def _batch(self, op: str, request, context):
         ticket = await self._admit(request, context, sum(len(f.content) for f in request.files))
         try:
-            served = await self.core.batch(op, request.files, request.options, request.request_options,
-                                           _deadline(context, self.core.config.default_deadline), ticket.caller)
+            served = await self.core.batch(
+                op,
+                request.files,
+                request.options,
+                request.request_options,
+                _deadline(context, self.core.config.default_deadline),
+                ticket.caller,
+            )
         finally:
             ticket.release()
         cls = BY_NAME[op].file_result_cls
         rcls = BY_NAME[op].result_cls
-        results = [cls(result=rcls.FromString(s.result)) if s.result is not None else cls(error=s.error) for s in served]
+        results = [
+            cls(result=rcls.FromString(s.result)) if s.result is not None else cls(error=s.error) for s in served
+        ]
         return results, served, _batch_info(served, ticket)
 
     @aio_guard
@@ -128,14 +155,16 @@ class CodeIntelServicer(coordinator_pb2_grpc.CodeIntelServiceServicer):
     async def ListRules(self, request, context):
         ticket = await self.gatekeeper.admit(_authorization(context), 0, 0)
         try:
-            listed = await self.core.list_rules(request.language, _deadline(context, self.core.config.default_deadline),
-                                                ticket.caller)
+            listed = await self.core.list_rules(
+                request.language, _deadline(context, self.core.config.default_deadline), ticket.caller
+            )
         except WorkerCallError as e:
             await _pass_on(context, e)
         finally:
             ticket.release()
-        return coordinator_pb2.CodeIntelServiceListRulesResponse(rules=listed.rules,
-                                                                 service_version=listed.service_version)
+        return coordinator_pb2.CodeIntelServiceListRulesResponse(
+            rules=listed.rules, service_version=listed.service_version
+        )
 
     @aio_stream_guard
     async def RunRepository(self, request, context):
@@ -145,18 +174,15 @@ class CodeIntelServicer(coordinator_pb2_grpc.CodeIntelServiceServicer):
         ticket = await self._admit(request, context, 0)
         try:
             req = repository.check_request(request, self.core.config.repo_roots)
-            charge = repository.tenant_charge(self.gatekeeper.limiter, ticket.tenant) if self.gatekeeper.enabled else None
-            async for event in repository.run(self.core, req, ticket.caller, time_remaining=context.time_remaining(),
-                                              charge=charge):
+            charge = (
+                repository.tenant_charge(self.gatekeeper.limiter, ticket.tenant) if self.gatekeeper.enabled else None
+            )
+            async for event in repository.run(
+                self.core, req, ticket.caller, time_remaining=context.time_remaining(), charge=charge
+            ):
                 yield event
         finally:
             ticket.release()
-
-
-def sarif_json(results: list[scan_pb2.ScanResult], version: str) -> str:
-    from codeintel.sarif import build_sarif
-
-    return json.dumps(build_sarif(results, tool_version=version), separators=(",", ":"))
 
 
 class AdminServicer(coordinator_pb2_grpc.AdminServiceServicer):

@@ -36,17 +36,16 @@ import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-from codeintel.errors import CodeIntelError, Unauthenticated
+from codeintel.kernel import vocab
+from codeintel.kernel.errors import CodeIntelError, Unauthenticated
 
 log = logging.getLogger(__name__)
 
 ENV_VAR = "CODEINTEL_TENANTS_FILE"
 KEY_PREFIX = "ci_"
 
-# Values of codeintel.v1.Priority (proto/codeintel/v1/coordinator.proto); plain ints so this
-# module needs no generated code. UNSPECIFIED means NORMAL.
-PRIORITY_UNSPECIFIED = 0
-PRIORITIES: dict[str, int] = {"low": 1, "normal": 2, "high": 3}
+# Values of codeintel.v1.Priority by name; UNSPECIFIED means NORMAL.
+PRIORITIES: dict[str, int] = vocab.PRIORITY_VALUES
 PRIORITY_NORMAL = PRIORITIES["normal"]
 
 _NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}")
@@ -65,12 +64,12 @@ class Tier:
     """Limits shared by the tenants of one tier. A rate of 0 (or max_concurrent 0) means unlimited."""
 
     name: str
-    rate: float                 # requests per second
-    burst: int                  # requests
+    rate: float  # requests per second
+    burst: int  # requests
     bytes_per_second: float
-    bytes_burst: int            # bytes
-    max_concurrent: int         # per replica
-    max_priority: str           # a key of PRIORITIES
+    bytes_burst: int  # bytes
+    max_concurrent: int  # per replica
+    max_priority: str  # a key of PRIORITIES
 
     @property
     def unlimited(self) -> bool:
@@ -84,8 +83,9 @@ class Tenant:
     namespace: str | None = None  # L2 cache namespace; None: results are shared
 
 
-UNLIMITED_TIER = Tier("unlimited", rate=0.0, burst=0, bytes_per_second=0.0, bytes_burst=0,
-                      max_concurrent=0, max_priority="high")
+UNLIMITED_TIER = Tier(
+    "unlimited", rate=0.0, burst=0, bytes_per_second=0.0, bytes_burst=0, max_concurrent=0, max_priority="high"
+)
 # Everyone is this tenant when authentication is off; "" matches the coordinator's anonymous caller.
 DEFAULT_TENANT = Tenant("", UNLIMITED_TIER)
 
@@ -107,7 +107,7 @@ def clamp_priority(tenant: Tenant, requested: int) -> tuple[int, bool]:
     since the caller asked for nothing. Unknown values above the tier's maximum are clamped too.
     """
     ceiling = PRIORITIES[tenant.tier.max_priority]
-    if requested <= PRIORITY_UNSPECIFIED:
+    if requested <= 0:  # PRIORITY_UNSPECIFIED (or a nonsense negative value): normal
         return (requested, False) if PRIORITY_NORMAL <= ceiling else (ceiling, False)
     if requested > ceiling:
         return ceiling, True
@@ -121,7 +121,7 @@ class _Snapshot:
     tenants: dict[str, Tenant] = field(default_factory=dict)
     by_hash: dict[str, Tenant] = field(default_factory=dict)
     revoked: dict[str, Tenant] = field(default_factory=dict)
-    stat: tuple[int, int, int] | None = None     # (inode, mtime_ns, size)
+    stat: tuple[int, int, int] | None = None  # (inode, mtime_ns, size)
     digest: str = ""
 
 
@@ -133,12 +133,12 @@ class TenantRegistry:
         self._snap = snapshot or _Snapshot()
 
     @classmethod
-    def load(cls, path: str) -> "TenantRegistry":
+    def load(cls, path: str) -> TenantRegistry:
         """Read and validate `path`; raises TenantConfigError."""
         return cls(path, _read(path))
 
     @classmethod
-    def from_env(cls, environ: Mapping[str, str] = os.environ) -> "TenantRegistry":
+    def from_env(cls, environ: Mapping[str, str] = os.environ) -> TenantRegistry:
         """Load the file named by CODEINTEL_TENANTS_FILE, or a disabled registry when it is unset."""
         path = environ.get(ENV_VAR, "").strip()
         return cls.load(path) if path else cls()
@@ -196,7 +196,7 @@ class TenantRegistry:
             log.error("%s; keeping the previous config", e)
             return False
         if snap.digest == self._snap.digest:
-            self._snap = snap   # touched, same content: remember the new stat only
+            self._snap = snap  # touched, same content: remember the new stat only
             return False
         self._snap = snap
         log.info("tenants file %s reloaded: %d tenants", self.path, len(snap.tenants))
@@ -215,23 +215,31 @@ def _read(path: str) -> _Snapshot:
     except (UnicodeDecodeError, tomllib.TOMLDecodeError) as e:
         raise TenantConfigError(f"tenants file {path}: not valid TOML: {e}") from None
     snap = parse(data, f"tenants file {path}")
-    return _Snapshot(snap.tenants, snap.by_hash, snap.revoked,
-                     (st.st_ino, st.st_mtime_ns, st.st_size), hashlib.sha256(raw).hexdigest())
+    return _Snapshot(
+        snap.tenants,
+        snap.by_hash,
+        snap.revoked,
+        (st.st_ino, st.st_mtime_ns, st.st_size),
+        hashlib.sha256(raw).hexdigest(),
+    )
 
 
 def parse(data: Mapping, source: str = "<config>") -> _Snapshot:
     """Validate a decoded tenants document; errors name `source`, the table and the field."""
     unknown = set(data) - {"tiers", "tenants"}
     if unknown:
-        raise TenantConfigError(f"{source}: unknown top-level key(s) {sorted(unknown)}; expected [tiers.*] and [[tenants]]")
+        raise TenantConfigError(
+            f"{source}: unknown top-level key(s) {sorted(unknown)}; expected [tiers.*] and [[tenants]]"
+        )
     raw_tiers = data.get("tiers", {})
     if not isinstance(raw_tiers, Mapping):
         raise TenantConfigError(f"{source}: 'tiers' must be tables like [tiers.free]")
     tiers = {name: _tier(name, spec, source) for name, spec in raw_tiers.items()}
     raw_tenants = data.get("tenants", [])
     if not isinstance(raw_tenants, list) or not raw_tenants:
-        raise TenantConfigError(f"{source}: defines no [[tenants]]; to turn authentication off, "
-                                f"do not configure a tenants file")
+        raise TenantConfigError(
+            f"{source}: defines no [[tenants]]; to turn authentication off, do not configure a tenants file"
+        )
     tenants: dict[str, Tenant] = {}
     by_hash: dict[str, Tenant] = {}
     revoked: dict[str, Tenant] = {}
@@ -250,20 +258,27 @@ def parse(data: Mapping, source: str = "<config>") -> _Snapshot:
             raise TenantConfigError(f"{where}: unknown field(s) {sorted(extra)}; allowed: {sorted(_TENANT_FIELDS)}")
         tier_name = spec.get("tier")
         if tier_name not in tiers:
-            raise TenantConfigError(f"{where}: field 'tier': unknown tier {tier_name!r}; defined tiers: {sorted(tiers)}")
+            raise TenantConfigError(
+                f"{where}: field 'tier': unknown tier {tier_name!r}; defined tiers: {sorted(tiers)}"
+            )
         namespace = spec.get("namespace")
         if namespace is not None and (not isinstance(namespace, str) or not _NAME.fullmatch(namespace)):
-            raise TenantConfigError(f"{where}: field 'namespace' must be 1-64 characters of letters, digits, '.', '_' or '-'")
+            raise TenantConfigError(
+                f"{where}: field 'namespace' must be 1-64 characters of letters, digits, '.', '_' or '-'"
+            )
         tenant = Tenant(tid, tiers[tier_name], namespace)
         if "keys" not in spec:
-            raise TenantConfigError(f"{where}: field 'keys' is missing; add keys = [\"sha256:...\"] "
-                                    f"(python -m coordinator.tenants new-key)")
+            raise TenantConfigError(
+                f"{where}: field 'keys' is missing; add keys = [\"sha256:...\"] (python -m coordinator.tenants new-key)"
+            )
         for fname, index in (("keys", by_hash), ("revoked_keys", revoked)):
             for h in _hashes(spec.get(fname, []), f"{where}: field {fname!r}"):
                 owner = by_hash.get(h) or revoked.get(h)
                 if owner is not None:
-                    raise TenantConfigError(f"{where}: field {fname!r}: key hash {h[:15]}... is also listed "
-                                            f"for tenant {owner.id!r}; every key must belong to one tenant once")
+                    raise TenantConfigError(
+                        f"{where}: field {fname!r}: key hash {h[:15]}... is also listed "
+                        f"for tenant {owner.id!r}; every key must belong to one tenant once"
+                    )
                 index[h] = tenant
         tenants[tid] = tenant
     return _Snapshot(tenants, by_hash, revoked)
@@ -271,16 +286,19 @@ def parse(data: Mapping, source: str = "<config>") -> _Snapshot:
 
 def _hashes(value, where: str) -> list[str]:
     if not isinstance(value, list):
-        raise TenantConfigError(f"{where}: must be a list of \"sha256:<hex>\" strings")
+        raise TenantConfigError(f'{where}: must be a list of "sha256:<hex>" strings')
     out = []
     for h in value:
         if not isinstance(h, str):
-            raise TenantConfigError(f"{where}: must be a list of \"sha256:<hex>\" strings")
+            raise TenantConfigError(f'{where}: must be a list of "sha256:<hex>" strings')
         h = h.strip().lower()
         if not _HASH.fullmatch(h):
-            hint = " (it looks like a raw key: store only its hash, see `python -m coordinator.tenants hash-key`)" \
-                if h.startswith(KEY_PREFIX) else ""
-            raise TenantConfigError(f"{where}: {h[:12]!r}... is not \"sha256:\" followed by 64 hex digits{hint}")
+            hint = (
+                " (it looks like a raw key: store only its hash, see `python -m coordinator.tenants hash-key`)"
+                if h.startswith(KEY_PREFIX)
+                else ""
+            )
+            raise TenantConfigError(f'{where}: {h[:12]!r}... is not "sha256:" followed by 64 hex digits{hint}')
         out.append(h)
     return out
 
@@ -335,8 +353,10 @@ def main(argv: list[str] | None = None) -> int:
         key = new_key()
         print(key)
         print(f'keys = ["{hash_key(key)}"]')
-        print("# Give the first line to the tenant (it is stored nowhere); paste the second into the tenants file.",
-              file=sys.stderr)
+        print(
+            "# Give the first line to the tenant (it is stored nowhere); paste the second into the tenants file.",
+            file=sys.stderr,
+        )
     elif a.cmd == "hash-key":
         print(hash_key(a.key))
     else:

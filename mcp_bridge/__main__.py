@@ -8,7 +8,7 @@ import math
 import os
 import sys
 
-from codeintel import logs
+from codeintel.observability import logs
 from mcp_bridge.config import DEFAULT_MAX_FILE_BYTES
 
 
@@ -40,10 +40,18 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     )
     p.add_argument("--max-file-bytes", type=int, default=DEFAULT_MAX_FILE_BYTES, help="largest file/code accepted")
     p.add_argument("--log-level", default="WARNING", help="log level (logs go to stderr)")
-    p.add_argument("--drain-delay", type=float, default=os.environ.get("CODEINTEL_DRAIN_DELAY", "0.5"),
-                   help="HTTP: seconds still serving after SIGTERM while /readyz says 503 (balancers notice)")
-    p.add_argument("--grace", type=float, default=os.environ.get("CODEINTEL_GRACE", "30"),
-                   help="HTTP: seconds tool calls in flight get to finish after SIGTERM")
+    p.add_argument(
+        "--drain-delay",
+        type=float,
+        default=os.environ.get("CODEINTEL_DRAIN_DELAY", "0.5"),
+        help="HTTP: seconds still serving after SIGTERM while /readyz says 503 (balancers notice)",
+    )
+    p.add_argument(
+        "--grace",
+        type=float,
+        default=os.environ.get("CODEINTEL_GRACE", "30"),
+        help="HTTP: seconds tool calls in flight get to finish after SIGTERM",
+    )
     args = p.parse_args(argv)
     if not args.coordinator:
         p.error("--coordinator HOST:PORT is required (or set CODEINTEL_COORDINATOR)")
@@ -58,8 +66,11 @@ def _validate(p: argparse.ArgumentParser, args: argparse.Namespace) -> None:
         p.error(f"--coordinator must be HOST:PORT, got {args.coordinator!r}")
     if not 0 <= args.port <= 65535:
         p.error("--port must be between 0 and 65535")
-    for flag, value in (("--timeout", args.timeout), ("--max-file-bytes", args.max_file_bytes),
-                        ("--grace", args.grace)):
+    for flag, value in (
+        ("--timeout", args.timeout),
+        ("--max-file-bytes", args.max_file_bytes),
+        ("--grace", args.grace),
+    ):
         if not value > 0 or not math.isfinite(value):
             p.error(f"{flag} must be a positive number, got {value!r}")
     if not args.drain_delay >= 0 or not math.isfinite(args.drain_delay):
@@ -72,7 +83,7 @@ def _validate(p: argparse.ArgumentParser, args: argparse.Namespace) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    from codeintel import procs
+    from codeintel.kernel import procs
 
     procs.die_with_parent()  # started by a codeintel process (or a test): never outlive it
     args = parse_args(argv)

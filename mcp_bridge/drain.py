@@ -29,7 +29,7 @@ import uvicorn
 log = logging.getLogger("mcp_bridge.drain")
 
 _STREAMS_CLOSE_AFTER = 1.0  # seconds uvicorn waits for the idle event streams once tool calls are done
-_LINGER = 0.2               # for the last responses to flush
+_LINGER = 0.2  # for the last responses to flush
 
 
 class DrainingApp:
@@ -37,8 +37,8 @@ class DrainingApp:
 
     def __init__(self, app):
         self.app = app
-        self.draining = False   # readiness fails
-        self.refusing = False   # new POSTs get 503
+        self.draining = False  # readiness fails
+        self.refusing = False  # new POSTs get 503
         self.in_flight = 0
         self.refused = 0
 
@@ -62,22 +62,47 @@ class DrainingApp:
             self.in_flight -= 1
 
 
-_REFUSAL = json.dumps({"jsonrpc": "2.0", "id": None, "error": {
-    "code": -32000, "message": "the MCP bridge is shutting down (HTTP 503); retry, another replica will answer"}}).encode()
+_REFUSAL = json.dumps(
+    {
+        "jsonrpc": "2.0",
+        "id": None,
+        "error": {
+            "code": -32000,
+            "message": "the MCP bridge is shutting down (HTTP 503); retry, another replica will answer",
+        },
+    }
+).encode()
 
 
 async def _refuse(send) -> None:
     # A JSON-RPC error body: MCP clients show its message to the caller, rather than a bare status.
-    await send({"type": "http.response.start", "status": 503,
-                "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(_REFUSAL)).encode()),
-                            (b"retry-after", b"1"), (b"connection", b"close")]})
+    await send(
+        {
+            "type": "http.response.start",
+            "status": 503,
+            "headers": [
+                (b"content-type", b"application/json"),
+                (b"content-length", str(len(_REFUSAL)).encode()),
+                (b"retry-after", b"1"),
+                (b"connection", b"close"),
+            ],
+        }
+    )
     await send({"type": "http.response.body", "body": _REFUSAL})
 
 
 async def _plain(send, status: int, body: bytes, headers=()) -> None:
-    await send({"type": "http.response.start", "status": status,
-                "headers": [(b"content-type", b"text/plain; charset=utf-8"),
-                            (b"content-length", str(len(body)).encode()), *headers]})
+    await send(
+        {
+            "type": "http.response.start",
+            "status": status,
+            "headers": [
+                (b"content-type", b"text/plain; charset=utf-8"),
+                (b"content-length", str(len(body)).encode()),
+                *headers,
+            ],
+        }
+    )
     await send({"type": "http.response.body", "body": body})
 
 
@@ -85,8 +110,11 @@ class DrainingServer(uvicorn.Server):
     """uvicorn whose first SIGTERM/SIGINT starts the drain above; a second SIGINT forces exit."""
 
     def __init__(self, app: DrainingApp, *, host: str, port: int, log_level: str, drain_delay: float, grace: float):
-        super().__init__(uvicorn.Config(app, host=host, port=port, log_level=log_level,
-                                        timeout_graceful_shutdown=_STREAMS_CLOSE_AFTER))
+        super().__init__(
+            uvicorn.Config(
+                app, host=host, port=port, log_level=log_level, timeout_graceful_shutdown=_STREAMS_CLOSE_AFTER
+            )
+        )
         self.gate = app
         self.drain_delay = drain_delay
         self.grace = grace
@@ -135,9 +163,11 @@ class DrainingServer(uvicorn.Server):
         self.should_exit = True
 
 
-def serve_http(starlette_app, *, host: str, port: int, log_level: str = "warning",
-               drain_delay: float = 0.5, grace: float = 30.0) -> None:
+def serve_http(
+    starlette_app, *, host: str, port: int, log_level: str = "warning", drain_delay: float = 0.5, grace: float = 30.0
+) -> None:
     """Serve `starlette_app` (the MCP streamable HTTP app) until SIGTERM, then drain (blocking)."""
-    server = DrainingServer(DrainingApp(starlette_app), host=host, port=port, log_level=log_level,
-                            drain_delay=drain_delay, grace=grace)
+    server = DrainingServer(
+        DrainingApp(starlette_app), host=host, port=port, log_level=log_level, drain_delay=drain_delay, grace=grace
+    )
     asyncio.run(server.serve())

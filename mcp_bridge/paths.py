@@ -83,9 +83,7 @@ class PathPolicy:
                 f"Check the spelling; relative paths are resolved against the allowed roots."
             )
         if os.path.isdir(real):
-            raise PathError(
-                f"{path!r} is a directory; pass the path of a single source file inside it"
-            )
+            raise PathError(f"{path!r} is a directory; pass the path of a single source file inside it")
         return real, root
 
     def read(self, path: str) -> LoadedFile:

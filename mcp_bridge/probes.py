@@ -5,38 +5,30 @@ manifests probe exactly these paths."""
 
 from __future__ import annotations
 
-import asyncio
-
-import grpc
-from grpc_health.v1 import health_pb2, health_pb2_grpc
 from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, generate_latest
 from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
+
+from codeintel.client import ClientError, CoordinatorClient
 
 READY_TIMEOUT = 1.0  # seconds; a probe's own timeout is usually a few
 
 
 class CoordinatorHealth:
-    """grpc.health.v1 Check of the coordinator over a channel of its own (probes must not queue
-    behind tool calls), created in the serving event loop on first use."""
+    """grpc.health.v1 Check of the coordinator over a client (and channel) of its own: probes must
+    not queue behind tool calls."""
 
     def __init__(self, address: str):
         self.address = address
-        self._stub = None
-        self._loop = None
+        self._client = CoordinatorClient(address, timeout_s=READY_TIMEOUT)
 
     async def check(self) -> str | None:
         """None when the coordinator is SERVING, else why not."""
-        loop = asyncio.get_running_loop()
-        if self._stub is None or self._loop is not loop:
-            self._stub = health_pb2_grpc.HealthStub(grpc.aio.insecure_channel(self.address))
-            self._loop = loop
         try:
-            resp = await self._stub.Check(health_pb2.HealthCheckRequest(service=""), timeout=READY_TIMEOUT)
-        except grpc.aio.AioRpcError as e:
-            return f"coordinator {self.address} did not answer its health check: {e.code().name}"
-        if resp.status != health_pb2.HealthCheckResponse.SERVING:
-            status = health_pb2.HealthCheckResponse.ServingStatus.Name(resp.status)
+            status = await self._client.health("", timeout_s=READY_TIMEOUT)
+        except ClientError as e:
+            return f"coordinator {self.address} did not answer its health check: {e.code}"
+        if status != "SERVING":
             return f"coordinator {self.address} is {status} (draining or starting)"
         return None
 

@@ -35,8 +35,8 @@ from mcp_types import CallToolResult, TextContent
 from pydantic import BaseModel, Field
 
 from codeintel import repo
+from codeintel.client import ClientError
 from codeintel.v1 import analyze_pb2, parse_pb2, scan_pb2
-from mcp_bridge.client import BridgeError
 from mcp_bridge.paths import _is_within
 from mcp_bridge.server import _CONFIDENCES, _SEVERITIES, ConfidenceName, PriorityArg, SeverityName
 
@@ -60,7 +60,7 @@ class RepoConfig:
     store_max_bytes: int = 64 * 1024 * 1024
 
     @classmethod
-    def from_env(cls, env: dict[str, str] | None = None) -> "RepoConfig":
+    def from_env(cls, env: dict[str, str] | None = None) -> RepoConfig:
         env = os.environ if env is None else env
         values: dict[str, Any] = {}
         for name, default in cls.__dataclass_fields__.items():
@@ -139,8 +139,9 @@ def decode_cursor(cursor: str) -> tuple[str, str, int]:
         if not isinstance(rid, str) or which not in ("details", "skipped") or not isinstance(offset, int) or offset < 0:
             raise ValueError
     except (ValueError, TypeError, binascii.Error, UnicodeDecodeError):
-        raise ToolError("invalid `cursor`: pass a `next_cursor` / `next_skipped_cursor` value from an earlier "
-                        "result unchanged") from None
+        raise ToolError(
+            "invalid `cursor`: pass a `next_cursor` / `next_skipped_cursor` value from an earlier result unchanged"
+        ) from None
     return rid, which, offset
 
 
@@ -303,7 +304,9 @@ class RepoTools:
     def resolve_dir(self, path: str) -> tuple[str, str, str | None]:
         """(real base, its root, glob pattern) for a directory, file or glob under the allowed roots."""
         if not path or not path.strip() or "\x00" in path:
-            raise ToolError("`path` is empty or invalid; pass a directory relative to an allowed root, e.g. '.' or 'src'")
+            raise ToolError(
+                "`path` is empty or invalid; pass a directory relative to an allowed root, e.g. '.' or 'src'"
+            )
         base, pattern = repo.split_glob(os.path.expanduser(path.strip()))
         roots = self.bridge.policy.roots
         candidates = [os.path.normpath(base)] if os.path.isabs(base) else [os.path.join(r, base) for r in roots]
@@ -311,15 +314,31 @@ class RepoTools:
         real = os.path.realpath(chosen)
         root = next((r for r in roots if _is_within(real, r)), None)
         if root is None:
-            raise ToolError(f"access denied: {path!r} is outside the allowed roots (after resolving symbolic links "
-                            f"and '..'). Only these directories can be read: {', '.join(roots)}.")
+            raise ToolError(
+                f"access denied: {path!r} is outside the allowed roots (after resolving symbolic links "
+                f"and '..'). Only these directories can be read: {', '.join(roots)}."
+            )
         if not os.path.exists(real):
-            raise ToolError(f"not found: {path!r} (looked under {', '.join(roots)}); relative paths are resolved "
-                            f"against the allowed roots")
+            raise ToolError(
+                f"not found: {path!r} (looked under {', '.join(roots)}); relative paths are resolved "
+                f"against the allowed roots"
+            )
         return real, root, pattern
 
-    async def run(self, op: str, ctx: Context | None, *, path: str | None, include, exclude, page_size: int,
-                  cursor: str | None, deadline_s: float | None, options, priority: str) -> CallToolResult:
+    async def run(
+        self,
+        op: str,
+        ctx: Context | None,
+        *,
+        path: str | None,
+        include,
+        exclude,
+        page_size: int,
+        cursor: str | None,
+        deadline_s: float | None,
+        options,
+        priority: str,
+    ) -> CallToolResult:
         if cursor:
             return self.page(op, cursor, page_size)
         if path is None:
@@ -331,23 +350,37 @@ class RepoTools:
         deadline_s = deadline_s or cfg.default_deadline_s
         deadline = time.monotonic() + deadline_s
         walked = await asyncio.to_thread(
-            repo.walk, real, root=root, display_base=display, pattern=pattern, include=tuple(include or ()),
-            exclude=tuple(exclude or ()), max_file_bytes=bcfg.max_file_bytes, max_files=cfg.max_files)
+            repo.walk,
+            real,
+            root=root,
+            display_base=display,
+            pattern=pattern,
+            include=tuple(include or ()),
+            exclude=tuple(exclude or ()),
+            max_file_bytes=bcfg.max_file_bytes,
+            max_files=cfg.max_files,
+        )
         client = self.bridge.client
 
         async def send(files, timeout):
             try:
                 return await client.batch(_RPC[op], files, options, priority, timeout_s=max(timeout, 0.001))
-            except BridgeError as exc:
-                raise repo.BatchError(str(exc), deadline=exc.code == "DEADLINE_EXCEEDED",
-                                      fatal=exc.code in _FATAL_CODES) from None
+            except ClientError as exc:
+                raise repo.BatchError(
+                    str(exc), deadline=exc.code == "DEADLINE_EXCEEDED", fatal=exc.code in _FATAL_CODES
+                ) from None
 
         async def progress(done: int, total: int) -> None:
             if ctx is not None:
                 await ctx.report_progress(done, total, f"{done} of {total} files")
 
-        limits = repo.RunLimits(batch_files=cfg.batch_files, batch_bytes=cfg.batch_bytes, in_flight=cfg.in_flight,
-                                batch_timeout_s=bcfg.timeout_s, max_file_bytes=bcfg.max_file_bytes)
+        limits = repo.RunLimits(
+            batch_files=cfg.batch_files,
+            batch_bytes=cfg.batch_bytes,
+            in_flight=cfg.in_flight,
+            batch_timeout_s=bcfg.timeout_s,
+            max_file_bytes=bcfg.max_file_bytes,
+        )
         runner = repo.Runner(op, send, limits=limits, deadline=deadline, progress=progress)
         await progress(0, len(walked.entries))
         report = await runner.run(walked)
@@ -356,8 +389,10 @@ class RepoTools:
         summary = repo.summary(report, runner.aggregator, display or ".")
         lists = {
             "details": runner.aggregator.details(),
-            "skipped": [{"path": s.path, "reason": s.reason, "detail": s.detail}
-                        for s in sorted(report.skipped, key=lambda s: (s.path, s.reason))],
+            "skipped": [
+                {"path": s.path, "reason": s.reason, "detail": s.detail}
+                for s in sorted(report.skipped, key=lambda s: (s.path, s.reason))
+            ],
         }
         rid = self.store.put(summary, lists)
         first_skipped = min(page_size, 25)
@@ -367,9 +402,11 @@ class RepoTools:
         rid, which, offset = decode_cursor(cursor)
         run = self.store.get(rid)
         if run is None:
-            raise ToolError("this `cursor` has expired (results are kept for "
-                            f"{self.config.store_ttl_s:g} s, a bounded number of runs); run the tool again on the "
-                            "same path: unchanged files come from the cache, so it is fast")
+            raise ToolError(
+                "this `cursor` has expired (results are kept for "
+                f"{self.config.store_ttl_s:g} s, a bounded number of runs); run the tool again on the "
+                "same path: unchanged files come from the cache, so it is fast"
+            )
         if run.summary["operation"] != op:
             raise ToolError(f"this `cursor` belongs to repo_{run.summary['operation']}, not repo_{op}")
         other = "skipped" if which == "details" else "details"
@@ -386,7 +423,7 @@ class RepoTools:
             for which in ("details", "skipped"):
                 off, n = pages[which]
                 items = lists[which]
-                data[which] = items[off:off + n]
+                data[which] = items[off : off + n]
                 data[f"{which}_total"] = len(items)
                 data[f"{which}_offset"] = off
                 more = off + n < len(items) and rid is not None
@@ -403,27 +440,34 @@ class RepoTools:
                 break
             pages[which][1] //= 2
             out = build()
-        return CallToolResult(content=[TextContent(type="text", text=_text(out))],
-                              structured_content=out.model_dump(mode="json", by_alias=True))
+        return CallToolResult(
+            content=[TextContent(type="text", text=_text(out))],
+            structured_content=out.model_dump(mode="json", by_alias=True),
+        )
 
 
 def _text(out: RepoOutputBase) -> str:
     lines = [repo.summary_text(out.model_dump(mode="json"))]
     d = out.details
     if d:
-        lines.append(f"Details {out.details_offset + 1}-{out.details_offset + len(d)} of {out.details_total} "
-                     f"in the structured result (`details`).")
+        lines.append(
+            f"Details {out.details_offset + 1}-{out.details_offset + len(d)} of {out.details_total} "
+            f"in the structured result (`details`)."
+        )
         for item in d[:10]:
             if isinstance(item, FindingRecord):
                 lines.append(f"- [{item.severity}] {item.path}:{item.line} {item.rule_id} {item.cwe}: {item.message}")
             elif isinstance(item, FileMetricsRecord):
-                lines.append(f"- {item.path}: {item.code_lines} code lines, {item.functions} functions, max "
-                             f"complexity {item.max_cyclomatic_complexity}, maintainability {item.maintainability_index:.1f}")
+                lines.append(
+                    f"- {item.path}: {item.code_lines} code lines, {item.functions} functions, max "
+                    f"complexity {item.max_cyclomatic_complexity}, maintainability {item.maintainability_index:.1f}"
+                )
             else:
                 lines.append(f"- {item.path}:{item.start_line} {item.kind} {item.qualified_name}")
     if out.skipped:
-        lines.append(f"Skipped files {out.skipped_offset + 1}-{out.skipped_offset + len(out.skipped)} of "
-                     f"{out.skipped_total}:")
+        lines.append(
+            f"Skipped files {out.skipped_offset + 1}-{out.skipped_offset + len(out.skipped)} of {out.skipped_total}:"
+        )
         lines.extend(f"- {s.path}: {s.reason}" + (f" ({s.detail})" if s.detail else "") for s in out.skipped[:10])
     if out.next_cursor:
         lines.append("More details: call again with `cursor` = `next_cursor`.")
@@ -436,22 +480,33 @@ def _text(out: RepoOutputBase) -> str:
 
 PathArg = Annotated[
     str | None,
-    Field(description="A directory (e.g. '.', 'src') or a glob (e.g. 'src/**/*.py') relative to an allowed root, "
-                      "or absolute inside one. Omit when passing `cursor`.", max_length=4096),
+    Field(
+        description="A directory (e.g. '.', 'src') or a glob (e.g. 'src/**/*.py') relative to an allowed root, "
+        "or absolute inside one. Omit when passing `cursor`.",
+        max_length=4096,
+    ),
 ]
 GlobsArg = Annotated[
     list[str] | None,
     Field(description="gitignore-style patterns relative to `path`, e.g. ['*.py', 'lib/**'].", max_length=100),
 ]
-PageArg = Annotated[int, Field(ge=1, le=500, description="Detail records per page (fewer if the result would be too large).")]
+PageArg = Annotated[
+    int, Field(ge=1, le=500, description="Detail records per page (fewer if the result would be too large).")
+]
 CursorArg = Annotated[
     str | None,
-    Field(description="`next_cursor` or `next_skipped_cursor` of an earlier result: returns that page.", max_length=512),
+    Field(
+        description="`next_cursor` or `next_skipped_cursor` of an earlier result: returns that page.", max_length=512
+    ),
 ]
 DeadlineArg = Annotated[
     float | None,
-    Field(gt=0, le=3600, description="Seconds the work may take; past it, work stops and a partial summary says "
-                                     "how many files were not processed. Default 300."),
+    Field(
+        gt=0,
+        le=3600,
+        description="Seconds the work may take; past it, work stops and a partial summary says "
+        "how many files were not processed. Default 300.",
+    ),
 ]
 
 
@@ -461,61 +516,118 @@ def register(server: MCPServer, bridge, guard, annotations, config: RepoConfig |
     server.repo_tools = tools  # type: ignore[attr-defined]  # for tests
 
     @server.tool(
-        name="repo_scan", title="Scan a repository for vulnerabilities",
+        name="repo_scan",
+        title="Scan a repository for vulnerabilities",
         description=(
             "Scan every source file of a directory (or glob) for security issues, honouring .gitignore. Returns "
             "counts by severity, CWE and rule and the worst files first, then findings page by page (`cursor`). "
-            "Skipped files are listed with their reason. Reports progress; `deadline_s` bounds the time."),
+            "Skipped files are listed with their reason. Reports progress; `deadline_s` bounds the time."
+        ),
         annotations=annotations("Scan a repository for vulnerabilities"),
     )
     @guard("repo_scan")
     async def repo_scan(
-        path: PathArg = None, include: GlobsArg = None, exclude: GlobsArg = None, page_size: PageArg = 50,
-        cursor: CursorArg = None, deadline_s: DeadlineArg = None,
-        min_severity: Annotated[SeverityName | None, Field(description="Only findings at or above this severity.")] = None,
-        min_confidence: Annotated[ConfidenceName | None, Field(description="Only findings at or above this confidence.")] = None,
-        priority: PriorityArg = "normal", *, mcp_context: Context | None = None,
+        path: PathArg = None,
+        include: GlobsArg = None,
+        exclude: GlobsArg = None,
+        page_size: PageArg = 50,
+        cursor: CursorArg = None,
+        deadline_s: DeadlineArg = None,
+        min_severity: Annotated[
+            SeverityName | None, Field(description="Only findings at or above this severity.")
+        ] = None,
+        min_confidence: Annotated[
+            ConfidenceName | None, Field(description="Only findings at or above this confidence.")
+        ] = None,
+        priority: PriorityArg = "normal",
+        *,
+        mcp_context: Context | None = None,
     ) -> Annotated[CallToolResult, RepoScanOutput]:
         options = scan_pb2.ScanOptions(
             min_severity=_SEVERITIES.get(min_severity or "", scan_pb2.SEVERITY_UNSPECIFIED),
-            min_confidence=_CONFIDENCES.get(min_confidence or "", scan_pb2.CONFIDENCE_UNSPECIFIED))
-        return await tools.run("scan", mcp_context, path=path, include=include, exclude=exclude, page_size=page_size,
-                               cursor=cursor, deadline_s=deadline_s, options=options, priority=priority)
+            min_confidence=_CONFIDENCES.get(min_confidence or "", scan_pb2.CONFIDENCE_UNSPECIFIED),
+        )
+        return await tools.run(
+            "scan",
+            mcp_context,
+            path=path,
+            include=include,
+            exclude=exclude,
+            page_size=page_size,
+            cursor=cursor,
+            deadline_s=deadline_s,
+            options=options,
+            priority=priority,
+        )
 
     @server.tool(
-        name="repo_analyze", title="Analyze a repository's code metrics",
+        name="repo_analyze",
+        title="Analyze a repository's code metrics",
         description=(
             "Measure every source file of a directory (or glob), honouring .gitignore: totals, the most complex and "
             "longest functions and the least maintainable files first, then per-file metrics page by page "
-            "(`cursor`). Skipped files are listed with their reason. Reports progress; `deadline_s` bounds the time."),
+            "(`cursor`). Skipped files are listed with their reason. Reports progress; `deadline_s` bounds the time."
+        ),
         annotations=annotations("Analyze a repository's code metrics"),
     )
     @guard("repo_analyze")
     async def repo_analyze(
-        path: PathArg = None, include: GlobsArg = None, exclude: GlobsArg = None, page_size: PageArg = 50,
-        cursor: CursorArg = None, deadline_s: DeadlineArg = None, priority: PriorityArg = "normal",
-        *, mcp_context: Context | None = None,
+        path: PathArg = None,
+        include: GlobsArg = None,
+        exclude: GlobsArg = None,
+        page_size: PageArg = 50,
+        cursor: CursorArg = None,
+        deadline_s: DeadlineArg = None,
+        priority: PriorityArg = "normal",
+        *,
+        mcp_context: Context | None = None,
     ) -> Annotated[CallToolResult, RepoAnalyzeOutput]:
-        return await tools.run("analyze", mcp_context, path=path, include=include, exclude=exclude,
-                               page_size=page_size, cursor=cursor, deadline_s=deadline_s,
-                               options=analyze_pb2.AnalyzeOptions(), priority=priority)
+        return await tools.run(
+            "analyze",
+            mcp_context,
+            path=path,
+            include=include,
+            exclude=exclude,
+            page_size=page_size,
+            cursor=cursor,
+            deadline_s=deadline_s,
+            options=analyze_pb2.AnalyzeOptions(),
+            priority=priority,
+        )
 
     @server.tool(
-        name="repo_index", title="Index a repository's symbols",
+        name="repo_index",
+        title="Index a repository's symbols",
         description=(
             "List the symbols (functions, classes, methods, imports, ...) of every source file of a directory (or "
             "glob), honouring .gitignore: counts by kind first, then symbols page by page (`cursor`). Skipped files "
-            "are listed with their reason. Reports progress; `deadline_s` bounds the time."),
+            "are listed with their reason. Reports progress; `deadline_s` bounds the time."
+        ),
         annotations=annotations("Index a repository's symbols"),
     )
     @guard("repo_index")
     async def repo_index(
-        path: PathArg = None, include: GlobsArg = None, exclude: GlobsArg = None, page_size: PageArg = 100,
-        cursor: CursorArg = None, deadline_s: DeadlineArg = None, priority: PriorityArg = "normal",
-        *, mcp_context: Context | None = None,
+        path: PathArg = None,
+        include: GlobsArg = None,
+        exclude: GlobsArg = None,
+        page_size: PageArg = 100,
+        cursor: CursorArg = None,
+        deadline_s: DeadlineArg = None,
+        priority: PriorityArg = "normal",
+        *,
+        mcp_context: Context | None = None,
     ) -> Annotated[CallToolResult, RepoIndexOutput]:
-        return await tools.run("index", mcp_context, path=path, include=include, exclude=exclude,
-                               page_size=page_size, cursor=cursor, deadline_s=deadline_s,
-                               options=parse_pb2.ParseOptions(), priority=priority)
+        return await tools.run(
+            "index",
+            mcp_context,
+            path=path,
+            include=include,
+            exclude=exclude,
+            page_size=page_size,
+            cursor=cursor,
+            deadline_s=deadline_s,
+            options=parse_pb2.ParseOptions(),
+            priority=priority,
+        )
 
     return tools

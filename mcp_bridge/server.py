@@ -25,9 +25,9 @@ from mcp.server.mcpserver.exceptions import ToolError
 from mcp_types import CallToolResult, TextContent, ToolAnnotations
 from pydantic import BaseModel, Field
 
-from codeintel import metrics, tracing
+from codeintel.client import CALLER_AUTHORIZATION, ClientError, CoordinatorClient, bearer
+from codeintel.observability import metrics, tracing
 from codeintel.v1 import analyze_pb2, common_pb2, coordinator_pb2, parse_pb2, scan_pb2
-from mcp_bridge.client import CALLER_AUTHORIZATION, BridgeError, CoordinatorClient, bearer
 from mcp_bridge.config import BridgeConfig
 from mcp_bridge.paths import PathError, PathPolicy
 
@@ -360,12 +360,19 @@ class FindingOut(BaseModel):
 
 
 def _flow(steps) -> list[FlowStepOut]:
-    out = [FlowStepOut(line=s.range.start.line + 1, column=s.range.start.column + 1, message=s.message)
-           for s in steps]
+    out = [FlowStepOut(line=s.range.start.line + 1, column=s.range.start.column + 1, message=s.message) for s in steps]
     if len(out) > MAX_FLOW_STEPS:  # keep the source, the last steps and the sink
-        out = out[:1] + [FlowStepOut(line=out[1].line, column=out[1].column,
-                                     message=f"... {len(out) - MAX_FLOW_STEPS + 1} steps omitted ...")] + \
-            out[-(MAX_FLOW_STEPS - 2):]
+        out = (
+            out[:1]
+            + [
+                FlowStepOut(
+                    line=out[1].line,
+                    column=out[1].column,
+                    message=f"... {len(out) - MAX_FLOW_STEPS + 1} steps omitted ...",
+                )
+            ]
+            + out[-(MAX_FLOW_STEPS - 2) :]
+        )
     return out
 
 
@@ -452,16 +459,29 @@ class RulesOutput(BaseModel):
 
 
 def rules_output(resp: coordinator_pb2.CodeIntelServiceListRulesResponse) -> RulesOutput:
-    rules = [RuleOut(id=r.id, languages=list(r.languages), cwe=r.cwe, owasp=r.owasp,
-                     severity=_enum_name(scan_pb2.Severity, r.severity, "SEVERITY_"),
-                     confidence=_enum_name(scan_pb2.Confidence, r.confidence, "CONFIDENCE_"),
-                     dataflow=r.dataflow, description=r.description) for r in resp.rules]
+    rules = [
+        RuleOut(
+            id=r.id,
+            languages=list(r.languages),
+            cwe=r.cwe,
+            owasp=r.owasp,
+            severity=_enum_name(scan_pb2.Severity, r.severity, "SEVERITY_"),
+            confidence=_enum_name(scan_pb2.Confidence, r.confidence, "CONFIDENCE_"),
+            dataflow=r.dataflow,
+            description=r.description,
+        )
+        for r in resp.rules
+    ]
     counts: dict[str, int] = {}
     for r in rules:
         for lang in r.languages:
             counts[lang] = counts.get(lang, 0) + 1
-    return RulesOutput(rules=rules, total_rules=len(rules), counts_by_language=dict(sorted(counts.items())),
-                       service_version=resp.service_version)
+    return RulesOutput(
+        rules=rules,
+        total_rules=len(rules),
+        counts_by_language=dict(sorted(counts.items())),
+        service_version=resp.service_version,
+    )
 
 
 def rules_text(out: RulesOutput) -> str:
@@ -761,8 +781,11 @@ def analyze_text(out: AnalyzeOutput, notes: list[str]) -> str:
     if out.truncated:
         lines.append(
             f"Truncated: showing the {out.returned_functions} most complex of {out.total_functions} functions"
-            + (f" and {out.returned_duplicates} of {out.total_duplicates} duplicated blocks"
-               if out.returned_duplicates < out.total_duplicates else "")
+            + (
+                f" and {out.returned_duplicates} of {out.total_duplicates} duplicated blocks"
+                if out.returned_duplicates < out.total_duplicates
+                else ""
+            )
             + ". Analyze a smaller part of the file to see the rest, or pass file_only=true for totals only."
         )
     lines.extend(notes)
@@ -773,7 +796,9 @@ def scan_text(out: ScanOutput, notes: list[str]) -> str:
     if out.total_findings == 0:
         head = f"Scanned {_label(out.path)} ({out.language}) with {out.rules_evaluated} rules: no findings."
     else:
-        counts = ", ".join(f"{out.counts_by_severity[s]} {s}" for s in reversed(SEVERITY_ORDER) if s in out.counts_by_severity)
+        counts = ", ".join(
+            f"{out.counts_by_severity[s]} {s}" for s in reversed(SEVERITY_ORDER) if s in out.counts_by_severity
+        )
         head = (
             f"Scanned {_label(out.path)} ({out.language}) with {out.rules_evaluated} rules: "
             f"{out.total_findings} findings ({counts})."
@@ -853,8 +878,10 @@ PathArg = Annotated[
 ]
 LanguageArg = Annotated[
     str | None,
-    Field(description="Language id, e.g. 'python', 'javascript', 'typescript', 'go', 'java', 'rust', 'cpp'. "
-          "Optional: detected from `filename`/`path` extension or a shebang line."),
+    Field(
+        description="Language id, e.g. 'python', 'javascript', 'typescript', 'go', 'java', 'rust', 'cpp'. "
+        "Optional: detected from `filename`/`path` extension or a shebang line."
+    ),
 ]
 FilenameArg = Annotated[
     str | None,
@@ -913,7 +940,7 @@ class Bridge:
     async def call(self, coro):
         try:
             return await coro
-        except BridgeError as exc:
+        except ClientError as exc:
             err = ToolError(str(exc))
             err.outcome = exc.code.lower()  # the coordinator's status, for codeintel_mcp_tool_calls_total
             raise err from None
@@ -937,7 +964,9 @@ def _guard(name: str):
         import functools
         import inspect
 
-        traced = tracing.traced(f"mcp.tool {name}", fn, {"mcp.tool.name": name})  # one span per tool call (when tracing is on)
+        traced = tracing.traced(
+            f"mcp.tool {name}", fn, {"mcp.tool.name": name}
+        )  # one span per tool call (when tracing is on)
 
         wants_context = "mcp_context" in inspect.signature(fn).parameters  # e.g. for progress (repo tools)
         tool_metrics = metrics.shared(metrics.McpMetrics)
@@ -969,8 +998,11 @@ def _guard(name: str):
         extra = inspect.Parameter("mcp_context", inspect.Parameter.KEYWORD_ONLY, default=None, annotation=Context)
         params = [p for p in sig.parameters.values() if p.name != "mcp_context"]
         inner.__signature__ = sig.replace(parameters=[*params, extra])
-        inner.__annotations__ = {**{p.name: p.annotation for p in params},
-                                 "return": sig.return_annotation, "mcp_context": Context}
+        inner.__annotations__ = {
+            **{p.name: p.annotation for p in params},
+            "return": sig.return_annotation,
+            "mcp_context": Context,
+        }
         return inner
 
     return wrap
@@ -1086,8 +1118,11 @@ def build_server(config: BridgeConfig) -> MCPServer:
         include_sarif: Annotated[bool, Field(description="Also return a SARIF 2.1.0 log.")] = False,
         baseline_fingerprints: Annotated[
             list[str] | None,
-            Field(description="Fingerprints of accepted findings (from an earlier scan): those are not reported, "
-                              "so only new findings show.", max_length=MAX_BASELINE),
+            Field(
+                description="Fingerprints of accepted findings (from an earlier scan): those are not reported, "
+                "so only new findings show.",
+                max_length=MAX_BASELINE,
+            ),
         ] = None,
         priority: PriorityArg = "normal",
     ) -> Annotated[CallToolResult, ScanOutput]:
@@ -1114,8 +1149,9 @@ def build_server(config: BridgeConfig) -> MCPServer:
     )
     @_guard("scan_list_rules")
     async def scan_list_rules(
-        language: Annotated[str | None, Field(description="Only rules for this language id, e.g. 'python'.",
-                                              max_length=64)] = None,
+        language: Annotated[
+            str | None, Field(description="Only rules for this language id, e.g. 'python'.", max_length=64)
+        ] = None,
     ) -> Annotated[CallToolResult, RulesOutput]:
         resp = await bridge.call(bridge.client.list_rules(language or ""))
         out = rules_output(resp)
@@ -1180,8 +1216,13 @@ def run(
         else:
             from mcp_bridge.drain import serve_http
 
-            serve_http(server.streamable_http_app(host=host), host=host, port=port,
-                       log_level=logging.getLevelName(log.getEffectiveLevel()).lower(),
-                       drain_delay=drain_delay, grace=grace)
+            serve_http(
+                server.streamable_http_app(host=host),
+                host=host,
+                port=port,
+                log_level=logging.getLevelName(log.getEffectiveLevel()).lower(),
+                drain_delay=drain_delay,
+                grace=grace,
+            )
     finally:
         tracing.shutdown()  # the last tool calls' spans are exported before the process ends

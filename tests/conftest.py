@@ -12,7 +12,7 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 if ROOT not in sys.path:
     sys.path.insert(0, ROOT)
 
-from codeintel.stack import LocalStack  # noqa: E402
+from codeintel.ops.stack import LocalStack  # noqa: E402
 
 
 @pytest.fixture(scope="session")

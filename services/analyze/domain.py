@@ -60,21 +60,27 @@ Definitions (the proto comments are the spec; choices made where it leaves room)
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import cache
 from itertools import accumulate, chain
 
-from codeintel.budget import Budget, unlimited
-from codeintel.errors import UnsupportedLanguage
-from codeintel.languages import get_language
-from codeintel.source import Source, parse
-from codeintel.span import Span, span_of
+from codeintel.kernel.budget import Budget, unlimited
+from codeintel.kernel.errors import UnsupportedLanguage
+from codeintel.kernel.languages import get_language
+from codeintel.kernel.source import Source, parse
+from codeintel.kernel.span import Span, span_of
 from services.analyze.duplicates import DuplicateBlock, find_duplicates
 from services.analyze.halstead import EMPTY as EMPTY_HALSTEAD
 from services.analyze.halstead import Halstead, halstead_of, maintainability_index
 from services.analyze.languages import LANGUAGES, SPECS, Spec
 
 __all__ = [
-    "VERSION", "LANGUAGES", "LineStats", "FunctionStats", "AnalyzeOutcome", "Halstead", "DuplicateBlock",
+    "VERSION",
+    "LANGUAGES",
+    "LineStats",
+    "FunctionStats",
+    "AnalyzeOutcome",
+    "Halstead",
+    "DuplicateBlock",
     "analyze_source",
 ]
 
@@ -169,7 +175,7 @@ class _Tables:
     operator_keys: list[int | None]
 
 
-@lru_cache(maxsize=None)
+@cache
 def _tables(lang: str) -> _Tables:
     spec = SPECS[lang]
     language = get_language(lang)
@@ -213,9 +219,15 @@ def _tables(lang: str) -> _Tables:
 
     croles: dict[int, int] = {}
     for names, crole, table in (
-        (spec.literals, _C_LIT, named), (spec.calls, _C_CALL, named), (spec.label_jumps, _C_JUMP, named),
-        (spec.gotos, _C_GOTO, named), (spec.lambdas, _C_LAMBDA, named), (spec.cog_structs, _C_STRUCT, named),
-        ({"else"}, _C_ELSE, anon), (spec.cog_elifs, _C_ELIF, named), (spec.cog_ifs, _C_IF, named),
+        (spec.literals, _C_LIT, named),
+        (spec.calls, _C_CALL, named),
+        (spec.label_jumps, _C_JUMP, named),
+        (spec.gotos, _C_GOTO, named),
+        (spec.lambdas, _C_LAMBDA, named),
+        (spec.cog_structs, _C_STRUCT, named),
+        ({"else"}, _C_ELSE, anon),
+        (spec.cog_elifs, _C_ELIF, named),
+        (spec.cog_ifs, _C_IF, named),
     ):
         for i in ids(names, table):
             croles[i] = crole
@@ -284,12 +296,21 @@ def analyze_source(src: Source, *, file_only: bool = False, budget: Budget | Non
             length = r1 - r0 + 1
             lo, hi = min(r0, last), min(r1, last)
             code = acc[hi + 1] - acc[lo] if last >= 0 else 0
-            functions.append(FunctionStats(
-                name=name, qualified_name=qualified, range=span, cyclomatic_complexity=frame[_CC],
-                max_nesting_depth=frame[_MAXD], parameter_count=params, length_lines=length, code_lines=code,
-                cognitive_complexity=frame[_COG], halstead=hal,
-                maintainability_index=maintainability_index(hal.volume, frame[_CC], code),
-            ))
+            functions.append(
+                FunctionStats(
+                    name=name,
+                    qualified_name=qualified,
+                    range=span,
+                    cyclomatic_complexity=frame[_CC],
+                    max_nesting_depth=frame[_MAXD],
+                    parameter_count=params,
+                    length_lines=length,
+                    code_lines=code,
+                    cognitive_complexity=frame[_COG],
+                    halstead=hal,
+                    maintainability_index=maintainability_index(hal.volume, frame[_CC], code),
+                )
+            )
     return AnalyzeOutcome(
         path=src.path,
         language=lang,
@@ -413,7 +434,7 @@ def _walk(tree, content: bytes, t: _Tables, lang: str, budget: Budget):
                 add_start(start)
                 key = operator_keys[kid]
                 if key is None:
-                    add_operand(content[start:node.end_byte])  # slicing beats node.text
+                    add_operand(content[start : node.end_byte])  # slicing beats node.text
                 else:
                     add_operator(key)
         else:  # a node with a role, or the branch after an `else`
@@ -457,8 +478,10 @@ def _walk(tree, content: bytes, t: _Tables, lang: str, budget: Budget):
                         comments.append(node.byte_range)
                         descend = False
                     elif role == _DOC:
-                        if anc and anc[-1].kind_id in doc_parents and (
-                            anc[-1].type != "expression_statement" or anc[-1].named_child_count == 1
+                        if (
+                            anc
+                            and anc[-1].kind_id in doc_parents
+                            and (anc[-1].type != "expression_statement" or anc[-1].named_child_count == 1)
                         ):
                             comments.append(node.byte_range)
                             descend = False
@@ -549,7 +572,7 @@ def _walk(tree, content: bytes, t: _Tables, lang: str, budget: Budget):
                     add_start(start)
                     key = operator_keys[kid]
                     if key is None:
-                        add_operand(content[start:node.end_byte])  # slicing beats node.text
+                        add_operand(content[start : node.end_byte])  # slicing beats node.text
                     else:
                         add_operator(key)
         # `node` is done: a leaf, or a subtree not entered.
@@ -625,7 +648,7 @@ def _calls_itself(call, name: bytes, content: bytes) -> bool:
     """Whether `call` calls `name` directly (bare, or through self/this/cls/$this)."""
     callee = call.child_by_field_name("function")
     if callee is not None:
-        text = content[callee.start_byte:callee.end_byte]  # slicing beats callee.text
+        text = content[callee.start_byte : callee.end_byte]  # slicing beats callee.text
         if name not in text:  # the usual case: no need to split
             return False
         for sep in (b".", b"->", b"::"):
@@ -689,10 +712,18 @@ def _strip_generics(name: str) -> str:
 
 # ---------------------------------------------------------------- functions
 
-_C_NAMES = frozenset({
-    "identifier", "field_identifier", "qualified_identifier", "destructor_name", "operator_name",
-    "template_function", "template_method", "operator_cast",
-})
+_C_NAMES = frozenset(
+    {
+        "identifier",
+        "field_identifier",
+        "qualified_identifier",
+        "destructor_name",
+        "operator_name",
+        "template_function",
+        "template_method",
+        "operator_cast",
+    }
+)
 
 
 def _function_info(node, anc: list, lang: str, spec: Spec, in_class: bool):

@@ -22,8 +22,8 @@ from dataclasses import dataclass
 from itertools import accumulate, compress, repeat
 from operator import sub
 
-from codeintel.budget import Budget, unlimited
-from codeintel.span import Span
+from codeintel.kernel.budget import Budget, unlimited
+from codeintel.kernel.span import Span
 
 __all__ = ["DuplicateBlock", "find_duplicates", "MIN_TOKENS", "MIN_LINES", "MAX_BLOCKS"]
 
@@ -41,8 +41,13 @@ class DuplicateBlock:
 
 
 def find_duplicates(
-    content: bytes, kinds: list[int], starts: list[int], *,
-    min_tokens: int = MIN_TOKENS, min_lines: int = MIN_LINES, budget: Budget | None = None,
+    content: bytes,
+    kinds: list[int],
+    starts: list[int],
+    *,
+    min_tokens: int = MIN_TOKENS,
+    min_lines: int = MIN_LINES,
+    budget: Budget | None = None,
     line_starts: list[int] | None = None,
 ) -> list[DuplicateBlock]:
     """Blocks repeated within `content`, given each token's kind and start byte (in order).
@@ -96,10 +101,10 @@ def find_duplicates(
             steps = 0
             if budget():
                 raise budget.error("duplicate detection")
-        tokens = sum(counts[a:a + length])
+        tokens = sum(counts[a : a + length])
         if tokens < min_tokens:
             continue
-        key = (hash(tuple(hashes[a:a + length])), length)
+        key = (hash(tuple(hashes[a : a + length])), length)
         blocks.setdefault(key, set()).update((a, b))
         sizes[key] = tokens
 

@@ -2,27 +2,33 @@
 
 from __future__ import annotations
 
-from codeintel import tracing
-from codeintel.batch import file_budget, run_batch
-from codeintel.convert import range_pb
-from codeintel.grpc_status import unary_guard
-from codeintel.source import prepare
+from codeintel.kernel.source import prepare
+from codeintel.observability import tracing
+from codeintel.rpc.batch import file_budget, run_batch
+from codeintel.rpc.convert import range_pb
+from codeintel.rpc.status import unary_guard
+from codeintel.rpc.worker import WorkerConfig
 from codeintel.v1 import analyze_pb2, analyze_pb2_grpc
-from codeintel.worker import WorkerConfig
 from services.analyze import domain
 
 
 def halstead_pb(h: domain.Halstead) -> analyze_pb2.Halstead:
     return analyze_pb2.Halstead(
-        distinct_operators=h.distinct_operators, distinct_operands=h.distinct_operands,
-        total_operators=h.total_operators, total_operands=h.total_operands,
-        volume=h.volume, difficulty=h.difficulty, effort=h.effort,
+        distinct_operators=h.distinct_operators,
+        distinct_operands=h.distinct_operands,
+        total_operators=h.total_operators,
+        total_operands=h.total_operands,
+        volume=h.volume,
+        difficulty=h.difficulty,
+        effort=h.effort,
     )
 
 
 def duplicate_pb(d: domain.DuplicateBlock) -> analyze_pb2.DuplicateBlock:
     return analyze_pb2.DuplicateBlock(
-        occurrences=[range_pb(o) for o in d.occurrences], line_count=d.line_count, token_count=d.token_count,
+        occurrences=[range_pb(o) for o in d.occurrences],
+        line_count=d.line_count,
+        token_count=d.token_count,
     )
 
 
@@ -30,15 +36,23 @@ def result_pb(o: domain.AnalyzeOutcome) -> analyze_pb2.AnalyzeResult:
     return analyze_pb2.AnalyzeResult(
         path=o.path,
         language=o.language,
-        lines=analyze_pb2.LineCounts(total=o.lines.total, code=o.lines.code, comment=o.lines.comment, blank=o.lines.blank),
+        lines=analyze_pb2.LineCounts(
+            total=o.lines.total, code=o.lines.code, comment=o.lines.comment, blank=o.lines.blank
+        ),
         function_count=o.function_count,
         class_count=o.class_count,
         functions=[
             analyze_pb2.FunctionMetrics(
-                name=f.name, qualified_name=f.qualified_name, range=range_pb(f.range),
-                cyclomatic_complexity=f.cyclomatic_complexity, max_nesting_depth=f.max_nesting_depth,
-                parameter_count=f.parameter_count, length_lines=f.length_lines, code_lines=f.code_lines,
-                cognitive_complexity=f.cognitive_complexity, halstead=halstead_pb(f.halstead),
+                name=f.name,
+                qualified_name=f.qualified_name,
+                range=range_pb(f.range),
+                cyclomatic_complexity=f.cyclomatic_complexity,
+                max_nesting_depth=f.max_nesting_depth,
+                parameter_count=f.parameter_count,
+                length_lines=f.length_lines,
+                code_lines=f.code_lines,
+                cognitive_complexity=f.cognitive_complexity,
+                halstead=halstead_pb(f.halstead),
                 maintainability_index=f.maintainability_index,
             )
             for f in o.functions
@@ -70,7 +84,11 @@ class AnalyzeServicer(analyze_pb2_grpc.AnalyzeServiceServicer):
     @unary_guard
     def AnalyzeBatch(self, request, context):
         results = run_batch(
-            request.files, lambda f, budget: self._one(f, request.options, budget), analyze_pb2.AnalyzeFileResult,
-            context, self.limits.max_batch_files, self.limits.max_file_seconds,
+            request.files,
+            lambda f, budget: self._one(f, request.options, budget),
+            analyze_pb2.AnalyzeFileResult,
+            context,
+            self.limits.max_batch_files,
+            self.limits.max_file_seconds,
         )
         return analyze_pb2.AnalyzeBatchResponse(results=results, service_version=domain.VERSION)

@@ -12,16 +12,26 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from codeintel.budget import Budget, unlimited
-from codeintel.source import Source, parse
-from codeintel.span import Span, span_of
+from codeintel.kernel.budget import Budget, unlimited
+from codeintel.kernel.source import Source, parse
+from codeintel.kernel.span import Span, span_of
 from services.parse import symbols as _symbols
 from services.parse.symbols import SymbolInfo
 
 __all__ = [
-    "VERSION", "DEFAULT_AST_MAX_DEPTH", "MAX_AST_DEPTH", "DEFAULT_AST_MAX_NODES",
-    "MAX_AST_NODES", "MAX_ERRORS", "MAX_LEAF_TEXT_BYTES", "SYMBOL_LANGUAGES",
-    "SymbolInfo", "SyntaxIssue", "AstEntry", "ParseOutcome", "parse_source",
+    "VERSION",
+    "DEFAULT_AST_MAX_DEPTH",
+    "MAX_AST_DEPTH",
+    "DEFAULT_AST_MAX_NODES",
+    "MAX_AST_NODES",
+    "MAX_ERRORS",
+    "MAX_LEAF_TEXT_BYTES",
+    "SYMBOL_LANGUAGES",
+    "SymbolInfo",
+    "SyntaxIssue",
+    "AstEntry",
+    "ParseOutcome",
+    "parse_source",
 ]
 
 # Bump whenever results for the same input could change (results are cached by version).
@@ -127,7 +137,7 @@ def parse_source(
 
 def _snippet(content: bytes, start: int, end: int, chars: int) -> str:
     """The first `chars` characters of content[start:end]."""
-    raw = content[start:min(end, start + chars * 4)]
+    raw = content[start : min(end, start + chars * 4)]
     return raw.decode("utf-8", "replace")[:chars]
 
 
@@ -143,8 +153,7 @@ def _syntax_errors(tree, content: bytes) -> list[SyntaxIssue]:
         if node.is_missing:
             s = node.start_point
             b = node.start_byte
-            out.append(SyntaxIssue("missing", Span(s[0], s[1], s[0], s[1], b, b),
-                                   f'missing "{node.type}"'))
+            out.append(SyntaxIssue("missing", Span(s[0], s[1], s[0], s[1], b, b), f'missing "{node.type}"'))
         elif node.is_error:
             text = _snippet(content, node.start_byte, node.end_byte, _ERROR_SNIPPET_CHARS)
             out.append(SyntaxIssue("error", span_of(node), f'unexpected "{text}"'))
@@ -172,8 +181,7 @@ def _hidden_missing(node) -> SyntaxIssue:
             name = m.group(1)
     e = node.end_point
     b = node.end_byte
-    return SyntaxIssue("missing", Span(e[0], e[1], e[0], e[1], b, b),
-                       f'missing "{name}"' if name else "missing token")
+    return SyntaxIssue("missing", Span(e[0], e[1], e[0], e[1], b, b), f'missing "{name}"' if name else "missing token")
 
 
 def _leaf_text(content: bytes, start: int, end: int) -> str:
@@ -210,17 +218,19 @@ def _flatten(tree, content: bytes, max_depth: int, max_nodes: int, named_only: b
             s, e = node.start_point, node.end_point
             sb, eb = node.start_byte, node.end_byte
             leaf = node.child_count == 0
-            append(AstEntry(
-                node.type,
-                node.is_named,
-                Span(s[0], s[1], e[0], e[1], sb, eb),
-                parent,
-                cursor.field_name or "",
-                depth,
-                _leaf_text(content, sb, eb) if leaf and eb > sb else "",
-                node.is_error,
-                node.is_missing,
-            ))
+            append(
+                AstEntry(
+                    node.type,
+                    node.is_named,
+                    Span(s[0], s[1], e[0], e[1], sb, eb),
+                    parent,
+                    cursor.field_name or "",
+                    depth,
+                    _leaf_text(content, sb, eb) if leaf and eb > sb else "",
+                    node.is_error,
+                    node.is_missing,
+                )
+            )
         if node.child_count:
             if depth < max_depth:
                 goto_first_child()

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from codeintel import tracing
-from codeintel.batch import file_budget, run_batch
-from codeintel.convert import range_pb
-from codeintel.grpc_status import unary_guard
-from codeintel.source import prepare
+from codeintel.kernel.source import prepare
+from codeintel.observability import tracing
+from codeintel.rpc.batch import file_budget, run_batch
+from codeintel.rpc.convert import range_pb
+from codeintel.rpc.status import unary_guard
+from codeintel.rpc.worker import WorkerConfig
 from codeintel.v1 import parse_pb2, parse_pb2_grpc
-from codeintel.worker import WorkerConfig
 from services.parse import domain
 
 _KINDS = {name.removeprefix("SYMBOL_KIND_").lower(): value for name, value in parse_pb2.SymbolKind.items()}
@@ -20,18 +20,33 @@ def result_pb(o: domain.ParseOutcome) -> parse_pb2.ParseResult:
         path=o.path,
         language=o.language,
         has_errors=o.has_errors,
-        errors=[parse_pb2.SyntaxError(kind=_ERROR_KINDS[e.kind], range=range_pb(e.range), message=e.message) for e in o.errors],
+        errors=[
+            parse_pb2.SyntaxError(kind=_ERROR_KINDS[e.kind], range=range_pb(e.range), message=e.message)
+            for e in o.errors
+        ],
         symbols=[
             parse_pb2.Symbol(
-                name=s.name, kind=_KINDS[s.kind], range=range_pb(s.range), selection_range=range_pb(s.selection),
-                qualified_name=s.qualified_name, parent_index=s.parent_index, depth=s.depth,
+                name=s.name,
+                kind=_KINDS[s.kind],
+                range=range_pb(s.range),
+                selection_range=range_pb(s.selection),
+                qualified_name=s.qualified_name,
+                parent_index=s.parent_index,
+                depth=s.depth,
             )
             for s in o.symbols
         ],
         ast=[
             parse_pb2.AstNode(
-                type=n.type, named=n.named, range=range_pb(n.range), parent_index=n.parent_index, field=n.field,
-                depth=n.depth, text=n.text, is_error=n.is_error, is_missing=n.is_missing,
+                type=n.type,
+                named=n.named,
+                range=range_pb(n.range),
+                parent_index=n.parent_index,
+                field=n.field,
+                depth=n.depth,
+                text=n.text,
+                is_error=n.is_error,
+                is_missing=n.is_missing,
             )
             for n in o.ast
         ],
@@ -68,7 +83,11 @@ class ParseServicer(parse_pb2_grpc.ParseServiceServicer):
     @unary_guard
     def ParseBatch(self, request, context):
         results = run_batch(
-            request.files, lambda f, budget: self._one(f, request.options, budget), parse_pb2.ParseFileResult, context,
-            self.limits.max_batch_files, self.limits.max_file_seconds,
+            request.files,
+            lambda f, budget: self._one(f, request.options, budget),
+            parse_pb2.ParseFileResult,
+            context,
+            self.limits.max_batch_files,
+            self.limits.max_file_seconds,
         )
         return parse_pb2.ParseBatchResponse(results=results, service_version=domain.VERSION)

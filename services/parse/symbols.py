@@ -23,15 +23,27 @@ from dataclasses import dataclass
 
 from tree_sitter import Query
 
-from codeintel.budget import Budget
-from codeintel.query import matches as query_matches
-from codeintel.languages import get_language
-from codeintel.span import Span, span_of
+from codeintel.kernel.budget import Budget
+from codeintel.kernel.languages import get_language
+from codeintel.kernel.query import matches as query_matches
+from codeintel.kernel.span import Span, span_of
 
-KINDS = frozenset({
-    "function", "method", "class", "interface", "struct", "enum", "trait",
-    "module", "import", "type", "constructor", "impl",
-})
+KINDS = frozenset(
+    {
+        "function",
+        "method",
+        "class",
+        "interface",
+        "struct",
+        "enum",
+        "trait",
+        "module",
+        "import",
+        "type",
+        "constructor",
+        "impl",
+    }
+)
 
 # Symbols whose functions are methods.
 _CLASSLIKE = frozenset({"class", "interface", "struct", "enum", "trait", "impl"})
@@ -40,10 +52,16 @@ _CONTAINERS = frozenset(KINDS - {"import", "type"})
 
 # Name nodes whose text is a path ("a::B", "M.f", "M:f"): the last part is the name and
 # the rest qualifies it.
-_PATH_NAME_TYPES = frozenset({
-    "qualified_identifier", "scope_resolution", "dot_index_expression",
-    "method_index_expression", "scoped_identifier", "scoped_type_identifier",
-})
+_PATH_NAME_TYPES = frozenset(
+    {
+        "qualified_identifier",
+        "scope_resolution",
+        "dot_index_expression",
+        "method_index_expression",
+        "scoped_identifier",
+        "scoped_type_identifier",
+    }
+)
 _PATH_SPLIT = re.compile(r"::|[.:\\]")
 # Import names that are string literals: the quotes are dropped ("./util", "fmt").
 _QUOTES = "\"'`"
@@ -86,11 +104,16 @@ _JS_COMMON = r"""
   (#eq? @_req "require")) @import
 """
 
-_JS = _JS_COMMON + r"""
+_JS = (
+    _JS_COMMON
+    + r"""
 (field_definition property: (_) @name value: [(arrow_function) (function_expression)]) @function
 """
+)
 
-_TS = _JS_COMMON + r"""
+_TS = (
+    _JS_COMMON
+    + r"""
 (public_field_definition name: (_) @name value: [(arrow_function) (function_expression)]) @function
 (abstract_class_declaration name: (_) @name) @class
 (interface_declaration name: (_) @name) @interface
@@ -102,6 +125,7 @@ _TS = _JS_COMMON + r"""
 (method_signature name: (_) @name) @function
 (abstract_method_signature name: (_) @name) @function
 """
+)
 
 _GO = r"""
 (function_declaration name: (identifier) @name) @function
@@ -336,14 +360,28 @@ def _pattern_kinds(source: str) -> list[str]:
 
 # ------------------------------------------------------------------ name resolution
 
-_DECL_WRAPPERS = frozenset({
-    "pointer_declarator", "reference_declarator", "parenthesized_declarator",
-    "array_declarator", "attributed_declarator", "function_declarator",
-})
-_DECL_NAMES = frozenset({
-    "identifier", "field_identifier", "type_identifier", "qualified_identifier",
-    "destructor_name", "operator_name", "template_function", "primitive_type",
-})
+_DECL_WRAPPERS = frozenset(
+    {
+        "pointer_declarator",
+        "reference_declarator",
+        "parenthesized_declarator",
+        "array_declarator",
+        "attributed_declarator",
+        "function_declarator",
+    }
+)
+_DECL_NAMES = frozenset(
+    {
+        "identifier",
+        "field_identifier",
+        "type_identifier",
+        "qualified_identifier",
+        "destructor_name",
+        "operator_name",
+        "template_function",
+        "primitive_type",
+    }
+)
 
 
 def _declarator_name(node):
@@ -407,12 +445,12 @@ def _go_receiver(def_node, content: bytes) -> str | None:
             typ = param.child_by_field_name("type")
             if typ is not None:
                 typ = _unwrap_type(typ)
-                return content[typ.start_byte:typ.end_byte].decode("utf-8", "replace")
+                return content[typ.start_byte : typ.end_byte].decode("utf-8", "replace")
     return None
 
 
 def _text(content: bytes, node) -> str:
-    return content[node.start_byte:node.end_byte].decode("utf-8", "replace")
+    return content[node.start_byte : node.end_byte].decode("utf-8", "replace")
 
 
 def _tail_span(node, last: bytes) -> Span:
@@ -449,7 +487,7 @@ def _import_name(spec: _Spec, content: bytes, def_node, name_node) -> str:
     if t == "system_lib_string":
         return _text(content, name_node)
     if spec.import_tail:
-        raw = content[name_node.start_byte:_import_end(def_node)]
+        raw = content[name_node.start_byte : _import_end(def_node)]
         raw = re.split(rb"\sas\s", raw, maxsplit=1)[0]  # Kotlin/Scala aliases
         return _WS.sub(b"", raw).decode("utf-8", "replace")
     text = _text(content, name_node)
@@ -485,7 +523,8 @@ def _ids(lang: str, *names: str) -> frozenset[int]:
     language = get_language(lang)
     wanted = set(names)
     return frozenset(
-        i for i in range(language.node_kind_count)
+        i
+        for i in range(language.node_kind_count)
         if language.node_kind_for_id(i) in wanted and language.node_kind_is_named(i)
     )
 
@@ -502,10 +541,26 @@ def _python_table() -> dict[int, int]:
         table: dict[int, int] = {}
         for action, names in (
             # Statement containers: the only places a def, class or import can be.
-            (_PY_DESCEND, ("module", "block", "if_statement", "elif_clause", "else_clause",
-                           "for_statement", "while_statement", "try_statement", "except_clause",
-                           "except_group_clause", "finally_clause", "with_statement",
-                           "match_statement", "case_clause", "ERROR")),
+            (
+                _PY_DESCEND,
+                (
+                    "module",
+                    "block",
+                    "if_statement",
+                    "elif_clause",
+                    "else_clause",
+                    "for_statement",
+                    "while_statement",
+                    "try_statement",
+                    "except_clause",
+                    "except_group_clause",
+                    "finally_clause",
+                    "with_statement",
+                    "match_statement",
+                    "case_clause",
+                    "ERROR",
+                ),
+            ),
             (_PY_FUNC, ("function_definition",)),
             (_PY_CLASS, ("class_definition",)),
             (_PY_DECORATED, ("decorated_definition",)),
@@ -603,8 +658,7 @@ def _python_candidates(tree) -> list:
                 if node.type == "assignment":
                     right = node.child_by_field_name("right")
                     left = node.child_by_field_name("left")
-                    if (right is not None and left is not None and right.type == "lambda"
-                            and left.type == "identifier"):
+                    if right is not None and left is not None and right.type == "lambda" and left.type == "identifier":
                         append((stmt, left, "function", "name", 0))
         while not goto_next_sibling():
             if not goto_parent():
@@ -727,8 +781,7 @@ def extract(tree, content: bytes, language: str, budget: Budget) -> list[SymbolI
         if selection is None:
             selection = span_of(selection_node)
         index = len(symbols)
-        symbols.append(SymbolInfo(name, kind, span_of(def_node), selection, qualified,
-                                  parent_index, depth))
+        symbols.append(SymbolInfo(name, kind, span_of(def_node), selection, qualified, parent_index, depth))
         if kind in _CONTAINERS:
             contain_end = end
             if def_node.type == "file_scoped_namespace_declaration":

@@ -22,8 +22,17 @@ from re import _constants as _sre  # the parse tree of `re`: stable across 3.11-
 from re import _parser as _sre_parse
 from typing import NamedTuple
 
-__all__ = ["Anchor", "TOKEN", "SUBSTRING", "pattern_anchors", "regex_needles", "tokens_in", "occurrences", "merge",
-           "occurrence_ranges"]
+__all__ = [
+    "Anchor",
+    "TOKEN",
+    "SUBSTRING",
+    "pattern_anchors",
+    "regex_needles",
+    "tokens_in",
+    "occurrences",
+    "merge",
+    "occurrence_ranges",
+]
 
 TOKEN = "token"  # an identifier that occurs as a whole token
 SUBSTRING = "substring"  # bytes that occur anywhere (a literal inside a regex, e.g. `0.0.0.0`, `://`)
@@ -61,15 +70,21 @@ def _expand(items, out_limit: int) -> list[list] | None:
         if op is _sre.LITERAL:
             choices = [[chr(av)]]
         elif op is _sre.AT:
-            edge = av in (_sre.AT_BEGINNING, _sre.AT_BEGINNING_STRING, _sre.AT_END, _sre.AT_END_STRING,
-                          _sre.AT_BOUNDARY)
+            edge = av in (
+                _sre.AT_BEGINNING,
+                _sre.AT_BEGINNING_STRING,
+                _sre.AT_END,
+                _sre.AT_END_STRING,
+                _sre.AT_BOUNDARY,
+            )
             choices = [[_EDGE if edge else _WILD]]
         elif op is _sre.IN:
             choices = _class_choices(av)
         elif op is _sre.SUBPATTERN:
             _group, add_flags, _del_flags, sub = av
-            choices = [[_WILD]] if add_flags & (_sre.SRE_FLAG_IGNORECASE | _sre.SRE_FLAG_VERBOSE) else \
-                _expand(sub, out_limit)
+            choices = (
+                [[_WILD]] if add_flags & (_sre.SRE_FLAG_IGNORECASE | _sre.SRE_FLAG_VERBOSE) else _expand(sub, out_limit)
+            )
         elif op is _sre.BRANCH:
             choices = []
             for alt in av[1]:

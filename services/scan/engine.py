@@ -36,17 +36,29 @@ from pathlib import Path
 
 from tree_sitter import QueryCursor
 
-from codeintel.budget import Budget, unlimited
-from codeintel.errors import InvalidInput, UnsupportedLanguage
-from codeintel.query import matches as query_matches
+from codeintel.kernel.budget import Budget, unlimited
+from codeintel.kernel.errors import InvalidInput, UnsupportedLanguage
+from codeintel.kernel.languages import get_language
+from codeintel.kernel.query import matches as query_matches
+from codeintel.kernel.source import Source, parse
+from codeintel.kernel.span import Span, span_of
 from services.scan import anchors, owasp, taint
-from codeintel.languages import get_language
-from codeintel.source import Source, parse
-from codeintel.span import Span, span_of
 
 __all__ = [
-    "VERSION", "SEVERITIES", "CONFIDENCES", "RULES_DIR", "PREDICATES", "RuleLoadError",
-    "Rule", "Example", "FindingInfo", "FlowStepInfo", "ScanOutcome", "RuleSet", "is_constant", "MAX_BASELINE",
+    "VERSION",
+    "SEVERITIES",
+    "CONFIDENCES",
+    "RULES_DIR",
+    "PREDICATES",
+    "RuleLoadError",
+    "Rule",
+    "Example",
+    "FindingInfo",
+    "FlowStepInfo",
+    "ScanOutcome",
+    "RuleSet",
+    "is_constant",
+    "MAX_BASELINE",
     "redos_prone",
 ]
 
@@ -65,8 +77,9 @@ MAX_SNIPPET_BYTES = 200
 _RANGE_GAP = 256
 _FULL_WALK_SHARE = 1.0
 
-_FIELDS = frozenset({"id", "languages", "cwe", "owasp", "severity", "confidence", "message", "query",
-                     "predicate", "args", "examples"})
+_FIELDS = frozenset(
+    {"id", "languages", "cwe", "owasp", "severity", "confidence", "message", "query", "predicate", "args", "examples"}
+)
 MAX_BASELINE = 10_000
 SUPPRESSIONS = ("", "inline", "baseline")
 _REQUIRED = ("id", "languages", "cwe", "severity", "confidence", "message", "query")
@@ -83,29 +96,76 @@ class RuleLoadError(ValueError):
 
 # Node types that are constant by themselves (in every grammar we ship rules for: Python,
 # JavaScript / TypeScript / TSX, Go and Java).
-_LITERALS = frozenset({
-    "integer", "float", "true", "false", "none", "number", "null", "undefined",
-    "string_content", "string_start", "string_end", "string_fragment", "escape_sequence",
-    "escape_interpolation", "comment", '"', "'", "`", "(", ")", "[", "]", ",", "+",
-    # Go
-    "int_literal", "float_literal", "imaginary_literal", "rune_literal", "nil", "iota",
-    "interpreted_string_literal_content", "raw_string_literal_content",
-    # Java
-    "decimal_integer_literal", "hex_integer_literal", "octal_integer_literal", "binary_integer_literal",
-    "decimal_floating_point_literal", "hex_floating_point_literal", "character_literal", "null_literal",
-    "multiline_string_fragment", '"""', "line_comment", "block_comment",
-})
+_LITERALS = frozenset(
+    {
+        "integer",
+        "float",
+        "true",
+        "false",
+        "none",
+        "number",
+        "null",
+        "undefined",
+        "string_content",
+        "string_start",
+        "string_end",
+        "string_fragment",
+        "escape_sequence",
+        "escape_interpolation",
+        "comment",
+        '"',
+        "'",
+        "`",
+        "(",
+        ")",
+        "[",
+        "]",
+        ",",
+        "+",
+        # Go
+        "int_literal",
+        "float_literal",
+        "imaginary_literal",
+        "rune_literal",
+        "nil",
+        "iota",
+        "interpreted_string_literal_content",
+        "raw_string_literal_content",
+        # Java
+        "decimal_integer_literal",
+        "hex_integer_literal",
+        "octal_integer_literal",
+        "binary_integer_literal",
+        "decimal_floating_point_literal",
+        "hex_floating_point_literal",
+        "character_literal",
+        "null_literal",
+        "multiline_string_fragment",
+        '"""',
+        "line_comment",
+        "block_comment",
+    }
+)
 # String literal node types: Python/JS `string`, JS `template_string`, Go interpreted ("...") and
 # raw (`...`) strings, Java `string_literal` (text blocks included; `text_block` in older grammars).
-_STRINGS = frozenset({"string", "template_string", "interpreted_string_literal", "raw_string_literal",
-                      "string_literal", "text_block"})
+_STRINGS = frozenset(
+    {"string", "template_string", "interpreted_string_literal", "raw_string_literal", "string_literal", "text_block"}
+)
 # Containers that are constant when every child is.
 _CONTAINERS = _STRINGS | {"concatenated_string", "parenthesized_expression", "list", "tuple", "array"}
 # Children that make a string dynamic.
 _DYNAMIC = frozenset({"interpolation", "template_substitution", "string_interpolation"})
 # Children of a string literal that hold its text.
-_STRING_PARTS = frozenset({"string_content", "string_fragment", "escape_sequence", "multiline_string_fragment",
-                           "interpreted_string_literal_content", "raw_string_literal_content"})
+_STRING_PARTS = frozenset(
+    {
+        "string_content",
+        "string_fragment",
+        "escape_sequence",
+        "multiline_string_fragment",
+        "interpreted_string_literal_content",
+        "raw_string_literal_content",
+    }
+)
 _COMMENTS = frozenset({"comment", "line_comment", "block_comment"})
 
 
@@ -231,10 +291,13 @@ def _file_text(node) -> bytes:
 # Java declarations whose values cannot carry text (numbers, booleans, UUIDs), and Go / Java calls
 # that turn a number into text: splicing these into SQL cannot inject.
 _NUMERIC_TYPES = frozenset({"integral_type", "floating_point_type", "boolean_type"})
-_NUMERIC_BOXED = frozenset({b"Integer", b"Long", b"Short", b"Byte", b"Double", b"Float", b"Boolean",
-                            b"BigInteger", b"BigDecimal", b"UUID"})
-_NUMBER_TEXT_CALLS = re.compile(rb"^(?:strconv\.(?:Itoa|FormatInt|FormatUint|FormatFloat|FormatBool)|"
-                                rb"(?:Integer|Long|Short|Double|Float)\.(?:toString|parse\w+))\(")
+_NUMERIC_BOXED = frozenset(
+    {b"Integer", b"Long", b"Short", b"Byte", b"Double", b"Float", b"Boolean", b"BigInteger", b"BigDecimal", b"UUID"}
+)
+_NUMBER_TEXT_CALLS = re.compile(
+    rb"^(?:strconv\.(?:Itoa|FormatInt|FormatUint|FormatFloat|FormatBool)|"
+    rb"(?:Integer|Long|Short|Double|Float)\.(?:toString|parse\w+))\("
+)
 _DECLARATIONS = frozenset({"formal_parameter", "local_variable_declaration", "field_declaration"})
 _METHOD_SCOPES = frozenset({"method_declaration", "constructor_declaration", "lambda_expression"})
 _CLASS_BODY = frozenset({"class_body"})
@@ -253,8 +316,11 @@ def _declared_numeric(ident) -> bool:
             n = stack.pop()
             if n.type in _DECLARATIONS and (not fields_only or n.type == "field_declaration"):
                 t = n.child_by_field_name("type")
-                names = [n.child_by_field_name("name")] if n.type == "formal_parameter" else [
-                    d.child_by_field_name("name") for d in n.children_by_field_name("declarator")]
+                names = (
+                    [n.child_by_field_name("name")]
+                    if n.type == "formal_parameter"
+                    else [d.child_by_field_name("name") for d in n.children_by_field_name("declarator")]
+                )
                 if any(x is not None and x.text == name for x in names):
                     return t is not None and (t.type in _NUMERIC_TYPES or t.text in _NUMERIC_BOXED)
             elif n is scope or n.type not in ("class_body", "method_declaration", "constructor_declaration"):
@@ -284,13 +350,17 @@ def _numeric_holes_only(node) -> bool:
     return True
 
 
-def _p_non_constant(captures: dict, *, capture: str = "arg", file_pattern: str = "",
-                    numbers_are_constant: bool = False) -> bool:
+def _p_non_constant(
+    captures: dict, *, capture: str = "arg", file_pattern: str = "", numbers_are_constant: bool = False
+) -> bool:
     """Any node captured as `capture` is not a constant expression (and, when `file_pattern`
     is given, the file matches that regex, e.g. it imports the library the rule is about).
     With `numbers_are_constant`, concatenations whose only run-time parts are numbers count as constant."""
-    nodes = [n for n in captures.get(capture, ()) if not is_constant(n)
-             and not (numbers_are_constant and _numeric_holes_only(n))]
+    nodes = [
+        n
+        for n in captures.get(capture, ())
+        if not is_constant(n) and not (numbers_are_constant and _numeric_holes_only(n))
+    ]
     if not nodes:
         return False
     return not file_pattern or re.search(file_pattern.encode(), _file_text(nodes[0])) is not None
@@ -302,13 +372,33 @@ def _p_file_mentions(captures: dict, *, capture: str = "match", pattern: str = "
     return node is not None and re.search(pattern.encode(), _file_text(node)) is not None
 
 
-_FUNCTION_SCOPES = frozenset({
-    "function_definition", "lambda", "function_declaration", "function_expression", "arrow_function",
-    "method_definition", "generator_function_declaration", "func_literal", "method_declaration",
-    "constructor_declaration", "lambda_expression", "static_initializer",
-})
-_CLASS_SCOPES = frozenset({"class_definition", "class_declaration", "class_body", "class", "enum_body",
-                           "interface_body", "record_declaration"})
+_FUNCTION_SCOPES = frozenset(
+    {
+        "function_definition",
+        "lambda",
+        "function_declaration",
+        "function_expression",
+        "arrow_function",
+        "method_definition",
+        "generator_function_declaration",
+        "func_literal",
+        "method_declaration",
+        "constructor_declaration",
+        "lambda_expression",
+        "static_initializer",
+    }
+)
+_CLASS_SCOPES = frozenset(
+    {
+        "class_definition",
+        "class_declaration",
+        "class_body",
+        "class",
+        "enum_body",
+        "interface_body",
+        "record_declaration",
+    }
+)
 
 
 def _p_scope_lacks(captures: dict, *, capture: str = "match", pattern: str = "", scope: str = "class") -> bool:
@@ -328,10 +418,13 @@ def _p_scope_lacks(captures: dict, *, capture: str = "match", pattern: str = "",
 
 _PLACEHOLDER = re.compile(
     r"^(?:[$%{<\[].*|.*[}>\]]|[x*._\-#]+|none|null|nil|undefined|changeme|change[-_]?me|dummy|example|"
-    r"test|testing|fake|secret|password|todo|fixme|redacted|hidden|unset|empty)$", re.I)
+    r"test|testing|fake|secret|password|todo|fixme|redacted|hidden|unset|empty)$",
+    re.I,
+)
 # Substrings that mark a documented sample value rather than a credential.
-_SAMPLE_WORDS = re.compile(r"example|sample|placeholder|your[-_ ]|dummy|changeme|redacted|replace[-_ ]?me|xxxxx|\*\*\*\*",
-                           re.I)
+_SAMPLE_WORDS = re.compile(
+    r"example|sample|placeholder|your[-_ ]|dummy|changeme|redacted|replace[-_ ]?me|xxxxx|\*\*\*\*", re.I
+)
 _SECRET_WORDS = ("password", "passwd", "secret", "token", "apikey", "key", "pass", "pwd")
 
 
@@ -367,8 +460,7 @@ def shannon_entropy(text: str) -> float:
 _TOKENISH = re.compile(r"^[A-Za-z0-9+/=_\-.~]+$")
 
 
-def _p_high_entropy(captures: dict, *, capture: str = "value", min_length: int = 24,
-                    min_entropy: float = 4.2) -> bool:
+def _p_high_entropy(captures: dict, *, capture: str = "value", min_length: int = 24, min_entropy: float = 4.2) -> bool:
     """The captured constant string is long, token-like (no spaces) and of high entropy."""
     node = _first(captures, capture)
     value = _string_value(node) if node is not None else None
@@ -409,8 +501,9 @@ def _call_arguments(node) -> tuple[dict, list, bool]:
     return kw, pos, splat
 
 
-def _p_keyword_unsafe(captures: dict, *, capture: str = "args", name: str | list = "", safe: str = "",
-                      position: int = -1) -> bool:
+def _p_keyword_unsafe(
+    captures: dict, *, capture: str = "args", name: str | list = "", safe: str = "", position: int = -1
+) -> bool:
     """Keyword `name` (or any of a list of names) is missing from the call / literal (and not passed
     positionally at `position`), or its value does not match the regex `safe` (empty: any value is
     fine). Calls with *args / **kwargs / ...spread get the benefit of the doubt when it is missing."""
@@ -418,7 +511,7 @@ def _p_keyword_unsafe(captures: dict, *, capture: str = "args", name: str | list
     if node is None:
         return False
     kw, pos, splat = _call_arguments(node)
-    for key in ([name] if isinstance(name, str) else name):
+    for key in [name] if isinstance(name, str) else name:
         value = kw.get(key)
         if value is None and 0 <= position < len(pos):
             value = pos[position]
@@ -461,7 +554,9 @@ def _p_url_non_constant(captures: dict, *, capture: str = "url") -> bool:
 _LOCAL_HOST = re.compile(
     r"^(?:localhost|.*\.localhost|127(?:\.\d+){3}|0\.0\.0\.0|10(?:\.\d+){3}|192\.168(?:\.\d+){2}|"
     r"172\.(?:1[6-9]|2\d|3[01])(?:\.\d+){2}|169\.254(?:\.\d+){2}|\[[0-9a-f:]*\]|[^.]*|"
-    r".*\.(?:local|internal|lan|test|example|invalid|home\.arpa)|(?:.*\.)?example\.(?:com|org|net))$", re.I)
+    r".*\.(?:local|internal|lan|test|example|invalid|home\.arpa)|(?:.*\.)?example\.(?:com|org|net))$",
+    re.I,
+)
 
 
 def _p_cleartext_url(captures: dict, *, capture: str = "url") -> bool:
@@ -560,16 +655,16 @@ def _rx_escape(p: str, i: int) -> tuple[_RxItem | list, int]:
         j = n if j < 0 else j + 1
         return _RxItem("set", _RX_ALL if d in "kpP" else _rx_mask(p[i:j])), j
     if d == "x":
-        return _RxItem("set", _rx_mask(p[i:i + 4])), i + 4
+        return _RxItem("set", _rx_mask(p[i : i + 4])), i + 4
     if d == "u":
-        return _RxItem("set", _rx_mask(p[i:i + 6])), i + 6
+        return _RxItem("set", _rx_mask(p[i : i + 6])), i + 6
     if d == "c":
         return _RxItem("set", _RX_OTHER), i + 3
     if d == "Q":  # \Q...\E quotes literally (Java)
         j = p.find("\\E", i + 2)
         end = n if j < 0 else j
-        return [_RxItem("set", _rx_mask(re.escape(ch))) for ch in p[i + 2:end]], (n if j < 0 else j + 2)
-    return _RxItem("set", _rx_mask(p[i:i + 2])), i + 2
+        return [_RxItem("set", _rx_mask(re.escape(ch))) for ch in p[i + 2 : end]], (n if j < 0 else j + 2)
+    return _RxItem("set", _rx_mask(p[i : i + 2])), i + 2
 
 
 def _rx_parse(p: str) -> _RxItem | None:
@@ -773,7 +868,8 @@ def _regex_text(node) -> str | None:
         return None
     first = node.children[0] if node.child_count else None
     raw = node.type == "raw_string_literal" or (
-        first is not None and first.type == "string_start" and b"r" in first.text.lower())
+        first is not None and first.type == "string_start" and b"r" in first.text.lower()
+    )
     if not raw:
         value = _unescape(value)
     parent = node.parent
@@ -937,8 +1033,10 @@ def _parse_rule(raw: dict, where: str) -> tuple[Rule, list[Example]]:
         raise RuleLoadError(f"{where}: cwe must look like 'CWE-78', got {raw['cwe']!r}")
     owasp_category = raw.get("owasp") or owasp.category_for(raw["cwe"])
     if owasp_category not in owasp.CATEGORIES:
-        raise RuleLoadError(f"{where}: no OWASP Top 10 (2021) category for {raw['cwe']}; set owasp to one of: "
-                            f"{'; '.join(owasp.CATEGORIES)}")
+        raise RuleLoadError(
+            f"{where}: no OWASP Top 10 (2021) category for {raw['cwe']}; set owasp to one of: "
+            f"{'; '.join(owasp.CATEGORIES)}"
+        )
     if raw["severity"] not in SEVERITIES:
         raise RuleLoadError(f"{where}: severity must be one of {', '.join(SEVERITIES)}")
     if raw["confidence"] not in CONFIDENCES:
@@ -955,13 +1053,24 @@ def _parse_rule(raw: dict, where: str) -> tuple[Rule, list[Example]]:
             raise RuleLoadError(f"{where}: unknown predicate {predicate!r}; known: {', '.join(sorted(PREDICATES))}")
         bad = sorted(set(args) - PREDICATES[predicate].args)
         if bad:
-            raise RuleLoadError(f"{where}: predicate {predicate!r} takes no argument(s) {', '.join(bad)}; "
-                                f"it takes: {', '.join(sorted(PREDICATES[predicate].args))}")
+            raise RuleLoadError(
+                f"{where}: predicate {predicate!r} takes no argument(s) {', '.join(bad)}; "
+                f"it takes: {', '.join(sorted(PREDICATES[predicate].args))}"
+            )
     elif args:
         raise RuleLoadError(f"{where}: args given without a predicate")
-    rule = Rule(id=rid, languages=tuple(langs), cwe=raw["cwe"], severity=raw["severity"],
-                confidence=raw["confidence"], message=raw["message"].strip(), query=raw["query"],
-                predicate=predicate, args=dict(args), owasp=owasp_category)
+    rule = Rule(
+        id=rid,
+        languages=tuple(langs),
+        cwe=raw["cwe"],
+        severity=raw["severity"],
+        confidence=raw["confidence"],
+        message=raw["message"].strip(),
+        query=raw["query"],
+        predicate=predicate,
+        args=dict(args),
+        owasp=owasp_category,
+    )
     examples = []
     raw_examples = raw.get("examples", [])
     if not isinstance(raw_examples, list):
@@ -972,8 +1081,14 @@ def _parse_rule(raw: dict, where: str) -> tuple[Rule, list[Example]]:
         if ex["language"] not in rule.languages:
             raise RuleLoadError(f"{where}: example language {ex['language']!r} is not in the rule's languages")
         try:
-            examples.append(Example(rid, ex["language"], _strs(ex.get("vulnerable", []), "vulnerable"),
-                                    _strs(ex.get("safe", []), "safe")))
+            examples.append(
+                Example(
+                    rid,
+                    ex["language"],
+                    _strs(ex.get("vulnerable", []), "vulnerable"),
+                    _strs(ex.get("safe", []), "safe"),
+                )
+            )
         except ValueError as exc:
             raise RuleLoadError(f"{where}: {exc}") from None
     return rule, examples
@@ -986,7 +1101,7 @@ def _compile(language: str, text: str):
 
 
 def _quantifier(query, pattern: int, capture: int) -> str:
-    """"", "?", "*" or "+"; "0" when the capture is not in the pattern (py-tree-sitter 0.26 raises
+    """ "", "?", "*" or "+"; "0" when the capture is not in the pattern (py-tree-sitter 0.26 raises
     SystemError for that quantifier instead of returning it)."""
     try:
         return query.capture_quantifier(pattern, capture)
@@ -1003,7 +1118,7 @@ def _anchors(query, text: str) -> frozenset[anchors.Anchor] | None:
     for i in range(query.pattern_count):
         if not query.is_pattern_rooted(i):  # sibling sequences may start before a range around the anchor
             return None
-        pattern = raw[query.start_byte_for_pattern(i):query.end_byte_for_pattern(i)].decode("utf-8")
+        pattern = raw[query.start_byte_for_pattern(i) : query.end_byte_for_pattern(i)].decode("utf-8")
         optional = frozenset(n for k, n in enumerate(names) if _quantifier(query, i, k) in ("?", "*"))
         words = anchors.pattern_anchors(pattern, optional)
         if words is None:
@@ -1018,7 +1133,8 @@ def _anchors(query, text: str) -> frozenset[anchors.Anchor] | None:
 # ids count, so `codeintel-ignore because ...` still means every rule).
 _MARK = re.compile(
     r"\b(nosec|codeintel-ignore)\b(?:[ \t]*:[ \t]*([A-Za-z0-9_.\-]+(?:[ \t]*,[ \t]*[A-Za-z0-9_.\-]+)*)"
-    r"|[ \t]+((?:[a-z0-9]+(?:[.-][a-z0-9]+)+)(?:[ \t]*,?[ \t]*[a-z0-9]+(?:[.-][a-z0-9]+)+)*))?")
+    r"|[ \t]+((?:[a-z0-9]+(?:[.-][a-z0-9]+)+)(?:[ \t]*,?[ \t]*[a-z0-9]+(?:[.-][a-z0-9]+)+)*))?"
+)
 _ALL = frozenset({"*"})
 
 
@@ -1028,7 +1144,7 @@ def _line_suppressions(line: str, *, comment_only: bool) -> frozenset[str]:
         return frozenset()
     found: set[str] = set()
     for m in _MARK.finditer(line):
-        prefix = line[:m.start()]
+        prefix = line[: m.start()]
         if "#" not in prefix and "//" not in prefix and "/*" not in prefix:
             continue
         ids = m.group(2) or m.group(3)
@@ -1053,8 +1169,14 @@ def _rank(name: str, order: tuple[str, ...], what: str) -> int:
 class RuleSet:
     """Rules loaded from a directory of TOML files; queries compiled per language on demand."""
 
-    def __init__(self, rules: list[Rule], examples: list[Example], pattern_counts: dict, source: str,
-                 taint_specs: Iterable[taint.TaintSpec] = ()):
+    def __init__(
+        self,
+        rules: list[Rule],
+        examples: list[Example],
+        pattern_counts: dict,
+        source: str,
+        taint_specs: Iterable[taint.TaintSpec] = (),
+    ):
         self.rules: list[Rule] = rules
         self.examples: list[Example] = examples
         self.languages: frozenset[str] = frozenset(lang for r in rules for lang in r.languages)
@@ -1073,7 +1195,7 @@ class RuleSet:
         self._lock = threading.Lock()
 
     @classmethod
-    def load(cls, directory: Path | None = None, taint_directory: Path | None = None) -> "RuleSet":
+    def load(cls, directory: Path | None = None, taint_directory: Path | None = None) -> RuleSet:
         """Load and validate every *.toml rule file; compiles each rule's query for each of its
         languages so a broken rule fails here (RuleLoadError naming the file and rule). Taint specs
         come from `taint_directory` (default: services/scan/taint with the shipped rules, else none)."""
@@ -1089,7 +1211,7 @@ class RuleSet:
         return cls._load(directory, None if taint_directory is None else Path(taint_directory))
 
     @classmethod
-    def _load(cls, directory: Path, taint_directory: Path | None = None) -> "RuleSet":
+    def _load(cls, directory: Path, taint_directory: Path | None = None) -> RuleSet:
         files = _rule_files(directory)
         if not files:
             raise RuleLoadError(f"no rule files (*.toml) in {directory}")
@@ -1129,9 +1251,21 @@ class RuleSet:
         specs = _load_taint(taint_directory, seen) if taint_directory is not None else []
         for spec in specs:
             for tr in spec.rules:
-                rules.append(Rule(id=tr.id, languages=tr.languages, cwe=tr.cwe, severity=tr.severity,
-                                  confidence="high", message=tr.message, query="", predicate=None, args={},
-                                  owasp=tr.owasp, dataflow=True))
+                rules.append(
+                    Rule(
+                        id=tr.id,
+                        languages=tr.languages,
+                        cwe=tr.cwe,
+                        severity=tr.severity,
+                        confidence="high",
+                        message=tr.message,
+                        query="",
+                        predicate=None,
+                        args={},
+                        owasp=tr.owasp,
+                        dataflow=True,
+                    )
+                )
                 examples.extend(Example(tr.id, ex["language"], ex["vulnerable"], ex["safe"]) for ex in tr.examples)
         return cls(rules, examples, counts, str(directory), specs)
 
@@ -1139,7 +1273,8 @@ class RuleSet:
         """Every rule (for `language` when given), sorted by id: what ListRules returns."""
         if language and language not in self.languages:
             raise UnsupportedLanguage(
-                f"no scan rules for language {language!r}; scanning supports: {', '.join(sorted(self.languages))}")
+                f"no scan rules for language {language!r}; scanning supports: {', '.join(sorted(self.languages))}"
+            )
         return sorted((r for r in self.rules if not language or language in r.languages), key=lambda r: r.id)
 
     def rules_for(self, language: str) -> list[Rule]:
@@ -1169,8 +1304,9 @@ class RuleSet:
                 for r in members:
                     pattern_rule.extend([r] * self._pattern_counts[(r.id, language)][0])
                 if query.pattern_count != len(pattern_rule):  # cannot happen unless tree-sitter changes
-                    raise RuntimeError(f"combined {language} query has {query.pattern_count} patterns, "
-                                       f"expected {len(pattern_rule)}")
+                    raise RuntimeError(
+                        f"combined {language} query has {query.pattern_count} patterns, expected {len(pattern_rule)}"
+                    )
                 c = self._compiled[key] = _Compiled(query, pattern_rule)
         return c
 
@@ -1185,9 +1321,11 @@ class RuleSet:
             has_free = len(anchored) < len(self._pattern_rules_for(language))
             every = {a for rule_anchors, _ in anchored.values() for a in rule_anchors}
             plan = self._plans[language] = _Plan(
-                self._compiled_for(language, "free") if has_free else None, anchored,
+                self._compiled_for(language, "free") if has_free else None,
+                anchored,
                 frozenset(a.text for a in every if a.kind == anchors.TOKEN),
-                tuple(sorted(a.text for a in every if a.kind == anchors.SUBSTRING)))
+                tuple(sorted(a.text for a in every if a.kind == anchors.SUBSTRING)),
+            )
         return plan
 
     def _pattern_hits(self, src: Source, root, patterns: list[Rule], budget: Budget) -> list[tuple]:
@@ -1233,8 +1371,15 @@ class RuleSet:
             runs.append((plan.free, None))
         return self._matches(runs, root, wanted, budget) if runs else []
 
-    def select(self, language: str, *, min_severity: str = "", min_confidence: str = "",
-               rule_ids: Iterable[str] = (), exclude_rule_ids: Iterable[str] = ()) -> list[Rule]:
+    def select(
+        self,
+        language: str,
+        *,
+        min_severity: str = "",
+        min_confidence: str = "",
+        rule_ids: Iterable[str] = (),
+        exclude_rule_ids: Iterable[str] = (),
+    ) -> list[Rule]:
         """The rules a scan with these options runs over a file of `language`."""
         sev = _rank(min_severity, SEVERITIES, "severity")
         conf = _rank(min_confidence, CONFIDENCES, "confidence")
@@ -1245,29 +1390,53 @@ class RuleSet:
         unknown = sorted(wanted - self.by_id.keys())
         if unknown:
             # Suggest near misses, not all ids: the full list (ListRules) is far too long for a status message.
-            near = list(dict.fromkeys(m for u in unknown  # best match first
-                                      for m in difflib.get_close_matches(u, list(self.by_id), n=3, cutoff=0.6)))
+            near = list(
+                dict.fromkeys(
+                    m
+                    for u in unknown  # best match first
+                    for m in difflib.get_close_matches(u, list(self.by_id), n=3, cutoff=0.6)
+                )
+            )
             hint = f"; did you mean {', '.join(near)}?" if near else ""
-            raise InvalidInput(f"unknown rule id(s) {', '.join(unknown[:10])}{hint} (ListRules lists the "
-                               f"{len(self.by_id)} rule ids)")
+            raise InvalidInput(
+                f"unknown rule id(s) {', '.join(unknown[:10])}{hint} (ListRules lists the {len(self.by_id)} rule ids)"
+            )
         return [
-            r for r in self.rules_for(language)
-            if (not wanted or r.id in wanted) and r.id not in excluded
-            and SEVERITIES.index(r.severity) >= sev and CONFIDENCES.index(r.confidence) >= conf
+            r
+            for r in self.rules_for(language)
+            if (not wanted or r.id in wanted)
+            and r.id not in excluded
+            and SEVERITIES.index(r.severity) >= sev
+            and CONFIDENCES.index(r.confidence) >= conf
         ]
 
-    def scan(self, src: Source, *, min_severity: str = "", min_confidence: str = "", rule_ids=(),
-             exclude_rule_ids=(), include_suppressed: bool = False, baseline=(),
-             budget: Budget | None = None) -> ScanOutcome:
+    def scan(
+        self,
+        src: Source,
+        *,
+        min_severity: str = "",
+        min_confidence: str = "",
+        rule_ids=(),
+        exclude_rule_ids=(),
+        include_suppressed: bool = False,
+        baseline=(),
+        budget: Budget | None = None,
+    ) -> ScanOutcome:
         """Run the selected rules over one file within `budget`; findings in document order. Findings whose
         fingerprint is in `baseline` (accepted earlier) are suppressed like inline-suppressed ones."""
         if len(baseline) > MAX_BASELINE:
             raise InvalidInput(f"the baseline has {len(baseline)} fingerprints; the limit is {MAX_BASELINE}")
         if src.language not in self.languages:
             raise UnsupportedLanguage(
-                f"no scan rules for language {src.language!r}; scanning supports: {', '.join(sorted(self.languages))}")
-        selected = self.select(src.language, min_severity=min_severity, min_confidence=min_confidence,
-                               rule_ids=rule_ids, exclude_rule_ids=exclude_rule_ids)
+                f"no scan rules for language {src.language!r}; scanning supports: {', '.join(sorted(self.languages))}"
+            )
+        selected = self.select(
+            src.language,
+            min_severity=min_severity,
+            min_confidence=min_confidence,
+            rule_ids=rule_ids,
+            exclude_rule_ids=exclude_rule_ids,
+        )
         tree = parse(src)
         root = tree.root_node
         if not selected:
@@ -1283,8 +1452,9 @@ class RuleSet:
         findings, suppressed = self._findings(src, hits, include_suppressed, frozenset(baseline))
         return ScanOutcome(src.path, src.language, findings, suppressed, len(selected), root.has_error)
 
-    def _matches(self, runs: list[tuple[_Compiled, tuple[int, int] | None]], root, wanted: set[str],
-                 budget: Budget) -> list[tuple]:
+    def _matches(
+        self, runs: list[tuple[_Compiled, tuple[int, int] | None]], root, wanted: set[str], budget: Budget
+    ) -> list[tuple]:
         """(node, rule) per distinct finding of the `wanted` rules, document order, from query runs over
         the whole tree (range None) or a byte range of it; a match found by two runs counts once."""
         seen: set[tuple] = set()
@@ -1338,12 +1508,16 @@ class RuleSet:
             flow = tuple(FlowStepInfo(span, message) for span, message in h.steps)
             extra.append((h.node.start_byte, h.node.end_byte, rule.id, h.node, rule, flow))
             sinks.setdefault(rule.cwe, []).append((h.node.start_byte, h.node.end_byte))
-        kept = [x for x in hits if not any((s <= x[0] and x[1] <= e) or (x[0] <= s and e <= x[1])
-                                           for s, e in sinks.get(x[4].cwe, ()))]
+        kept = [
+            x
+            for x in hits
+            if not any((s <= x[0] and x[1] <= e) or (x[0] <= s and e <= x[1]) for s, e in sinks.get(x[4].cwe, ()))
+        ]
         return sorted(kept + extra, key=lambda h: h[:3])
 
-    def _findings(self, src: Source, hits: list[tuple], include_suppressed: bool,
-                  baseline: frozenset[str]) -> tuple[list[FindingInfo], int]:
+    def _findings(
+        self, src: Source, hits: list[tuple], include_suppressed: bool, baseline: frozenset[str]
+    ) -> tuple[list[FindingInfo], int]:
         """hits: (start byte, end byte, rule id, node, rule, flow steps) in document order."""
         content = src.content
         occurrences: Counter = Counter()
@@ -1355,20 +1529,22 @@ class RuleSet:
             occurrence = occurrences[(rid, text)]
             occurrences[(rid, text)] += 1
             fingerprint = hashlib.sha256(
-                f"{rid}\0{src.path}\0{text}\0{occurrence}".encode("utf-8", "surrogatepass")).hexdigest()
+                f"{rid}\0{src.path}\0{text}\0{occurrence}".encode("utf-8", "surrogatepass")
+            ).hexdigest()
             line_start = content.rfind(b"\n", 0, start) + 1
             line_end = content.find(b"\n", end)
             if line_end < 0:
                 line_end = len(content)
             if line_start not in marks:
                 eol = content.find(b"\n", line_start)
-                first = content[line_start:eol if eol >= 0 else len(content)]
+                first = content[line_start : eol if eol >= 0 else len(content)]
                 own = _line_suppressions(first.decode("utf-8", "replace"), comment_only=False)
                 above = frozenset()
                 if line_start > 0:
                     prev_start = content.rfind(b"\n", 0, line_start - 1) + 1
-                    above = _line_suppressions(content[prev_start:line_start - 1].decode("utf-8", "replace"),
-                                               comment_only=True)
+                    above = _line_suppressions(
+                        content[prev_start : line_start - 1].decode("utf-8", "replace"), comment_only=True
+                    )
                 marks[line_start] = own | above
             mark = marks[line_start]
             suppression = "inline" if "*" in mark or rid in mark else "baseline" if fingerprint in baseline else ""
@@ -1378,13 +1554,22 @@ class RuleSet:
                 if not include_suppressed:
                     continue
             snippet = content[line_start:line_end].rstrip(b"\r\n \t")[:MAX_SNIPPET_BYTES]
-            findings.append(FindingInfo(
-                rule_id=rid, cwe=rule.cwe, severity=rule.severity, confidence=rule.confidence,
-                range=span_of(node), message=rule.message,
-                snippet=snippet.decode("utf-8", "ignore"),  # "ignore" drops a character cut at byte 200
-                fingerprint=fingerprint, suppressed=is_suppressed, owasp=rule.owasp, suppression=suppression,
-                flow=flow,
-            ))
+            findings.append(
+                FindingInfo(
+                    rule_id=rid,
+                    cwe=rule.cwe,
+                    severity=rule.severity,
+                    confidence=rule.confidence,
+                    range=span_of(node),
+                    message=rule.message,
+                    snippet=snippet.decode("utf-8", "ignore"),  # "ignore" drops a character cut at byte 200
+                    fingerprint=fingerprint,
+                    suppressed=is_suppressed,
+                    owasp=rule.owasp,
+                    suppression=suppression,
+                    flow=flow,
+                )
+            )
         return findings, suppressed_count
 
 
@@ -1393,8 +1578,9 @@ def _load_taint(directory: Path, rule_files: dict[str, str]) -> list[taint.Taint
     specs = []
     for path in taint.spec_files(directory):
         try:
-            spec = taint.load_spec(path, severities=SEVERITIES, owasp_for=owasp.category_for,
-                                   known_languages=_known_language)
+            spec = taint.load_spec(
+                path, severities=SEVERITIES, owasp_for=owasp.category_for, known_languages=_known_language
+            )
         except taint.SpecError as exc:
             raise RuleLoadError(f"taint/{exc}") from None
         for r in spec.rules:

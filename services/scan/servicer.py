@@ -2,30 +2,39 @@
 
 from __future__ import annotations
 
-import json
-
-from codeintel import tracing
-from codeintel.batch import file_budget, run_batch
-from codeintel.convert import range_pb
-from codeintel.grpc_status import unary_guard
-from codeintel.sarif import build_sarif
-from codeintel.source import prepare
+from codeintel.kernel import vocab
+from codeintel.kernel.sarif import sarif_json
+from codeintel.kernel.source import prepare
+from codeintel.observability import tracing
+from codeintel.rpc.batch import file_budget, run_batch
+from codeintel.rpc.convert import range_pb
+from codeintel.rpc.status import unary_guard
+from codeintel.rpc.worker import WorkerConfig
 from codeintel.v1 import scan_pb2, scan_pb2_grpc
-from codeintel.worker import WorkerConfig
 from services.scan import engine
 
-_SEVERITY = {name.removeprefix("SEVERITY_").lower(): v for name, v in scan_pb2.Severity.items()}
-_CONFIDENCE = {name.removeprefix("CONFIDENCE_").lower(): v for name, v in scan_pb2.Confidence.items()}
-_SEVERITY_NAME = {v: k for k, v in _SEVERITY.items() if k != "unspecified"}
-_CONFIDENCE_NAME = {v: k for k, v in _CONFIDENCE.items() if k != "unspecified"}
-_SUPPRESSION = {"": scan_pb2.SUPPRESSION_UNSPECIFIED, "inline": scan_pb2.SUPPRESSION_INLINE,
-                "baseline": scan_pb2.SUPPRESSION_BASELINE}
+_SEVERITY = vocab.SEVERITY_VALUES
+_CONFIDENCE = vocab.CONFIDENCE_VALUES
+_SEVERITY_NAME = {v: k for k, v in _SEVERITY.items()}
+_CONFIDENCE_NAME = {v: k for k, v in _CONFIDENCE.items()}
+_SUPPRESSION = {
+    "": scan_pb2.SUPPRESSION_UNSPECIFIED,
+    "inline": scan_pb2.SUPPRESSION_INLINE,
+    "baseline": scan_pb2.SUPPRESSION_BASELINE,
+}
 
 
 def rule_pb(r: engine.Rule) -> scan_pb2.Rule:
-    return scan_pb2.Rule(id=r.id, languages=sorted(r.languages), cwe=r.cwe, owasp=r.owasp,
-                         severity=_SEVERITY[r.severity], confidence=_CONFIDENCE[r.confidence],
-                         description=r.message, dataflow=r.dataflow)
+    return scan_pb2.Rule(
+        id=r.id,
+        languages=sorted(r.languages),
+        cwe=r.cwe,
+        owasp=r.owasp,
+        severity=_SEVERITY[r.severity],
+        confidence=_CONFIDENCE[r.confidence],
+        description=r.message,
+        dataflow=r.dataflow,
+    )
 
 
 def result_pb(o: engine.ScanOutcome) -> scan_pb2.ScanResult:
@@ -34,9 +43,17 @@ def result_pb(o: engine.ScanOutcome) -> scan_pb2.ScanResult:
         language=o.language,
         findings=[
             scan_pb2.Finding(
-                rule_id=f.rule_id, cwe=f.cwe, severity=_SEVERITY[f.severity], confidence=_CONFIDENCE[f.confidence],
-                range=range_pb(f.range), message=f.message, snippet=f.snippet, fingerprint=f.fingerprint,
-                suppressed=f.suppressed, owasp=f.owasp, suppression=_SUPPRESSION[f.suppression],
+                rule_id=f.rule_id,
+                cwe=f.cwe,
+                severity=_SEVERITY[f.severity],
+                confidence=_CONFIDENCE[f.confidence],
+                range=range_pb(f.range),
+                message=f.message,
+                snippet=f.snippet,
+                fingerprint=f.fingerprint,
+                suppressed=f.suppressed,
+                owasp=f.owasp,
+                suppression=_SUPPRESSION[f.suppression],
                 flow=[scan_pb2.FlowStep(range=range_pb(s.range), message=s.message) for s in f.flow],
             )
             for f in o.findings
@@ -45,10 +62,6 @@ def result_pb(o: engine.ScanOutcome) -> scan_pb2.ScanResult:
         rules_evaluated=o.rules_evaluated,
         has_syntax_errors=o.has_syntax_errors,
     )
-
-
-def sarif_json(results, version: str) -> str:
-    return json.dumps(build_sarif(results, tool_version=version), separators=(",", ":"))
 
 
 class ScanServicer(scan_pb2_grpc.ScanServiceServicer):
@@ -80,14 +93,19 @@ class ScanServicer(scan_pb2_grpc.ScanServiceServicer):
 
     @unary_guard
     def ListRules(self, request, context):
-        return scan_pb2.ListRulesResponse(rules=[rule_pb(r) for r in self.rules.describe(request.language)],
-                                          service_version=engine.VERSION)
+        return scan_pb2.ListRulesResponse(
+            rules=[rule_pb(r) for r in self.rules.describe(request.language)], service_version=engine.VERSION
+        )
 
     @unary_guard
     def ScanBatch(self, request, context):
         results = run_batch(
-            request.files, lambda f, budget: self._one(f, request.options, budget), scan_pb2.ScanFileResult, context,
-            self.limits.max_batch_files, self.limits.max_file_seconds,
+            request.files,
+            lambda f, budget: self._one(f, request.options, budget),
+            scan_pb2.ScanFileResult,
+            context,
+            self.limits.max_batch_files,
+            self.limits.max_file_seconds,
         )
         sarif = ""
         if request.options.include_sarif:

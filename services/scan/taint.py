@@ -26,7 +26,7 @@ import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from codeintel.span import Span, span_of
+from codeintel.kernel.span import Span, span_of
 from services.scan import anchors
 
 TAINT_DIR = Path(__file__).resolve().parent / "taint"
@@ -212,16 +212,30 @@ def load_spec(path: Path, *, severities: tuple[str, ...], owasp_for, known_langu
             raise SpecError(f"{where}: no [[rules.sinks]]")
         examples = []
         for ex in _tables(r, "examples", where):
-            if not isinstance(ex, dict) or set(ex) - {"language", "vulnerable", "safe"} or ex.get("language") not in langs:
-                raise SpecError(f"{where}: each example needs a 'language' of this file and may have "
-                                f"'vulnerable', 'safe'")
+            if (
+                not isinstance(ex, dict)
+                or set(ex) - {"language", "vulnerable", "safe"}
+                or ex.get("language") not in langs
+            ):
+                raise SpecError(
+                    f"{where}: each example needs a 'language' of this file and may have 'vulnerable', 'safe'"
+                )
             out = {"language": ex["language"]}
             for k in ("vulnerable", "safe"):
                 v = ex.get(k, [])
                 out[k] = (v,) if isinstance(v, str) else _str_list(v, where, f"example {k}")
             examples.append(out)
-        rule = TaintRule(f"{prefix}.taint.{kind}", kind, langs, r["cwe"], category, r["severity"],
-                         r["message"].strip(), tuple(sinks), tuple(examples))
+        rule = TaintRule(
+            f"{prefix}.taint.{kind}",
+            kind,
+            langs,
+            r["cwe"],
+            category,
+            r["severity"],
+            r["message"].strip(),
+            tuple(sinks),
+            tuple(examples),
+        )
         spec.rules.append(rule)
     if not spec.rules:
         raise SpecError(f"{name}: no [[rules]]")
@@ -274,38 +288,118 @@ def spec_files(directory: Path) -> list[Path]:
 
 # --------------------------------------------------------------------------- grammar facts
 
-_FUNCTIONS = frozenset({
-    "function_definition", "lambda", "function_declaration", "function_expression", "arrow_function",
-    "method_definition", "generator_function_declaration", "generator_function", "func_literal",
-    "method_declaration", "constructor_declaration", "lambda_expression",
-})
+_FUNCTIONS = frozenset(
+    {
+        "function_definition",
+        "lambda",
+        "function_declaration",
+        "function_expression",
+        "arrow_function",
+        "method_definition",
+        "generator_function_declaration",
+        "generator_function",
+        "func_literal",
+        "method_declaration",
+        "constructor_declaration",
+        "lambda_expression",
+    }
+)
 _CALLS = frozenset({"call", "call_expression", "new_expression", "method_invocation", "object_creation_expression"})
-_NAMES = frozenset({"identifier", "property_identifier", "field_identifier", "type_identifier",
-                    "package_identifier", "shorthand_property_identifier", "this", "self"})
+_NAMES = frozenset(
+    {
+        "identifier",
+        "property_identifier",
+        "field_identifier",
+        "type_identifier",
+        "package_identifier",
+        "shorthand_property_identifier",
+        "this",
+        "self",
+    }
+)
 # node type -> (object field, member field)
-_MEMBERS = {"attribute": ("object", "attribute"), "member_expression": ("object", "property"),
-            "selector_expression": ("operand", "field"), "field_access": ("object", "field")}
-_SUBSCRIPTS = {"subscript": "value", "subscript_expression": "object", "index_expression": "operand",
-               "array_access": "array"}
-_CLEAN = frozenset({
-    "integer", "float", "true", "false", "none", "number", "null", "undefined", "comparison_operator",
-    "not_operator", "unary_expression", "unary_operator", "lambda", "arrow_function", "function_expression",
-    "function_definition", "func_literal", "lambda_expression", "regex", "int_literal", "float_literal",
-    "decimal_integer_literal", "instanceof_expression", "type", "type_identifier", "comment", "line_comment",
-    "block_comment", "class", "class_definition", "keyword_argument_name",
-})
+_MEMBERS = {
+    "attribute": ("object", "attribute"),
+    "member_expression": ("object", "property"),
+    "selector_expression": ("operand", "field"),
+    "field_access": ("object", "field"),
+}
+_SUBSCRIPTS = {
+    "subscript": "value",
+    "subscript_expression": "object",
+    "index_expression": "operand",
+    "array_access": "array",
+}
+_CLEAN = frozenset(
+    {
+        "integer",
+        "float",
+        "true",
+        "false",
+        "none",
+        "number",
+        "null",
+        "undefined",
+        "comparison_operator",
+        "not_operator",
+        "unary_expression",
+        "unary_operator",
+        "lambda",
+        "arrow_function",
+        "function_expression",
+        "function_definition",
+        "func_literal",
+        "lambda_expression",
+        "regex",
+        "int_literal",
+        "float_literal",
+        "decimal_integer_literal",
+        "instanceof_expression",
+        "type",
+        "type_identifier",
+        "comment",
+        "line_comment",
+        "block_comment",
+        "class",
+        "class_definition",
+        "keyword_argument_name",
+    }
+)
 _PROPAGATING_OPS = frozenset({"+", "%", "||", "&&", "??", "or", "and"})
 _BINARY = frozenset({"binary_operator", "binary_expression", "boolean_operator"})
 # Children of these run maybe (or more than once): a clean assignment there does not clear a name.
-_CONDITIONAL = frozenset({
-    "if_statement", "elif_clause", "else_clause", "else", "for_statement", "for_in_statement",
-    "enhanced_for_statement", "while_statement", "do_statement", "except_clause", "except_group_clause",
-    "catch_clause", "conditional_expression", "ternary_expression", "switch_statement", "switch_case",
-    "switch_default", "switch_block_statement_group", "expression_case", "default_case", "type_switch_statement",
-    "case_clause", "match_statement", "case_block", "if_clause", "for_in_clause", "communication_case",
-})
-_EXITS = frozenset({"return_statement", "raise_statement", "throw_statement", "continue_statement",
-                    "break_statement"})
+_CONDITIONAL = frozenset(
+    {
+        "if_statement",
+        "elif_clause",
+        "else_clause",
+        "else",
+        "for_statement",
+        "for_in_statement",
+        "enhanced_for_statement",
+        "while_statement",
+        "do_statement",
+        "except_clause",
+        "except_group_clause",
+        "catch_clause",
+        "conditional_expression",
+        "ternary_expression",
+        "switch_statement",
+        "switch_case",
+        "switch_default",
+        "switch_block_statement_group",
+        "expression_case",
+        "default_case",
+        "type_switch_statement",
+        "case_clause",
+        "match_statement",
+        "case_block",
+        "if_clause",
+        "for_in_clause",
+        "communication_case",
+    }
+)
+_EXITS = frozenset({"return_statement", "raise_statement", "throw_statement", "continue_statement", "break_statement"})
 _EXIT_CALLS = frozenset({"abort", "flask.abort", "sys.exit", "exit", "os._exit", "next"})
 _ALL_CAPS = re.compile(r"^(?:[A-Za-z_][\w.]*\.)?_?[A-Z][A-Z0-9_]*$")
 
@@ -428,7 +522,7 @@ class Hit:
 def _extend(steps: tuple, step: tuple) -> tuple:
     steps = steps + (step,)
     if len(steps) > MAX_STEPS:
-        steps = steps[:1] + steps[-(MAX_STEPS - 1):]
+        steps = steps[:1] + steps[-(MAX_STEPS - 1) :]
     return steps
 
 
@@ -682,8 +776,9 @@ class Analysis:
         for _ in range(8):
             if cond.type == "parenthesized_expression" and cond.named_child_count == 1:
                 cond = cond.named_children[0]
-            elif cond.type == "not_operator" or (cond.type == "unary_expression" and cond.children
-                                                  and cond.children[0].type == "!"):
+            elif cond.type == "not_operator" or (
+                cond.type == "unary_expression" and cond.children and cond.children[0].type == "!"
+            ):
                 negated = not negated
                 cond = cond.child_by_field_name("argument")
                 if cond is None:
@@ -702,8 +797,12 @@ class Analysis:
             callee, receiver = callee_of(cond)
             pos, _ = call_arguments(cond)
             method = callee.rsplit(".", 1)[-1] if callee else ""
-            if (method in ("includes", "has", "contains") and receiver is not None and len(pos) == 1
-                    and _constant_collection(receiver)):  # ALLOWED.includes(x)
+            if (
+                method in ("includes", "has", "contains")
+                and receiver is not None
+                and len(pos) == 1
+                and _constant_collection(receiver)
+            ):  # ALLOWED.includes(x)
                 name = name_of(pos[0])
             elif callee is not None and (k := self.spec.sanitizers.get(callee)) is not None:  # is_safe_url(x)
                 subject = pos[0] if pos else receiver
@@ -789,8 +888,14 @@ class Analysis:
                 depth = 0
             elif t in _CALLS:
                 self._check_call(n)
-            elif t in ("assignment", "augmented_assignment", "assignment_expression",
-                       "augmented_assignment_expression", "named_expression", "variable_declarator"):
+            elif t in (
+                "assignment",
+                "augmented_assignment",
+                "assignment_expression",
+                "augmented_assignment_expression",
+                "named_expression",
+                "variable_declarator",
+            ):
                 left = n.child_by_field_name("left") or n.child_by_field_name("name")
                 right = n.child_by_field_name("right") or n.child_by_field_name("value")
                 if left is not None and right is not None:
@@ -859,8 +964,20 @@ def _required(key: str, rx: re.Pattern, pos: list, kw: dict) -> bool:
     return key in kw and rx.search(_text(kw[key])) is not None
 
 
-_COLLECTION_CALLS = frozenset({"frozenset", "set", "tuple", "Set.of", "List.of", "Arrays.asList", "new Set",
-                               "Set", "Map.of", "Collections.unmodifiableSet"})
+_COLLECTION_CALLS = frozenset(
+    {
+        "frozenset",
+        "set",
+        "tuple",
+        "Set.of",
+        "List.of",
+        "Arrays.asList",
+        "new Set",
+        "Set",
+        "Map.of",
+        "Collections.unmodifiableSet",
+    }
+)
 
 
 def _constant_collection(node) -> bool:
@@ -877,14 +994,27 @@ def _constant_collection(node) -> bool:
             return False
         if len(pos) == 1 and pos[0].type in ("list", "set", "tuple", "array"):
             return _constant_collection(pos[0])
-        return all(c.type in ("string", "string_literal", "integer", "number", "decimal_integer_literal")
-                   and not any(k.type in ("interpolation", "template_substitution") for k in c.named_children)
-                   for c in pos)
+        return all(
+            c.type in ("string", "string_literal", "integer", "number", "decimal_integer_literal")
+            and not any(k.type in ("interpolation", "template_substitution") for k in c.named_children)
+            for c in pos
+        )
     if node.type not in ("list", "set", "tuple", "array"):
         return False
     for c in node.named_children:
-        if c.type not in ("string", "integer", "float", "number", "true", "false", "none", "null", "comment",
-                          "string_literal", "interpolated_string_literal"):
+        if c.type not in (
+            "string",
+            "integer",
+            "float",
+            "number",
+            "true",
+            "false",
+            "none",
+            "null",
+            "comment",
+            "string_literal",
+            "interpolated_string_literal",
+        ):
             return False
         if c.type == "string" and any(k.type == "interpolation" for k in c.named_children):
             return False
@@ -925,9 +1055,13 @@ def _resets(body, name: str) -> bool:
     if last.type not in ("assignment", "assignment_expression"):
         return False
     left, right = last.child_by_field_name("left"), last.child_by_field_name("right")
-    return (left is not None and right is not None and name_of(left) == name
-            and right.type in ("string", "integer", "none", "number", "null", "true", "false", "template_string")
-            and not any(c.type in ("interpolation", "template_substitution") for c in right.named_children))
+    return (
+        left is not None
+        and right is not None
+        and name_of(left) == name
+        and right.type in ("string", "integer", "none", "number", "null", "true", "false", "template_string")
+        and not any(c.type in ("interpolation", "template_substitution") for c in right.named_children)
+    )
 
 
 def _parameters(fn) -> list[str]:

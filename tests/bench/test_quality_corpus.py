@@ -10,7 +10,7 @@ import shutil
 import pytest
 
 from bench import quality as q
-from codeintel.languages import get_parser
+from codeintel.kernel.languages import get_parser
 
 MINIMUMS = {"python": 120, "javascript": 80, "typescript": 50, "go": 70, "java": 70}
 
@@ -89,7 +89,7 @@ def test_label_counts_meet_the_minimums(corpus):
         assert sum(counts[lang]["safe"].values()) >= totals[lang] // 4, lang
 
 
-SYNTHETIC = '''\
+SYNTHETIC = """\
 import os
 import subprocess
 
@@ -106,7 +106,7 @@ def handler(request):
     eval(name)  # expect: code-injection, xss
     open("/tmp/x", "w")  # expect: file-permissions | path-traversal
     return name
-'''
+"""
 
 
 def _synthetic(tmp_path) -> q.CorpusFile:
@@ -137,16 +137,16 @@ def test_labels_span_their_statement(tmp_path):
 def test_scoring_counts_tp_fn_fp(tmp_path):
     cf = _synthetic(tmp_path)
     findings = [
-        _f(8, "command-injection"),      # inside the multi-line call labelled on line 7: TP
-        _f(8, "command-injection"),      # duplicate: no second TP, no FP
-        _f(11, "command-injection"),     # the safe twin: FP
-        _f(12, "command-injection"),     # flow line: credits the expect on line 13
-        _f(14, "code-injection"),        # one of two classes on line 14: TP, xss stays FN
-        _f(15, "path-traversal"),        # an alternative: TP for the file-permissions case
-        _f(15, "path-traversal"),        # counted once
-        _f(16, "ssrf"),                  # unlabelled line: FP
-        _f(16, "ssrf"),                  # duplicate on a line: one FP
-        _f(5, "other"),                  # CWE outside the table: neither TP nor FP
+        _f(8, "command-injection"),  # inside the multi-line call labelled on line 7: TP
+        _f(8, "command-injection"),  # duplicate: no second TP, no FP
+        _f(11, "command-injection"),  # the safe twin: FP
+        _f(12, "command-injection"),  # flow line: credits the expect on line 13
+        _f(14, "code-injection"),  # one of two classes on line 14: TP, xss stays FN
+        _f(15, "path-traversal"),  # an alternative: TP for the file-permissions case
+        _f(15, "path-traversal"),  # counted once
+        _f(16, "ssrf"),  # unlabelled line: FP
+        _f(16, "ssrf"),  # duplicate on a line: one FP
+        _f(5, "other"),  # CWE outside the table: neither TP nor FP
     ]
     s = q.score(cf, findings)
     got = {k: (c.tp, c.fp, c.fn) for k, c in s.per_class.items()}
@@ -176,7 +176,7 @@ def test_scoring_with_no_findings_is_all_fn(tmp_path):
 def test_cwe_and_bandit_classes():
     assert q.class_of_cwe("CWE-89") == "sql-injection"
     assert q.class_of_cwe("CWE-943") == "nosql-injection"
-    assert q.class_of_cwe("CWE-400") == "other"        # resource exhaustion is not ReDoS
+    assert q.class_of_cwe("CWE-400") == "other"  # resource exhaustion is not ReDoS
     assert q.class_of_cwe("CWE-1333") == "redos"
     assert q.class_of_cwe("") == "other"
     assert q.BANDIT_OVERRIDES["B307"] == "code-injection"
@@ -192,11 +192,20 @@ def test_main_runs_end_to_end_on_a_small_subset(tmp_path):
     json_path = tmp_path / "out" / "quality.json"
     try:
         import bandit  # noqa: F401
+
         have_bandit = True
     except ImportError:
         have_bandit = False
-    result = q.run(reps=1, json_path=str(json_path), list_misses=True, corpus=str(sub), repeat=1, stdlib=5,
-                   use_bandit=have_bandit, out=out)
+    result = q.run(
+        reps=1,
+        json_path=str(json_path),
+        list_misses=True,
+        corpus=str(sub),
+        repeat=1,
+        stdlib=5,
+        use_bandit=have_bandit,
+        out=out,
+    )
     text = out.getvalue()
     for heading in ("Per language", "Per class", "Overall", "Speed", "Targets"):
         assert heading in text

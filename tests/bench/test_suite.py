@@ -15,16 +15,31 @@ import pytest
 from bench import suite
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-FIGURES = ["parse_batched", "parse_unary", "uncached_8kb_p50", "cache_hit_p50", "mixed_p99", "scan_vs_bandit",
-           "analyze_vs_lizard", "rescan_hits", "rescan_time", "dispatch"]
+FIGURES = [
+    "parse_batched",
+    "parse_unary",
+    "uncached_8kb_p50",
+    "cache_hit_p50",
+    "mixed_p99",
+    "scan_vs_bandit",
+    "analyze_vs_lizard",
+    "rescan_hits",
+    "rescan_time",
+    "dispatch",
+]
 PROCESSES = ["coordinator", "parse-0", "parse-1", "analyze-0", "analyze-1", "scan-0", "scan-1", "load client"]
 
 
 @pytest.fixture(scope="module")
 def quick_run(tmp_path_factory):
     out = tmp_path_factory.mktemp("bench") / "bench.json"
-    proc = subprocess.run([sys.executable, "-m", "bench.suite", "--quick", "--json", str(out)], cwd=ROOT,
-                          capture_output=True, text=True, timeout=900)
+    proc = subprocess.run(
+        [sys.executable, "-m", "bench.suite", "--quick", "--json", str(out)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=900,
+    )
     assert proc.returncode == 0, proc.stderr[-4000:]
     with open(out) as fh:
         return json.load(fh), proc.stdout, out
@@ -80,13 +95,21 @@ def test_verdict_follows_the_target_and_the_requirements():
     assert diff["met"] is True
     diff_miss = suite.figure("x", "x", 1.7, 1.0, "ms", "direct", {"on": "difference", "op": "<=", "value": 0.6})
     assert diff_miss["met"] is False
-    errors = suite.figure("x", "x", 50.0, 10.0, "ms", "one", {"on": "measured", "op": "<", "value": 100},
-                          require={"zero errors": False})
+    errors = suite.figure(
+        "x", "x", 50.0, 10.0, "ms", "one", {"on": "measured", "op": "<", "value": 100}, require={"zero errors": False}
+    )
     assert errors["met"] is False
     report = suite.figure("x", "x", 60.0, 40.0, "MB", "idle", None)
     assert report["met"] is None and "(report)" in suite.format_table(
-        {"figures": [report], "corpus_files": 1, "corpus_mb": 0.1, "profile": "quick", "elapsed_s": 1.0,
-         "machine": {"loadavg_at_end": (0.0, 0.0, 0.0)}})
+        {
+            "figures": [report],
+            "corpus_files": 1,
+            "corpus_mb": 0.1,
+            "profile": "quick",
+            "elapsed_s": 1.0,
+            "machine": {"loadavg_at_end": (0.0, 0.0, 0.0)},
+        }
+    )
 
 
 def test_rescan_changes_the_stated_share_of_files_and_nothing_else():
@@ -108,9 +131,11 @@ def test_profile_summary_groups_samples_by_thread_and_source(tmp_path):
     from bench import profile
 
     raw = tmp_path / "x.txt"
-    raw.write_text("thread (1): MainThread;run (asyncio/runners.py:190);Handle._run (asyncio/events.py:80) 6\n"
-                   "thread (1): MainThread;run (asyncio/runners.py:190);cache_key (coordinator/cache.py:16) 3\n"
-                   "thread (2): Thread-1 (_poll_wrapper);Thread.run (threading.py:982) 1\n")
+    raw.write_text(
+        "thread (1): MainThread;run (asyncio/runners.py:190);Handle._run (asyncio/events.py:80) 6\n"
+        "thread (1): MainThread;run (asyncio/runners.py:190);cache_key (coordinator/cache.py:16) 3\n"
+        "thread (2): Thread-1 (_poll_wrapper);Thread.run (threading.py:982) 1\n"
+    )
     s = profile.summarize(str(raw))
     assert s["samples"] == 10
     assert dict(s["threads"]) == {"MainThread": 9, "Thread-1 (_poll_wrapper)": 1}

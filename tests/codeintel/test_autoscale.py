@@ -6,10 +6,20 @@ import argparse
 
 import pytest
 
-from codeintel.autoscale import Bounds, Policy, Sample, Scaler, add_arguments, policy_from_args
+from codeintel.ops.autoscale import Bounds, Policy, Sample, Scaler, add_arguments, policy_from_args
 
-POLICY = Policy(interval=1.0, up_queue_per_worker=2.0, up_wait_p50_ms=50.0, up_wait_p95_ms=250.0, up_samples=3,
-                up_step=1, up_cooldown=5.0, down_in_flight_per_worker=0.5, down_samples=4, down_cooldown=10.0)
+POLICY = Policy(
+    interval=1.0,
+    up_queue_per_worker=2.0,
+    up_wait_p50_ms=50.0,
+    up_wait_p95_ms=250.0,
+    up_samples=3,
+    up_step=1,
+    up_cooldown=5.0,
+    down_in_flight_per_worker=0.5,
+    down_samples=4,
+    down_cooldown=10.0,
+)
 
 
 class Clock:
@@ -21,8 +31,16 @@ class Clock:
         out = []
         for _ in range(times):
             self.t += 1.0
-            d = self.scaler.observe(Sample(t=self.t, serving=self.scaler.current if serving is None else serving,
-                                           queue_depth=queue, in_flight=in_flight, wait_p50_ms=p50, wait_p95_ms=p95))
+            d = self.scaler.observe(
+                Sample(
+                    t=self.t,
+                    serving=self.scaler.current if serving is None else serving,
+                    queue_depth=queue,
+                    in_flight=in_flight,
+                    wait_p50_ms=p50,
+                    wait_p95_ms=p95,
+                )
+            )
             if d is not None:
                 out.append(d)
         return out
@@ -48,8 +66,9 @@ def test_queue_per_worker_counts_serving_workers():
     assert clock.feed(queue=7, in_flight=6, times=3)[0].target == 4
 
 
-@pytest.mark.parametrize("p50, p95, why", [(60.0, 0.0, "queue wait p50 60 ms > 50 ms"),
-                                           (10.0, 300.0, "queue wait p95 300 ms > 250 ms")])
+@pytest.mark.parametrize(
+    "p50, p95, why", [(60.0, 0.0, "queue wait p50 60 ms > 50 ms"), (10.0, 300.0, "queue wait p95 300 ms > 250 ms")]
+)
 def test_queue_wait_above_its_threshold_is_pressure(p50, p95, why):
     s, clock = scaler()
     [d] = clock.feed(queue=1, in_flight=2, p50=p50, p95=p95, times=3)
@@ -112,17 +131,17 @@ def test_busy_pool_without_queue_neither_grows_nor_shrinks():
 
 def test_idle_means_empty_queue_and_few_calls_per_worker():
     s, _ = scaler(current=4)
-    assert s.idle(Sample(t=0, serving=4, queue_depth=0, in_flight=2))       # 0.5 per worker
+    assert s.idle(Sample(t=0, serving=4, queue_depth=0, in_flight=2))  # 0.5 per worker
     assert not s.idle(Sample(t=0, serving=4, queue_depth=0, in_flight=3))
     assert not s.idle(Sample(t=0, serving=4, queue_depth=1, in_flight=0))
 
 
 def test_down_cooldown_after_growing():
     s, clock = scaler(policy=Policy(up_samples=1, up_cooldown=0, down_samples=1, down_cooldown=10))
-    assert clock.feed(queue=9, in_flight=2)[0].target == 2       # t=101
-    assert clock.feed(times=9) == []                             # t=102..110: cooling down
+    assert clock.feed(queue=9, in_flight=2)[0].target == 2  # t=101
+    assert clock.feed(times=9) == []  # t=102..110: cooling down
     assert "cooling down" in s.hold
-    [d] = clock.feed()                                          # t=111
+    [d] = clock.feed()  # t=111
     assert d.target == 1
 
 
@@ -142,13 +161,16 @@ def test_a_pool_outside_its_bounds_is_brought_back():
     assert clock.feed()[0].target == 3
 
 
-@pytest.mark.parametrize("kwargs, message", [
-    ({"interval": 0}, "--scale-interval must be a positive number"),
-    ({"up_wait_p95_ms": float("nan")}, "--scale-up-wait-p95-ms must be a positive number"),
-    ({"down_cooldown": -1}, "--scale-down-cooldown must be 0 or a positive number"),
-    ({"up_samples": 0}, "--scale-up-samples must be a whole number >= 1"),
-    ({"down_samples": 2.5}, "--scale-down-samples must be a whole number >= 1"),
-])
+@pytest.mark.parametrize(
+    "kwargs, message",
+    [
+        ({"interval": 0}, "--scale-interval must be a positive number"),
+        ({"up_wait_p95_ms": float("nan")}, "--scale-up-wait-p95-ms must be a positive number"),
+        ({"down_cooldown": -1}, "--scale-down-cooldown must be 0 or a positive number"),
+        ({"up_samples": 0}, "--scale-up-samples must be a whole number >= 1"),
+        ({"down_samples": 2.5}, "--scale-down-samples must be a whole number >= 1"),
+    ],
+)
 def test_bad_policy_values_name_the_flag(kwargs, message):
     with pytest.raises(ValueError, match=message):
         Policy(**kwargs)

@@ -1,22 +1,40 @@
 import pytest
 
-from codeintel import languages
-from codeintel.errors import UnknownLanguage
+from codeintel.kernel import languages
+from codeintel.kernel.errors import UnknownLanguage
 
 
-@pytest.mark.parametrize("path,lang", [
-    ("a.py", "python"), ("src/App.TSX", "tsx"), ("x.ts", "typescript"), ("m.mjs", "javascript"),
-    ("main.go", "go"), ("A.java", "java"), ("lib.rs", "rust"), ("x.h", "c"), ("x.hpp", "cpp"),
-    ("Dockerfile", "dockerfile"), ("build/Makefile", "make"), ("C:\\src\\a.rb", "ruby"),
-])
+@pytest.mark.parametrize(
+    "path,lang",
+    [
+        ("a.py", "python"),
+        ("src/App.TSX", "tsx"),
+        ("x.ts", "typescript"),
+        ("m.mjs", "javascript"),
+        ("main.go", "go"),
+        ("A.java", "java"),
+        ("lib.rs", "rust"),
+        ("x.h", "c"),
+        ("x.hpp", "cpp"),
+        ("Dockerfile", "dockerfile"),
+        ("build/Makefile", "make"),
+        ("C:\\src\\a.rb", "ruby"),
+    ],
+)
 def test_from_path(path, lang):
     assert languages.detect(path, "", b"") == lang
 
 
-@pytest.mark.parametrize("first,lang", [
-    (b"#!/usr/bin/env python3\n", "python"), (b"#!/usr/bin/python3.11\n", "python"),
-    (b"#!/bin/bash\n", "bash"), (b"#! /usr/bin/env node\n", "javascript"), (b"#!/usr/bin/perl -w\n", "perl"),
-])
+@pytest.mark.parametrize(
+    "first,lang",
+    [
+        (b"#!/usr/bin/env python3\n", "python"),
+        (b"#!/usr/bin/python3.11\n", "python"),
+        (b"#!/bin/bash\n", "bash"),
+        (b"#! /usr/bin/env node\n", "javascript"),
+        (b"#!/usr/bin/perl -w\n", "perl"),
+    ],
+)
 def test_shebang(first, lang):
     assert languages.detect("script", "", first + b"x\n") == lang
 

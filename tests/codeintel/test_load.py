@@ -9,16 +9,17 @@ import sys
 
 import pytest
 
-from codeintel.load import parse_mix, percentile
-from codeintel.stack import LocalStack
+from codeintel.ops.load import parse_mix, percentile
+from codeintel.ops.stack import LocalStack
 from coordinator.tenants import hash_key
 
 KEY = "ci_load-test-key-0123456789"
 
 
 def load(*args: str, timeout: float = 60) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "codeintel", "load", *args], capture_output=True, text=True,
-                          timeout=timeout)
+    return subprocess.run(
+        [sys.executable, "-m", "codeintel", "load", *args], capture_output=True, text=True, timeout=timeout
+    )
 
 
 @pytest.fixture(scope="module")
@@ -30,10 +31,14 @@ def stack():
 @pytest.fixture(scope="module")
 def tenant_stack(tmp_path_factory):
     path = tmp_path_factory.mktemp("tenants") / "tenants.toml"
-    path.write_text(f'[tiers.t]\nrate = 0\nbytes_per_second = 0\nmax_concurrent = 0\n\n'
-                    f'[[tenants]]\nid = "acme"\ntier = "t"\nkeys = ["{hash_key(KEY)}"]\n')
-    with LocalStack(workers=1, extra_args=["--analyze-workers", "0", "--scan-workers", "0",
-                                           f"--coordinator-arg=--tenants-file={path}"]) as s:
+    path.write_text(
+        f"[tiers.t]\nrate = 0\nbytes_per_second = 0\nmax_concurrent = 0\n\n"
+        f'[[tenants]]\nid = "acme"\ntier = "t"\nkeys = ["{hash_key(KEY)}"]\n'
+    )
+    with LocalStack(
+        workers=1,
+        extra_args=["--analyze-workers", "0", "--scan-workers", "0", f"--coordinator-arg=--tenants-file={path}"],
+    ) as s:
         yield s.address
 
 
@@ -58,8 +63,22 @@ def test_closed_loop_mixes_the_three_tools_without_errors(stack, tmp_path):
 
 def test_cache_hit_mode_is_served_from_the_cache_and_open_loop_keeps_its_rate(stack, tmp_path):
     out = tmp_path / "r.json"
-    r = load("--coordinator", stack, "--mix", "parse=1", "--cache", "hit", "--rate", "100", "--duration", "1.5",
-             "--concurrency", "20", "--json", str(out))
+    r = load(
+        "--coordinator",
+        stack,
+        "--mix",
+        "parse=1",
+        "--cache",
+        "hit",
+        "--rate",
+        "100",
+        "--duration",
+        "1.5",
+        "--concurrency",
+        "20",
+        "--json",
+        str(out),
+    )
     assert r.returncode == 0, r.stderr
     rep = json.loads(out.read_text())
     assert rep["mode"] == "open loop 100/s"
@@ -80,8 +99,20 @@ def test_an_unreachable_coordinator_is_a_clear_error_with_exit_2():
 
 def test_a_wrong_api_key_is_counted_as_unauthenticated(tenant_stack, tmp_path):
     out = tmp_path / "r.json"
-    r = load("--coordinator", tenant_stack, "--api-key", "ci_wrong-key", "--mix", "parse=1", "--concurrency", "2",
-             "--duration", "1", "--json", str(out))
+    r = load(
+        "--coordinator",
+        tenant_stack,
+        "--api-key",
+        "ci_wrong-key",
+        "--mix",
+        "parse=1",
+        "--concurrency",
+        "2",
+        "--duration",
+        "1",
+        "--json",
+        str(out),
+    )
     assert r.returncode == 1
     assert "Traceback" not in r.stderr
     rep = json.loads(out.read_text())
@@ -92,8 +123,20 @@ def test_a_wrong_api_key_is_counted_as_unauthenticated(tenant_stack, tmp_path):
 
 def test_the_right_api_key_is_sent_with_every_call(tenant_stack, tmp_path):
     out = tmp_path / "r.json"
-    r = load("--coordinator", tenant_stack, "--api-key", KEY, "--mix", "parse=1", "--concurrency", "2",
-             "--duration", "1", "--json", str(out))
+    r = load(
+        "--coordinator",
+        tenant_stack,
+        "--api-key",
+        KEY,
+        "--mix",
+        "parse=1",
+        "--concurrency",
+        "2",
+        "--duration",
+        "1",
+        "--json",
+        str(out),
+    )
     assert r.returncode == 0, r.stdout + r.stderr
     rep = json.loads(out.read_text())
     assert rep["errors"] == 0 and rep["ok"] > 0
@@ -109,5 +152,5 @@ def test_a_bad_mix_is_refused_before_any_call():
 
 def test_percentile_is_nearest_rank():
     values = [float(i) for i in range(1, 101)]
-    assert (percentile(values, .5), percentile(values, .99), percentile(values, 1.0)) == (50.0, 99.0, 100.0)
-    assert percentile([], .5) == 0.0
+    assert (percentile(values, 0.5), percentile(values, 0.99), percentile(values, 1.0)) == (50.0, 99.0, 100.0)
+    assert percentile([], 0.5) == 0.0

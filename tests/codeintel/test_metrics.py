@@ -12,8 +12,8 @@ import grpc
 import pytest
 from prometheus_client import CollectorRegistry, Histogram
 
-from codeintel.interceptors import AsyncServerGuard, InFlight, ServerGuard
-from codeintel.metrics import LABEL_VALUES, GrpcServerMetrics, McpMetrics
+from codeintel.observability.metrics import LABEL_VALUES, GrpcServerMetrics, McpMetrics
+from codeintel.rpc.interceptors import AsyncServerGuard, InFlight, ServerGuard
 from codeintel.v1 import coordinator_pb2, parse_pb2
 from coordinator.admission import Gatekeeper
 from coordinator.config import CoordinatorConfig
@@ -69,10 +69,16 @@ async def _answer_async(request, context):
 
 
 def _handler(fn):
-    return grpc.method_handlers_generic_handler("codeintel.v1.ParseService", {
-        "Parse": grpc.unary_unary_rpc_method_handler(
-            fn, request_deserializer=parse_pb2.ParseRequest.FromString,
-            response_serializer=parse_pb2.ParseResponse.SerializeToString)})
+    return grpc.method_handlers_generic_handler(
+        "codeintel.v1.ParseService",
+        {
+            "Parse": grpc.unary_unary_rpc_method_handler(
+                fn,
+                request_deserializer=parse_pb2.ParseRequest.FromString,
+                response_serializer=parse_pb2.ParseResponse.SerializeToString,
+            )
+        },
+    )
 
 
 def _req(content: bytes) -> bytes:
@@ -86,8 +92,13 @@ async def _exercise(address: str) -> dict[str, grpc.StatusCode]:
     got = {}
     async with grpc.aio.insecure_channel(address) as ch:
         parse = ch.unary_unary(PARSE)
-        for label, body in (("ok1", _req(b"x")), ("ok2", _req(b"y")), ("bad", _req(b"bad")),
-                            ("boom", _req(b"boom")), ("garbage", b"\xff\xff\xff")):
+        for label, body in (
+            ("ok1", _req(b"x")),
+            ("ok2", _req(b"y")),
+            ("bad", _req(b"bad")),
+            ("boom", _req(b"boom")),
+            ("garbage", b"\xff\xff\xff"),
+        ):
             try:
                 await parse(body, timeout=10)
                 got[label] = grpc.StatusCode.OK
@@ -101,9 +112,14 @@ async def _exercise(address: str) -> dict[str, grpc.StatusCode]:
 
 
 def _assert_counted(registry: CollectorRegistry, got: dict) -> None:
-    assert got == {"ok1": grpc.StatusCode.OK, "ok2": grpc.StatusCode.OK, "bad": grpc.StatusCode.INVALID_ARGUMENT,
-                   "boom": grpc.StatusCode.UNKNOWN, "garbage": grpc.StatusCode.INVALID_ARGUMENT,
-                   "unknown": grpc.StatusCode.UNIMPLEMENTED}
+    assert got == {
+        "ok1": grpc.StatusCode.OK,
+        "ok2": grpc.StatusCode.OK,
+        "bad": grpc.StatusCode.INVALID_ARGUMENT,
+        "boom": grpc.StatusCode.UNKNOWN,
+        "garbage": grpc.StatusCode.INVALID_ARGUMENT,
+        "unknown": grpc.StatusCode.UNIMPLEMENTED,
+    }
     for code, n in EXPECTED.items():
         labels = {"service": "codeintel.v1.ParseService", "method": "Parse", "code": code}
         assert registry.get_sample_value("codeintel_grpc_server_requests_total", labels) == n, code
@@ -120,8 +136,9 @@ def _assert_counted(registry: CollectorRegistry, got: dict) -> None:
 def test_sync_server_counts_each_final_status():
     registry = CollectorRegistry()
     inflight = InFlight()
-    server = grpc.server(futures.ThreadPoolExecutor(max_workers=2),
-                         interceptors=[ServerGuard(inflight, GrpcServerMetrics(registry))])
+    server = grpc.server(
+        futures.ThreadPoolExecutor(max_workers=2), interceptors=[ServerGuard(inflight, GrpcServerMetrics(registry))]
+    )
     server.add_generic_rpc_handlers((_handler(_answer),))
     port = server.add_insecure_port("127.0.0.1:0")
     server.start()
@@ -159,8 +176,11 @@ def test_no_metrics_no_observations():
 
 def _coordinator_registry(tmp_path):
     async def build():
-        config = CoordinatorConfig(workers={"parse": ("127.0.0.1:1",), "scan": ("127.0.0.1:2",)},
-                                   redis_url="redis://127.0.0.1:1/0", max_queue=7)
+        config = CoordinatorConfig(
+            workers={"parse": ("127.0.0.1:1",), "scan": ("127.0.0.1:2",)},
+            redis_url="redis://127.0.0.1:1/0",
+            max_queue=7,
+        )
         core = Coordinator(config)  # not started: nothing is contacted
         core.l2 = L2Cache(config.redis_url)  # not started either: stats only
         gk = Gatekeeper(config)
@@ -191,11 +211,21 @@ def test_coordinator_names_and_labels_are_bounded(tmp_path):
     names = {f.name for f in families}
     for f in families:
         check_family(f)
-    for needed in ("codeintel_coordinator_queue_depth", "codeintel_coordinator_queue_wait_seconds",
-                   "codeintel_coordinator_workers", "codeintel_coordinator_worker_in_flight",
-                   "codeintel_coordinator_retries", "codeintel_cache_hits", "codeintel_cache_evictions",
-                   "codeintel_cache_errors", "codeintel_cache_dropped_writes", "codeintel_ratelimit_rejected",
-                   "codeintel_ratelimit_redis_errors", "codeintel_mcp_tool_calls", "codeintel_mcp_tool_call_seconds"):
+    for needed in (
+        "codeintel_coordinator_queue_depth",
+        "codeintel_coordinator_queue_wait_seconds",
+        "codeintel_coordinator_workers",
+        "codeintel_coordinator_worker_in_flight",
+        "codeintel_coordinator_retries",
+        "codeintel_cache_hits",
+        "codeintel_cache_evictions",
+        "codeintel_cache_errors",
+        "codeintel_cache_dropped_writes",
+        "codeintel_ratelimit_rejected",
+        "codeintel_ratelimit_redis_errors",
+        "codeintel_mcp_tool_calls",
+        "codeintel_mcp_tool_call_seconds",
+    ):
         assert needed in names, needed
     v = registry.get_sample_value
     assert v("codeintel_coordinator_requests_total", {"operation": "parse"}) == 5
@@ -207,12 +237,14 @@ def test_coordinator_names_and_labels_are_bounded(tmp_path):
     assert v("codeintel_coordinator_queue_depth", {"operation": "parse", "priority": "high"}) == 2
     assert v("codeintel_coordinator_queue_capacity", {"operation": "parse"}) == 7
     assert v("codeintel_coordinator_queue_wait_seconds_count", {"operation": "parse", "priority": "high"}) == 2
-    assert v("codeintel_coordinator_queue_wait_seconds_sum", {"operation": "parse", "priority": "high"}) == \
-        pytest.approx(3.2)
+    assert v(
+        "codeintel_coordinator_queue_wait_seconds_sum", {"operation": "parse", "priority": "high"}
+    ) == pytest.approx(3.2)
     # Every state is reported, zeros included, so "serving == 0" is a query that can answer.
     for state in ("serving", "not_serving", "down", "unknown"):
-        assert v("codeintel_coordinator_workers", {"service": "codeintel.v1.ParseService", "state": state}) == \
-            (1 if state == "unknown" else 0)
+        assert v("codeintel_coordinator_workers", {"service": "codeintel.v1.ParseService", "state": state}) == (
+            1 if state == "unknown" else 0
+        )
     assert v("codeintel_cache_hits_total", {"tier": "l1"}) == 1
     assert v("codeintel_cache_misses_total", {"tier": "l1"}) == 1
     assert v("codeintel_cache_size_bytes", {"tier": "l1"}) == core.cache.bytes > 1000
@@ -256,7 +288,7 @@ def test_every_bridge_tool_has_a_declared_label_value():
 
 @pytest.mark.parametrize("parse", ["worker", "coordinator"])
 def test_metrics_flags(parse, capsys, monkeypatch):
-    from codeintel.worker import WorkerConfig
+    from codeintel.rpc.worker import WorkerConfig
 
     def build(*argv):
         if parse == "worker":
@@ -269,8 +301,10 @@ def test_metrics_flags(parse, capsys, monkeypatch):
     assert build("--metrics-port", "9464", "--metrics-host", "127.0.0.2").metrics_host == "127.0.0.2"
     monkeypatch.setenv("CODEINTEL_METRICS_PORT", "9100")
     assert build().metrics_port == 9100
-    for argv, message in ((["--metrics-port", "70000"], "--metrics-port must be between 0 (off) and 65535"),
-                          (["--port", "9200", "--metrics-port", "9200"], "--metrics-port must differ from --port")):
+    for argv, message in (
+        (["--metrics-port", "70000"], "--metrics-port must be between 0 (off) and 65535"),
+        (["--port", "9200", "--metrics-port", "9200"], "--metrics-port must differ from --port"),
+    ):
         with pytest.raises(SystemExit):
             build(*argv)
         assert message in capsys.readouterr().err
@@ -281,7 +315,7 @@ def test_metrics_flags(parse, capsys, monkeypatch):
 
 
 def test_unbindable_metrics_port_is_a_clear_exit():
-    from codeintel.metrics import serve_http
+    from codeintel.observability.metrics import serve_http
 
     with socket.socket() as taken:
         taken.bind(("127.0.0.1", 0))
@@ -303,10 +337,16 @@ def test_aio_server_streams_are_in_flight_refused_while_draining_and_measured():
             seen.append(inflight.count)  # the stream itself is in flight while it yields
             yield parse_pb2.ParseResponse(service_version=str(i))
 
-    handler = grpc.method_handlers_generic_handler("codeintel.v1.CodeIntelService", {
-        "RunRepository": grpc.unary_stream_rpc_method_handler(
-            stream, request_deserializer=parse_pb2.ParseRequest.FromString,
-            response_serializer=parse_pb2.ParseResponse.SerializeToString)})
+    handler = grpc.method_handlers_generic_handler(
+        "codeintel.v1.CodeIntelService",
+        {
+            "RunRepository": grpc.unary_stream_rpc_method_handler(
+                stream,
+                request_deserializer=parse_pb2.ParseRequest.FromString,
+                response_serializer=parse_pb2.ParseResponse.SerializeToString,
+            )
+        },
+    )
 
     async def run():
         server = grpc.aio.server(interceptors=[AsyncServerGuard(inflight, GrpcServerMetrics(registry))])
@@ -315,8 +355,10 @@ def test_aio_server_streams_are_in_flight_refused_while_draining_and_measured():
         await server.start()
         try:
             async with grpc.aio.insecure_channel(f"127.0.0.1:{port}") as ch:
-                call = ch.unary_stream("/codeintel.v1.CodeIntelService/RunRepository",
-                                       response_deserializer=parse_pb2.ParseResponse.FromString)
+                call = ch.unary_stream(
+                    "/codeintel.v1.CodeIntelService/RunRepository",
+                    response_deserializer=parse_pb2.ParseResponse.FromString,
+                )
                 got = [m.service_version async for m in call(_req(b"x"), timeout=10)]
                 inflight.refusing = True
                 with pytest.raises(grpc.aio.AioRpcError) as refused:

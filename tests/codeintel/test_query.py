@@ -5,16 +5,20 @@ from __future__ import annotations
 import pytest
 from tree_sitter import QueryCursor
 
-from codeintel import errors, query
-from codeintel.budget import Budget, unlimited
-from codeintel.source import parse, prepare
+from codeintel.kernel import errors, query
+from codeintel.kernel.budget import Budget, unlimited
+from codeintel.kernel.source import parse, prepare
 from services.parse import symbols
 from services.scan import engine
 
 GARBAGE = "[" * (query.BIG_ERROR_CHILDREN * 3)
 
 CASES = [
-    ("javascript", "x.js", f"function a() {{}}\nclass B {{ m() {{ eval(x) }} }}\n{GARBAGE}\nfunction c(q) {{ eval(q) }}\n"),
+    (
+        "javascript",
+        "x.js",
+        f"function a() {{}}\nclass B {{ m() {{ eval(x) }} }}\n{GARBAGE}\nfunction c(q) {{ eval(q) }}\n",
+    ),
     ("javascript", "y.js", f"class A {{ m() {{}} n() {{ let x = {GARBAGE} }} }}\nfunction b() {{}}\n"),
     ("typescript", "z.ts", f"{GARBAGE}\ninterface I {{ f(): void }}\n{GARBAGE}\nclass K {{ g() {{}} }}\n"),
     ("go", "w.go", f"package p\nfunc A() {{}}\n{GARBAGE}\nfunc B() {{}}\n"),
@@ -22,8 +26,9 @@ CASES = [
 
 
 def keyed(matches):
-    return sorted({(p, tuple(sorted((k, n.start_byte, n.end_byte) for k, ns in caps.items() for n in ns)))
-                   for p, caps in matches})
+    return sorted(
+        {(p, tuple(sorted((k, n.start_byte, n.end_byte) for k, ns in caps.items() for n in ns))) for p, caps in matches}
+    )
 
 
 @pytest.mark.parametrize("lang,path,code", CASES, ids=[c[1] for c in CASES])
@@ -40,8 +45,10 @@ def test_scan_findings_are_the_same_around_garbage():
     rules = engine.RuleSet.load()
     code = f"function f(q) {{ eval(q) }}\n{GARBAGE}\nfunction g(q) {{ eval(q) }}\n"
     with_garbage = rules.scan(prepare("x.js", "javascript", code.encode()))
-    assert [(f.rule_id, f.range.start_line) for f in with_garbage.findings] == \
-        [("js.eval-non-constant", 0), ("js.eval-non-constant", 2)]
+    assert [(f.rule_id, f.range.start_line) for f in with_garbage.findings] == [
+        ("js.eval-non-constant", 0),
+        ("js.eval-non-constant", 2),
+    ]
 
 
 def test_trees_without_big_errors_take_one_query():

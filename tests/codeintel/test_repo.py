@@ -11,8 +11,9 @@ import uuid
 import pytest
 
 from codeintel import repo
+from codeintel.client import ClientError, CoordinatorClient
+from codeintel.kernel import vocab
 from codeintel.v1 import analyze_pb2, parse_pb2, scan_pb2
-from mcp_bridge.client import BridgeError, CoordinatorClient
 
 
 def write(root, rel: str, text: str | bytes) -> None:
@@ -67,8 +68,13 @@ def test_walk_honours_gitignore_default_excludes_and_symlinks(tree):
     w = repo.walk(str(tree), root=str(tree))
     got = {e.display: e.language for e in w.entries}
     # .log has no grammar: the re-included logs are skipped for that reason, not as ignored
-    assert got == {"app.py": "python", "link_in.py": "python", "pkg/mod.js": "javascript",
-                   "pkg/top_only.py": "python", "tool": "python"}
+    assert got == {
+        "app.py": "python",
+        "link_in.py": "python",
+        "pkg/mod.js": "javascript",
+        "pkg/top_only.py": "python",
+        "tool": "python",
+    }
     assert entries(w) == sorted(got)  # stable order: sorted walk
     assert reasons(w) == {
         "debug.log": repo.IGNORED,
@@ -149,7 +155,10 @@ def test_file_limit_stops_the_walk(tmp_path):
 def test_batches_by_count_and_bytes():
     es = [repo.Entry(f"/x/{i}", f"{i}.py", size, "python") for i, size in enumerate([10, 10, 10, 500, 10, 10, 10])]
     assert [[e.display for e in b] for b in repo.batches(es, 3, 10_000)] == [
-        ["0.py", "1.py", "2.py"], ["3.py", "4.py", "5.py"], ["6.py"]]
+        ["0.py", "1.py", "2.py"],
+        ["3.py", "4.py", "5.py"],
+        ["6.py"],
+    ]
     assert [len(b) for b in repo.batches(es, 100, 530)] == [4, 3]  # 30 + 500 fits in 530 ...
     assert [len(b) for b in repo.batches(es, 100, 529)] == [3, 3, 1]  # ... not in 529
     with pytest.raises(ValueError, match="in_flight"):
@@ -162,8 +171,15 @@ OPTIONS = {"scan": scan_pb2.ScanOptions(), "analyze": analyze_pb2.AnalyzeOptions
 RPC = {"scan": "scan", "analyze": "analyze", "index": "parse"}
 
 
-async def run_repo(address: str, directory, operation: str, *, limits=repo.RunLimits(batch_files=4, in_flight=2),
-                   deadline=None, progress=None):
+async def run_repo(
+    address: str,
+    directory,
+    operation: str,
+    *,
+    limits=repo.RunLimits(batch_files=4, in_flight=2),
+    deadline=None,
+    progress=None,
+):
     client = CoordinatorClient(address)
     calls = []
 
@@ -171,7 +187,7 @@ async def run_repo(address: str, directory, operation: str, *, limits=repo.RunLi
         calls.append(len(files))
         try:
             return await client.batch(RPC[operation], files, OPTIONS[operation], timeout_s=timeout)
-        except BridgeError as exc:
+        except ClientError as exc:
             raise repo.BatchError(str(exc), deadline=exc.code == "DEADLINE_EXCEEDED") from None
 
     try:
@@ -185,9 +201,12 @@ async def run_repo(address: str, directory, operation: str, *, limits=repo.RunLi
 
 def vulnerable_project(root, n: int, tag: str) -> None:
     for i in range(n):
-        write(root, f"svc/m{i:02d}.py",
-              f"import os\nimport pickle\n# {tag}\n\ndef run_{i}(cmd, blob):\n    os.system(cmd)\n"
-              f"    return pickle.loads(blob)\n")
+        write(
+            root,
+            f"svc/m{i:02d}.py",
+            f"import os\nimport pickle\n# {tag}\n\ndef run_{i}(cmd, blob):\n    os.system(cmd)\n"
+            f"    return pickle.loads(blob)\n",
+        )
 
 
 def test_scan_run_summary_batches_and_skips(stack, tmp_path):
@@ -206,20 +225,34 @@ def test_scan_run_summary_batches_and_skips(stack, tmp_path):
     report, agg, calls = asyncio.run(run_repo(stack.address, tmp_path, "scan", progress=on_progress))
     s = repo.summary(report, agg, ".")
     assert s["complete"] and s["stopped"] is None
-    assert s["files"] == {"files_found": 15, "processed": 11, "computed": 11, "reused": 0, "skipped": 4,
-                          "not_processed": 0, "out_of_scope": 0, "directories_skipped": 0}
-    assert reasons(report) == {"blob.py": repo.BINARY, "notes.txt": repo.NO_GRAMMAR,
-                               "data/config.json": repo.UNSUPPORTED, "data/more.json": repo.UNSUPPORTED}
+    assert s["files"] == {
+        "files_found": 15,
+        "processed": 11,
+        "computed": 11,
+        "reused": 0,
+        "skipped": 4,
+        "not_processed": 0,
+        "out_of_scope": 0,
+        "directories_skipped": 0,
+    }
+    assert reasons(report) == {
+        "blob.py": repo.BINARY,
+        "notes.txt": repo.NO_GRAMMAR,
+        "data/config.json": repo.UNSUPPORTED,
+        "data/more.json": repo.UNSUPPORTED,
+    }
     assert s["counts_by_cwe"]["CWE-78"] == 10 and s["counts_by_cwe"]["CWE-502"] == 10
     assert s["total_findings"] == sum(s["counts_by_severity"].values()) == len(agg.details())
-    assert s["worst_files"][0]["path"].startswith("svc/m") and s["worst_files"][0]["high"] + \
-        s["worst_files"][0]["critical"] >= 1
+    assert (
+        s["worst_files"][0]["path"].startswith("svc/m")
+        and s["worst_files"][0]["high"] + s["worst_files"][0]["critical"] >= 1
+    )
     assert s["languages"] == {"python": 10, "javascript": 1}
     # 14 files to send, 4 per batch; the binary file is dropped before sending
     assert sum(calls) <= 13 and max(calls) <= 4 and report.batches == len(calls)
     assert progress[-1] == (14, 14) and [p for p, _ in progress] == sorted(p for p, _ in progress)
     details = agg.details()
-    ranks = [repo.SEVERITIES.index(d["severity"]) for d in details]
+    ranks = [vocab.SEVERITIES.index(d["severity"]) for d in details]
     assert ranks == sorted(ranks, reverse=True)  # most severe first
     assert "findings" in repo.summary_text(s) and "CWE-78" in repo.summary_text(s)
 
@@ -280,14 +313,20 @@ def test_fatal_batch_errors_stop_the_run(tmp_path):
     runner = repo.Runner("scan", send, limits=repo.RunLimits(batch_files=3, in_flight=1))
     report = asyncio.run(runner.run(repo.walk(str(tmp_path), root=str(tmp_path))))
     assert calls == [3] and report.stopped == "the API key was refused"
-    assert reasons(report) == {**{f"svc/m{i:02d}.py": repo.FAILED for i in range(3)},
-                               **{f"svc/m{i:02d}.py": repo.NOT_PROCESSED for i in range(3, 9)}}
+    assert reasons(report) == {
+        **{f"svc/m{i:02d}.py": repo.FAILED for i in range(3)},
+        **{f"svc/m{i:02d}.py": repo.NOT_PROCESSED for i in range(3, 9)},
+    }
 
 
 def test_analyze_and_index_summaries(stack, tmp_path):
     tag = uuid.uuid4().hex
     branches = "\n".join(f"    if x == {i}:\n        return {i}" for i in range(12))
-    write(tmp_path, "hot.py", f"# {tag}\ndef hot(x):\n{branches}\n    return -1\n\n\nclass K:\n    def m(self):\n        pass\n")
+    write(
+        tmp_path,
+        "hot.py",
+        f"# {tag}\ndef hot(x):\n{branches}\n    return -1\n\n\nclass K:\n    def m(self):\n        pass\n",
+    )
     write(tmp_path, "cold.py", f"# {tag}\ndef cold():\n    return 0\n")
     write(tmp_path, "lib.go", f"// {tag}\npackage lib\n\nfunc Go() int {{ return 1 }}\n")
     report, agg, _ = asyncio.run(run_repo(stack.address, tmp_path, "analyze"))
@@ -301,7 +340,12 @@ def test_analyze_and_index_summaries(stack, tmp_path):
     s = repo.summary(report, agg, ".")
     assert s["symbols_by_kind"] == {"function": 3, "class": 1, "method": 1}
     assert [(d["path"], d["qualified_name"]) for d in agg.details()] == [
-        ("cold.py", "cold"), ("hot.py", "hot"), ("hot.py", "K"), ("hot.py", "K.m"), ("lib.go", "Go")]
+        ("cold.py", "cold"),
+        ("hot.py", "hot"),
+        ("hot.py", "K"),
+        ("hot.py", "K.m"),
+        ("lib.go", "Go"),
+    ]
 
 
 # --------------------------------------------------------------------------- the CLI on directories
@@ -337,6 +381,8 @@ def test_cli_directory_summary_skips_json_and_deadline(stack, tmp_path):
     r = cli("scan", str(tmp_path), "--coordinator", stack.address)
     assert "0 computed, 3 reused from cache" in r.stderr
     r = cli("scan", str(tmp_path), "--coordinator", stack.address, "--deadline", "0.000001")
-    assert r.returncode == 1 and "Stopped early (deadline): 4 files were not processed." in r.stderr  # blob.py never read
+    assert (
+        r.returncode == 1 and "Stopped early (deadline): 4 files were not processed." in r.stderr
+    )  # blob.py never read
     r = cli("scan", str(tmp_path), "--coordinator", stack.address, "--deadline", "-1")
     assert r.returncode == 2 and "--deadline must be a positive" in r.stderr

@@ -4,34 +4,69 @@ from __future__ import annotations
 
 import json
 
-from codeintel.sarif import build_sarif
+from codeintel.kernel.sarif import build_sarif
 from codeintel.v1 import common_pb2, scan_pb2
 
 
-def _finding(rule_id="py.eval-non-constant", cwe="CWE-95", sev=scan_pb2.SEVERITY_HIGH,
-             conf=scan_pb2.CONFIDENCE_MEDIUM, line=2, suppressed=False, fp="ab" * 32):
+def _finding(
+    rule_id="py.eval-non-constant",
+    cwe="CWE-95",
+    sev=scan_pb2.SEVERITY_HIGH,
+    conf=scan_pb2.CONFIDENCE_MEDIUM,
+    line=2,
+    suppressed=False,
+    fp="ab" * 32,
+):
     return scan_pb2.Finding(
-        rule_id=rule_id, cwe=cwe, severity=sev, confidence=conf,
-        range=common_pb2.Range(start=common_pb2.Position(line=line, column=4),
-                               end=common_pb2.Position(line=line, column=14), start_byte=40, end_byte=50),
-        message="eval of data runs code. Use ast.literal_eval instead.", snippet="    eval(data)",
-        fingerprint=fp, suppressed=suppressed,
+        rule_id=rule_id,
+        cwe=cwe,
+        severity=sev,
+        confidence=conf,
+        range=common_pb2.Range(
+            start=common_pb2.Position(line=line, column=4),
+            end=common_pb2.Position(line=line, column=14),
+            start_byte=40,
+            end_byte=50,
+        ),
+        message="eval of data runs code. Use ast.literal_eval instead.",
+        snippet="    eval(data)",
+        fingerprint=fp,
+        suppressed=suppressed,
     )
 
 
 def _results():
     return [
-        scan_pb2.ScanResult(path="src/app.py", language="python", findings=[
-            _finding(),
-            _finding(rule_id="py.weak-hash", cwe="CWE-328", sev=scan_pb2.SEVERITY_MEDIUM, line=5, fp="cd" * 32),
-            _finding(line=9, suppressed=True, fp="ef" * 32),
-        ]),
-        scan_pb2.ScanResult(path="web/my file.js", language="javascript", findings=[
-            _finding(rule_id="js.bind-all-interfaces", cwe="CWE-1327", sev=scan_pb2.SEVERITY_LOW, line=0,
-                     conf=scan_pb2.CONFIDENCE_LOW, fp="01" * 32),
-            _finding(rule_id="common.known-key-format", cwe="CWE-798", sev=scan_pb2.SEVERITY_CRITICAL,
-                     conf=scan_pb2.CONFIDENCE_HIGH, fp="23" * 32),
-        ]),
+        scan_pb2.ScanResult(
+            path="src/app.py",
+            language="python",
+            findings=[
+                _finding(),
+                _finding(rule_id="py.weak-hash", cwe="CWE-328", sev=scan_pb2.SEVERITY_MEDIUM, line=5, fp="cd" * 32),
+                _finding(line=9, suppressed=True, fp="ef" * 32),
+            ],
+        ),
+        scan_pb2.ScanResult(
+            path="web/my file.js",
+            language="javascript",
+            findings=[
+                _finding(
+                    rule_id="js.bind-all-interfaces",
+                    cwe="CWE-1327",
+                    sev=scan_pb2.SEVERITY_LOW,
+                    line=0,
+                    conf=scan_pb2.CONFIDENCE_LOW,
+                    fp="01" * 32,
+                ),
+                _finding(
+                    rule_id="common.known-key-format",
+                    cwe="CWE-798",
+                    sev=scan_pb2.SEVERITY_CRITICAL,
+                    conf=scan_pb2.CONFIDENCE_HIGH,
+                    fp="23" * 32,
+                ),
+            ],
+        ),
         scan_pb2.ScanResult(path="empty.py", language="python"),
     ]
 
@@ -72,7 +107,11 @@ def test_log_structure():
     assert driver["name"] == "codeintel" and driver["version"] == "1.0.0" and driver["semanticVersion"] == "1.0.0+abc"
     assert driver["properties"]["serviceVersion"] == "scan-1.0.0+abc"
     assert [r["id"] for r in driver["rules"]] == [
-        "py.eval-non-constant", "py.weak-hash", "js.bind-all-interfaces", "common.known-key-format"]
+        "py.eval-non-constant",
+        "py.weak-hash",
+        "js.bind-all-interfaces",
+        "common.known-key-format",
+    ]
     eval_rule = driver["rules"][0]
     assert "external/cwe/cwe-95" in eval_rule["properties"]["tags"]
     assert eval_rule["shortDescription"]["text"] == "eval of data runs code."
@@ -87,10 +126,21 @@ def test_results_levels_locations_fingerprints():
     assert first["level"] == "error"
     loc = first["locations"][0]["physicalLocation"]
     assert loc["artifactLocation"]["uri"] == "src/app.py"
-    assert loc["region"] == {"startLine": 3, "startColumn": 5, "endLine": 3, "endColumn": 15,
-                             "byteOffset": 40, "byteLength": 10}
-    assert loc["contextRegion"] == {"startLine": 3, "endLine": 3, "byteOffset": 36, "byteLength": 14,
-                                    "snippet": {"text": "    eval(data)"}}
+    assert loc["region"] == {
+        "startLine": 3,
+        "startColumn": 5,
+        "endLine": 3,
+        "endColumn": 15,
+        "byteOffset": 40,
+        "byteLength": 10,
+    }
+    assert loc["contextRegion"] == {
+        "startLine": 3,
+        "endLine": 3,
+        "byteOffset": 36,
+        "byteLength": 14,
+        "snippet": {"text": "    eval(data)"},
+    }
     assert first["partialFingerprints"] == {"codeintel/v1": "ab" * 32}
     assert first["properties"] == {"severity": "high", "confidence": "medium", "cwe": "CWE-95"}
     assert "suppressions" not in first

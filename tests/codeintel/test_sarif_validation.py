@@ -12,8 +12,8 @@ from pathlib import Path
 import jsonschema
 import pytest
 
-from codeintel.sarif import build_sarif
-from codeintel.source import prepare
+from codeintel.kernel.sarif import build_sarif
+from codeintel.kernel.source import prepare
 from services.scan import engine
 from services.scan.servicer import result_pb
 
@@ -46,14 +46,20 @@ def test_schema_validates(log):
 
 def test_taint_findings_carry_code_flows_that_validate():
     rules = engine.RuleSet.load()
-    code = (b"from flask import request\ndef view(cur):\n    name = request.args.get('name')\n"
-            b"    q = f\"SELECT * FROM users WHERE name = '{name}'\"\n    cur.execute(q)\n")
+    code = (
+        b"from flask import request\ndef view(cur):\n    name = request.args.get('name')\n"
+        b"    q = f\"SELECT * FROM users WHERE name = '{name}'\"\n    cur.execute(q)\n"
+    )
     result = result_pb(rules.scan(prepare("src/app.py", "", code), rule_ids=["py.taint.sql-injection"]))
     sarif = build_sarif([result], tool_version=engine.VERSION)
     (item,) = sarif["runs"][0]["results"]
     steps = item["codeFlows"][0]["threadFlows"][0]["locations"]
     assert [s["location"]["message"]["text"] for s in steps] == [
-        "request data read here", "flows into `name`", "flows into `q`", "reaches cur.execute()"]
+        "request data read here",
+        "flows into `name`",
+        "flows into `q`",
+        "reaches cur.execute()",
+    ]
     assert [s["location"]["physicalLocation"]["region"]["startLine"] for s in steps] == [3, 3, 4, 5]
     assert steps[-1]["location"]["physicalLocation"]["artifactLocation"]["uri"] == "src/app.py"
     schema = json.loads(SCHEMA.read_text(encoding="utf-8"))
@@ -82,9 +88,24 @@ def _validate(log: dict, tmp_path: Path) -> list[dict]:
     src, out = tmp_path / "scan.sarif", tmp_path / "validation.sarif"
     src.write_text(json.dumps(log), encoding="utf-8")
     env = {**os.environ, "DOTNET_SYSTEM_GLOBALIZATION_INVARIANT": "1", "DOTNET_CLI_TELEMETRY_OPTOUT": "1"}
-    proc = subprocess.run([str(MULTITOOL), "validate", str(src), "--output", str(out), "--log", "ForceOverwrite",
-                           "--level", "Error", "Warning"],
-                          capture_output=True, text=True, timeout=300, env=env)
+    proc = subprocess.run(
+        [
+            str(MULTITOOL),
+            "validate",
+            str(src),
+            "--output",
+            str(out),
+            "--log",
+            "ForceOverwrite",
+            "--level",
+            "Error",
+            "Warning",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env=env,
+    )
     assert out.is_file(), f"multitool failed ({proc.returncode}): {proc.stdout[-2000:]} {proc.stderr[-2000:]}"
     return json.loads(out.read_text(encoding="utf-8-sig"))["runs"][0].get("results", [])
 
@@ -94,10 +115,14 @@ ACCEPTED_WARNINGS = {"Warning_ProvideToolnformationUri"}
 
 
 def test_microsoft_multitool_finds_no_errors_or_warnings(log, tmp_path):
-    problems = [r for r in _validate(log, tmp_path) if r.get("level", "warning") in ("error", "warning")
-                and r["message"].get("id") not in ACCEPTED_WARNINGS]
-    assert not problems, "\n".join(f"{r['ruleId']} {r['message'].get('id', '')} {r['message'].get('arguments', '')}"
-                                   for r in problems[:20])
+    problems = [
+        r
+        for r in _validate(log, tmp_path)
+        if r.get("level", "warning") in ("error", "warning") and r["message"].get("id") not in ACCEPTED_WARNINGS
+    ]
+    assert not problems, "\n".join(
+        f"{r['ruleId']} {r['message'].get('id', '')} {r['message'].get('arguments', '')}" for r in problems[:20]
+    )
 
 
 def test_microsoft_multitool_catches_a_broken_log(log, tmp_path):

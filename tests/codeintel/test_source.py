@@ -1,7 +1,7 @@
 import pytest
 
-from codeintel.errors import BinaryContent, FileTooLarge, InvalidEncoding, UnknownLanguage
-from codeintel.source import prepare
+from codeintel.kernel.errors import BinaryContent, FileTooLarge, InvalidEncoding, UnknownLanguage
+from codeintel.kernel.source import prepare
 
 
 def test_valid_source_and_bom():

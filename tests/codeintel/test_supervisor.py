@@ -14,10 +14,11 @@ import time
 import grpc
 import pytest
 
-from codeintel.cli import build_parser
-from codeintel.stack import LocalStack
-from codeintel.supervisor import config_from_args, shutdown_seconds
-from codeintel.v1 import analyze_pb2, analyze_pb2_grpc, common_pb2, coordinator_pb2 as c, coordinator_pb2_grpc
+from codeintel.cli.main import build_parser
+from codeintel.ops.stack import LocalStack
+from codeintel.ops.supervisor import config_from_args, shutdown_seconds
+from codeintel.v1 import analyze_pb2, analyze_pb2_grpc, common_pb2, coordinator_pb2_grpc
+from codeintel.v1 import coordinator_pb2 as c
 
 STDLIB = os.path.dirname(os.__file__)
 
@@ -81,19 +82,55 @@ def test_per_service_bounds_override_the_global_ones():
     assert cfg.workers["scan"] == 0 and cfg.bounds["scan"].max == 0
 
 
-@pytest.mark.parametrize("argv, message", [
-    (("--workers", "5", "--max-workers", "3"), "start count 5 (--workers/--parse-workers) is above --max-workers 3"),
-    (("--workers", "1", "--min-workers", "2"), "below --min-workers 2"),
-    (("--min-workers", "3", "--max-workers", "2"), "--max-workers 2 is below --min-workers 3"),
-    (("--min-workers", "0", "--max-workers", "2"), "--min-workers must be >= 1"),
-    (("--max-workers", "0",), "--max-workers must be >= 1"),
-    (("--grace", "-1",), "--grace must be above 0"),
-    (("--grace", "soon",), "--grace must be a number"),
-    (("--scale-up-samples", "1.5",), "--scale-up-samples must be a whole number"),
-    (("--scale-up-queue-per-worker", "0",), "--scale-up-queue-per-worker must be a positive number"),
-    (("--worker-arg=--grace=5",), "--grace is set by `codeintel up` itself"),
-    (("--coordinator-arg=--workers-file=/tmp/x",), "--workers-file is set by `codeintel up` itself"),
-])
+@pytest.mark.parametrize(
+    "argv, message",
+    [
+        (
+            ("--workers", "5", "--max-workers", "3"),
+            "start count 5 (--workers/--parse-workers) is above --max-workers 3",
+        ),
+        (("--workers", "1", "--min-workers", "2"), "below --min-workers 2"),
+        (("--min-workers", "3", "--max-workers", "2"), "--max-workers 2 is below --min-workers 3"),
+        (("--min-workers", "0", "--max-workers", "2"), "--min-workers must be >= 1"),
+        (
+            (
+                "--max-workers",
+                "0",
+            ),
+            "--max-workers must be >= 1",
+        ),
+        (
+            (
+                "--grace",
+                "-1",
+            ),
+            "--grace must be above 0",
+        ),
+        (
+            (
+                "--grace",
+                "soon",
+            ),
+            "--grace must be a number",
+        ),
+        (
+            (
+                "--scale-up-samples",
+                "1.5",
+            ),
+            "--scale-up-samples must be a whole number",
+        ),
+        (
+            (
+                "--scale-up-queue-per-worker",
+                "0",
+            ),
+            "--scale-up-queue-per-worker must be a positive number",
+        ),
+        (("--worker-arg=--grace=5",), "--grace is set by `codeintel up` itself"),
+        (("--coordinator-arg=--workers-file=/tmp/x",), "--workers-file is set by `codeintel up` itself"),
+    ],
+)
 def test_bad_flags_are_refused_with_the_flag_named(argv, message):
     with pytest.raises(ValueError) as ei:
         config(*argv)
@@ -101,8 +138,12 @@ def test_bad_flags_are_refused_with_the_flag_named(argv, message):
 
 
 def test_codeintel_up_reports_a_bad_flag_without_a_traceback():
-    out = subprocess.run([sys.executable, "-m", "codeintel", "up", "--port", "0", "--min-workers", "3",
-                          "--max-workers", "2"], capture_output=True, text=True, timeout=60)
+    out = subprocess.run(
+        [sys.executable, "-m", "codeintel", "up", "--port", "0", "--min-workers", "3", "--max-workers", "2"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert out.returncode == 2
     assert "codeintel up: parse: --max-workers 2 is below --min-workers 3" in out.stderr
     assert "Traceback" not in out.stderr
@@ -139,15 +180,17 @@ def test_stop_kills_a_worker_stuck_past_its_grace_and_leaves_no_process():
         assert worker_pid in tree
         # Straight to the worker: one call that analyses 16 files of ~2 MB, far longer than the
         # whole shutdown chain (about shutdown_seconds(1.0, 0.5) = 9 s), so only a SIGKILL ends it.
-        ch = grpc.insecure_channel(stack.info["workers"]["analyze-0"],
-                                   options=[("grpc.max_send_message_length", 64 * 1024 * 1024)])
+        ch = grpc.insecure_channel(
+            stack.info["workers"]["analyze-0"], options=[("grpc.max_send_message_length", 64 * 1024 * 1024)]
+        )
         stub = analyze_pb2_grpc.AnalyzeServiceStub(ch)
         outcome = {}
 
         def call():
             try:
-                outcome["response"] = stub.AnalyzeBatch(analyze_pb2.AnalyzeBatchRequest(files=_big_files(16)),
-                                                        timeout=300)
+                outcome["response"] = stub.AnalyzeBatch(
+                    analyze_pb2.AnalyzeBatchRequest(files=_big_files(16)), timeout=300
+                )
             except grpc.RpcError as e:
                 outcome["error"] = e.code()
 
@@ -177,8 +220,11 @@ def test_shutdown_budget_nests_inside_local_stack_stop():
 
 # -- autoscaling, end to end -----------------------------------------------------------------
 def _serving_parse(admin) -> list[str]:
-    return [w.address for w in admin.ListWorkers(c.ListWorkersRequest(service="parse"), timeout=5).workers
-            if w.state == c.WORKER_STATE_SERVING and not w.draining]
+    return [
+        w.address
+        for w in admin.ListWorkers(c.ListWorkersRequest(service="parse"), timeout=5).workers
+        if w.state == c.WORKER_STATE_SERVING and not w.draining
+    ]
 
 
 def _parse_processes(supervisor_pid: int) -> list[int]:
@@ -201,10 +247,32 @@ def _wait_for(condition, what: str, limit: float = 90.0) -> None:
 
 
 def test_parse_pool_grows_under_load_and_shrinks_back_without_failed_calls():
-    stack = LocalStack(workers=1, grace=5.0, extra_args=[
-        "--analyze-workers", "0", "--scan-workers", "0", "--parse-min-workers", "1", "--parse-max-workers", "3",
-        "--scale-interval", "0.25", "--scale-up-queue-per-worker", "1", "--scale-up-samples", "2",
-        "--scale-up-cooldown", "0.5", "--scale-down-samples", "8", "--scale-down-cooldown", "1"])
+    stack = LocalStack(
+        workers=1,
+        grace=5.0,
+        extra_args=[
+            "--analyze-workers",
+            "0",
+            "--scan-workers",
+            "0",
+            "--parse-min-workers",
+            "1",
+            "--parse-max-workers",
+            "3",
+            "--scale-interval",
+            "0.25",
+            "--scale-up-queue-per-worker",
+            "1",
+            "--scale-up-samples",
+            "2",
+            "--scale-up-cooldown",
+            "0.5",
+            "--scale-down-samples",
+            "8",
+            "--scale-down-cooldown",
+            "1",
+        ],
+    )
     stack.start(timeout=120)
     supervisor = stack.proc
     seen = set(descendants(supervisor.pid))
@@ -220,8 +288,9 @@ def test_parse_pool_grows_under_load_and_shrinks_back_without_failed_calls():
         i = 0
         while not stop_load.is_set():
             i += 1
-            req = c.CodeIntelServiceParseRequest(file=common_pb2.SourceFile(
-                path=f"c{n}_{i}.py", content=b"# %d %d\n" % (n, i) + body))  # unique: no cache hits
+            req = c.CodeIntelServiceParseRequest(
+                file=common_pb2.SourceFile(path=f"c{n}_{i}.py", content=b"# %d %d\n" % (n, i) + body)
+            )  # unique: no cache hits
             try:
                 api.Parse(req, timeout=60)
             except grpc.RpcError as e:
@@ -255,16 +324,22 @@ def test_parse_pool_grows_under_load_and_shrinks_back_without_failed_calls():
         for t in clients:
             t.join(timeout=120)
         # Idle: back down to the minimum, and the removed workers' processes are gone.
-        _wait_for(lambda: len(_serving_parse(admin)) == 1 and len(_parse_processes(supervisor.pid)) == 1,
-                  "the parse pool to shrink back to 1 when idle")
+        _wait_for(
+            lambda: len(_serving_parse(admin)) == 1 and len(_parse_processes(supervisor.pid)) == 1,
+            "the parse pool to shrink back to 1 when idle",
+        )
         assert peak[0] == 3
         assert calls[0] > 0 and failures == [], f"{len(failures)} failed calls: {failures[:5]}"
         stats = admin.GetStats(c.GetStatsRequest(), timeout=5)
         parse = next(o for o in stats.operations if o.operation == "parse")
         assert parse.errors == 0 and parse.requests >= calls[0]
         # One more call on the shrunken pool.
-        assert api.Parse(c.CodeIntelServiceParseRequest(
-            file=common_pb2.SourceFile(path="after.py", content=b"def after():\n    pass\n")), timeout=30).result.symbols
+        assert api.Parse(
+            c.CodeIntelServiceParseRequest(
+                file=common_pb2.SourceFile(path="after.py", content=b"def after():\n    pass\n")
+            ),
+            timeout=30,
+        ).result.symbols
     finally:
         stop_load.set()
         ch.close()

@@ -22,11 +22,11 @@ from opentelemetry.sdk.trace import TracerProvider
 from opentelemetry.sdk.trace.export import SimpleSpanProcessor
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 
-from codeintel import logs, tracing
-from codeintel.interceptors import AsyncServerGuard, InFlight, ServerGuard
-from codeintel.tracing import TracingConfig, TracingConfigError
+from codeintel.observability import logs, tracing
+from codeintel.observability.tracing import TracingConfig, TracingConfigError
+from codeintel.rpc.interceptors import AsyncServerGuard, InFlight, ServerGuard
+from codeintel.rpc.worker import InfoServicer, WorkerConfig
 from codeintel.v1 import common_pb2, common_pb2_grpc, coordinator_pb2, coordinator_pb2_grpc, parse_pb2_grpc
-from codeintel.worker import InfoServicer, WorkerConfig
 
 pytestmark = pytest.mark.anyio
 
@@ -70,21 +70,31 @@ def test_endpoint_variables_and_the_ways_to_disable():
 
 
 def test_sampler_settings():
-    cfg = TracingConfig.from_env({**ENDPOINT, "OTEL_TRACES_SAMPLER": "parentbased_traceidratio",
-                                  "OTEL_TRACES_SAMPLER_ARG": "0.25"})
+    cfg = TracingConfig.from_env(
+        {**ENDPOINT, "OTEL_TRACES_SAMPLER": "parentbased_traceidratio", "OTEL_TRACES_SAMPLER_ARG": "0.25"}
+    )
     assert (cfg.sampler, cfg.sampler_arg) == ("parentbased_traceidratio", 0.25)
     assert TracingConfig.from_env(ENDPOINT).sampler == "parentbased_always_on"
 
 
-@pytest.mark.parametrize("env, words", [
-    ({"OTEL_TRACES_SAMPLER": "sometimes"}, ["OTEL_TRACES_SAMPLER", "sometimes", "parentbased_traceidratio"]),
-    ({"OTEL_TRACES_SAMPLER": "traceidratio", "OTEL_TRACES_SAMPLER_ARG": "1.5"}, ["OTEL_TRACES_SAMPLER_ARG", "0 to 1"]),
-    ({"OTEL_TRACES_SAMPLER": "traceidratio", "OTEL_TRACES_SAMPLER_ARG": "half"}, ["OTEL_TRACES_SAMPLER_ARG", "half"]),
-    ({"OTEL_EXPORTER_OTLP_PROTOCOL": "http/protobuf"}, ["OTEL_EXPORTER_OTLP_PROTOCOL", "gRPC only"]),
-    ({"OTEL_TRACES_EXPORTER": "zipkin"}, ["OTEL_TRACES_EXPORTER", "zipkin", "'otlp' or 'none'"]),
-    ({"OTEL_EXPORTER_OTLP_ENDPOINT": "ftp://collector:4317"}, ["ftp://collector:4317", "http://HOST:PORT"]),
-    ({"OTEL_EXPORTER_OTLP_ENDPOINT": "collector"}, ["'collector'", "http://HOST:PORT"]),
-])
+@pytest.mark.parametrize(
+    "env, words",
+    [
+        ({"OTEL_TRACES_SAMPLER": "sometimes"}, ["OTEL_TRACES_SAMPLER", "sometimes", "parentbased_traceidratio"]),
+        (
+            {"OTEL_TRACES_SAMPLER": "traceidratio", "OTEL_TRACES_SAMPLER_ARG": "1.5"},
+            ["OTEL_TRACES_SAMPLER_ARG", "0 to 1"],
+        ),
+        (
+            {"OTEL_TRACES_SAMPLER": "traceidratio", "OTEL_TRACES_SAMPLER_ARG": "half"},
+            ["OTEL_TRACES_SAMPLER_ARG", "half"],
+        ),
+        ({"OTEL_EXPORTER_OTLP_PROTOCOL": "http/protobuf"}, ["OTEL_EXPORTER_OTLP_PROTOCOL", "gRPC only"]),
+        ({"OTEL_TRACES_EXPORTER": "zipkin"}, ["OTEL_TRACES_EXPORTER", "zipkin", "'otlp' or 'none'"]),
+        ({"OTEL_EXPORTER_OTLP_ENDPOINT": "ftp://collector:4317"}, ["ftp://collector:4317", "http://HOST:PORT"]),
+        ({"OTEL_EXPORTER_OTLP_ENDPOINT": "collector"}, ["'collector'", "http://HOST:PORT"]),
+    ],
+)
 def test_bad_values_are_named(env, words):
     with pytest.raises(TracingConfigError) as ei:
         TracingConfig.from_env({**ENDPOINT, **env})
@@ -93,27 +103,31 @@ def test_bad_values_are_named(env, words):
 
 
 def _python(code: str, env: dict[str, str]) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-c", textwrap.dedent(code)], capture_output=True, text=True, timeout=60,
-                          env=env, cwd=REPO)
+    return subprocess.run(
+        [sys.executable, "-c", textwrap.dedent(code)], capture_output=True, text=True, timeout=60, env=env, cwd=REPO
+    )
 
 
 def test_off_installs_no_provider_and_never_loads_the_sdk():
-    out = _python("""
+    out = _python(
+        """
         import sys
-        from codeintel import tracing
-        import codeintel.worker, coordinator.core, mcp_bridge.server  # everything that traces
+        from codeintel.observability import tracing
+        import codeintel.rpc.worker, coordinator.core, mcp_bridge.server  # everything that traces
         from opentelemetry import trace
         print(tracing.setup("test"), tracing.ENABLED, type(trace.get_tracer_provider()).__name__,
               "opentelemetry.exporter" in " ".join(sys.modules), "opentelemetry.sdk.trace" in sys.modules,
               tracing.server_interceptors())
-    """, env={"PATH": "/usr/bin:/bin", "PYTHONPATH": "."})
+    """,
+        env={"PATH": "/usr/bin:/bin", "PYTHONPATH": "."},
+    )
     assert out.returncode == 0, out.stderr
     assert out.stdout.split() == ["False", "False", "ProxyTracerProvider", "False", "False", "[]"]
 
 
 def test_on_installs_the_sdk_provider_with_the_service_name():
     code = """
-        from codeintel import tracing
+        from codeintel.observability import tracing
         from opentelemetry import trace
         print(tracing.setup("codeintel-coordinator"), tracing.ENABLED,
               trace.get_tracer_provider().resource.attributes["service.name"])
@@ -126,8 +140,10 @@ def test_on_installs_the_sdk_provider_with_the_service_name():
 
 
 def test_a_bad_value_stops_the_process_with_the_message():
-    out = _python("from codeintel import tracing; tracing.setup('codeintel-parse')",
-                  {"PATH": "/usr/bin:/bin", "PYTHONPATH": ".", **ENDPOINT, "OTEL_TRACES_SAMPLER": "bogus"})
+    out = _python(
+        "from codeintel.observability import tracing; tracing.setup('codeintel-parse')",
+        {"PATH": "/usr/bin:/bin", "PYTHONPATH": ".", **ENDPOINT, "OTEL_TRACES_SAMPLER": "bogus"},
+    )
     assert out.returncode == 1
     assert "codeintel-parse: OTEL_TRACES_SAMPLER='bogus' is not one of" in out.stderr
     assert "Traceback" not in out.stderr
@@ -152,7 +168,7 @@ def test_inject_then_extract_round_trip(spans):
         md = tracing.inject((("authorization", "Bearer k"),))
         sent = sp.get_span_context()
     assert md[0] == ("authorization", "Bearer k")
-    (key, value), = [kv for kv in md if kv[0] == "traceparent"]
+    ((key, value),) = [kv for kv in md if kv[0] == "traceparent"]
     version, trace_id, span_id, flags = value.split("-")
     assert (version, trace_id, span_id) == ("00", f"{sent.trace_id:032x}", f"{sent.span_id:016x}")
     assert int(flags, 16) & 1  # sampled
@@ -218,13 +234,19 @@ def _worker(servicer, version: str):
     """A sync gRPC worker server with the interceptors and probes a worker process has."""
     from services.parse import domain
 
-    server = grpc.server(futures.ThreadPoolExecutor(max_workers=4),
-                         interceptors=[ServerGuard(InFlight()), tracing.ServerTracing()])
+    server = grpc.server(
+        futures.ThreadPoolExecutor(max_workers=4), interceptors=[ServerGuard(InFlight()), tracing.ServerTracing()]
+    )
     parse_pb2_grpc.add_ParseServiceServicer_to_server(servicer, server)
     hs = health.HealthServicer()
     health_pb2_grpc.add_HealthServicer_to_server(hs, server)
-    info = common_pb2.ServiceInfo(service="codeintel.v1.ParseService", version=version or domain.VERSION,
-                                  languages=["python"], max_file_bytes=2 * 1024 * 1024, max_batch_files=256)
+    info = common_pb2.ServiceInfo(
+        service="codeintel.v1.ParseService",
+        version=version or domain.VERSION,
+        languages=["python"],
+        max_file_bytes=2 * 1024 * 1024,
+        max_batch_files=256,
+    )
     common_pb2_grpc.add_InfoServiceServicer_to_server(InfoServicer([info]), server)
     port = server.add_insecure_port("127.0.0.1:0")
     server.start()
@@ -335,8 +357,9 @@ async def test_one_trace_from_the_tool_call_to_the_parse_work(spans, chain, tmp_
     assert len({s.context.trace_id for s in two}) == 1 and two[0].context.trace_id != one[0].context.trace_id
     _, kids2 = _tree(two)
     (root2,) = kids2[None]
-    rpc2 = _child(kids2, _child(kids2, root2, "codeintel.v1.CodeIntelService/Parse"),
-                  "codeintel.v1.CodeIntelService/Parse")
+    rpc2 = _child(
+        kids2, _child(kids2, root2, "codeintel.v1.CodeIntelService/Parse"), "codeintel.v1.CodeIntelService/Parse"
+    )
     assert _child(kids2, rpc2, "coordinator.cache.l1").attributes["codeintel.result"] == "hit"
     assert {s.name for s in kids2[rpc2.context.span_id]} == {"coordinator.admission", "coordinator.cache.l1"}
 
@@ -347,14 +370,21 @@ async def test_a_retry_is_a_second_worker_call_span(spans, chain):
         stub = coordinator_pb2_grpc.CodeIntelServiceStub(ch)
         with tracing.span("client"):
             md = tracing.inject()
-            resp = await stub.Parse(coordinator_pb2.CodeIntelServiceParseRequest(
-                file=common_pb2.SourceFile(path="r.py", content=b"x = 1\n")), metadata=md, timeout=30)
+            resp = await stub.Parse(
+                coordinator_pb2.CodeIntelServiceParseRequest(
+                    file=common_pb2.SourceFile(path="r.py", content=b"x = 1\n")
+                ),
+                metadata=md,
+                timeout=30,
+            )
     assert resp.info.attempts == 2
     exported = spans.get_finished_spans()
     _, kids = _tree(exported)
     rpc = _child(kids, [s for s in exported if s.name == "client"][0], "codeintel.v1.CodeIntelService/Parse")
-    calls = sorted((s for s in kids[rpc.context.span_id] if s.name == "codeintel.v1.ParseService/Parse"),
-                   key=lambda s: s.attributes["codeintel.attempt"])
+    calls = sorted(
+        (s for s in kids[rpc.context.span_id] if s.name == "codeintel.v1.ParseService/Parse"),
+        key=lambda s: s.attributes["codeintel.attempt"],
+    )
     assert [c.attributes["codeintel.attempt"] for c in calls] == [1, 2]
     assert calls[0].attributes["rpc.grpc.status_code"] == grpc.StatusCode.UNAVAILABLE.value[0]
     assert calls[0].status.status_code == trace.StatusCode.ERROR
@@ -367,13 +397,15 @@ async def test_a_retry_is_a_second_worker_call_span(spans, chain):
 
 async def test_a_batch_has_one_worker_call_span_per_chunk(spans, chain):
     address = await chain(extra=("--batch-chunk-files", "2"))
-    files = [common_pb2.SourceFile(path=f"b{i}.py", content=f"def f{i}():\n    return {i}\n".encode())
-             for i in range(5)]
+    files = [
+        common_pb2.SourceFile(path=f"b{i}.py", content=f"def f{i}():\n    return {i}\n".encode()) for i in range(5)
+    ]
     async with grpc.aio.insecure_channel(address) as ch:
         stub = coordinator_pb2_grpc.CodeIntelServiceStub(ch)
         with tracing.span("client"):
-            resp = await stub.ParseBatch(coordinator_pb2.CodeIntelServiceParseBatchRequest(files=files),
-                                         metadata=tracing.inject(), timeout=30)
+            resp = await stub.ParseBatch(
+                coordinator_pb2.CodeIntelServiceParseBatchRequest(files=files), metadata=tracing.inject(), timeout=30
+            )
     assert len(resp.results) == 5 and all(r.HasField("result") for r in resp.results)
     exported = spans.get_finished_spans()
     _, kids = _tree(exported)
@@ -382,8 +414,9 @@ async def test_a_batch_has_one_worker_call_span_per_chunk(spans, chain):
     l1 = _child(kids, rpc, "coordinator.cache.l1")
     assert (l1.attributes["codeintel.cache.keys"], l1.attributes["codeintel.cache.hits"]) == (5, 0)
     calls = [s for s in kids[rpc.context.span_id] if s.name == "codeintel.v1.ParseService/ParseBatch"]
-    per_chunk = sorted(len(kids[_child(kids, c, "codeintel.v1.ParseService/ParseBatch").context.span_id])
-                       for c in calls)
+    per_chunk = sorted(
+        len(kids[_child(kids, c, "codeintel.v1.ParseService/ParseBatch").context.span_id]) for c in calls
+    )
     assert per_chunk == [1, 2, 2]  # parse.work spans: one per file of each chunk
 
 
@@ -401,7 +434,10 @@ async def test_off_means_zero_spans_through_the_whole_chain(spans, chain, tmp_pa
     async with grpc.aio.insecure_channel(address) as ch:
         resp = await coordinator_pb2_grpc.CodeIntelServiceStub(ch).ParseBatch(
             coordinator_pb2.CodeIntelServiceParseBatchRequest(
-                files=[common_pb2.SourceFile(path="o.py", content=b"y = 2\n")]), timeout=30)
+                files=[common_pb2.SourceFile(path="o.py", content=b"y = 2\n")]
+            ),
+            timeout=30,
+        )
     assert resp.results[0].HasField("result")
     assert spans.get_finished_spans() == ()
 
@@ -412,9 +448,13 @@ async def test_a_refused_call_sets_the_status_code_on_every_server_span(spans, c
         stub = coordinator_pb2_grpc.CodeIntelServiceStub(ch)
         with tracing.span("client"):
             with pytest.raises(grpc.aio.AioRpcError) as ei:
-                await stub.Parse(coordinator_pb2.CodeIntelServiceParseRequest(
-                    file=common_pb2.SourceFile(path="x.unknownext", content=b"zzz\n")),
-                    metadata=tracing.inject(), timeout=30)
+                await stub.Parse(
+                    coordinator_pb2.CodeIntelServiceParseRequest(
+                        file=common_pb2.SourceFile(path="x.unknownext", content=b"zzz\n")
+                    ),
+                    metadata=tracing.inject(),
+                    timeout=30,
+                )
     assert ei.value.code() == grpc.StatusCode.INVALID_ARGUMENT
     exported = spans.get_finished_spans()
     _, kids = _tree(exported)

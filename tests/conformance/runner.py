@@ -115,9 +115,7 @@ class Client:
 
 
 def to_dict(msg) -> dict:
-    return json_format.MessageToDict(
-        msg, preserving_proto_field_name=True, always_print_fields_with_no_presence=True
-    )
+    return json_format.MessageToDict(msg, preserving_proto_field_name=True, always_print_fields_with_no_presence=True)
 
 
 # --------------------------------------------------------------------------- case loading
@@ -192,7 +190,7 @@ class Case:
     name: str
     source: str
     raw: dict
-    followups: list["Case"] = field(default_factory=list)
+    followups: list[Case] = field(default_factory=list)
 
 
 def load_cases(directory: str) -> list[Case]:
@@ -631,8 +629,10 @@ def main(argv=None) -> int:
     p = argparse.ArgumentParser(description="Check a codeintel worker implementation against the v1 contract.")
     p.add_argument("--target", required=True, help="HOST:PORT of the worker process")
     p.add_argument("--service", required=True, choices=sorted(SERVICES))
-    p.add_argument("--cases", help="case directory (DIR/<service>/ if present, else DIR itself); "
-                                   "default: cases/<service>/ next to this file")
+    p.add_argument(
+        "--cases",
+        help="case directory (DIR/<service>/ if present, else DIR itself); default: cases/<service>/ next to this file",
+    )
     p.add_argument("-v", "--verbose", action="store_true", help="list passing cases too")
     p.add_argument("--connect-timeout", type=float, default=10.0)
     a = p.parse_args(argv)
@@ -663,8 +663,10 @@ def main(argv=None) -> int:
         client.close()
     failed = [o for o in runner.outcomes if not o.ok]
     total = len(runner.outcomes)
-    print(f"{total - len(failed)}/{total} passed in {time.monotonic() - t0:.1f} s"
-          + (f"; FAILED: {', '.join(o.name for o in failed)}" if failed else ""))
+    print(
+        f"{total - len(failed)}/{total} passed in {time.monotonic() - t0:.1f} s"
+        + (f"; FAILED: {', '.join(o.name for o in failed)}" if failed else "")
+    )
     if runner.info:
         print(f"implementation: {runner.info.get('implementation', '?')} version {runner.info.get('version')}")
     return 0 if ok else 1

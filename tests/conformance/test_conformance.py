@@ -22,7 +22,10 @@ RUNNER = os.path.join(HERE, "runner.py")
 def _start(service: str):
     proc = subprocess.Popen(
         [sys.executable, "-m", f"services.{service}", "--port", "0", "--log-level", "warning"],
-        cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
     )
     line = proc.stdout.readline()
     try:
@@ -55,7 +58,12 @@ def _run(*args: str) -> subprocess.CompletedProcess:
     # A clean environment for the runner: not even our source tree on sys.path.
     env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
     return subprocess.run(
-        [sys.executable, "-I", RUNNER, *args], capture_output=True, text=True, timeout=120, env=env, cwd="/",
+        [sys.executable, "-I", RUNNER, *args],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env=env,
+        cwd="/",
     )
 
 

@@ -16,12 +16,15 @@ def test_env_defaults(monkeypatch):
     assert c.workers["scan"] == ("scan-0.scan:50063",) and c.max_attempts == 4
 
 
-@pytest.mark.parametrize("argv,message", [
-    ([], "no workers configured"),
-    (["--parse-workers", "nohost"], "not HOST:PORT"),
-    (["--parse-workers", "a:1", "--max-queue", "0"], "--max-queue must be positive"),
-    (["--parse-workers", "a:1", "--port", "99999"], "--port must be between"),
-])
+@pytest.mark.parametrize(
+    "argv,message",
+    [
+        ([], "no workers configured"),
+        (["--parse-workers", "nohost"], "not HOST:PORT"),
+        (["--parse-workers", "a:1", "--max-queue", "0"], "--max-queue must be positive"),
+        (["--parse-workers", "a:1", "--port", "99999"], "--port must be between"),
+    ],
+)
 def test_bad_values_are_rejected_clearly(argv, message, capsys):
     with pytest.raises(SystemExit) as ei:
         CoordinatorConfig.from_args(argv)

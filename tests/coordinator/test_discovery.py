@@ -14,14 +14,16 @@ import time
 import grpc
 import pytest
 
-from codeintel import procs
-from codeintel.v1 import common_pb2, coordinator_pb2 as c, coordinator_pb2_grpc
+from codeintel.kernel import procs
+from codeintel.v1 import common_pb2, coordinator_pb2_grpc
+from codeintel.v1 import coordinator_pb2 as c
 from coordinator.discovery import Discovery, WorkersFileError, check_entry, parse_workers_file
 
 OPS = ("parse", "analyze", "scan")
 
 
 # -- helpers -------------------------------------------------------------------------------------
+
 
 def start_worker(svc: str = "parse", *args: str):
     proc = procs.spawn([sys.executable, "-m", f"services.{svc}", "--port", "0", *args])
@@ -107,6 +109,7 @@ class Load:
 
 # -- the workers file ------------------------------------------------------------------------------
 
+
 def test_workers_file_grows_and_shrinks_under_load(tmp_path):
     workers = [start_worker() for _ in range(3)]
     (p0, a0), (p1, a1), (p2, a2) = workers
@@ -132,8 +135,9 @@ def test_workers_file_grows_and_shrinks_under_load(tmp_path):
             gone = time.monotonic()
             p1.send_signal(signal.SIGTERM)
             assert p1.wait(timeout=60) == 0
-            wait_for(lambda: load.served_by(a0, gone) >= 5 and load.served_by(a2, gone) >= 5,
-                     "more calls after the removal")
+            wait_for(
+                lambda: load.served_by(a0, gone) >= 5 and load.served_by(a2, gone) >= 5, "more calls after the removal"
+            )
             assert load.served_by(a1, gone) == 0
         assert load.failed == [], load.failed[:5]
         assert len(load.ok) >= 30
@@ -187,8 +191,10 @@ def test_a_new_worker_gets_work_only_after_a_health_check(tmp_path):
         admin, api = coordinator_pb2_grpc.AdminServiceStub(ch), coordinator_pb2_grpc.CodeIntelServiceStub(ch)
         try:
             write_atomically(wfile, {"parse": [a0, dead]})
-            wait_for(lambda: dead in workers_by_address(admin) and workers_by_address(admin)[dead].last_check_unix_ms,
-                     "the new address to be checked")
+            wait_for(
+                lambda: dead in workers_by_address(admin) and workers_by_address(admin)[dead].last_check_unix_ms,
+                "the new address to be checked",
+            )
             assert workers_by_address(admin)[dead].state == c.WORKER_STATE_DOWN
             assert {api.Parse(parse_request(i), timeout=30).info.worker for i in range(10)} == {a0}
             assert workers_by_address(admin)[dead].calls == 0
@@ -199,11 +205,13 @@ def test_a_new_worker_gets_work_only_after_a_health_check(tmp_path):
 
 # -- DNS -----------------------------------------------------------------------------------------
 
+
 def test_dns_entries_resolve_through_the_system_resolver(tmp_path):
     (p0, a0), (p1, a1) = start_worker(), start_worker()
     port0, port1 = a0.rsplit(":", 1)[1], a1.rsplit(":", 1)[1]
     coord, address = start_coordinator(
-        tmp_path, "--parse-workers", f"dns:localhost:{port0},dns:localhost:{port1}", "--discovery-interval", "0.5")
+        tmp_path, "--parse-workers", f"dns:localhost:{port0},dns:localhost:{port1}", "--discovery-interval", "0.5"
+    )
     ch = grpc.insecure_channel(address)
     admin, api = coordinator_pb2_grpc.AdminServiceStub(ch), coordinator_pb2_grpc.CodeIntelServiceStub(ch)
     try:
@@ -227,8 +235,12 @@ def test_failed_resolution_keeps_the_last_set():
         return await asyncio.get_running_loop().getaddrinfo(name[host], port)
 
     async def main():
-        d = Discovery(OPS, {"parse": ["dns:localhost:5001", "127.0.0.1:6000"]},
-                      lambda op, m: published.append((op, m)), resolver=resolver)
+        d = Discovery(
+            OPS,
+            {"parse": ["dns:localhost:5001", "127.0.0.1:6000"]},
+            lambda op, m: published.append((op, m)),
+            resolver=resolver,
+        )
         await d.start()
         first = d.members("parse")
         assert first == {"127.0.0.1:6000": "static", "127.0.0.1:5001": "dns:localhost:5001"}
@@ -256,8 +268,13 @@ def test_the_dns_loop_runs_off_the_event_loop_and_republishes():
         return await asyncio.get_running_loop().getaddrinfo(name[host], port)
 
     async def main():
-        d = Discovery(OPS, {"parse": ["dns:svc:5001"]}, lambda op, m: op == "parse" and published.append(m),
-                      dns_interval=0.05, resolver=resolver)
+        d = Discovery(
+            OPS,
+            {"parse": ["dns:svc:5001"]},
+            lambda op, m: op == "parse" and published.append(m),
+            dns_interval=0.05,
+            resolver=resolver,
+        )
         await d.start()
         assert published == [{}] and d.dns_failures == 1
         name["svc"] = "localhost"
@@ -273,20 +290,37 @@ def test_the_dns_loop_runs_off_the_event_loop_and_republishes():
 
 # -- validation ----------------------------------------------------------------------------------
 
+
 def test_workers_file_format():
     assert parse_workers_file('{"parse": ["a:1", "a:1", "[::1]:2"], "scan": []}', OPS) == {
-        "parse": ("a:1", "[::1]:2"), "analyze": (), "scan": ()}
-    for bad, why in [("{", "not valid JSON"), ("[]", "JSON object"), ('{"lint": []}', "unknown operation"),
-                     ('{"parse": "a:1"}', "list of"), ('{"parse": [1]}', "list of"), ('{"parse": ["a"]}', "HOST:PORT"),
-                     ('{"parse": ["a:0"]}', "HOST:PORT")]:
+        "parse": ("a:1", "[::1]:2"),
+        "analyze": (),
+        "scan": (),
+    }
+    for bad, why in [
+        ("{", "not valid JSON"),
+        ("[]", "JSON object"),
+        ('{"lint": []}', "unknown operation"),
+        ('{"parse": "a:1"}', "list of"),
+        ('{"parse": [1]}', "list of"),
+        ('{"parse": ["a"]}', "HOST:PORT"),
+        ('{"parse": ["a:0"]}', "HOST:PORT"),
+    ]:
         with pytest.raises(WorkersFileError, match=why):
             parse_workers_file(bad, OPS)
 
 
-@pytest.mark.parametrize("entry,ok", [
-    ("dns:parse.default.svc:50061", True), ("10.0.0.1:5", True), ("dns:parse", False), ("dns::5", False),
-    ("dns:[::1]:5", False), ("dns:host:70000", False),
-])
+@pytest.mark.parametrize(
+    "entry,ok",
+    [
+        ("dns:parse.default.svc:50061", True),
+        ("10.0.0.1:5", True),
+        ("dns:parse", False),
+        ("dns::5", False),
+        ("dns:[::1]:5", False),
+        ("dns:host:70000", False),
+    ],
+)
 def test_entries(entry, ok):
     if ok:
         check_entry(entry)
@@ -296,6 +330,7 @@ def test_entries(entry, ok):
 
 
 # -- rebalancing ---------------------------------------------------------------------------------
+
 
 def test_coordinator_max_connection_age_makes_clients_reconnect(tmp_path):
     """With --max-connection-age the coordinator ends each client connection (GOAWAY) after that
@@ -311,7 +346,9 @@ def test_coordinator_max_connection_age_makes_clients_reconnect(tmp_path):
         wait_for(lambda: grpc.ChannelConnectivity.READY in states, "the connection")
         ready_at = states.index(grpc.ChannelConnectivity.READY)
         # the server closes the connection once its age is reached; the idle channel does not reconnect by itself
-        wait_for(lambda: grpc.ChannelConnectivity.IDLE in states[ready_at:], "the coordinator to close the aged connection")
+        wait_for(
+            lambda: grpc.ChannelConnectivity.IDLE in states[ready_at:], "the coordinator to close the aged connection"
+        )
         assert api.Parse(parse_request(2), timeout=30).result.symbols  # and the next call reconnects
     finally:
         ch.close()
@@ -321,7 +358,12 @@ def test_coordinator_max_connection_age_makes_clients_reconnect(tmp_path):
 def test_config_takes_dns_entries_and_a_workers_file_as_sources(tmp_path, monkeypatch):
     from coordinator.config import CoordinatorConfig
 
-    for k in ("CODEINTEL_PARSE_WORKERS", "CODEINTEL_ANALYZE_WORKERS", "CODEINTEL_SCAN_WORKERS", "CODEINTEL_WORKERS_FILE"):
+    for k in (
+        "CODEINTEL_PARSE_WORKERS",
+        "CODEINTEL_ANALYZE_WORKERS",
+        "CODEINTEL_SCAN_WORKERS",
+        "CODEINTEL_WORKERS_FILE",
+    ):
         monkeypatch.delenv(k, raising=False)
     cfg = CoordinatorConfig.from_args(["--workers-file", str(tmp_path / "w.json")])  # may not exist yet
     assert cfg.workers_file == str(tmp_path / "w.json") and not any(cfg.workers.values())

@@ -2,7 +2,7 @@ import asyncio
 
 import pytest
 
-from codeintel.errors import DeadlineExceeded, Overloaded, Unavailable
+from codeintel.kernel.errors import DeadlineExceeded, Overloaded, Unavailable
 from coordinator.dispatch import Dispatcher
 
 
@@ -28,6 +28,7 @@ def test_least_loaded_worker_first():
         d.release(w3)
         w5, _ = await d.acquire(2, 1)
         assert w5 is w3  # the only one with a free slot
+
     run(main())
 
 
@@ -38,6 +39,7 @@ def test_unavailable_workers_are_skipped():
         for _ in range(3):
             w, _ = await d.acquire(2, 1)
             assert w is b
+
     run(main())
 
 
@@ -54,14 +56,17 @@ def test_priority_order_then_fifo():
             await asyncio.sleep(0)
             d.release(w)
 
-        tasks = [asyncio.create_task(job(t, p)) for t, p in
-                 [("low1", 1), ("norm1", 2), ("high1", 3), ("norm2", 2), ("high2", 3), ("low2", 1)]]
+        tasks = [
+            asyncio.create_task(job(t, p))
+            for t, p in [("low1", 1), ("norm1", 2), ("high1", 3), ("norm2", 2), ("high2", 3), ("low2", 1)]
+        ]
         await asyncio.sleep(0.01)
         assert d.depth == 6
         d.release(held)
         await asyncio.gather(*tasks)
         assert order == ["high1", "high2", "norm1", "norm2", "low1", "low2"]
         assert d.depth == 0
+
     run(main())
 
 
@@ -79,6 +84,7 @@ def test_full_queue_is_overloaded_with_retry_hint():
             t.cancel()
         await asyncio.gather(*waiters, return_exceptions=True)
         assert d.depth == 0
+
     run(main())
 
 
@@ -93,6 +99,7 @@ def test_deadline_while_queued_frees_the_queue_entry():
         d.release(held)
         w, _ = await d.acquire(2, 1)  # the slot was not leaked to the timed-out waiter
         assert w is a and a.in_flight == 1
+
     run(main())
 
 
@@ -107,6 +114,7 @@ def test_fail_all_rejects_waiters():
         with pytest.raises(Unavailable):
             await t
         assert d.depth == 0
+
     run(main())
 
 
@@ -134,6 +142,7 @@ def test_a_flooding_tenant_does_not_starve_another_at_the_same_priority():
         assert order.index("q0") <= 1 and order.index("q1") <= 3, order
         assert order[-1].startswith("f") and d.depth == 0
         assert d.executing_by_tenant == {} and d.queued_by_tenant == {}
+
     run(main())
 
 
@@ -149,12 +158,12 @@ def test_priority_still_beats_fairness():
             order.append(tag)
             d.release(w, tenant)
 
-        tasks = [asyncio.create_task(job("low-idle", "idle", 1)),
-                 asyncio.create_task(job("high-busy", "x", 3))]
+        tasks = [asyncio.create_task(job("low-idle", "idle", 1)), asyncio.create_task(job("high-busy", "x", 3))]
         await asyncio.sleep(0.01)
         d.release(held, "x")
         await asyncio.gather(*tasks)
         assert order == ["high-busy", "low-idle"]
+
     run(main())
 
 
@@ -179,6 +188,7 @@ def test_per_tenant_queue_cap():
             w, _ = await t
             d.release(w, "t")
         assert d.depth == 0 and d.executing_by_tenant == {}
+
     run(main())
 
 
@@ -195,4 +205,5 @@ def test_cancelled_waiter_leaves_no_trace():
         assert d.depth == 0 and d.queued_by_tenant == {}
         d.release(held, "t")
         assert a.in_flight == 0 and d.executing_by_tenant == {}
+
     run(main())

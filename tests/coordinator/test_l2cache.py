@@ -42,6 +42,7 @@ async def started(url: str, **kw) -> L2Cache:
 
 # --- pure pieces ------------------------------------------------------------------------------
 
+
 def test_encode_keeps_small_and_incompressible_values_raw():
     assert encode(b"tiny", 1024) == RAW + b"tiny"
     noise = os.urandom(4096)
@@ -52,15 +53,23 @@ def test_encode_keeps_small_and_incompressible_values_raw():
     assert decode(stored, 1 << 20) == big
 
 
-@pytest.mark.parametrize("stored", [b"", b"\x07abc", ZLIB + b"not zlib at all", ZLIB + zlib.compress(b"x" * 5000)[:-3],
-                                    ZLIB + zlib.compress(b"x" * 5000) + b"trailing"])
+@pytest.mark.parametrize(
+    "stored",
+    [
+        b"",
+        b"\x07abc",
+        ZLIB + b"not zlib at all",
+        ZLIB + zlib.compress(b"x" * 5000)[:-3],
+        ZLIB + zlib.compress(b"x" * 5000) + b"trailing",
+    ],
+)
 def test_decode_rejects_what_encode_did_not_make(stored):
     with pytest.raises(ValueError):
         decode(stored, 1 << 20)
 
 
 def test_decode_bounds_inflation():
-    bomb = ZLIB + zlib.compress(b"\0" * 10_000_000, 9)   # ~10 KB inflating to 10 MB
+    bomb = ZLIB + zlib.compress(b"\0" * 10_000_000, 9)  # ~10 KB inflating to 10 MB
     with pytest.raises(ValueError):
         decode(bomb, 1 << 20)
 
@@ -75,8 +84,8 @@ def test_breaker_backs_off_growing_then_capped_and_probes_once(monkeypatch):
     delays = []
     for _ in range(4):
         now[0] = b.open_until
-        assert b.allow()          # the half-open probe...
-        assert not b.allow()      # ...and only one at a time
+        assert b.allow()  # the half-open probe...
+        assert not b.allow()  # ...and only one at a time
         b.failure()
         delays.append(b.delay)
     assert delays == [1.0, 2.0, 2.0, 2.0]
@@ -87,6 +96,7 @@ def test_breaker_backs_off_growing_then_capped_and_probes_once(monkeypatch):
 
 
 # --- against Redis ----------------------------------------------------------------------------
+
 
 def test_round_trip_with_ttl(redis_url):
     async def main():
@@ -168,8 +178,12 @@ def test_namespaces_isolate_the_same_key(redis_url):
         c.put(key(7), b"for-acme", "acme")
         c.put(key(7), b"for-globex", "globex")
         await c.flush()
-        out = [await c.get(key(7)), await c.get(key(7), "acme"), await c.get(key(7), "globex"),
-               await c.get(key(7), "initech")]
+        out = [
+            await c.get(key(7)),
+            await c.get(key(7), "acme"),
+            await c.get(key(7), "globex"),
+            await c.get(key(7), "initech"),
+        ]
         await c.stop()
         return c, out
 
@@ -206,20 +220,20 @@ def test_put_is_not_on_the_requests_path(redis_url):
 
     async def main():
         c = await started(redis_url)
-        await c.get(key("warm"))      # connected, so only the write itself is left
+        await c.get(key("warm"))  # connected, so only the write itself is left
         r = sync_client(redis_url)
         t0 = time.perf_counter()
         for n in range(100):
             c.put(key(n), value)
         elapsed = time.perf_counter() - t0
-        before = r.dbsize()           # nothing has yielded to the writer yet
+        before = r.dbsize()  # nothing has yielded to the writer yet
         assert await c.flush(10)
         after = r.dbsize()
         await c.stop()
         return c, elapsed, before, after
 
     c, elapsed, before, after = run(main())
-    assert elapsed < 0.01, elapsed    # 100 puts of 500 KB; compressing them alone takes far longer
+    assert elapsed < 0.01, elapsed  # 100 puts of 500 KB; compressing them alone takes far longer
     assert (before, after) == (0, 100)
     assert c.writes == 100 and c.dropped_writes == 0
 
@@ -280,7 +294,7 @@ def test_two_replicas_share_entries(redis_url):
 
 def test_unreachable_redis_is_a_quick_miss():
     async def main():
-        c = await started("redis://127.0.0.1:1/0")   # nothing listens on port 1
+        c = await started("redis://127.0.0.1:1/0")  # nothing listens on port 1
         t0 = time.perf_counter()
         out = [await c.get(key(n)) for n in range(50)]
         elapsed = time.perf_counter() - t0
@@ -307,7 +321,7 @@ def test_redis_sigkilled_and_restarted_recovers_on_its_own(redis_restartable):
 
         proc.kill(sig=signal.SIGKILL)
         latencies, errors_before = [], c.errors
-        for n in range(300):                      # requests keep coming while Redis is gone
+        for n in range(300):  # requests keep coming while Redis is gone
             t0 = time.perf_counter()
             got = await c.get_many([key(n % 200), key(n % 200 + 1)])
             latencies.append(time.perf_counter() - t0)
@@ -317,7 +331,7 @@ def test_redis_sigkilled_and_restarted_recovers_on_its_own(redis_restartable):
         dead_stats = c.stats()
         backoff = c.breaker.delay
 
-        proc.start()                               # same port, empty (no persistence)
+        proc.start()  # same port, empty (no persistence)
         t_back = time.monotonic()
         recovered_after = None
         while time.monotonic() - t_back < 8:
@@ -334,15 +348,17 @@ def test_redis_sigkilled_and_restarted_recovers_on_its_own(redis_restartable):
 
     c, latencies, errors_before, dead, backoff, recovered_after, later = run(main())
     assert dead["errors"] > errors_before and dead["breaker_open"] == 1
-    assert dead["dropped_writes"] >= 290         # the first few may have been queued before the breaker opened
-    assert dead["skipped"] > 400                 # the breaker, not timeouts, answered most lookups
+    assert dead["dropped_writes"] >= 290  # the first few may have been queued before the breaker opened
+    assert dead["skipped"] > 400  # the breaker, not timeouts, answered most lookups
     assert max(latencies[5:]) < 0.1, max(latencies)
     assert statistics.median(latencies) < 0.005
     # Back as soon as the current backoff lets a probe through (plus a write and a read).
     assert 0 < backoff <= 5.0
     assert recovered_after is not None and recovered_after < backoff + 1.0, (recovered_after, backoff)
-    print(f"recovered {recovered_after:.2f} s after restart (backoff {backoff} s); lookups with Redis down: "
-          f"p50 {statistics.median(latencies) * 1e6:.0f} us, max {max(latencies) * 1e3:.1f} ms")
+    print(
+        f"recovered {recovered_after:.2f} s after restart (backoff {backoff} s); lookups with Redis down: "
+        f"p50 {statistics.median(latencies) * 1e6:.0f} us, max {max(latencies) * 1e3:.1f} ms"
+    )
     assert later == b"again" and c.stats()["breaker_closed"]
 
 
@@ -374,12 +390,14 @@ def test_hung_redis_costs_one_timeout_then_nothing(redis_restartable):
         return c, latencies, recovered_after
 
     c, latencies, recovered_after = run(main())
-    assert max(latencies) < 0.1, max(latencies)                  # the 50 ms timeout, plus scheduling
-    assert sum(t > 0.02 for t in latencies) <= 3                  # only probes wait; the first plus ~1 per backoff
+    assert max(latencies) < 0.1, max(latencies)  # the 50 ms timeout, plus scheduling
+    assert sum(t > 0.02 for t in latencies) <= 3  # only probes wait; the first plus ~1 per backoff
     assert c.errors >= 1 and c.skipped >= 90
     assert recovered_after < 5.0 + 1.0
-    print(f"hung Redis: first lookup {latencies[0] * 1e3:.1f} ms, p50 {statistics.median(latencies) * 1e6:.0f} us; "
-          f"recovered {recovered_after:.2f} s after SIGCONT")
+    print(
+        f"hung Redis: first lookup {latencies[0] * 1e3:.1f} ms, p50 {statistics.median(latencies) * 1e6:.0f} us; "
+        f"recovered {recovered_after:.2f} s after SIGCONT"
+    )
 
 
 def test_lookup_latency_with_redis_up(redis_url):
@@ -404,5 +422,7 @@ def test_lookup_latency_with_redis_up(redis_url):
 
     single, batch = run(main())
     p50, p50_batch = statistics.median(single), statistics.median(batch)
-    print(f"get p50 {p50 * 1e6:.0f} us, p99 {sorted(single)[296] * 1e6:.0f} us; get_many(32) p50 {p50_batch * 1e6:.0f} us")
+    print(
+        f"get p50 {p50 * 1e6:.0f} us, p99 {sorted(single)[296] * 1e6:.0f} us; get_many(32) p50 {p50_batch * 1e6:.0f} us"
+    )
     assert p50 < 0.005 and p50_batch < 0.01

@@ -7,7 +7,7 @@ import time
 import pytest
 import redis
 
-from codeintel.errors import Overloaded, Unavailable
+from codeintel.kernel.errors import Overloaded, Unavailable
 from coordinator import ratelimit as rl
 from coordinator.ratelimit import Budget, ConcurrencyGate, MemoryLimiter, RedisLimiter, gcra
 from coordinator.tenants import DEFAULT_TENANT, Tenant, Tier
@@ -30,6 +30,7 @@ class Clock:
 
 
 # --- the arithmetic, on a fake clock -------------------------------------------------------
+
 
 @pytest.mark.parametrize("rate, burst", [(3.0, 7), (50.0, 10), (0.1, 1), (1000.0, 2000), (7.0, 3)])
 def test_exactly_burst_fits_then_one_per_interval(rate, burst):
@@ -54,7 +55,7 @@ def test_offered_four_times_the_rate_admits_burst_plus_rate_times_t():
     lim = MemoryLimiter(clock)
     tr = tier(50.0, 10, bps=0)
     admitted = 0
-    for i in range(600):               # 200/s for 3 s
+    for i in range(600):  # 200/s for 3 s
         clock.t = 1000.0 + i / 200
         admitted += lim.check("a", tr, 0).allowed
     # GCRA admits n calls by time t while n <= burst + rate * t; the last offer is at t = 2.995 s.
@@ -77,12 +78,12 @@ def test_rejection_charges_nothing():
     lim = MemoryLimiter(clock)
     tr = tier(rate=1.0, burst=2, bps=1000.0, bytes_burst=1000)
     assert lim.check("a", tr, 100).allowed and lim.check("a", tr, 100).allowed
-    for _ in range(5):                 # out of requests: the byte budget must stay untouched
+    for _ in range(5):  # out of requests: the byte budget must stay untouched
         d = lim.check("a", tr, 100)
         assert not d.allowed and d.limit == "requests"
     assert d.remaining_bytes == pytest.approx(800)
     clock.t += 10
-    assert lim.check("a", tr, 1000).allowed   # a full byte burst is still there
+    assert lim.check("a", tr, 1000).allowed  # a full byte burst is still there
 
 
 def test_both_budgets_short_reports_the_longer_wait():
@@ -97,11 +98,11 @@ def test_oversize_call_waits_for_a_full_budget_then_goes_into_debt():
     lim = MemoryLimiter(clock)
     tr = tier(rate=100.0, burst=100, bps=1000.0, bytes_burst=4000)
     assert lim.check("a", tr, 1000).allowed
-    d = lim.check("a", tr, 10_000)           # never fits the burst: waits until the budget is full
+    d = lim.check("a", tr, 10_000)  # never fits the burst: waits until the budget is full
     assert not d.allowed and d.limit == "bytes" and d.retry_after == pytest.approx(1.0)
     clock.t += 1.0
     assert lim.check("a", tr, 10_000).allowed
-    d = lim.check("a", tr, 0)               # 10 s of debt minus the 4 s burst
+    d = lim.check("a", tr, 0)  # 10 s of debt minus the 4 s burst
     assert not d.allowed and d.retry_after == pytest.approx(6.0)
     clock.t += 6.0
     assert lim.check("a", tr, 0).allowed and not lim.check("a", tr, 1).allowed
@@ -120,12 +121,15 @@ def test_unlimited_tiers_and_dimensions():
 
 def test_rejection_message_names_the_limit():
     tr = tier(rate=5.0, burst=10, bps=1e6, bytes_burst=4_000_000)
-    assert rl.rejection_message(rl.Decision(False, 0.25, "requests"), tr) == \
-        "rate limit of tier 't' exceeded: 5 requests/s (burst 10); retry in 0.25 s"
+    assert (
+        rl.rejection_message(rl.Decision(False, 0.25, "requests"), tr)
+        == "rate limit of tier 't' exceeded: 5 requests/s (burst 10); retry in 0.25 s"
+    )
     assert "1e+06 source bytes/s (burst 4000000)" in rl.rejection_message(rl.Decision(False, 2, "bytes"), tr)
 
 
 # --- Redis ---------------------------------------------------------------------------------
+
 
 def test_redis_lua_mirrors_python_bit_for_bit(redis_url):
     """Replays each script call in Python with the script's own clock reading: same doubles."""
@@ -143,10 +147,16 @@ def test_redis_lua_mirrors_python_bit_for_bit(redis_url):
             now = float(now)
             out = gcra(now, tat_r, tat_b, budget, cost)
 
-            def past(x):   # an expired key reads as 0: the same as any TAT not after now
+            def past(x):  # an expired key reads as 0: the same as any TAT not after now
                 return 0.0 if x <= now else x
-            assert (out.allowed, past(out.tat_requests), past(out.tat_bytes), out.wait_requests, out.wait_bytes) == \
-                (allowed == 1, past(float(new_r)), past(float(new_b)), float(wait_r), float(wait_b)), i
+
+            assert (out.allowed, past(out.tat_requests), past(out.tat_bytes), out.wait_requests, out.wait_bytes) == (
+                allowed == 1,
+                past(float(new_r)),
+                past(float(new_b)),
+                float(wait_r),
+                float(wait_b),
+            ), i
             tat_r, tat_b = out.tat_requests, out.tat_bytes
             agreed += out.allowed
             if i % 8 == 7:
@@ -155,7 +165,7 @@ def test_redis_lua_mirrors_python_bit_for_bit(redis_url):
         return agreed
 
     admitted = run(main())
-    assert 5 < admitted < 40   # the sequence exercised both outcomes
+    assert 5 < admitted < 40  # the sequence exercised both outcomes
 
 
 def test_redis_exactness_at_four_times_the_rate(redis_url):
@@ -165,7 +175,7 @@ def test_redis_exactness_at_four_times_the_rate(redis_url):
         lim = RedisLimiter(redis_url, fail_open=False, timeout=1.0)
         admitted, start = 0, time.monotonic()
         first = last = None
-        for i in range(600):          # offered 200/s for 3 s
+        for i in range(600):  # offered 200/s for 3 s
             delay = start + i / 200 - time.monotonic()
             if delay > 0:
                 await asyncio.sleep(delay)
@@ -184,11 +194,44 @@ def test_redis_exactness_at_four_times_the_rate(redis_url):
 
 
 # (seconds to sleep before, cost in bytes); decisions stay the same under 50 ms of stalls.
-SEQUENCE = [(0, 100), (0, 100), (0, 1500), (0, 100), (0.1, 100), (0.2, 100), (0, 300), (0.5, 2500), (0, 10),
-            (0.7, 10), (1.2, 10), (0.3, 800), (0, 800), (0, 10), (2.3, 2500), (0, 10), (0.3, 0)]
-EXPECTED = [(True, ""), (True, ""), (True, ""), (False, "requests"), (False, "requests"), (True, ""),
-            (False, "requests"), (False, "bytes"), (True, ""), (True, ""), (True, ""), (True, ""), (True, ""),
-            (True, ""), (True, ""), (False, "bytes"), (False, "bytes")]
+SEQUENCE = [
+    (0, 100),
+    (0, 100),
+    (0, 1500),
+    (0, 100),
+    (0.1, 100),
+    (0.2, 100),
+    (0, 300),
+    (0.5, 2500),
+    (0, 10),
+    (0.7, 10),
+    (1.2, 10),
+    (0.3, 800),
+    (0, 800),
+    (0, 10),
+    (2.3, 2500),
+    (0, 10),
+    (0.3, 0),
+]
+EXPECTED = [
+    (True, ""),
+    (True, ""),
+    (True, ""),
+    (False, "requests"),
+    (False, "requests"),
+    (True, ""),
+    (False, "requests"),
+    (False, "bytes"),
+    (True, ""),
+    (True, ""),
+    (True, ""),
+    (True, ""),
+    (True, ""),
+    (True, ""),
+    (True, ""),
+    (False, "bytes"),
+    (False, "bytes"),
+]
 
 
 def test_memory_and_redis_limiters_agree(redis_url):
@@ -196,7 +239,7 @@ def test_memory_and_redis_limiters_agree(redis_url):
 
     async def main():
         mem, red = MemoryLimiter(), RedisLimiter(redis_url, fail_open=False, timeout=1.0)
-        await red.admit("warm-up", tr, 0)   # connect and load the script before timing matters
+        await red.admit("warm-up", tr, 0)  # connect and load the script before timing matters
         pairs, start, at = [], time.monotonic(), 0.0
         for pause, cost in SEQUENCE:
             at += pause
@@ -247,7 +290,7 @@ def test_flushed_script_cache_is_reloaded(redis_url):
         lim = RedisLimiter(redis_url, fail_open=False, timeout=1.0)
         first = await lim.admit("f", tr, 0)
         with redis.Redis.from_url(redis_url) as r:
-            r.script_flush()        # what a restarted or failed-over Redis looks like to EVALSHA
+            r.script_flush()  # what a restarted or failed-over Redis looks like to EVALSHA
         second, third = await lim.admit("f", tr, 0), await lim.admit("f", tr, 0)
         await lim.aclose()
         return [first.allowed, second.allowed, third.allowed], lim.redis_errors
@@ -308,14 +351,14 @@ def test_redis_killed_and_restarted(redis_restartable, fail_open):
 
         await asyncio.to_thread(proc.start)
         await asyncio.to_thread(_wait_redis_ready, proc)
-        await asyncio.sleep(breaker)      # let the breaker close
+        await asyncio.sleep(breaker)  # let the breaker close
         after = [(await lim.admit("k", tr, 0)) for _ in range(3)]
         await lim.aclose()
         return down, errors_down, after, lim
 
     down, errors_down, after, lim = run(main())
     for d, took in down:
-        assert took < timeout + 0.15, took       # a dead Redis costs at most about the timeout
+        assert took < timeout + 0.15, took  # a dead Redis costs at most about the timeout
         if fail_open:
             assert d.allowed and d.degraded
         else:
@@ -361,12 +404,13 @@ def test_hung_redis_costs_only_the_timeout(redis_restartable):
 
 # --- concurrency -------------------------------------------------------------------------
 
+
 def test_concurrency_gate():
     gate = ConcurrencyGate(retry_after=0.5)
     a = Tenant("a", tier(max_concurrent=2))
     b = Tenant("b", tier(max_concurrent=1))
     assert gate.try_enter(a) and gate.try_enter(a) and not gate.try_enter(a)
-    assert gate.try_enter(b) and not gate.try_enter(b)     # tenants are counted apart
+    assert gate.try_enter(b) and not gate.try_enter(b)  # tenants are counted apart
     gate.leave(a)
     assert gate.in_flight("a") == 1 and gate.try_enter(a)
     gate.leave(a), gate.leave(a), gate.leave(b)

@@ -13,7 +13,7 @@ import uuid
 import grpc
 import pytest
 
-from codeintel.stack import LocalStack
+from codeintel.ops.stack import LocalStack
 from codeintel.v1 import coordinator_pb2 as pb
 from codeintel.v1 import coordinator_pb2_grpc, parse_pb2, scan_pb2
 from coordinator.config import CoordinatorConfig
@@ -22,8 +22,11 @@ from tests.e2e.test_grpcurl import grpcurl
 
 ACME, TINY = "ci_acme-repo-key-0123456789", "ci_tiny-repo-key-0123456789"
 R = pb.RepositorySkipReason
-OP = {"parse": pb.REPOSITORY_OPERATION_PARSE, "analyze": pb.REPOSITORY_OPERATION_ANALYZE,
-      "scan": pb.REPOSITORY_OPERATION_SCAN}
+OP = {
+    "parse": pb.REPOSITORY_OPERATION_PARSE,
+    "analyze": pb.REPOSITORY_OPERATION_ANALYZE,
+    "scan": pb.REPOSITORY_OPERATION_SCAN,
+}
 
 
 @pytest.fixture(scope="module")
@@ -52,8 +55,10 @@ id = "tiny"
 tier = "tiny"
 keys = ["{hash_key(TINY)}"]
 """)
-    stack = LocalStack(workers=1, extra_args=[f"--coordinator-arg=--repo-roots={roots[0]}",
-                                              f"--coordinator-arg=--tenants-file={tenants}"])
+    stack = LocalStack(
+        workers=1,
+        extra_args=[f"--coordinator-arg=--repo-roots={roots[0]}", f"--coordinator-arg=--tenants-file={tenants}"],
+    )
     stack.start(timeout=120)
     yield stack
     stack.stop()
@@ -100,8 +105,7 @@ def _split(events):
 
 
 def _worker_calls(chan, service: str) -> int:
-    resp = coordinator_pb2_grpc.AdminServiceStub(chan).ListWorkers(pb.ListWorkersRequest(), timeout=10,
-                                                                   metadata=_key())
+    resp = coordinator_pb2_grpc.AdminServiceStub(chan).ListWorkers(pb.ListWorkersRequest(), timeout=10, metadata=_key())
     return sum(w.calls for w in resp.workers if w.service == service)
 
 
@@ -125,11 +129,13 @@ def _settled(read, quiet_s: float = 1.0, rounds: int = 20) -> int:
 def vulnerable(root, n: int, *, body_lines: int = 0, subdir: str = "svc") -> None:
     """n python files, each with a shell-injection finding; content unique to this call."""
     tag = uuid.uuid4().hex
-    filler = "".join(f"\ndef helper_{j}(x):\n    if x > {j}:\n        return x - {j}\n    return x\n"
-                     for j in range(body_lines // 5))
+    filler = "".join(
+        f"\ndef helper_{j}(x):\n    if x > {j}:\n        return x - {j}\n    return x\n" for j in range(body_lines // 5)
+    )
     for i in range(n):
-        _write(root, f"{subdir}/m{i:03d}.py",
-               f"import os\n# {tag}\n\n\ndef run_{i}(cmd):\n    os.system(cmd)\n{filler}")
+        _write(
+            root, f"{subdir}/m{i:03d}.py", f"import os\n# {tag}\n\n\ndef run_{i}(cmd):\n    os.system(cmd)\n{filler}"
+        )
 
 
 def test_full_run_streams_progress_results_skips_and_summary(chan, roots, tmp_path_factory):
@@ -157,10 +163,14 @@ def test_full_run_streams_progress_results_skips_and_summary(chan, roots, tmp_pa
     assert all(any(f.rule_id for f in r.scan.findings) for r in results if r.path.endswith(".py"))
     reasons = {s.path: s.reason for s in skipped}
     assert reasons == {
-        "generated/": R.REPOSITORY_SKIP_REASON_IGNORED, "src/debug.log.py": R.REPOSITORY_SKIP_REASON_IGNORED,
-        "node_modules/": R.REPOSITORY_SKIP_REASON_EXCLUDED, "src/escape.py": R.REPOSITORY_SKIP_REASON_SYMLINK,
-        "src/blob.py": R.REPOSITORY_SKIP_REASON_BINARY, "src/huge.py": R.REPOSITORY_SKIP_REASON_TOO_LARGE,
-        "README.unknownext": R.REPOSITORY_SKIP_REASON_NO_GRAMMAR, ".gitignore": R.REPOSITORY_SKIP_REASON_NO_GRAMMAR,
+        "generated/": R.REPOSITORY_SKIP_REASON_IGNORED,
+        "src/debug.log.py": R.REPOSITORY_SKIP_REASON_IGNORED,
+        "node_modules/": R.REPOSITORY_SKIP_REASON_EXCLUDED,
+        "src/escape.py": R.REPOSITORY_SKIP_REASON_SYMLINK,
+        "src/blob.py": R.REPOSITORY_SKIP_REASON_BINARY,
+        "src/huge.py": R.REPOSITORY_SKIP_REASON_TOO_LARGE,
+        "README.unknownext": R.REPOSITORY_SKIP_REASON_NO_GRAMMAR,
+        ".gitignore": R.REPOSITORY_SKIP_REASON_NO_GRAMMAR,
     }
     assert "hunter2" not in str(events)
     assert summary.complete and not summary.stopped
@@ -168,16 +178,26 @@ def test_full_run_streams_progress_results_skips_and_summary(chan, roots, tmp_pa
     assert summary.skipped == 6 and summary.directories_skipped == 2 and summary.not_processed == 0
     assert summary.files_found == summary.processed + summary.skipped + summary.not_processed == 12
     assert {c.reason: c.count for c in summary.skipped_by_reason} == {
-        R.REPOSITORY_SKIP_REASON_IGNORED: 2, R.REPOSITORY_SKIP_REASON_NO_GRAMMAR: 2,
-        R.REPOSITORY_SKIP_REASON_EXCLUDED: 1, R.REPOSITORY_SKIP_REASON_SYMLINK: 1,
-        R.REPOSITORY_SKIP_REASON_BINARY: 1, R.REPOSITORY_SKIP_REASON_TOO_LARGE: 1}
+        R.REPOSITORY_SKIP_REASON_IGNORED: 2,
+        R.REPOSITORY_SKIP_REASON_NO_GRAMMAR: 2,
+        R.REPOSITORY_SKIP_REASON_EXCLUDED: 1,
+        R.REPOSITORY_SKIP_REASON_SYMLINK: 1,
+        R.REPOSITORY_SKIP_REASON_BINARY: 1,
+        R.REPOSITORY_SKIP_REASON_TOO_LARGE: 1,
+    }
     aggregate = json.loads(summary.summary_json)
     assert aggregate["total_findings"] == sum(len(r.scan.findings) for r in results) >= 5
     assert "6 files processed (6 computed, 0 reused from cache)" in summary.summary_text
 
     # include/exclude globs and the operation's options
-    events = _events(chan, base, "parse", include=["src/**"], exclude=["*.js"],
-                     parse_options=parse_pb2.ParseOptions(include_ast=False))
+    events = _events(
+        chan,
+        base,
+        "parse",
+        include=["src/**"],
+        exclude=["*.js"],
+        parse_options=parse_pb2.ParseOptions(include_ast=False),
+    )
     _, results, skipped, _, summary = _split(events)
     assert sorted(r.path for r in results) == [f"src/m{i:03d}.py" for i in range(5)]
     assert all(r.parse.symbols for r in results) and "src/lib.js" in {s.path for s in skipped}
@@ -289,8 +309,14 @@ def test_grpcurl_calls_it_through_reflection(repo_stack, roots):
     base = roots[0] / "grpcurl"
     vulnerable(base, 3)
     req = json.dumps({"operation": "REPOSITORY_OPERATION_PARSE", "root": str(base)})
-    out = grpcurl("-H", f"authorization: Bearer {ACME}", "-d", req, repo_stack.address,
-                  "codeintel.v1.CodeIntelService/RunRepository")
+    out = grpcurl(
+        "-H",
+        f"authorization: Bearer {ACME}",
+        "-d",
+        req,
+        repo_stack.address,
+        "codeintel.v1.CodeIntelService/RunRepository",
+    )
     assert out.returncode == 0, out.stderr
     decoder, text, messages = json.JSONDecoder(), out.stdout.strip(), []
     while text:  # one JSON object per streamed message
@@ -312,7 +338,6 @@ def test_bad_repo_roots_flag_is_a_clear_error(tmp_path, capsys):
     assert CoordinatorConfig.from_args(["--parse-workers", "127.0.0.1:1"]).repo_roots == ()
 
 
-
 def test_cli_server_side_runs_the_rpc(repo_stack, roots):
     import subprocess
     import sys
@@ -320,12 +345,25 @@ def test_cli_server_side_runs_the_rpc(repo_stack, roots):
     base = roots[0] / "cli"
     vulnerable(base, 4)
     _write(base, "svc/blob.py", b"\x00binary")
-    argv = [sys.executable, "-m", "codeintel", "scan", str(base), "--server-side", "--coordinator", repo_stack.address,
-            "--api-key", ACME, "--format", "json"]
+    argv = [
+        sys.executable,
+        "-m",
+        "codeintel",
+        "scan",
+        str(base),
+        "--server-side",
+        "--coordinator",
+        repo_stack.address,
+        "--api-key",
+        ACME,
+        "--format",
+        "json",
+    ]
     r = subprocess.run(argv, capture_output=True, text=True, timeout=120)
     assert r.returncode == 1, r.stderr  # the binary file is a failure of the run, as without --server-side
     assert sorted(x["path"] for x in json.loads(r.stdout)) == [f"svc/m{i:03d}.py" for i in range(4)]
     assert "4 files processed" in r.stderr and "svc/blob.py: binary: contains NUL bytes" in r.stderr
-    r = subprocess.run(argv[:5] + ["--server-side", "--coordinator", repo_stack.address], capture_output=True,
-                       text=True, timeout=120)
+    r = subprocess.run(
+        argv[:5] + ["--server-side", "--coordinator", repo_stack.address], capture_output=True, text=True, timeout=120
+    )
     assert r.returncode == 1 and "UNAUTHENTICATED" in r.stderr

@@ -16,13 +16,19 @@ import redis
 from google.rpc import error_details_pb2
 from grpc_status import rpc_status
 
-from codeintel import procs
-from codeintel.stack import LocalStack
-from codeintel.v1 import common_pb2, coordinator_pb2 as c, coordinator_pb2_grpc
+from codeintel.kernel import procs
+from codeintel.ops.stack import LocalStack
+from codeintel.v1 import common_pb2, coordinator_pb2_grpc
+from codeintel.v1 import coordinator_pb2 as c
 from coordinator.tenants import hash_key
 
-KEYS = {"acme": "ci_acme-key-0123456789", "globex": "ci_globex-key-0123456789", "old": "ci_old-revoked-key-0001",
-        "bytes": "ci_bytes-key-0123456789", "private": "ci_private-key-0123456789"}
+KEYS = {
+    "acme": "ci_acme-key-0123456789",
+    "globex": "ci_globex-key-0123456789",
+    "old": "ci_old-revoked-key-0001",
+    "bytes": "ci_bytes-key-0123456789",
+    "private": "ci_private-key-0123456789",
+}
 
 
 def tenants_toml(rate: float = 1000, burst: int = 1000) -> str:
@@ -46,23 +52,23 @@ max_priority = "high"
 [[tenants]]
 id = "acme"
 tier = "standard"
-keys = ["{hash_key(KEYS['acme'])}"]
-revoked_keys = ["{hash_key(KEYS['old'])}"]
+keys = ["{hash_key(KEYS["acme"])}"]
+revoked_keys = ["{hash_key(KEYS["old"])}"]
 
 [[tenants]]
 id = "globex"
 tier = "standard"
-keys = ["{hash_key(KEYS['globex'])}"]
+keys = ["{hash_key(KEYS["globex"])}"]
 
 [[tenants]]
 id = "bytes"
 tier = "bulk"
-keys = ["{hash_key(KEYS['bytes'])}"]
+keys = ["{hash_key(KEYS["bytes"])}"]
 
 [[tenants]]
 id = "private"
 tier = "standard"
-keys = ["{hash_key(KEYS['private'])}"]
+keys = ["{hash_key(KEYS["private"])}"]
 namespace = "private"
 """
 
@@ -83,8 +89,20 @@ class Replicas:
         self.workers, self.tmp_path, self.procs = workers, tmp_path, []
 
     def start(self, *args: str, tenants: str | None = None) -> str:
-        argv = [sys.executable, "-m", "coordinator", "--port", "0", "--parse-workers", ",".join(self.workers),
-                "--drain-delay", "0", "--grace", "5", *args]
+        argv = [
+            sys.executable,
+            "-m",
+            "coordinator",
+            "--port",
+            "0",
+            "--parse-workers",
+            ",".join(self.workers),
+            "--drain-delay",
+            "0",
+            "--grace",
+            "5",
+            *args,
+        ]
         if tenants is not None:
             path = self.tmp_path / f"tenants-{len(self.procs)}.toml"
             path.write_text(tenants)
@@ -105,8 +123,10 @@ def replicas(workers, tmp_path):
 
 
 def _parse_request(content: bytes = b"def f(x):\n    return x\n", path: str = "a.py", priority=0, bypass=False):
-    return c.CodeIntelServiceParseRequest(file=common_pb2.SourceFile(path=path, content=content),
-                                          request_options=c.RequestOptions(priority=priority, bypass_cache=bypass))
+    return c.CodeIntelServiceParseRequest(
+        file=common_pb2.SourceFile(path=path, content=content),
+        request_options=c.RequestOptions(priority=priority, bypass_cache=bypass),
+    )
 
 
 def _md(tenant: str | None):
@@ -125,8 +145,12 @@ def test_authentication_and_priority_clamping(replicas):
     address = replicas.start(tenants=tenants_toml())
     ch, api, admin = _stub(address)
     with ch:
-        for md, words in [((), "missing authorization"), ((("authorization", "Bearer nope"),), "unknown API key"),
-                          (_md("old"), "revoked"), ((("authorization", "Basic abc"),), "malformed")]:
+        for md, words in [
+            ((), "missing authorization"),
+            ((("authorization", "Bearer nope"),), "unknown API key"),
+            (_md("old"), "revoked"),
+            ((("authorization", "Basic abc"),), "malformed"),
+        ]:
             with pytest.raises(grpc.RpcError) as e:
                 api.Parse(_parse_request(), metadata=md, timeout=10)
             assert e.value.code() == grpc.StatusCode.UNAUTHENTICATED, md
@@ -144,10 +168,19 @@ def test_authentication_and_priority_clamping(replicas):
         assert (high.info.priority, high.info.priority_clamped) == (c.PRIORITY_NORMAL, True)
         low = api.Parse(_parse_request(priority=c.PRIORITY_LOW), metadata=_md("acme"), timeout=10)
         assert (low.info.priority, low.info.priority_clamped) == (c.PRIORITY_LOW, False)
-        batch = api.ParseBatch(c.CodeIntelServiceParseBatchRequest(
-            files=[common_pb2.SourceFile(path="b.py", content=b"x = 1\n")],
-            request_options=c.RequestOptions(priority=c.PRIORITY_HIGH)), metadata=_md("bytes"), timeout=10)
-        assert (batch.info.priority, batch.info.priority_clamped, batch.info.tenant) == (c.PRIORITY_HIGH, False, "bytes")
+        batch = api.ParseBatch(
+            c.CodeIntelServiceParseBatchRequest(
+                files=[common_pb2.SourceFile(path="b.py", content=b"x = 1\n")],
+                request_options=c.RequestOptions(priority=c.PRIORITY_HIGH),
+            ),
+            metadata=_md("bytes"),
+            timeout=10,
+        )
+        assert (batch.info.priority, batch.info.priority_clamped, batch.info.tenant) == (
+            c.PRIORITY_HIGH,
+            False,
+            "bytes",
+        )
 
         stats = admin.GetStats(c.GetStatsRequest(), metadata=_md("acme"), timeout=10)
         assert stats.admission.authentication and stats.admission.limiter == "memory"
@@ -166,8 +199,20 @@ def test_without_tenants_authentication_is_off(replicas):
 def test_a_bad_tenants_file_stops_the_coordinator_with_a_clear_message(workers, tmp_path):
     path = tmp_path / "t.toml"
     path.write_text('[[tenants]]\nid = "x"\ntier = "missing"\nkeys = []\n')
-    out = procs.spawn([sys.executable, "-m", "coordinator", "--port", "0", "--parse-workers", workers[0],
-                       "--tenants-file", str(path)], stderr=subprocess.PIPE)
+    out = procs.spawn(
+        [
+            sys.executable,
+            "-m",
+            "coordinator",
+            "--port",
+            "0",
+            "--parse-workers",
+            workers[0],
+            "--tenants-file",
+            str(path),
+        ],
+        stderr=subprocess.PIPE,
+    )
     _, err = out.communicate(timeout=60)
     assert out.returncode != 0
     assert str(path) in err.decode() and "Traceback" not in err.decode()
@@ -344,6 +389,7 @@ def _kill_and_restart(redis_proc, down_after: float, up_after: float):
         await asyncio.to_thread(redis_proc.kill, sig=signal.SIGKILL)
         await asyncio.sleep(up_after - down_after)
         await asyncio.to_thread(redis_proc.start)
+
     return run()
 
 
@@ -351,13 +397,16 @@ def _kill_and_restart(redis_proc, down_after: float, up_after: float):
 def test_redis_killed_mid_load_and_restarted(replicas, redis_restartable, mode):
     url = f"redis://{redis_restartable.host}:{redis_restartable.port}/0"
     toml = tenants_toml(rate=1000, burst=1000)
-    address = replicas.start("--redis-url", url, "--rate-limit-on-redis-error", mode, "--redis-timeout", "0.05",
-                             tenants=toml)
+    address = replicas.start(
+        "--redis-url", url, "--rate-limit-on-redis-error", mode, "--redis-timeout", "0.05", tenants=toml
+    )
     results: list = []
 
     async def scenario():
-        await asyncio.gather(_steady_load(address, "acme", 6.0, 40, results),
-                             _kill_and_restart(redis_restartable, 1.5, 3.5))
+        await asyncio.gather(
+            _steady_load(address, "acme", 6.0, 40, results), _kill_and_restart(redis_restartable, 1.5, 3.5)
+        )
+
     asyncio.run(scenario())
     codes = {r[0] for r in results}
     if mode == "open":
@@ -397,13 +446,24 @@ def test_cli_sends_the_api_key(replicas, tmp_path):
     src.write_text("def f():\n    pass\n")
     cli = [sys.executable, "-m", "codeintel"]
     env = {k: v for k, v in os.environ.items() if k != "CODEINTEL_API_KEY"}
-    out = subprocess.run([*cli, "parse", str(src), "--coordinator", address], capture_output=True, text=True,
-                         env=env, timeout=60)
+    out = subprocess.run(
+        [*cli, "parse", str(src), "--coordinator", address], capture_output=True, text=True, env=env, timeout=60
+    )
     assert out.returncode == 1 and "UNAUTHENTICATED" in out.stderr and "Traceback" not in out.stderr
-    out = subprocess.run([*cli, "parse", str(src), "--coordinator", address, "--api-key", KEYS["acme"],
-                          "--format", "json"], capture_output=True, text=True, env=env, timeout=60)
+    out = subprocess.run(
+        [*cli, "parse", str(src), "--coordinator", address, "--api-key", KEYS["acme"], "--format", "json"],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=60,
+    )
     assert out.returncode == 0, out.stderr
     assert '"f"' in out.stdout
-    out = subprocess.run([*cli, "stats", "--coordinator", address, "--format", "json"], capture_output=True,
-                         text=True, env={**env, "CODEINTEL_API_KEY": KEYS["globex"]}, timeout=60)
+    out = subprocess.run(
+        [*cli, "stats", "--coordinator", address, "--format", "json"],
+        capture_output=True,
+        text=True,
+        env={**env, "CODEINTEL_API_KEY": KEYS["globex"]},
+        timeout=60,
+    )
     assert out.returncode == 0 and '"authentication": true' in out.stdout, out.stderr

@@ -5,11 +5,10 @@ import sys
 
 import pytest
 
-from codeintel.errors import CodeIntelError, Unauthenticated
+from codeintel.kernel.errors import CodeIntelError, Unauthenticated
 from codeintel.v1 import coordinator_pb2 as pb
 from coordinator import tenants as t
-from coordinator.tenants import (DEFAULT_TENANT, TenantConfigError, TenantRegistry, clamp_priority, hash_key,
-                                 new_key)
+from coordinator.tenants import DEFAULT_TENANT, TenantConfigError, TenantRegistry, clamp_priority, hash_key, new_key
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
@@ -70,18 +69,21 @@ def test_authenticate_by_key(registry):
     assert registry.authenticate(f"  bEaReR   {KEY_B}\t").id == "beta"
 
 
-@pytest.mark.parametrize("header, message", [
-    (None, "missing authorization metadata: send 'authorization: Bearer <key>'"),
-    ("", "missing authorization metadata"),
-    ("   ", "missing authorization metadata"),
-    (KEY_A, "malformed authorization metadata"),
-    (f"Basic {KEY_A}", "malformed authorization metadata"),
-    (f"Bearer {KEY_A} extra", "malformed authorization metadata"),
-    ("Bearer", "malformed authorization metadata"),
-    ("Bearer ci_nobody", "unknown API key"),
-    (f"Bearer {KEY_A_OLD}", "this API key was revoked"),
-    (f"Bearer {hash_key(KEY_A)}", "unknown API key"),   # the stored hash is not a key
-])
+@pytest.mark.parametrize(
+    "header, message",
+    [
+        (None, "missing authorization metadata: send 'authorization: Bearer <key>'"),
+        ("", "missing authorization metadata"),
+        ("   ", "missing authorization metadata"),
+        (KEY_A, "malformed authorization metadata"),
+        (f"Basic {KEY_A}", "malformed authorization metadata"),
+        (f"Bearer {KEY_A} extra", "malformed authorization metadata"),
+        ("Bearer", "malformed authorization metadata"),
+        ("Bearer ci_nobody", "unknown API key"),
+        (f"Bearer {KEY_A_OLD}", "this API key was revoked"),
+        (f"Bearer {hash_key(KEY_A)}", "unknown API key"),  # the stored hash is not a key
+    ],
+)
 def test_authenticate_rejects(registry, header, message):
     with pytest.raises(Unauthenticated) as e:
         registry.authenticate(header)
@@ -131,7 +133,7 @@ def test_clamp_priority(registry):
     assert clamp_priority(low, pb.PRIORITY_UNSPECIFIED) == (pb.PRIORITY_LOW, False)
     assert clamp_priority(high, pb.PRIORITY_UNSPECIFIED) == (pb.PRIORITY_UNSPECIFIED, False)
     assert clamp_priority(high, pb.PRIORITY_HIGH) == (pb.PRIORITY_HIGH, False)
-    assert clamp_priority(high, 7) == (pb.PRIORITY_HIGH, True)   # a value from a newer client
+    assert clamp_priority(high, 7) == (pb.PRIORITY_HIGH, True)  # a value from a newer client
     normal = t.Tenant("n", t.Tier("n", 1, 1, 1, 1, 1, "normal"))
     assert clamp_priority(normal, pb.PRIORITY_HIGH) == (pb.PRIORITY_NORMAL, True)
     assert clamp_priority(DEFAULT_TENANT, pb.PRIORITY_HIGH) == (pb.PRIORITY_HIGH, False)
@@ -140,28 +142,34 @@ def test_clamp_priority(registry):
 TENANT_OK = f'[[tenants]]\nid = "x"\ntier = "t"\nkeys = ["{hash_key("k1")}"]\n'
 
 
-@pytest.mark.parametrize("text, message", [
-    ("[tiers.t]\n", "defines no [[tenants]]"),
-    ("[[tenants]\n", "not valid TOML"),
-    ("[tiers.t]\nrate = -1\n" + TENANT_OK, "tier 't': field 'rate' must be a finite number >= 0"),
-    ("[tiers.t]\nrate = inf\n" + TENANT_OK, "field 'rate' must be a finite number"),
-    ("[tiers.t]\nrate = true\n" + TENANT_OK, "field 'rate' must be a finite number"),
-    ("[tiers.t]\nburst = 0\n" + TENANT_OK, "field 'burst' must be an integer >= 1"),
-    ("[tiers.t]\nbytes_burst = 1.5\n" + TENANT_OK, "field 'bytes_burst' must be an integer >= 1"),
-    ("[tiers.t]\nmax_priority = \"critical\"\n" + TENANT_OK, "field 'max_priority' must be one of"),
-    ("[tiers.t]\nbrust = 3\n" + TENANT_OK, "tier 't': unknown field(s) ['brust']"),
-    ("[tiers.t]\n" + TENANT_OK.replace('tier = "t"', 'tier = "gold"'), "tenant 'x': field 'tier': unknown tier 'gold'"),
-    ("[tiers.t]\n" + TENANT_OK.replace('id = "x"', 'id = "no spaces"'), "tenants[0]: 'id' must be"),
-    ("[tiers.t]\n" + TENANT_OK + TENANT_OK, "tenant 'x': defined twice"),
-    ("[tiers.t]\n" + TENANT_OK + TENANT_OK.replace('"x"', '"y"'), "tenant 'y': field 'keys': key hash sha256:"),
-    ("[tiers.t]\n" + TENANT_OK.replace(hash_key("k1"), "ci_rawkey"), "looks like a raw key"),
-    ("[tiers.t]\n" + TENANT_OK.replace(hash_key("k1"), "sha256:abc"), "is not \"sha256:\" followed by 64 hex"),
-    ("[tiers.t]\n" + TENANT_OK.replace("keys =", "revoked_keys ="), "tenant 'x': field 'keys' is missing"),
-    ("[tiers.t]\n" + TENANT_OK + "namespace = \"a/b\"\n", "field 'namespace' must be"),
-    ("[tiers.t]\n" + TENANT_OK + "color = 1\n", "tenant 'x': unknown field(s) ['color']"),
-    ("[tiers.t]\n" + TENANT_OK + f'revoked_keys = ["{hash_key("k1")}"]\n', "is also listed for tenant 'x'"),
-    ("tenant = 1\n", "unknown top-level key(s) ['tenant']"),
-])
+@pytest.mark.parametrize(
+    "text, message",
+    [
+        ("[tiers.t]\n", "defines no [[tenants]]"),
+        ("[[tenants]\n", "not valid TOML"),
+        ("[tiers.t]\nrate = -1\n" + TENANT_OK, "tier 't': field 'rate' must be a finite number >= 0"),
+        ("[tiers.t]\nrate = inf\n" + TENANT_OK, "field 'rate' must be a finite number"),
+        ("[tiers.t]\nrate = true\n" + TENANT_OK, "field 'rate' must be a finite number"),
+        ("[tiers.t]\nburst = 0\n" + TENANT_OK, "field 'burst' must be an integer >= 1"),
+        ("[tiers.t]\nbytes_burst = 1.5\n" + TENANT_OK, "field 'bytes_burst' must be an integer >= 1"),
+        ('[tiers.t]\nmax_priority = "critical"\n' + TENANT_OK, "field 'max_priority' must be one of"),
+        ("[tiers.t]\nbrust = 3\n" + TENANT_OK, "tier 't': unknown field(s) ['brust']"),
+        (
+            "[tiers.t]\n" + TENANT_OK.replace('tier = "t"', 'tier = "gold"'),
+            "tenant 'x': field 'tier': unknown tier 'gold'",
+        ),
+        ("[tiers.t]\n" + TENANT_OK.replace('id = "x"', 'id = "no spaces"'), "tenants[0]: 'id' must be"),
+        ("[tiers.t]\n" + TENANT_OK + TENANT_OK, "tenant 'x': defined twice"),
+        ("[tiers.t]\n" + TENANT_OK + TENANT_OK.replace('"x"', '"y"'), "tenant 'y': field 'keys': key hash sha256:"),
+        ("[tiers.t]\n" + TENANT_OK.replace(hash_key("k1"), "ci_rawkey"), "looks like a raw key"),
+        ("[tiers.t]\n" + TENANT_OK.replace(hash_key("k1"), "sha256:abc"), 'is not "sha256:" followed by 64 hex'),
+        ("[tiers.t]\n" + TENANT_OK.replace("keys =", "revoked_keys ="), "tenant 'x': field 'keys' is missing"),
+        ("[tiers.t]\n" + TENANT_OK + 'namespace = "a/b"\n', "field 'namespace' must be"),
+        ("[tiers.t]\n" + TENANT_OK + "color = 1\n", "tenant 'x': unknown field(s) ['color']"),
+        ("[tiers.t]\n" + TENANT_OK + f'revoked_keys = ["{hash_key("k1")}"]\n', "is also listed for tenant 'x'"),
+        ("tenant = 1\n", "unknown top-level key(s) ['tenant']"),
+    ],
+)
 def test_config_errors_name_file_and_field(tmp_path, text, message):
     path = write(tmp_path, text)
     with pytest.raises(TenantConfigError) as e:
@@ -178,10 +186,11 @@ def test_missing_file(tmp_path):
 def test_reload_picks_up_rotated_keys_and_keeps_old_config_on_errors(tmp_path, caplog):
     path = write(tmp_path, CONFIG)
     reg = TenantRegistry.load(path)
-    assert not reg.reload_if_changed()          # nothing changed
+    assert not reg.reload_if_changed()  # nothing changed
     new_b = new_key()
-    rotated = CONFIG.replace(f'keys = ["{hash_key(KEY_B)}"]',
-                             f'keys = ["{hash_key(new_b)}"]\nrevoked_keys = ["{hash_key(KEY_B)}"]')
+    rotated = CONFIG.replace(
+        f'keys = ["{hash_key(KEY_B)}"]', f'keys = ["{hash_key(new_b)}"]\nrevoked_keys = ["{hash_key(KEY_B)}"]'
+    )
     # Replace the file the way a Secret update does: a new file renamed over the old path.
     tmp = write(tmp_path, rotated, "tenants.toml.new")
     os.replace(tmp, path)
@@ -192,12 +201,12 @@ def test_reload_picks_up_rotated_keys_and_keeps_old_config_on_errors(tmp_path, c
 
     with caplog.at_level(logging.ERROR, logger="coordinator.tenants"):
         write(tmp_path, rotated.replace('tier = "pro"', 'tier = "gold"'))
-        os.utime(path, ns=(1, 1))   # a different mtime even on coarse file systems
+        os.utime(path, ns=(1, 1))  # a different mtime even on coarse file systems
         assert not reg.reload_if_changed()
         os.remove(path)
         assert not reg.reload_if_changed()
     assert "unknown tier 'gold'" in caplog.text and "keeping the previous config" in caplog.text
-    assert reg.authenticate(f"Bearer {new_b}").id == "beta"   # old config still serves
+    assert reg.authenticate(f"Bearer {new_b}").id == "beta"  # old config still serves
 
     write(tmp_path, CONFIG)
     assert reg.reload_if_changed()
@@ -213,8 +222,9 @@ def test_touched_but_unchanged_file_is_not_a_reload(tmp_path):
 
 
 def run_cli(*args):
-    return subprocess.run([sys.executable, "-m", "coordinator.tenants", *args], capture_output=True,
-                          text=True, cwd=ROOT, timeout=60)
+    return subprocess.run(
+        [sys.executable, "-m", "coordinator.tenants", *args], capture_output=True, text=True, cwd=ROOT, timeout=60
+    )
 
 
 def test_cli_new_key_hash_key_and_check(tmp_path):

@@ -10,8 +10,9 @@ import pytest
 
 
 def cli(*args, cwd=None, timeout=180):
-    return subprocess.run([sys.executable, "-m", "codeintel", *args], capture_output=True, text=True,
-                          timeout=timeout, cwd=cwd)
+    return subprocess.run(
+        [sys.executable, "-m", "codeintel", *args], capture_output=True, text=True, timeout=timeout, cwd=cwd
+    )
 
 
 @pytest.fixture()

@@ -32,11 +32,27 @@ CASES = [
     (COORD, {"CODEINTEL_MAX_QUEUE": "lots"}, "argument --max-queue: invalid int value: 'lots'"),
     (COORD + ["--max-queue", "0"], {}, "--max-queue must be positive"),
     (COORD + ["--health-interval", "inf"], {}, "--health-interval must be a finite number"),
-    (["-m", "coordinator", "--parse-workers", "dns:parse-svc"], {}, "argument --parse-workers: worker address 'parse-svc' is not HOST:PORT"),
-    (["-m", "coordinator", "--scan-workers", "dns:[::1]:5"], {}, "argument --scan-workers: 'dns:[::1]:5': a dns: entry needs a host name"),
-    (["-m", "coordinator"], {"CODEINTEL_ANALYZE_WORKERS": "a:0"}, "argument --analyze-workers: worker address 'a:0' is not HOST:PORT"),
+    (
+        ["-m", "coordinator", "--parse-workers", "dns:parse-svc"],
+        {},
+        "argument --parse-workers: worker address 'parse-svc' is not HOST:PORT",
+    ),
+    (
+        ["-m", "coordinator", "--scan-workers", "dns:[::1]:5"],
+        {},
+        "argument --scan-workers: 'dns:[::1]:5': a dns: entry needs a host name",
+    ),
+    (
+        ["-m", "coordinator"],
+        {"CODEINTEL_ANALYZE_WORKERS": "a:0"},
+        "argument --analyze-workers: worker address 'a:0' is not HOST:PORT",
+    ),
     (["-m", "coordinator"], {}, "no workers configured"),
-    (["-m", "coordinator", "--workers-file", "/nonexistent-dir/w.json"], {}, "--workers-file '/nonexistent-dir/w.json': its directory does not exist"),
+    (
+        ["-m", "coordinator", "--workers-file", "/nonexistent-dir/w.json"],
+        {},
+        "--workers-file '/nonexistent-dir/w.json': its directory does not exist",
+    ),
     (COORD + ["--discovery-interval", "0"], {}, "--discovery-interval must be positive"),
     (COORD, {"CODEINTEL_WORKERS_FILE_INTERVAL": "-1"}, "--workers-file-interval must be positive"),
     (COORD + ["--max-connection-age", "-1"], {}, "--max-connection-age must be 0 or positive"),
@@ -69,8 +85,9 @@ CASES = [
 def test_bad_value_exits_2_with_one_line_naming_the_flag(argv, env, message):
     full_env = {k: v for k, v in os.environ.items() if not k.startswith("CODEINTEL_")}
     full_env.update(env)
-    r = subprocess.run([sys.executable, *argv], capture_output=True, text=True, timeout=60, env=full_env,
-                       stdin=subprocess.DEVNULL)
+    r = subprocess.run(
+        [sys.executable, *argv], capture_output=True, text=True, timeout=60, env=full_env, stdin=subprocess.DEVNULL
+    )
     assert r.returncode == 2, (r.returncode, r.stderr[-2000:])
     assert "Traceback" not in r.stderr, r.stderr[-2000:]
     errors = [line for line in r.stderr.splitlines() if message in line]

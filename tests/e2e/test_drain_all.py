@@ -16,8 +16,9 @@ import time
 
 import grpc
 
-from codeintel import procs
-from codeintel.v1 import common_pb2, coordinator_pb2 as c, coordinator_pb2_grpc
+from codeintel.kernel import procs
+from codeintel.v1 import common_pb2, coordinator_pb2_grpc
+from codeintel.v1 import coordinator_pb2 as c
 
 PY = sys.executable
 
@@ -67,7 +68,8 @@ class GrpcLoad:
             with self.lock:
                 i = next(self._n)
             req = c.CodeIntelServiceParseRequest(
-                file=common_pb2.SourceFile(path=f"drain{i}_{time.time_ns()}.py", content=source(i, self.lines)))
+                file=common_pb2.SourceFile(path=f"drain{i}_{time.time_ns()}.py", content=source(i, self.lines))
+            )
             sent = time.monotonic()
             try:
                 resp = api.Parse(req, timeout=60)
@@ -141,16 +143,21 @@ def test_coordinator_sigterm_with_calls_in_flight():
         assert all(o[0] >= signalled + 0.5 for o in cut), cut
         assert {o[2] for o in after} <= {"ok", "UNAVAILABLE", "CANCELLED"}, [
             (round(s - signalled, 3), round(d - signalled, 3), code, why[:80], round(exited - signalled, 3))
-            for s, d, code, why in after if code not in ("ok", "UNAVAILABLE")]
+            for s, d, code, why in after
+            if code not in ("ok", "UNAVAILABLE")
+        ]
         refused = sum(1 for o in after if o[2] == "UNAVAILABLE")
-        print(f"coordinator drain: {len(in_flight)} in flight at SIGTERM completed, "
-              f"{sum(1 for o in after if o[2] == 'ok')} later calls served, {refused} refused (UNAVAILABLE), "
-              f"{len(cut)} cut at the final stop (CANCELLED, never started)")
+        print(
+            f"coordinator drain: {len(in_flight)} in flight at SIGTERM completed, "
+            f"{sum(1 for o in after if o[2] == 'ok')} later calls served, {refused} refused (UNAVAILABLE), "
+            f"{len(cut)} cut at the final stop (CANCELLED, never started)"
+        )
     finally:
         procs.terminate([coord] + [p for p, _ in workers], 30)
 
 
 # -- the MCP bridge over HTTP --------------------------------------------------------------------
+
 
 def _free_port() -> int:
     import socket
@@ -191,8 +198,21 @@ def test_mcp_bridge_http_sigterm_with_tool_calls_in_flight(tmp_path):
     (pw, aw), (pw2, aw2) = start_worker(), start_worker()
     coord, address = start_coordinator("--parse-workers", f"{aw},{aw2}")
     port = _free_port()
-    bridge = procs.spawn([PY, "-m", "mcp_bridge", "--coordinator", address, "--transport", "http",
-                          "--port", str(port), "--drain-delay", "0.5"])
+    bridge = procs.spawn(
+        [
+            PY,
+            "-m",
+            "mcp_bridge",
+            "--coordinator",
+            address,
+            "--transport",
+            "http",
+            "--port",
+            str(port),
+            "--drain-delay",
+            "0.5",
+        ]
+    )
     url = f"http://127.0.0.1:{port}/mcp"
     outcomes: list[tuple[float, float, str]] = []  # sent, done, "ok" | "refused" | other
     lines = 1500
@@ -244,5 +264,7 @@ def test_mcp_bridge_http_sigterm_with_tool_calls_in_flight(tmp_path):
     assert [o for o in before if o[2] != "ok"] == []
     assert sum(1 for o in before if o[1] > signalled) >= 1, "some tool calls must have been running at SIGTERM"
     assert {o[2] for o in after} <= {"ok", "refused"}, [o[2] for o in after if o[2] not in ("ok", "refused")][:3]
-    print(f"bridge drain: {sum(1 for o in before if o[1] > signalled)} in flight at SIGTERM completed, "
-          f"{sum(1 for o in after if o[2] == 'ok')} later served, {sum(1 for o in after if o[2] == 'refused')} refused")
+    print(
+        f"bridge drain: {sum(1 for o in before if o[1] > signalled)} in flight at SIGTERM completed, "
+        f"{sum(1 for o in after if o[2] == 'ok')} later served, {sum(1 for o in after if o[2] == 'refused')} refused"
+    )

@@ -12,8 +12,9 @@ import pytest
 from google.rpc import error_details_pb2
 from grpc_status import rpc_status
 
-from codeintel.stack import LocalStack
-from codeintel.v1 import common_pb2, coordinator_pb2 as c, coordinator_pb2_grpc
+from codeintel.ops.stack import LocalStack
+from codeintel.v1 import common_pb2, coordinator_pb2_grpc
+from codeintel.v1 import coordinator_pb2 as c
 
 
 def _parse_req(i: int, size: int = 400):
@@ -58,9 +59,17 @@ def test_worker_killed_mid_load_every_request_succeeds():
 
 
 def test_full_queue_is_resource_exhausted_with_retry_info():
-    stack = LocalStack(workers=1, extra_args=[
-        "--analyze-workers", "0", "--scan-workers", "0",
-        "--coordinator-arg=--max-queue=2", "--coordinator-arg=--per-worker-concurrency=1"])
+    stack = LocalStack(
+        workers=1,
+        extra_args=[
+            "--analyze-workers",
+            "0",
+            "--scan-workers",
+            "0",
+            "--coordinator-arg=--max-queue=2",
+            "--coordinator-arg=--per-worker-concurrency=1",
+        ],
+    )
     stack.start(timeout=120)
     try:
         ch = grpc.insecure_channel(stack.address)
@@ -99,8 +108,9 @@ def test_operation_without_workers_is_unavailable():
     try:
         api = coordinator_pb2_grpc.CodeIntelServiceStub(grpc.insecure_channel(stack.address))
         with pytest.raises(grpc.RpcError) as ei:
-            api.Analyze(c.CodeIntelServiceAnalyzeRequest(file=common_pb2.SourceFile(path="a.py", content=b"x=1")),
-                        timeout=10)
+            api.Analyze(
+                c.CodeIntelServiceAnalyzeRequest(file=common_pb2.SourceFile(path="a.py", content=b"x=1")), timeout=10
+            )
         assert ei.value.code() == grpc.StatusCode.UNAVAILABLE and "analyze" in ei.value.details()
     finally:
         stack.stop()

@@ -10,9 +10,10 @@ import pytest
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 from grpc_status import rpc_status
 
-from codeintel.v1 import (common_pb2, coordinator_pb2 as c, coordinator_pb2_grpc, parse_pb2, scan_pb2)
+from codeintel.v1 import common_pb2, coordinator_pb2_grpc, parse_pb2, scan_pb2
+from codeintel.v1 import coordinator_pb2 as c
 
-PY = b'''import os
+PY = b"""import os
 import subprocess
 
 
@@ -29,15 +30,15 @@ class Store:
 def handler(request):
     cmd = request.args["cmd"]
     subprocess.call(cmd, shell=True)
-'''
+"""
 
-JS = b'''import fs from "fs";
+JS = b"""import fs from "fs";
 function render(el, html) {
   if (html) { el.innerHTML = html; }
   return el;
 }
 class View { draw(x) { return x ? 1 : 2; } }
-'''
+"""
 
 
 @pytest.fixture(scope="module")
@@ -64,15 +65,19 @@ def test_parse_python_symbols(api):
     assert ("handler", "SYMBOL_KIND_FUNCTION") in names
     assert any(s.kind == parse_pb2.SYMBOL_KIND_IMPORT and s.name == "subprocess" for s in res.symbols)
     save = next(s for s in res.symbols if s.qualified_name == "Store.save")
-    assert PY[save.selection_range.start_byte:save.selection_range.end_byte] == b"save"
+    assert PY[save.selection_range.start_byte : save.selection_range.end_byte] == b"save"
     assert res.symbols[save.parent_index].name == "Store"
     assert r.info.worker and r.info.service_version and r.info.attempts == 1
 
 
 def test_parse_ast_bounded_and_errors(api):
-    r = api.Parse(c.CodeIntelServiceParseRequest(
-        file=src("broken.js", b"function f( { return 1 }\n"),
-        options=parse_pb2.ParseOptions(include_ast=True, ast_max_nodes=5)), timeout=30)
+    r = api.Parse(
+        c.CodeIntelServiceParseRequest(
+            file=src("broken.js", b"function f( { return 1 }\n"),
+            options=parse_pb2.ParseOptions(include_ast=True, ast_max_nodes=5),
+        ),
+        timeout=30,
+    )
     assert r.result.has_errors and r.result.errors
     assert len(r.result.ast) == 5 and r.result.ast_truncated
     assert r.result.ast[0].parent_index == -1
@@ -92,8 +97,10 @@ def test_analyze_metrics(api):
 
 
 def test_scan_findings_and_sarif(api):
-    r = api.Scan(c.CodeIntelServiceScanRequest(file=src("store.py", PY),
-                                               options=scan_pb2.ScanOptions(include_sarif=True)), timeout=30)
+    r = api.Scan(
+        c.CodeIntelServiceScanRequest(file=src("store.py", PY), options=scan_pb2.ScanOptions(include_sarif=True)),
+        timeout=30,
+    )
     cwes = {f.cwe for f in r.result.findings}
     assert "CWE-78" in cwes
     shell = [f for f in r.result.findings if f.range.start.line == 16]
@@ -112,9 +119,12 @@ def test_baseline_suppresses_accepted_findings_only(api):
     marks = {f.fingerprint: f.suppression for f in again.findings}
     assert marks[accepted.fingerprint] == scan_pb2.SUPPRESSION_BASELINE
     assert all(v == scan_pb2.SUPPRESSION_UNSPECIFIED for k, v in marks.items() if k != accepted.fingerprint)
-    quiet = api.Scan(c.CodeIntelServiceScanRequest(
-        file=src("base.py", PY), options=scan_pb2.ScanOptions(baseline_fingerprints=[accepted.fingerprint])),
-        timeout=30).result
+    quiet = api.Scan(
+        c.CodeIntelServiceScanRequest(
+            file=src("base.py", PY), options=scan_pb2.ScanOptions(baseline_fingerprints=[accepted.fingerprint])
+        ),
+        timeout=30,
+    ).result
     assert len(quiet.findings) == len(first.findings) - 1 and quiet.suppressed_count == first.suppressed_count + 1
     assert all(f.owasp.startswith("A0") or f.owasp.startswith("A10") for f in first.findings)
 
@@ -143,8 +153,9 @@ def test_second_call_is_a_cache_hit(api):
     assert first.info.cache == c.CACHE_STATUS_MISS
     assert second.info.cache == c.CACHE_STATUS_HIT_L1
     assert second.result == first.result
-    bypass = api.Analyze(c.CodeIntelServiceAnalyzeRequest(
-        file=req.file, request_options=c.RequestOptions(bypass_cache=True)), timeout=30)
+    bypass = api.Analyze(
+        c.CodeIntelServiceAnalyzeRequest(file=req.file, request_options=c.RequestOptions(bypass_cache=True)), timeout=30
+    )
     assert bypass.info.cache == c.CACHE_STATUS_MISS
 
 
@@ -173,8 +184,9 @@ def test_batches_keep_order_and_report_per_file_errors(api):
 
 def test_scan_and_analyze_batches(api):
     files = [src("a.py", PY), src("b.js", JS)]
-    s = api.ScanBatch(c.CodeIntelServiceScanBatchRequest(files=files, options=scan_pb2.ScanOptions(include_sarif=True)),
-                      timeout=60)
+    s = api.ScanBatch(
+        c.CodeIntelServiceScanBatchRequest(files=files, options=scan_pb2.ScanOptions(include_sarif=True)), timeout=60
+    )
     assert [r.result.path for r in s.results] == ["a.py", "b.js"]
     sarif = json.loads(s.sarif_json)
     uris = {res["locations"][0]["physicalLocation"]["artifactLocation"]["uri"] for res in sarif["runs"][0]["results"]}
@@ -185,22 +197,28 @@ def test_scan_and_analyze_batches(api):
 
 # --- bad input: a clear status, and the stack keeps serving ------------------------------
 
+
 def _status(err: grpc.RpcError):
     st = rpc_status.from_call(err)
     return err.code(), err.details(), st
 
 
-@pytest.mark.parametrize("file,fragment", [
-    (src("big.py", b"x = 1\n" * (10 * 1024 * 1024 // 6)), "limit"),
-    (src("blob.py", bytes(range(256)) * 10), "binary"),
-    (src("bad.py", b"x = '\xff\xfe'\n"), "UTF-8"),
-    (src("a.cobol", b"IDENTIFICATION DIVISION."), "language"),
-    (src("a.py", b"x", language="klingon"), "unknown language"),
-])
+@pytest.mark.parametrize(
+    "file,fragment",
+    [
+        (src("big.py", b"x = 1\n" * (10 * 1024 * 1024 // 6)), "limit"),
+        (src("blob.py", bytes(range(256)) * 10), "binary"),
+        (src("bad.py", b"x = '\xff\xfe'\n"), "UTF-8"),
+        (src("a.cobol", b"IDENTIFICATION DIVISION."), "language"),
+        (src("a.py", b"x", language="klingon"), "unknown language"),
+    ],
+)
 def test_bad_input_is_invalid_argument(api, file, fragment):
-    for call, req in ((api.Parse, c.CodeIntelServiceParseRequest(file=file)),
-                      (api.Analyze, c.CodeIntelServiceAnalyzeRequest(file=file)),
-                      (api.Scan, c.CodeIntelServiceScanRequest(file=file))):
+    for call, req in (
+        (api.Parse, c.CodeIntelServiceParseRequest(file=file)),
+        (api.Analyze, c.CodeIntelServiceAnalyzeRequest(file=file)),
+        (api.Scan, c.CodeIntelServiceScanRequest(file=file)),
+    ):
         with pytest.raises(grpc.RpcError) as ei:
             call(req, timeout=30)
         code, details, _ = _status(ei.value)
@@ -238,8 +256,10 @@ def test_batch_over_limit(api):
 
 def test_deep_nesting_is_handled(api):
     deep = b"x = " + b"[" * 5000 + b"]" * 5000 + b"\n"
-    r = api.Parse(c.CodeIntelServiceParseRequest(file=src("deep.py", deep),
-                                                 options=parse_pb2.ParseOptions(include_ast=True)), timeout=60)
+    r = api.Parse(
+        c.CodeIntelServiceParseRequest(file=src("deep.py", deep), options=parse_pb2.ParseOptions(include_ast=True)),
+        timeout=60,
+    )
     assert r.result.ast_truncated
     a = api.Analyze(c.CodeIntelServiceAnalyzeRequest(file=src("deep.py", deep)), timeout=60)
     assert a.result.lines.total == 1
@@ -248,6 +268,7 @@ def test_deep_nesting_is_handled(api):
 
 
 # --- admin, health -----------------------------------------------------------------------
+
 
 def test_admin_stats_and_workers(api, admin):
     api.Parse(c.CodeIntelServiceParseRequest(file=src("s.py", b"def s(): pass\n")), timeout=30)
@@ -263,8 +284,10 @@ def test_admin_stats_and_workers(api, admin):
 def test_health_of_coordinator(channel):
     h = health_pb2_grpc.HealthStub(channel)
     for name in ("", "codeintel.v1.CodeIntelService", "codeintel.v1.AdminService"):
-        assert h.Check(health_pb2.HealthCheckRequest(service=name), timeout=5).status == \
-            health_pb2.HealthCheckResponse.SERVING
+        assert (
+            h.Check(health_pb2.HealthCheckRequest(service=name), timeout=5).status
+            == health_pb2.HealthCheckResponse.SERVING
+        )
 
 
 def test_identical_concurrent_requests_reach_a_worker_once(api, admin):
@@ -287,8 +310,9 @@ def test_identical_concurrent_requests_reach_a_worker_once(api, admin):
 
 
 def test_undecodable_request_to_the_coordinator(channel):
-    raw = channel.unary_unary("/codeintel.v1.CodeIntelService/ParseBatch", request_serializer=lambda b: b,
-                              response_deserializer=lambda b: b)
+    raw = channel.unary_unary(
+        "/codeintel.v1.CodeIntelService/ParseBatch", request_serializer=lambda b: b, response_deserializer=lambda b: b
+    )
     with pytest.raises(grpc.RpcError) as ei:
         raw(b"\x0a\xff\xff\xff\xff\x0f", timeout=10)
     assert ei.value.code() == grpc.StatusCode.INVALID_ARGUMENT

@@ -11,8 +11,14 @@ import subprocess
 import sys
 
 # `make install` puts grpcurl beside the venv's python; a missing binary is a failed install, not a skip.
-GRPCURL = next((p for p in (os.path.join(os.path.dirname(sys.executable), "grpcurl"), shutil.which("grpcurl"))
-                if p and os.path.exists(p)), "grpcurl")
+GRPCURL = next(
+    (
+        p
+        for p in (os.path.join(os.path.dirname(sys.executable), "grpcurl"), shutil.which("grpcurl"))
+        if p and os.path.exists(p)
+    ),
+    "grpcurl",
+)
 
 
 def grpcurl(*args: str) -> subprocess.CompletedProcess:

@@ -23,9 +23,10 @@ import pytest
 from prometheus_client.parser import text_string_to_metric_families
 from pytest_redis import factories
 
-from codeintel import procs
-from codeintel.metrics import LABEL_VALUES
-from codeintel.v1 import common_pb2, coordinator_pb2 as c, coordinator_pb2_grpc
+from codeintel.kernel import procs
+from codeintel.observability.metrics import LABEL_VALUES
+from codeintel.v1 import common_pb2, coordinator_pb2_grpc
+from codeintel.v1 import coordinator_pb2 as c
 from coordinator.tenants import hash_key, new_key
 
 REPO = Path(__file__).resolve().parents[2]
@@ -48,12 +49,12 @@ max_concurrent = 0
 [[tenants]]
 id = "main-tenant-id"
 tier = "open"
-keys = ["{hash_key(KEYS['main'])}"]
+keys = ["{hash_key(KEYS["main"])}"]
 
 [[tenants]]
 id = "tiny-tenant-id"
 tier = "tiny"
-keys = ["{hash_key(KEYS['tiny'])}"]
+keys = ["{hash_key(KEYS["tiny"])}"]
 """
 PARSE_SERVICE = "codeintel.v1.ParseService"
 API = "codeintel.v1.CodeIntelService"
@@ -89,8 +90,9 @@ class Scrape:
 
     def value(self, name: str, **labels) -> float:
         """Sum of the samples of `name` whose labels include `labels` (0 when none)."""
-        return sum(s.value for s in self.samples
-                   if s.name == name and all(s.labels.get(k) == v for k, v in labels.items()))
+        return sum(
+            s.value for s in self.samples if s.name == name and all(s.labels.get(k) == v for k, v in labels.items())
+        )
 
 
 class Stack:
@@ -117,15 +119,32 @@ def stack(redis_metrics, tmp_path_factory):
     s = Stack()
     try:
         fast = ["--port", "0", "--drain-delay", "0", "--grace", "5"]
-        workers = {name: s.start(name, ["-m", f"services.{name.split('-')[0]}", *fast])
-                   for name in ("parse-1", "parse-2", "analyze-1", "scan-1")}
+        workers = {
+            name: s.start(name, ["-m", f"services.{name.split('-')[0]}", *fast])
+            for name in ("parse-1", "parse-2", "analyze-1", "scan-1")
+        }
         # Health checks of serving workers 30 s apart: a SIGKILLed worker still looks serving to the
         # coordinator for the next call, which then fails UNAVAILABLE and is retried.
-        s.address = s.start("coordinator", [
-            "-m", "coordinator", *fast, "--health-interval", "30",
-            "--parse-workers", f"{workers['parse-1']},{workers['parse-2']}",
-            "--analyze-workers", workers["analyze-1"], "--scan-workers", workers["scan-1"],
-            "--redis-url", f"redis://{redis_metrics.host}:{redis_metrics.port}/0", "--tenants-file", str(tenants)])
+        s.address = s.start(
+            "coordinator",
+            [
+                "-m",
+                "coordinator",
+                *fast,
+                "--health-interval",
+                "30",
+                "--parse-workers",
+                f"{workers['parse-1']},{workers['parse-2']}",
+                "--analyze-workers",
+                workers["analyze-1"],
+                "--scan-workers",
+                workers["scan-1"],
+                "--redis-url",
+                f"redis://{redis_metrics.host}:{redis_metrics.port}/0",
+                "--tenants-file",
+                str(tenants),
+            ],
+        )
         yield s
     finally:
         s.stop()
@@ -166,10 +185,16 @@ def test_calls_move_the_numbers_on_workers_and_coordinator(stack, api):
     w1, w2 = Scrape(stack.metrics["parse-1"]), Scrape(stack.metrics["parse-2"])
     for code, n in (("OK", 2), ("INVALID_ARGUMENT", 1)):
         labels = dict(service=PARSE_SERVICE, method="Parse", code=code)
-        assert w1.value("codeintel_grpc_server_requests_total", **labels) + \
-            w2.value("codeintel_grpc_server_requests_total", **labels) == n, code
-        assert w1.value("codeintel_grpc_server_request_seconds_count", **labels) + \
-            w2.value("codeintel_grpc_server_request_seconds_count", **labels) == n, code
+        assert (
+            w1.value("codeintel_grpc_server_requests_total", **labels)
+            + w2.value("codeintel_grpc_server_requests_total", **labels)
+            == n
+        ), code
+        assert (
+            w1.value("codeintel_grpc_server_request_seconds_count", **labels)
+            + w2.value("codeintel_grpc_server_request_seconds_count", **labels)
+            == n
+        ), code
     assert w1.value("codeintel_grpc_server_requests_total", service="grpc.health.v1.Health", code="OK") >= 1
     assert w1.value("codeintel_grpc_server_in_flight") == 0
     assert w1.value("process_resident_memory_bytes") > 0 and "process_cpu_seconds_total" in w1.names()
@@ -180,8 +205,10 @@ def test_calls_move_the_numbers_on_workers_and_coordinator(stack, api):
     stack.procs["parse-2"].wait(10)
     assert parse(stub, b"d = 5\n").info.cache == c.CACHE_STATUS_MISS
     assert parse(stub, b"e = 6\n").info.cache == c.CACHE_STATUS_MISS
-    assert Scrape(stack.metrics["parse-1"]).value(
-        "codeintel_grpc_server_requests_total", method="Parse", code="OK") == before_w1 + 2
+    assert (
+        Scrape(stack.metrics["parse-1"]).value("codeintel_grpc_server_requests_total", method="Parse", code="OK")
+        == before_w1 + 2
+    )
 
     m = Scrape(stack.metrics["coordinator"])
     v = m.value
@@ -191,7 +218,7 @@ def test_calls_move_the_numbers_on_workers_and_coordinator(stack, api):
         assert v("codeintel_grpc_server_request_seconds_count", service=API, method="Parse", code=code) == n, code
     assert v("codeintel_grpc_server_requests_total", service=API) == sum(calls.values())
     op = {"operation": "parse"}
-    assert v("codeintel_coordinator_requests_total", **op) == 6       # admitted: all but the two refused
+    assert v("codeintel_coordinator_requests_total", **op) == 6  # admitted: all but the two refused
     assert v("codeintel_coordinator_errors_total", **op) == 1
     assert v("codeintel_coordinator_retries_total", **op) == 1
     assert v("codeintel_coordinator_cache_lookups_total", result="hit_l1", **op) == 1
@@ -207,7 +234,7 @@ def test_calls_move_the_numbers_on_workers_and_coordinator(stack, api):
     assert v("codeintel_coordinator_workers", service=PARSE_SERVICE, state="down") == 1
     assert v("codeintel_coordinator_workers", service="codeintel.v1.ScanService", state="serving") == 1
     assert v("codeintel_cache_hits_total", tier="l1") == 1
-    assert v("codeintel_cache_misses_total", tier="l2") == 5       # every miss asked Redis once
+    assert v("codeintel_cache_misses_total", tier="l2") == 5  # every miss asked Redis once
     assert v("codeintel_cache_hits_total", tier="l2") == 0
     assert v("codeintel_cache_errors_total", tier="l2") == 0
     assert v("codeintel_ratelimit_rejected_total", reason="requests") == 1
@@ -225,31 +252,47 @@ def test_getstats_reports_the_same_counters(stack, api):
     for o in stats.operations:
         op = {"operation": o.operation}
         assert (o.requests, o.files, o.errors, o.retries, o.rejected) == (
-            m.value("codeintel_coordinator_requests_total", **op), m.value("codeintel_coordinator_files_total", **op),
-            m.value("codeintel_coordinator_errors_total", **op), m.value("codeintel_coordinator_retries_total", **op),
-            m.value("codeintel_coordinator_queue_rejected_total", **op)), o.operation
-        for field, result in (("cache_hits_l1", "hit_l1"), ("cache_hits_l2", "hit_l2"), ("cache_misses", "miss"),
-                              ("merged", "merged")):
+            m.value("codeintel_coordinator_requests_total", **op),
+            m.value("codeintel_coordinator_files_total", **op),
+            m.value("codeintel_coordinator_errors_total", **op),
+            m.value("codeintel_coordinator_retries_total", **op),
+            m.value("codeintel_coordinator_queue_rejected_total", **op),
+        ), o.operation
+        for field, result in (
+            ("cache_hits_l1", "hit_l1"),
+            ("cache_hits_l2", "hit_l2"),
+            ("cache_misses", "miss"),
+            ("merged", "merged"),
+        ):
             assert getattr(o, field) == m.value("codeintel_coordinator_cache_lookups_total", result=result, **op)
         assert o.queue_depth == m.value("codeintel_coordinator_queue_depth", **op)
     assert stats.operations and any(o.requests for o in stats.operations)
     for cs in stats.caches:
         t = {"tier": cs.tier}
-        assert (cs.hits, cs.misses) == (m.value("codeintel_cache_hits_total", **t),
-                                        m.value("codeintel_cache_misses_total", **t)), cs.tier
+        assert (cs.hits, cs.misses) == (
+            m.value("codeintel_cache_hits_total", **t),
+            m.value("codeintel_cache_misses_total", **t),
+        ), cs.tier
         if cs.tier == "l1":
-            assert (cs.evictions, cs.bytes, cs.entries) == (m.value("codeintel_cache_evictions_total", **t),
-                                                            m.value("codeintel_cache_size_bytes", **t),
-                                                            m.value("codeintel_cache_entries", **t))
+            assert (cs.evictions, cs.bytes, cs.entries) == (
+                m.value("codeintel_cache_evictions_total", **t),
+                m.value("codeintel_cache_size_bytes", **t),
+                m.value("codeintel_cache_entries", **t),
+            )
         else:
-            assert (cs.errors, cs.dropped_writes) == (m.value("codeintel_cache_errors_total", **t),
-                                                      m.value("codeintel_cache_dropped_writes_total", **t))
+            assert (cs.errors, cs.dropped_writes) == (
+                m.value("codeintel_cache_errors_total", **t),
+                m.value("codeintel_cache_dropped_writes_total", **t),
+            )
     assert {cs.tier for cs in stats.caches} == {"l1", "l2"}
     a = stats.admission
     assert (a.rejected_requests, a.rejected_bytes, a.rejected_concurrency, a.unauthenticated, a.store_errors) == (
-        *(m.value("codeintel_ratelimit_rejected_total", reason=r) for r in ("requests", "bytes", "concurrency",
-                                                                              "unauthenticated")),
-        m.value("codeintel_ratelimit_redis_errors_total"))
+        *(
+            m.value("codeintel_ratelimit_rejected_total", reason=r)
+            for r in ("requests", "bytes", "concurrency", "unauthenticated")
+        ),
+        m.value("codeintel_ratelimit_redis_errors_total"),
+    )
     assert stats.workers_serving == m.value("codeintel_coordinator_workers", state="serving")
     assert stats.workers_total == m.value("codeintel_coordinator_workers")
 
@@ -266,9 +309,24 @@ def anyio_backend():
 def bridge(stack):
     port = free_port()
     env = {**os.environ, "PYTHONPATH": str(REPO)}
-    proc = subprocess.Popen([sys.executable, "-m", "mcp_bridge", "--coordinator", stack.address, "--transport",
-                             "http", "--port", str(port), "--api-key", KEYS["main"]],
-                            cwd=str(REPO), env=env, stdin=subprocess.DEVNULL)
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "mcp_bridge",
+            "--coordinator",
+            stack.address,
+            "--transport",
+            "http",
+            "--port",
+            str(port),
+            "--api-key",
+            KEYS["main"],
+        ],
+        cwd=str(REPO),
+        env=env,
+        stdin=subprocess.DEVNULL,
+    )
     try:
         deadline = time.monotonic() + 30
         while True:
@@ -312,14 +370,18 @@ async def test_bridge_metrics_probes_and_admin_get_metrics(stack, bridge):
     for o in out["operations"]:
         op = {"operation": o["operation"]}
         assert (o["requests"], o["errors"], o["retries"], o["cache_hits_l1"], o["cache_misses"]) == (
-            m.value("codeintel_coordinator_requests_total", **op), m.value("codeintel_coordinator_errors_total", **op),
+            m.value("codeintel_coordinator_requests_total", **op),
+            m.value("codeintel_coordinator_errors_total", **op),
             m.value("codeintel_coordinator_retries_total", **op),
             m.value("codeintel_coordinator_cache_lookups_total", result="hit_l1", **op),
-            m.value("codeintel_coordinator_cache_lookups_total", result="miss", **op)), o["operation"]
+            m.value("codeintel_coordinator_cache_lookups_total", result="miss", **op),
+        ), o["operation"]
     assert next(o for o in out["operations"] if o["operation"] == "parse")["requests"] == 8  # 6 + the bridge's 2
     for cache in out["caches"]:
-        assert (cache["hits"], cache["misses"]) == (m.value("codeintel_cache_hits_total", tier=cache["tier"]),
-                                                    m.value("codeintel_cache_misses_total", tier=cache["tier"]))
+        assert (cache["hits"], cache["misses"]) == (
+            m.value("codeintel_cache_hits_total", tier=cache["tier"]),
+            m.value("codeintel_cache_misses_total", tier=cache["tier"]),
+        )
     assert out["workers_serving"] == m.value("codeintel_coordinator_workers", state="serving") == 3
 
 

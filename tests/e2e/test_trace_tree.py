@@ -20,7 +20,7 @@ import pytest
 from mcp import Client
 from opentelemetry.proto.collector.trace.v1 import trace_service_pb2, trace_service_pb2_grpc
 
-from codeintel import procs
+from codeintel.kernel import procs
 
 pytestmark = pytest.mark.anyio
 
@@ -110,18 +110,46 @@ class Stack:
         self.env, self.tmp_path, self.procs = env, tmp_path, []
 
     def start(self) -> str:
-        worker = procs.spawn([sys.executable, "-m", "services.parse", "--port", "0", "--drain-delay", "0"],
-                             env=self.env)
+        worker = procs.spawn(
+            [sys.executable, "-m", "services.parse", "--port", "0", "--drain-delay", "0"], env=self.env
+        )
         self.procs.append(worker)
         worker_address = procs.wait_ready(worker, 60)["address"]
-        coordinator = procs.spawn([sys.executable, "-m", "coordinator", "--port", "0", "--drain-delay", "0",
-                                   "--parse-workers", worker_address], env=self.env)
+        coordinator = procs.spawn(
+            [
+                sys.executable,
+                "-m",
+                "coordinator",
+                "--port",
+                "0",
+                "--drain-delay",
+                "0",
+                "--parse-workers",
+                worker_address,
+            ],
+            env=self.env,
+        )
         self.procs.insert(0, coordinator)
         coordinator_address = procs.wait_ready(coordinator, 60)["address"]
         port = _free_port()
-        bridge = subprocess.Popen([sys.executable, "-m", "mcp_bridge", "--coordinator", coordinator_address,
-                                   "--transport", "http", "--port", str(port), "--root", str(self.tmp_path)],
-                                  env=self.env, stdin=subprocess.DEVNULL, cwd=str(self.tmp_path))
+        bridge = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "mcp_bridge",
+                "--coordinator",
+                coordinator_address,
+                "--transport",
+                "http",
+                "--port",
+                str(port),
+                "--root",
+                str(self.tmp_path),
+            ],
+            env=self.env,
+            stdin=subprocess.DEVNULL,
+            cwd=str(self.tmp_path),
+        )
         self.procs.insert(0, bridge)
         deadline = time.monotonic() + 60
         while True:
@@ -177,7 +205,7 @@ async def test_one_trace_across_bridge_coordinator_and_worker(receiver, tmp_path
         return s
 
     # The MCP SDK's own server span is the root; ours is the tool call under it.
-    (root_svc, root), = kids[b""]
+    ((root_svc, root),) = kids[b""]
     assert (root_svc, root.name) == ("codeintel-mcp-bridge", "tools/call code_parse")
     assert by_id[tool.parent_span_id][1] is root
     call = child(tool, "codeintel.v1.CodeIntelService/Parse", "codeintel-mcp-bridge")

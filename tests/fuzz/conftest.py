@@ -13,6 +13,7 @@ if HERE not in sys.path:
     sys.path.insert(0, HERE)
 
 from fuzzhelpers import WORKER_METHODS, Target  # noqa: E402
+
 from codeintel.v1 import common_pb2  # noqa: E402
 
 
@@ -38,4 +39,3 @@ def service_info(targets):
         (si,) = common_pb2.GetServiceInfoResponse.FromString(out.body).services
         info[kind] = si
     return info
-

@@ -3,7 +3,6 @@ status-code contract, and a liveness probe run after every example."""
 
 from __future__ import annotations
 
-
 import grpc
 from grpc_health.v1 import health_pb2
 
@@ -40,27 +39,56 @@ HEALTH = "/grpc.health.v1.Health/Check"
 
 # kind -> (unary method, batch method, request, batch request, response, batch response)
 WORKER_METHODS = {
-    "parse": ("/codeintel.v1.ParseService/Parse", "/codeintel.v1.ParseService/ParseBatch",
-              parse_pb2.ParseRequest, parse_pb2.ParseBatchRequest,
-              parse_pb2.ParseResponse, parse_pb2.ParseBatchResponse),
-    "analyze": ("/codeintel.v1.AnalyzeService/Analyze", "/codeintel.v1.AnalyzeService/AnalyzeBatch",
-                analyze_pb2.AnalyzeRequest, analyze_pb2.AnalyzeBatchRequest,
-                analyze_pb2.AnalyzeResponse, analyze_pb2.AnalyzeBatchResponse),
-    "scan": ("/codeintel.v1.ScanService/Scan", "/codeintel.v1.ScanService/ScanBatch",
-             scan_pb2.ScanRequest, scan_pb2.ScanBatchRequest,
-             scan_pb2.ScanResponse, scan_pb2.ScanBatchResponse),
+    "parse": (
+        "/codeintel.v1.ParseService/Parse",
+        "/codeintel.v1.ParseService/ParseBatch",
+        parse_pb2.ParseRequest,
+        parse_pb2.ParseBatchRequest,
+        parse_pb2.ParseResponse,
+        parse_pb2.ParseBatchResponse,
+    ),
+    "analyze": (
+        "/codeintel.v1.AnalyzeService/Analyze",
+        "/codeintel.v1.AnalyzeService/AnalyzeBatch",
+        analyze_pb2.AnalyzeRequest,
+        analyze_pb2.AnalyzeBatchRequest,
+        analyze_pb2.AnalyzeResponse,
+        analyze_pb2.AnalyzeBatchResponse,
+    ),
+    "scan": (
+        "/codeintel.v1.ScanService/Scan",
+        "/codeintel.v1.ScanService/ScanBatch",
+        scan_pb2.ScanRequest,
+        scan_pb2.ScanBatchRequest,
+        scan_pb2.ScanResponse,
+        scan_pb2.ScanBatchResponse,
+    ),
 }
 COORD_METHODS = {
-    "parse": ("/codeintel.v1.CodeIntelService/Parse", "/codeintel.v1.CodeIntelService/ParseBatch",
-              coordinator_pb2.CodeIntelServiceParseRequest, coordinator_pb2.CodeIntelServiceParseBatchRequest,
-              coordinator_pb2.CodeIntelServiceParseResponse, coordinator_pb2.CodeIntelServiceParseBatchResponse),
-    "analyze": ("/codeintel.v1.CodeIntelService/Analyze", "/codeintel.v1.CodeIntelService/AnalyzeBatch",
-                coordinator_pb2.CodeIntelServiceAnalyzeRequest, coordinator_pb2.CodeIntelServiceAnalyzeBatchRequest,
-                coordinator_pb2.CodeIntelServiceAnalyzeResponse,
-                coordinator_pb2.CodeIntelServiceAnalyzeBatchResponse),
-    "scan": ("/codeintel.v1.CodeIntelService/Scan", "/codeintel.v1.CodeIntelService/ScanBatch",
-             coordinator_pb2.CodeIntelServiceScanRequest, coordinator_pb2.CodeIntelServiceScanBatchRequest,
-             coordinator_pb2.CodeIntelServiceScanResponse, coordinator_pb2.CodeIntelServiceScanBatchResponse),
+    "parse": (
+        "/codeintel.v1.CodeIntelService/Parse",
+        "/codeintel.v1.CodeIntelService/ParseBatch",
+        coordinator_pb2.CodeIntelServiceParseRequest,
+        coordinator_pb2.CodeIntelServiceParseBatchRequest,
+        coordinator_pb2.CodeIntelServiceParseResponse,
+        coordinator_pb2.CodeIntelServiceParseBatchResponse,
+    ),
+    "analyze": (
+        "/codeintel.v1.CodeIntelService/Analyze",
+        "/codeintel.v1.CodeIntelService/AnalyzeBatch",
+        coordinator_pb2.CodeIntelServiceAnalyzeRequest,
+        coordinator_pb2.CodeIntelServiceAnalyzeBatchRequest,
+        coordinator_pb2.CodeIntelServiceAnalyzeResponse,
+        coordinator_pb2.CodeIntelServiceAnalyzeBatchResponse,
+    ),
+    "scan": (
+        "/codeintel.v1.CodeIntelService/Scan",
+        "/codeintel.v1.CodeIntelService/ScanBatch",
+        coordinator_pb2.CodeIntelServiceScanRequest,
+        coordinator_pb2.CodeIntelServiceScanBatchRequest,
+        coordinator_pb2.CodeIntelServiceScanResponse,
+        coordinator_pb2.CodeIntelServiceScanBatchResponse,
+    ),
 }
 TINY = {
     "parse": common_pb2.SourceFile(path="tiny.py", content=b"def f(x):\n    return x\n"),
@@ -143,8 +171,6 @@ def check_outcome(out: Outcome, allowed, what: str) -> None:
     assert 'File "' not in out.details, f"{what}: stack trace reached the caller: {out}"
     if out.code == grpc.StatusCode.INVALID_ARGUMENT:
         assert out.details.strip(), f"{what}: INVALID_ARGUMENT without a message"
-
-
 
 
 def varint(n: int) -> bytes:

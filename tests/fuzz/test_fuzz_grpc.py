@@ -22,7 +22,7 @@ from grpc_health.v1 import health_pb2
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
-from codeintel import languages
+from codeintel.kernel import languages
 from codeintel.v1 import analyze_pb2, common_pb2, coordinator_pb2, parse_pb2, scan_pb2
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -64,8 +64,32 @@ def _rule_ids() -> list[str]:
 
 RULE_IDS = _rule_ids()
 LANGS = sorted(languages.SUPPORTED)
-EXTS = [".py", ".js", ".ts", ".tsx", ".go", ".java", ".rs", ".c", ".cpp", ".h", ".cs", ".rb", ".php", ".kt",
-        ".swift", ".scala", ".lua", ".sh", ".json", ".PY", ".tar.gz", "", ".", ".unknownext"]
+EXTS = [
+    ".py",
+    ".js",
+    ".ts",
+    ".tsx",
+    ".go",
+    ".java",
+    ".rs",
+    ".c",
+    ".cpp",
+    ".h",
+    ".cs",
+    ".rb",
+    ".php",
+    ".kt",
+    ".swift",
+    ".scala",
+    ".lua",
+    ".sh",
+    ".json",
+    ".PY",
+    ".tar.gz",
+    "",
+    ".",
+    ".unknownext",
+]
 
 SNIPPETS = [
     "def f(x):\n    if x and y or z:\n        return [i for i in x if i]\n    return None\n",
@@ -75,14 +99,14 @@ SNIPPETS = [
     "function f(a, b) { if (a && b || c) { return a ?? b; } }\nel.innerHTML = x; eval(s);\n",
     "const x = (a) => { for (let i = 0; i < a; i++) { switch (i) { case 1: break; default: } } };\n",
     "interface I { m(): void }\nclass C implements I { m(): void {} }\ntype T = string | number;\n",
-    "package main\nimport \"fmt\"\nfunc main() { if true { fmt.Println(\"x\") } }\n",
+    'package main\nimport "fmt"\nfunc main() { if true { fmt.Println("x") } }\n',
     "public class A { public A() {} void m(int a) { while (a > 0) { a--; } } }\n",
     "fn main() { let x = match y { Some(v) => v, None => 0 }; }\nimpl T for S {}\ntrait T {}\n",
     "#include <stdio.h>\nint main(int argc, char **argv) { return argc ? 0 : 1; }\n",
     "#!/usr/bin/env python3\nprint('shebang')\n",
     "#!/bin/bash\nfor i in 1 2; do echo $i; done\n",
     "<?php function f($a) { return $a; } ?>\n",
-    "{\"a\": [1, 2, {\"b\": null}]}\n",
+    '{"a": [1, 2, {"b": null}]}\n',
     "def broken(:\n    return )\n",
     "\ufeffdef bom():\n    pass\n",
     "",
@@ -116,38 +140,95 @@ contents = st.one_of(
     st.text(max_size=300).map(str.encode),
     st.tuples(code_text, st.integers(0, 500)).map(_with_nul),
     st.tuples(code_text, st.integers(0, 500)).map(_cut_utf8),
-    st.sampled_from([b"\xef\xbb\xbf", b"\xef\xbb\xbf\xef\xbb\xbf", b"\r\n" * 50, b"\\" * 100, b"\t\x0b\x0c",
-                     b"\xed\xa0\x80", b"\xc0\x80", b"\xf4\x90\x80\x80", "\u2028\u2029".encode()]),
+    st.sampled_from(
+        [
+            b"\xef\xbb\xbf",
+            b"\xef\xbb\xbf\xef\xbb\xbf",
+            b"\r\n" * 50,
+            b"\\" * 100,
+            b"\t\x0b\x0c",
+            b"\xed\xa0\x80",
+            b"\xc0\x80",
+            b"\xf4\x90\x80\x80",
+            "\u2028\u2029".encode(),
+        ]
+    ),
 )
 paths = st.one_of(
     st.text(max_size=60),
     st.tuples(st.text(max_size=20), st.sampled_from(EXTS)).map("".join),
-    st.sampled_from(["", "a.py", "../../etc/passwd.py", "/abs/x.js", "C:\\dir\\x.ts", "\u202eyp.exe.py",
-                     "𝔣𝔬𝔬.rs", "Makefile", "Dockerfile", ".py", "x.py\x00.js", "a" * 5000 + ".go",
-                     "dir/" * 300 + "x.py", "\n\r\t.py", "x.tsx", "ünï/cødé.java"]),
+    st.sampled_from(
+        [
+            "",
+            "a.py",
+            "../../etc/passwd.py",
+            "/abs/x.js",
+            "C:\\dir\\x.ts",
+            "\u202eyp.exe.py",
+            "𝔣𝔬𝔬.rs",
+            "Makefile",
+            "Dockerfile",
+            ".py",
+            "x.py\x00.js",
+            "a" * 5000 + ".go",
+            "dir/" * 300 + "x.py",
+            "\n\r\t.py",
+            "x.tsx",
+            "ünï/cødé.java",
+        ]
+    ),
 )
 langs = st.one_of(
     st.sampled_from(LANGS),
-    st.sampled_from(["", "Python", "PYTHON", " python", "python ", "c++", "js", "ts", "klingon", "python\x00",
-                     "../python", "x" * 1000, "🐍"]),
+    st.sampled_from(
+        [
+            "",
+            "Python",
+            "PYTHON",
+            " python",
+            "python ",
+            "c++",
+            "js",
+            "ts",
+            "klingon",
+            "python\x00",
+            "../python",
+            "x" * 1000,
+            "🐍",
+        ]
+    ),
     st.text(max_size=20),
 )
 source_files = st.builds(common_pb2.SourceFile, path=paths, language=langs, content=contents)
-u32 = st.one_of(st.sampled_from([0, 1, 2, 63, 64, 65, 255, 256, 257, 10000, 199999, 200000, 200001, 2**31 - 1,
-                                 2**31, 2**32 - 1]), st.integers(0, 2**32 - 1))
-enum_ints = st.one_of(st.integers(-3, 8), st.sampled_from([-(2**31), 2**31 - 1, 1000, -1]),
-                      st.integers(-(2**31), 2**31 - 1))
-parse_options = st.builds(parse_pb2.ParseOptions, include_ast=st.booleans(), ast_max_depth=u32, ast_max_nodes=u32,
-                          ast_named_only=st.booleans())
+u32 = st.one_of(
+    st.sampled_from([0, 1, 2, 63, 64, 65, 255, 256, 257, 10000, 199999, 200000, 200001, 2**31 - 1, 2**31, 2**32 - 1]),
+    st.integers(0, 2**32 - 1),
+)
+enum_ints = st.one_of(
+    st.integers(-3, 8), st.sampled_from([-(2**31), 2**31 - 1, 1000, -1]), st.integers(-(2**31), 2**31 - 1)
+)
+parse_options = st.builds(
+    parse_pb2.ParseOptions,
+    include_ast=st.booleans(),
+    ast_max_depth=u32,
+    ast_max_nodes=u32,
+    ast_named_only=st.booleans(),
+)
 analyze_options = st.builds(analyze_pb2.AnalyzeOptions, file_only=st.booleans())
 rule_id_lists = st.one_of(
     st.just([]),
     st.lists(st.sampled_from(RULE_IDS), max_size=5),
     st.lists(st.one_of(st.sampled_from(RULE_IDS), st.text(max_size=30)), max_size=5),
 )
-scan_options = st.builds(scan_pb2.ScanOptions, min_severity=enum_ints, min_confidence=enum_ints,
-                         rule_ids=rule_id_lists, exclude_rule_ids=rule_id_lists, include_sarif=st.booleans(),
-                         include_suppressed=st.booleans())
+scan_options = st.builds(
+    scan_pb2.ScanOptions,
+    min_severity=enum_ints,
+    min_confidence=enum_ints,
+    rule_ids=rule_id_lists,
+    exclude_rule_ids=rule_id_lists,
+    include_sarif=st.booleans(),
+    include_suppressed=st.booleans(),
+)
 OPTIONS = {"parse": parse_options, "analyze": analyze_options, "scan": scan_options}
 request_options = st.builds(coordinator_pb2.RequestOptions, priority=enum_ints, bypass_cache=st.booleans())
 
@@ -230,7 +311,9 @@ def test_worker_well_typed(targets, kind, batch, data):
 def test_worker_info_and_health(targets, kind, data):
     target = targets[f"{kind}-0"]
     extra = data.draw(unknown_fields)
-    out = target.raw("/codeintel.v1.InfoService/GetServiceInfo", common_pb2.GetServiceInfoRequest().SerializeToString() + extra)
+    out = target.raw(
+        "/codeintel.v1.InfoService/GetServiceInfo", common_pb2.GetServiceInfoRequest().SerializeToString() + extra
+    )
     check_outcome(out, DOCUMENTED, f"{target.name} GetServiceInfo")
     assert out.code == grpc.StatusCode.OK, out  # unknown fields are legal protobuf
     (info,) = common_pb2.GetServiceInfoResponse.FromString(out.body).services
@@ -268,18 +351,32 @@ def test_coordinator_well_typed(targets, kind, batch, data):
 def test_coordinator_admin_and_health(targets, data):
     target = targets["coordinator"]
     extra = data.draw(unknown_fields)
-    out = target.raw("/codeintel.v1.AdminService/GetStats", coordinator_pb2.GetStatsRequest().SerializeToString() + extra)
+    out = target.raw(
+        "/codeintel.v1.AdminService/GetStats", coordinator_pb2.GetStatsRequest().SerializeToString() + extra
+    )
     check_outcome(out, DOCUMENTED, "coordinator GetStats")
     assert out.code == grpc.StatusCode.OK, out
     stats = coordinator_pb2.GetStatsResponse.FromString(out.body)
     assert stats.workers_total >= 6
-    service = data.draw(st.one_of(
-        st.sampled_from(["", "codeintel.v1.ParseService", "codeintel.v1.ScanService", "codeintel.v1.AnalyzeService",
-                         "codeintel.v1.CodeIntelService", "x"]),
-        st.text(max_size=40),
-    ))
-    out = target.raw("/codeintel.v1.AdminService/ListWorkers",
-                     coordinator_pb2.ListWorkersRequest(service=service).SerializeToString() + extra)
+    service = data.draw(
+        st.one_of(
+            st.sampled_from(
+                [
+                    "",
+                    "codeintel.v1.ParseService",
+                    "codeintel.v1.ScanService",
+                    "codeintel.v1.AnalyzeService",
+                    "codeintel.v1.CodeIntelService",
+                    "x",
+                ]
+            ),
+            st.text(max_size=40),
+        )
+    )
+    out = target.raw(
+        "/codeintel.v1.AdminService/ListWorkers",
+        coordinator_pb2.ListWorkersRequest(service=service).SerializeToString() + extra,
+    )
     check_outcome(out, DOCUMENTED, f"coordinator ListWorkers({service!r})")
     if out.code == grpc.StatusCode.OK:
         for w in coordinator_pb2.ListWorkersResponse.FromString(out.body).workers:
@@ -290,15 +387,22 @@ def test_coordinator_admin_and_health(targets, data):
 
 
 @settings(FUZZ, max_examples=40)
-@given(language=st.one_of(st.sampled_from(["", "python", "javascript", "go", "java", "tsx", "cobol", "PYTHON"]),
-                          st.text(max_size=60)),
-       data=st.data())
+@given(
+    language=st.one_of(
+        st.sampled_from(["", "python", "javascript", "go", "java", "tsx", "cobol", "PYTHON"]), st.text(max_size=60)
+    ),
+    data=st.data(),
+)
 def test_list_rules(targets, language, data):
     extra = data.draw(unknown_fields)
     for name, method, req in (
-            ("scan-0", "/codeintel.v1.ScanService/ListRules", scan_pb2.ListRulesRequest(language=language)),
-            ("coordinator", "/codeintel.v1.CodeIntelService/ListRules",
-             coordinator_pb2.CodeIntelServiceListRulesRequest(language=language))):
+        ("scan-0", "/codeintel.v1.ScanService/ListRules", scan_pb2.ListRulesRequest(language=language)),
+        (
+            "coordinator",
+            "/codeintel.v1.CodeIntelService/ListRules",
+            coordinator_pb2.CodeIntelServiceListRulesRequest(language=language),
+        ),
+    ):
         target = targets[name]
         out = target.raw(method, req.SerializeToString() + extra)
         check_outcome(out, DOCUMENTED, f"{name} ListRules({language!r})")
@@ -312,9 +416,11 @@ def test_list_rules(targets, language, data):
 
 # --------------------------------------------------------------------------- raw bodies
 
-ALL_WORKER = [(f"{kind}-0", m) for kind, ms in WORKER_METHODS.items() for m in ms[:2]] + [
-    (f"{kind}-0", m) for kind in WORKER_METHODS for m in ("/codeintel.v1.InfoService/GetServiceInfo", HEALTH)
-] + [("scan-0", "/codeintel.v1.ScanService/ListRules")]
+ALL_WORKER = (
+    [(f"{kind}-0", m) for kind, ms in WORKER_METHODS.items() for m in ms[:2]]
+    + [(f"{kind}-0", m) for kind in WORKER_METHODS for m in ("/codeintel.v1.InfoService/GetServiceInfo", HEALTH)]
+    + [("scan-0", "/codeintel.v1.ScanService/ListRules")]
+)
 ALL_COORD = [("coordinator", m) for ms in COORD_METHODS.values() for m in ms[:2]] + [
     ("coordinator", "/codeintel.v1.CodeIntelService/ListRules"),
     ("coordinator", "/codeintel.v1.AdminService/GetStats"),
@@ -322,13 +428,18 @@ ALL_COORD = [("coordinator", m) for ms in COORD_METHODS.values() for m in ms[:2]
     ("coordinator", HEALTH),
 ]
 SEED_BODIES = [
-    parse_pb2.ParseRequest(file=common_pb2.SourceFile(path="a.py", content=SNIPPETS[0].encode()),
-                           options=parse_pb2.ParseOptions(include_ast=True)).SerializeToString(),
-    scan_pb2.ScanBatchRequest(files=[common_pb2.SourceFile(path="a.py", content=SNIPPETS[2].encode())] * 2,
-                              options=scan_pb2.ScanOptions(rule_ids=RULE_IDS[:2], include_sarif=True)).SerializeToString(),
+    parse_pb2.ParseRequest(
+        file=common_pb2.SourceFile(path="a.py", content=SNIPPETS[0].encode()),
+        options=parse_pb2.ParseOptions(include_ast=True),
+    ).SerializeToString(),
+    scan_pb2.ScanBatchRequest(
+        files=[common_pb2.SourceFile(path="a.py", content=SNIPPETS[2].encode())] * 2,
+        options=scan_pb2.ScanOptions(rule_ids=RULE_IDS[:2], include_sarif=True),
+    ).SerializeToString(),
     coordinator_pb2.CodeIntelServiceParseRequest(
         file=common_pb2.SourceFile(path="b.js", content=SNIPPETS[3].encode()),
-        request_options=coordinator_pb2.RequestOptions(priority=3)).SerializeToString(),
+        request_options=coordinator_pb2.RequestOptions(priority=3),
+    ).SerializeToString(),
 ]
 
 
@@ -353,17 +464,21 @@ def _mutate(t: tuple[bytes, list[tuple[int, int, int]]]) -> bytes:
 
 raw_bodies = st.one_of(
     st.binary(max_size=400),
-    st.tuples(st.sampled_from(SEED_BODIES), st.lists(st.tuples(st.integers(0, 3), st.integers(0, 10**6),
-                                                               st.integers(0, 255)), min_size=1, max_size=6)).map(_mutate),
-    st.sampled_from([
-        b"\x0b" * 10000,                                   # 10000 nested start-group tags
-        b"\x0a" + b"\xff" * 10 + b"\x01",                  # over-long varint length
-        b"\x0a\x80\x80\x80\x80\x10",                       # length far past the end
-        b"\x0a\x02\x0a\x00" * 1000,                        # many repeated/overwritten submessages
-        b"\x12\x06\x08\xff\xff\xff\xff\x0f",               # truncated options
-        (b"\x0a\x7f" + b"\x0a\x7d" * 1)[:4],
-        b"\x1a\x03\xff\xfe\xfd",
-    ]),
+    st.tuples(
+        st.sampled_from(SEED_BODIES),
+        st.lists(st.tuples(st.integers(0, 3), st.integers(0, 10**6), st.integers(0, 255)), min_size=1, max_size=6),
+    ).map(_mutate),
+    st.sampled_from(
+        [
+            b"\x0b" * 10000,  # 10000 nested start-group tags
+            b"\x0a" + b"\xff" * 10 + b"\x01",  # over-long varint length
+            b"\x0a\x80\x80\x80\x80\x10",  # length far past the end
+            b"\x0a\x02\x0a\x00" * 1000,  # many repeated/overwritten submessages
+            b"\x12\x06\x08\xff\xff\xff\xff\x0f",  # truncated options
+            (b"\x0a\x7f" + b"\x0a\x7d" * 1)[:4],
+            b"\x1a\x03\xff\xfe\xfd",
+        ]
+    ),
 )
 
 
@@ -388,10 +503,15 @@ def _repository_seeds(root: str) -> list[bytes]:
     return [
         R.CodeIntelServiceRunRepositoryRequest(operation=R.REPOSITORY_OPERATION_SCAN, root=root).SerializeToString(),
         R.CodeIntelServiceRunRepositoryRequest(
-            operation=R.REPOSITORY_OPERATION_PARSE, root=root, include=["**/*.py"], exclude=["build/"],
-            parse_options=parse_pb2.ParseOptions(include_ast=True)).SerializeToString(),
-        R.CodeIntelServiceRunRepositoryRequest(operation=R.REPOSITORY_OPERATION_ANALYZE, root=root + "/app",
-                                               request_options=R.RequestOptions(priority=3)).SerializeToString(),
+            operation=R.REPOSITORY_OPERATION_PARSE,
+            root=root,
+            include=["**/*.py"],
+            exclude=["build/"],
+            parse_options=parse_pb2.ParseOptions(include_ast=True),
+        ).SerializeToString(),
+        R.CodeIntelServiceRunRepositoryRequest(
+            operation=R.REPOSITORY_OPERATION_ANALYZE, root=root + "/app", request_options=R.RequestOptions(priority=3)
+        ).SerializeToString(),
     ]
 
 
@@ -402,12 +522,18 @@ def test_run_repository_raw_bodies(targets, repo_root, data):
     that ends OK always ends with exactly one summary, last."""
     target = targets["coordinator"]
     seeds = _repository_seeds(repo_root)
-    body = data.draw(st.one_of(
-        st.sampled_from(seeds),
-        st.tuples(st.sampled_from(seeds), st.lists(st.tuples(st.integers(0, 3), st.integers(0, 10**6),
-                                                             st.integers(0, 255)), min_size=1, max_size=6)).map(_mutate),
-        raw_bodies,
-    ))
+    body = data.draw(
+        st.one_of(
+            st.sampled_from(seeds),
+            st.tuples(
+                st.sampled_from(seeds),
+                st.lists(
+                    st.tuples(st.integers(0, 3), st.integers(0, 10**6), st.integers(0, 255)), min_size=1, max_size=6
+                ),
+            ).map(_mutate),
+            raw_bodies,
+        )
+    )
     out = target.raw_stream(RUN_REPOSITORY, body, timeout=30)
     check_outcome(out, REPOSITORY_ALLOWED, f"coordinator RunRepository body={body[:40]!r}")
     if out.code == grpc.StatusCode.OK:
@@ -435,8 +561,13 @@ def test_every_rpc_of_the_contract_is_fuzzed():
 
     pool = descriptor_pool.Default()
     declared = set()
-    for file in ("codeintel/v1/common.proto", "codeintel/v1/parse.proto", "codeintel/v1/analyze.proto",
-                 "codeintel/v1/scan.proto", "codeintel/v1/coordinator.proto"):
+    for file in (
+        "codeintel/v1/common.proto",
+        "codeintel/v1/parse.proto",
+        "codeintel/v1/analyze.proto",
+        "codeintel/v1/scan.proto",
+        "codeintel/v1/coordinator.proto",
+    ):
         for svc in pool.FindFileByName(file).services_by_name.values():
             declared |= {f"/{svc.full_name}/{m.name}" for m in svc.methods}
     fuzzed = {m for _, m in ALL_WORKER + ALL_COORD} | {RUN_REPOSITORY}
@@ -446,11 +577,13 @@ def test_every_rpc_of_the_contract_is_fuzzed():
 def test_undecodable_body_status(targets):
     """Records the status for a body that is not a decodable protobuf message: INVALID_ARGUMENT with the
     decoder's reason (codeintel's ServerGuard; plain gRPC Python would answer INTERNAL)."""
-    for name, method in [("parse-0", "/codeintel.v1.ParseService/Parse"),
-                         ("coordinator", "/codeintel.v1.CodeIntelService/Parse"),
-                         ("coordinator", "/codeintel.v1.AdminService/GetStats"),
-                         ("scan-0", "/codeintel.v1.InfoService/GetServiceInfo"),
-                         ("analyze-0", HEALTH)]:
+    for name, method in [
+        ("parse-0", "/codeintel.v1.ParseService/Parse"),
+        ("coordinator", "/codeintel.v1.CodeIntelService/Parse"),
+        ("coordinator", "/codeintel.v1.AdminService/GetStats"),
+        ("scan-0", "/codeintel.v1.InfoService/GetServiceInfo"),
+        ("analyze-0", HEALTH),
+    ]:
         out = targets[name].raw(method, b"\xff\xff\xff")
         assert out.code == grpc.StatusCode.INVALID_ARGUMENT, (name, method, out)
         assert "not a valid protobuf message" in out.details
@@ -458,6 +591,7 @@ def test_undecodable_body_status(targets):
 
 
 # --------------------------------------------------------------------------- extreme sizes
+
 
 def _exact(n: int) -> bytes:
     line = b"# " + b"a" * 76 + b"\n"
@@ -473,8 +607,11 @@ def test_file_size_limits(targets, service_info, where, kind):
     target = targets["coordinator" if where == "coordinator" else f"{kind}-0"]
     methods = COORD_METHODS if where == "coordinator" else WORKER_METHODS
     unary, batch, req_cls, batch_cls, resp_cls, batch_resp_cls = methods[kind]
-    for content, want in [(b"", grpc.StatusCode.OK), (_exact(limit), grpc.StatusCode.OK),
-                          (_exact(limit + 1), grpc.StatusCode.INVALID_ARGUMENT)]:
+    for content, want in [
+        (b"", grpc.StatusCode.OK),
+        (_exact(limit), grpc.StatusCode.OK),
+        (_exact(limit + 1), grpc.StatusCode.INVALID_ARGUMENT),
+    ]:
         req = req_cls(file=common_pb2.SourceFile(path="big.py", content=content))
         out = target.call(unary, req)
         assert out.code == want, (len(content), out)
@@ -509,9 +646,14 @@ def test_batch_count_limits(targets, service_info, where, kind):
     target.assert_alive()
 
 
-@pytest.mark.parametrize("name,method", [("coordinator", "/codeintel.v1.CodeIntelService/Parse"),
-                                         ("parse-0", "/codeintel.v1.ParseService/Parse"),
-                                         ("scan-1", "/codeintel.v1.ScanService/ScanBatch")])
+@pytest.mark.parametrize(
+    "name,method",
+    [
+        ("coordinator", "/codeintel.v1.CodeIntelService/Parse"),
+        ("parse-0", "/codeintel.v1.ParseService/Parse"),
+        ("scan-1", "/codeintel.v1.ScanService/ScanBatch"),
+    ],
+)
 def test_message_over_transport_limit(targets, name, method):
     body = common_pb2.SourceFile(path="huge.py", content=b"x" * (65 * 1024 * 1024)).SerializeToString()
     out = targets[name].raw(method, b"\x0a" + varint(len(body)) + body)
@@ -538,7 +680,8 @@ DEEP_CASES = [(lang, code, op, where) for lang, code, ops in DEEP for op in ops 
 
 
 @pytest.mark.parametrize(
-    "lang,code,op,where", DEEP_CASES,
+    "lang,code,op,where",
+    DEEP_CASES,
     ids=[f"{lang}-{code[:6].strip()!r}x{len(code)}-{op}-{where}" for lang, code, op, where in DEEP_CASES],
 )
 def test_deep_nesting(targets, lang, code, op, where):

@@ -47,15 +47,17 @@ class LocalProcess:
     container: dict
     argv: list[str]
     env: dict[str, str]
-    ports: dict[int, int]                      # declared containerPort -> local port
+    ports: dict[int, int]  # declared containerPort -> local port
     remaps: list[str] = field(default_factory=list)
 
     def local_port(self, port: int | str) -> int:
         for p in self.container.get("ports", []):
             if p["containerPort"] == port or p.get("name") == port:
                 return self.ports[p["containerPort"]]
-        raise AssertionError(f"{self.deployment}: port {port!r} is not a declared container port "
-                             f"({[p['containerPort'] for p in self.container.get('ports', [])]})")
+        raise AssertionError(
+            f"{self.deployment}: port {port!r} is not a declared container port "
+            f"({[p['containerPort'] for p in self.container.get('ports', [])]})"
+        )
 
 
 class LocalPlan:
@@ -75,8 +77,9 @@ class LocalPlan:
             for c in d["spec"]["template"]["spec"]["containers"]:
                 for p in c.get("ports", []):
                     self.ports[(d["metadata"]["name"], p["containerPort"])] = free_port()
-        self.processes = [self._process(d, c) for d in objs.of_kind("Deployment")
-                          for c in d["spec"]["template"]["spec"]["containers"]]
+        self.processes = [
+            self._process(d, c) for d in objs.of_kind("Deployment") for c in d["spec"]["template"]["spec"]["containers"]
+        ]
 
     def by_deployment(self, name: str) -> LocalProcess:
         (p,) = [p for p in self.processes if p.deployment == name]
@@ -94,10 +97,11 @@ class LocalPlan:
         command = [expand(x, env) for x in c.get("command", [])]
         args = [expand(x, env) for x in c.get("args", [])]
         assert command, f"{name}: no command; every container states what it runs"
-        proc.argv = self._executable(c["image"], command[0], proc) + self._rewrite_tokens(command[1:] + args, proc, mounts)
+        proc.argv = self._executable(c["image"], command[0], proc) + self._rewrite_tokens(
+            command[1:] + args, proc, mounts
+        )
         path = os.path.dirname(sys.executable) + os.pathsep + os.environ.get("PATH", "/usr/bin:/bin")
-        proc.env = {**IMAGE_ENV, "PATH": path, "HOME": self.cwd, "CODEINTEL_PARENT_PID": str(os.getpid()),
-                    **proc.env}
+        proc.env = {**IMAGE_ENV, "PATH": path, "HOME": self.cwd, "CODEINTEL_PARENT_PID": str(os.getpid()), **proc.env}
         return proc
 
     def rewrite_exec(self, proc: LocalProcess, command: list[str]) -> list[str]:
@@ -128,7 +132,9 @@ class LocalPlan:
             if "secret" in v:
                 files = self.objs.secret_data(v["secret"]["secretName"])
             elif "configMap" in v:
-                files = {k: s.encode() for k, s in self.objs.get("ConfigMap", v["configMap"]["name"]).get("data", {}).items()}
+                files = {
+                    k: s.encode() for k, s in self.objs.get("ConfigMap", v["configMap"]["name"]).get("data", {}).items()
+                }
             elif "emptyDir" in v:
                 files = {}
             else:
@@ -179,8 +185,10 @@ class LocalPlan:
                 return m.group(0)
             d, p = self.objs.resolve_service_port(svc, port)
             local = f"localhost:{self.ports[(d['metadata']['name'], p['containerPort'])]}"
-            proc.remaps.append(f"{host}:{port} -> {local} (Service {svc['metadata']['name']} -> "
-                               f"{d['metadata']['name']}:{p['containerPort']})")
+            proc.remaps.append(
+                f"{host}:{port} -> {local} (Service {svc['metadata']['name']} -> "
+                f"{d['metadata']['name']}:{p['containerPort']})"
+            )
             return local
 
         return _ADDRESS.sub(service, value)

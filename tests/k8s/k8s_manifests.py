@@ -30,8 +30,12 @@ def kubectl() -> str:
 
 
 def build_text(overlay: str) -> str:
-    proc = subprocess.run([kubectl(), "kustomize", os.path.join(ROOT, "k8s", "overlays", overlay)],
-                          capture_output=True, text=True, timeout=120)
+    proc = subprocess.run(
+        [kubectl(), "kustomize", os.path.join(ROOT, "k8s", "overlays", overlay)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     if proc.returncode != 0:
         raise AssertionError(f"kubectl kustomize k8s/overlays/{overlay} failed:\n{proc.stderr}")
     return proc.stdout
@@ -112,8 +116,12 @@ class Objects:
 
     def pods_selected(self, selector: dict, namespace: str) -> list[dict]:
         """Deployments whose pod template labels match a Service's selector."""
-        return [d for d in self.of_kind("Deployment") if self.namespace(d) == namespace
-                and labels_match(selector, d["spec"]["template"]["metadata"].get("labels", {}))]
+        return [
+            d
+            for d in self.of_kind("Deployment")
+            if self.namespace(d) == namespace
+            and labels_match(selector, d["spec"]["template"]["metadata"].get("labels", {}))
+        ]
 
     def service_for_host(self, host: str, from_namespace: str) -> dict | None:
         """The Service a DNS name means from a pod in `from_namespace`, or None (not a Service name)."""
@@ -145,22 +153,27 @@ class Objects:
         target = port if spec.get("clusterIP") == "None" else sp[0].get("targetPort", port)
         deployments = self.pods_selected(spec.get("selector", {}), self.namespace(service))
         assert len(deployments) == 1, (
-            f"Service {name} selects {len(deployments)} Deployments ({[d['metadata']['name'] for d in deployments]}); expected 1")
+            f"Service {name} selects {len(deployments)} Deployments ({[d['metadata']['name'] for d in deployments]}); expected 1"
+        )
         d = deployments[0]
         for c in d["spec"]["template"]["spec"]["containers"]:
             for p in c.get("ports", []):
                 if p["containerPort"] == target or p.get("name") == target:
                     return d, p
-        raise AssertionError(f"Service {name} port {port} -> target {target!r}: no such container port "
-                             f"in Deployment {d['metadata']['name']}")
+        raise AssertionError(
+            f"Service {name} port {port} -> target {target!r}: no such container port "
+            f"in Deployment {d['metadata']['name']}"
+        )
 
 
 def expand(value: str, env: dict[str, str]) -> str:
     """Kubernetes' $(VAR) expansion in command, args and env values ($$ escapes)."""
+
     def sub(m: re.Match) -> str:
         if m.group(0) == "$$":
             return "$"
         return env.get(m.group(1), m.group(0))
+
     return re.sub(r"\$\$|\$\(([A-Za-z_][A-Za-z0-9_]*)\)", sub, value)
 
 
@@ -175,8 +188,12 @@ def labels_match(selector: dict, labels: dict) -> bool:
         return False
     for e in expressions:
         op, key, values = e["operator"], e["key"], e.get("values", [])
-        ok = {"In": lambda: labels.get(key) in values, "NotIn": lambda: labels.get(key) not in values,
-              "Exists": lambda: key in labels, "DoesNotExist": lambda: key not in labels}.get(op)
+        ok = {
+            "In": lambda: labels.get(key) in values,
+            "NotIn": lambda: labels.get(key) not in values,
+            "Exists": lambda: key in labels,
+            "DoesNotExist": lambda: key not in labels,
+        }.get(op)
         if ok is None:
             raise AssertionError(f"selector operator {op!r} not understood")
         if not ok():
@@ -201,16 +218,21 @@ def ingress_allowed(objs: Objects, source: Peer, dest: Peer, port: int) -> bool:
 
     A pod that no Ingress policy selects admits everything; otherwise the connection needs
     one rule of one selecting policy whose peers and ports both match."""
-    selecting = [p for p in objs.of_kind("NetworkPolicy")
-                 if objs.namespace(p) == dest.namespace and "Ingress" in p["spec"].get("policyTypes", ["Ingress"])
-                 and labels_match(p["spec"]["podSelector"], dest.labels)]
+    selecting = [
+        p
+        for p in objs.of_kind("NetworkPolicy")
+        if objs.namespace(p) == dest.namespace
+        and "Ingress" in p["spec"].get("policyTypes", ["Ingress"])
+        and labels_match(p["spec"]["podSelector"], dest.labels)
+    ]
     if not selecting:
         return True
     for policy in selecting:
         for rule in policy["spec"].get("ingress", []):
             ports = rule.get("ports")
-            if ports is not None and not any(p.get("protocol", "TCP") == "TCP" and _port_matches(p, port, dest)
-                                             for p in ports):
+            if ports is not None and not any(
+                p.get("protocol", "TCP") == "TCP" and _port_matches(p, port, dest) for p in ports
+            ):
                 continue
             peers = rule.get("from")
             if peers is None or any(_peer_matches(peer, source, dest.namespace) for peer in peers):

@@ -35,8 +35,11 @@ from k8s_manifests import Objects, build  # noqa: E402
 from codeintel.v1 import common_pb2, coordinator_pb2, coordinator_pb2_grpc  # noqa: E402
 
 START_TIMEOUT = 120.0  # seconds to wait for a probe to pass on a loaded 2-core machine
-WORKER_SERVICES = {"parse": "codeintel.v1.ParseService", "analyze": "codeintel.v1.AnalyzeService",
-                   "scan": "codeintel.v1.ScanService"}
+WORKER_SERVICES = {
+    "parse": "codeintel.v1.ParseService",
+    "analyze": "codeintel.v1.AnalyzeService",
+    "scan": "codeintel.v1.ScanService",
+}
 
 
 class Stack:
@@ -49,7 +52,8 @@ class Stack:
         for p in self.plan.processes:
             log = open(os.path.join(self.workdir, f"{p.deployment}.log"), "wb")
             self.procs[p.deployment] = subprocess.Popen(
-                p.argv, env=p.env, cwd=self.plan.cwd, stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT)
+                p.argv, env=p.env, cwd=self.plan.cwd, stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT
+            )
 
     def diagnostics(self) -> str:
         out = []
@@ -72,7 +76,8 @@ class Stack:
         for p in self.plan.processes:
             proc = self.procs[p.deployment]
             grace = self.plan.objs.get("Deployment", p.deployment)["spec"]["template"]["spec"].get(
-                "terminationGracePeriodSeconds", 30)
+                "terminationGracePeriodSeconds", 30
+            )
             try:
                 proc.wait(max(0.1, grace - (time.monotonic() - start)))
                 took[p.deployment] = time.monotonic() - start
@@ -101,7 +106,9 @@ def wait_for(what: str, check, stack: Stack, timeout: float = START_TIMEOUT):
     while time.monotonic() < deadline:
         for name, proc in stack.procs.items():
             if proc.poll() is not None:
-                pytest.fail(f"{name} exited with code {proc.returncode} while waiting for {what}\n{stack.diagnostics()}")
+                pytest.fail(
+                    f"{name} exited with code {proc.returncode} while waiting for {what}\n{stack.diagnostics()}"
+                )
         try:
             value = check()
             if value is not None:
@@ -118,7 +125,8 @@ def run_probe(stack: Stack, p: LocalProcess, probe: dict):
         port = p.local_port(probe["grpc"]["port"])
         with grpc.insecure_channel(f"127.0.0.1:{port}") as ch:
             r = health_pb2_grpc.HealthStub(ch).Check(
-                health_pb2.HealthCheckRequest(service=probe["grpc"].get("service", "")), timeout=timeout)
+                health_pb2.HealthCheckRequest(service=probe["grpc"].get("service", "")), timeout=timeout
+            )
         return True if r.status == health_pb2.HealthCheckResponse.SERVING else None
     if "httpGet" in probe:
         g = probe["httpGet"]
@@ -155,8 +163,9 @@ def test_every_declared_probe_passes(stack):
     for p in stack.plan.processes:
         for kind in ("startupProbe", "readinessProbe", "livenessProbe"):
             if kind in p.container:
-                wait_for(f"{p.deployment} {kind} {p.container[kind]}", lambda: run_probe(stack, p, p.container[kind]),
-                         stack)
+                wait_for(
+                    f"{p.deployment} {kind} {p.container[kind]}", lambda: run_probe(stack, p, p.container[kind]), stack
+                )
 
 
 def test_coordinator_discovers_the_workers_through_the_dns_entries(stack):
@@ -166,13 +175,16 @@ def test_coordinator_discovers_the_workers_through_the_dns_entries(stack):
         (entry,) = [a.split("=", 1)[1] for a in coord.argv if a.startswith(f"--{op}-workers=")]
         assert entry.startswith("dns:localhost:"), (entry, coord.remaps)
         port = int(entry.rsplit(":", 1)[1])
-        expected[service] = {f"[{a[4][0]}]:{port}" if a[0] == socket.AF_INET6 else f"{a[4][0]}:{port}"
-                             for a in socket.getaddrinfo("localhost", port, type=socket.SOCK_STREAM)}
+        expected[service] = {
+            f"[{a[4][0]}]:{port}" if a[0] == socket.AF_INET6 else f"{a[4][0]}:{port}"
+            for a in socket.getaddrinfo("localhost", port, type=socket.SOCK_STREAM)
+        }
 
     def serving():
         with grpc.insecure_channel(coordinator_target(stack)) as ch:
             r = coordinator_pb2_grpc.AdminServiceStub(ch).ListWorkers(
-                coordinator_pb2.ListWorkersRequest(), timeout=5, metadata=bridge_metadata(stack))
+                coordinator_pb2.ListWorkersRequest(), timeout=5, metadata=bridge_metadata(stack)
+            )
         seen = {}
         for w in r.workers:
             if w.state == coordinator_pb2.WORKER_STATE_SERVING:
@@ -191,7 +203,9 @@ def test_a_call_goes_through_bridge_coordinator_worker_and_fills_redis(stack):
 
     async def call():
         async with Client(url) as client:
-            return await client.call_tool("code_parse", {"code": "def k8s_dev(x):\n    return x\n", "language": "python"})
+            return await client.call_tool(
+                "code_parse", {"code": "def k8s_dev(x):\n    return x\n", "language": "python"}
+            )
 
     r = asyncio.run(call())
     assert not r.is_error, r.content
@@ -202,14 +216,25 @@ def test_a_call_goes_through_bridge_coordinator_worker_and_fills_redis(stack):
     with grpc.insecure_channel(coordinator_target(stack)) as ch:
         resp = coordinator_pb2_grpc.CodeIntelServiceStub(ch).Parse(
             coordinator_pb2.CodeIntelServiceParseRequest(
-                file=common_pb2.SourceFile(path="k.py", content=b"def k8s_dev(x):\n    return x\n")),
-            timeout=30, metadata=bridge_metadata(stack))
+                file=common_pb2.SourceFile(path="k.py", content=b"def k8s_dev(x):\n    return x\n")
+            ),
+            timeout=30,
+            metadata=bridge_metadata(stack),
+        )
     assert [s.name for s in resp.result.symbols] == ["k8s_dev"]
     redis = stack.plan.by_deployment("redis")
-    cli = stack.plan.rewrite_exec(redis, ["redis-cli", "-p", str(redis.container["ports"][0]["containerPort"]), "dbsize"])
-    wait_for("an L2 entry in the dev Redis",
-             lambda: True if int(subprocess.run(cli, capture_output=True, text=True, timeout=10).stdout.strip() or 0) > 0
-             else None, stack)
+    cli = stack.plan.rewrite_exec(
+        redis, ["redis-cli", "-p", str(redis.container["ports"][0]["containerPort"]), "dbsize"]
+    )
+    wait_for(
+        "an L2 entry in the dev Redis",
+        lambda: (
+            True
+            if int(subprocess.run(cli, capture_output=True, text=True, timeout=10).stdout.strip() or 0) > 0
+            else None
+        ),
+        stack,
+    )
 
 
 def test_metrics_answer_where_the_annotations_point(stack):

@@ -73,8 +73,10 @@ def test_every_object_validates_against_the_kubernetes_schema(overlay, version):
         try:
             kubernetes_validate.validate(o, version, strict=True)
         except kubernetes_validate.ValidationError as e:
-            pytest.fail(f"{name}: {o['kind']} {o['metadata']['name']} is invalid for Kubernetes {version}: "
-                        f"{e.message} at {'/'.join(map(str, e.path))}")
+            pytest.fail(
+                f"{name}: {o['kind']} {o['metadata']['name']} is invalid for Kubernetes {version}: "
+                f"{e.message} at {'/'.join(map(str, e.path))}"
+            )
 
 
 def test_checkov_finds_nothing_in_the_manifests_or_the_dockerfile(tmp_path):
@@ -88,9 +90,12 @@ def test_checkov_finds_nothing_in_the_manifests_or_the_dockerfile(tmp_path):
     (scan / "Dockerfile").write_text(open(os.path.join(ROOT, "Dockerfile")).read())
     env = dict(os.environ, BC_SKIP_MAPPING="TRUE")  # offline: no guideline download
     proc = subprocess.run(
-        [CHECKOV, "-d", str(scan), "--framework", "kubernetes", "dockerfile",
-         "-o", "json", "--skip-download"],
-        capture_output=True, text=True, timeout=600, env=env)
+        [CHECKOV, "-d", str(scan), "--framework", "kubernetes", "dockerfile", "-o", "json", "--skip-download"],
+        capture_output=True,
+        text=True,
+        timeout=600,
+        env=env,
+    )
     assert proc.returncode == 0, f"checkov exited {proc.returncode}:\n{proc.stdout[-4000:]}\n{proc.stderr[-4000:]}"
     reports = json.loads(proc.stdout)
     reports = {r["check_type"]: r for r in (reports if isinstance(reports, list) else [reports])}
@@ -107,8 +112,12 @@ def test_checkov_finds_nothing_in_the_manifests_or_the_dockerfile(tmp_path):
 
 
 def test_hadolint_finds_nothing_in_the_dockerfile():
-    proc = subprocess.run([HADOLINT, "--failure-threshold", "info", os.path.join(ROOT, "Dockerfile")],
-                          capture_output=True, text=True, timeout=120)
+    proc = subprocess.run(
+        [HADOLINT, "--failure-threshold", "info", os.path.join(ROOT, "Dockerfile")],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert proc.returncode == 0, proc.stdout + proc.stderr
 
 
@@ -157,7 +166,9 @@ def test_image_contains_every_package_the_wheel_installs():
     packages = {p.rstrip("*") for p in project["tool"]["setuptools"]["packages"]["find"]["include"]}
     copied = {i.split()[1].rstrip("/") for i in dockerfile_stages()[0] if i.startswith("COPY ") and "--from" not in i}
     assert packages <= copied, f"not copied into the builder: {packages - copied}"
-    ignored = {line.strip() for line in open(os.path.join(ROOT, ".dockerignore")) if line.strip() and not line.startswith("#")}
+    ignored = {
+        line.strip() for line in open(os.path.join(ROOT, ".dockerignore")) if line.strip() and not line.startswith("#")
+    }
     assert not packages & ignored
     assert {".venv", ".git", "node_modules", "tests"} <= ignored
 
@@ -166,7 +177,7 @@ def test_grammars_load_without_network_as_the_image_build_checks():
     """Runs the Dockerfile's own offline check (sockets disabled, every grammar loaded) here."""
     runs = [i for i in dockerfile_stages()[-1] if i.startswith("RUN python -c ")]
     assert len(runs) == 1
-    argv = shlex.split(runs[0][len("RUN "):])
+    argv = shlex.split(runs[0][len("RUN ") :])
     proc = subprocess.run([sys.executable] + argv[1:], capture_output=True, text=True, timeout=300, cwd=ROOT)
     assert proc.returncode == 0, proc.stderr
     assert "grammars bundled" in proc.stdout
@@ -314,7 +325,9 @@ def test_prod_scales_workers_with_hpa_and_keeps_budgets(prod):
     budgets = prod.of_kind("PodDisruptionBudget")
     for name in DEPLOYMENTS:
         labels = prod.get("Deployment", name)["spec"]["template"]["metadata"]["labels"]
-        assert any(all(labels.get(k) == v for k, v in b["spec"]["selector"]["matchLabels"].items()) for b in budgets), name
+        assert any(all(labels.get(k) == v for k, v in b["spec"]["selector"]["matchLabels"].items()) for b in budgets), (
+            name
+        )
     # External Redis from a Secret, no Redis Deployment.
     (c,) = containers(prod.get("Deployment", "coordinator"))
     (redis_env,) = [e for e in c["env"] if e["name"] == "REDIS_URL"]

@@ -79,7 +79,9 @@ def http_bridge():
         env = {**os.environ, **subprocess_env()}
         proc = subprocess.Popen(
             bridge_command(coordinator, "--transport", "http", "--port", str(port), *extra),
-            cwd=str(cwd), env=env, stdin=subprocess.DEVNULL,
+            cwd=str(cwd),
+            env=env,
+            stdin=subprocess.DEVNULL,
         )
         procs.append(proc)
         deadline = time.monotonic() + 30
@@ -153,13 +155,19 @@ class StandInCoordinator(coordinator_pb2_grpc.CodeIntelServiceServicer, coordina
         self._fail(content, context)
         n = int(content.split(b":", 1)[1]) if content.startswith(b"many:") else 2
         result = parse_pb2.ParseResult(
-            path=request.file.path, language=request.file.language or "python", line_count=n, byte_count=10,
+            path=request.file.path,
+            language=request.file.language or "python",
+            line_count=n,
+            byte_count=10,
             symbols_supported=True,
         )
         for i in range(n):
             result.symbols.add(
-                name=f"func_{i}", kind=parse_pb2.SYMBOL_KIND_FUNCTION, range=_rng(i),
-                qualified_name=f"func_{i}", parent_index=-1,
+                name=f"func_{i}",
+                kind=parse_pb2.SYMBOL_KIND_FUNCTION,
+                range=_rng(i),
+                qualified_name=f"func_{i}",
+                parent_index=-1,
             )
         return coordinator_pb2.CodeIntelServiceParseResponse(
             result=result, info=coordinator_pb2.ResponseInfo(cache=coordinator_pb2.CACHE_STATUS_MISS)
@@ -179,17 +187,27 @@ class StandInCoordinator(coordinator_pb2_grpc.CodeIntelServiceServicer, coordina
 
     def GetStats(self, request, context):
         return coordinator_pb2.GetStatsResponse(
-            version="test", uptime_seconds=5, workers_total=3, workers_serving=2,
+            version="test",
+            uptime_seconds=5,
+            workers_total=3,
+            workers_serving=2,
             operations=[coordinator_pb2.OperationStats(operation="parse", requests=4, cache_hits_l1=1, cache_misses=3)],
         )
 
     def ListWorkers(self, request, context):
         return coordinator_pb2.ListWorkersResponse(
             workers=[
-                coordinator_pb2.Worker(service="codeintel.v1.ParseService", address="127.0.0.1:1",
-                                       state=coordinator_pb2.WORKER_STATE_SERVING),
-                coordinator_pb2.Worker(service="codeintel.v1.ScanService", address="127.0.0.1:2",
-                                       state=coordinator_pb2.WORKER_STATE_DOWN, last_error="connection refused"),
+                coordinator_pb2.Worker(
+                    service="codeintel.v1.ParseService",
+                    address="127.0.0.1:1",
+                    state=coordinator_pb2.WORKER_STATE_SERVING,
+                ),
+                coordinator_pb2.Worker(
+                    service="codeintel.v1.ScanService",
+                    address="127.0.0.1:2",
+                    state=coordinator_pb2.WORKER_STATE_DOWN,
+                    last_error="connection refused",
+                ),
             ]
         )
 
@@ -209,7 +227,7 @@ def standin():
 
 # --------------------------------------------------------------------------- sample trees
 
-SAMPLE_PY = '''\
+SAMPLE_PY = """\
 import os
 
 
@@ -226,7 +244,7 @@ def classify(x):
 class Store:
     def save(self, item):
         return item
-'''
+"""
 
 
 @pytest.fixture(scope="module")

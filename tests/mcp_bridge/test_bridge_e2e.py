@@ -7,10 +7,18 @@ from mcp import Client
 
 pytestmark = pytest.mark.anyio
 
-TOOLS = {"code_parse", "code_analyze", "vulnerability_scan", "scan_list_rules", "admin_get_metrics",
-         "repo_scan", "repo_analyze", "repo_index"}
+TOOLS = {
+    "code_parse",
+    "code_analyze",
+    "vulnerability_scan",
+    "scan_list_rules",
+    "admin_get_metrics",
+    "repo_scan",
+    "repo_analyze",
+    "repo_index",
+}
 
-CODE = '''\
+CODE = """\
 import os
 
 
@@ -22,13 +30,13 @@ def classify(x):
     if x > 0:
         return "positive"
     return "non-positive"
-'''
+"""
 
 
 @pytest.fixture(scope="module")
 def mcp_stack():
     """One coordinator with one worker per service for all tests of this module."""
-    from codeintel.stack import LocalStack
+    from codeintel.ops.stack import LocalStack
 
     stack = LocalStack(workers=1)
     stack.start(timeout=120)
@@ -115,7 +123,9 @@ async def test_admin_metrics(mcp_stack, workdir, stdio_params):
     s = r.structured_content
     assert s["workers_total"] >= 3 and s["workers_serving"] >= 1
     assert {w["service"] for w in s["workers"]} >= {
-        "codeintel.v1.ParseService", "codeintel.v1.AnalyzeService", "codeintel.v1.ScanService"
+        "codeintel.v1.ParseService",
+        "codeintel.v1.AnalyzeService",
+        "codeintel.v1.ScanService",
     }
     ops = {o["operation"]: o for o in s["operations"]}
     assert ops["parse"]["requests"] >= 1

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 from mcp import Client
 
+from codeintel.client import ClientError, CoordinatorClient
 from codeintel.v1 import common_pb2, parse_pb2
-from mcp_bridge.client import BridgeError, CoordinatorClient
 from mcp_bridge.config import BridgeConfig
 from mcp_bridge.server import build_server
 
@@ -29,7 +29,7 @@ async def test_success_passes_through(standin):
 
 
 async def test_resource_exhausted_uses_retry_info(standin):
-    with pytest.raises(BridgeError) as exc:
+    with pytest.raises(ClientError) as exc:
         await _parse(standin[0], b"busy")
     assert exc.value.code == "RESOURCE_EXHAUSTED"
     assert exc.value.retry_after == RETRY_DELAY_S
@@ -38,7 +38,7 @@ async def test_resource_exhausted_uses_retry_info(standin):
 
 
 async def test_invalid_argument_keeps_message_and_hints(standin):
-    with pytest.raises(BridgeError) as exc:
+    with pytest.raises(ClientError) as exc:
         await _parse(standin[0], b"bad")
     msg = str(exc.value)
     assert exc.value.code == "INVALID_ARGUMENT"
@@ -47,34 +47,34 @@ async def test_invalid_argument_keeps_message_and_hints(standin):
 
 
 async def test_unavailable_status(standin):
-    with pytest.raises(BridgeError) as exc:
+    with pytest.raises(ClientError) as exc:
         await _parse(standin[0], b"down")
     assert str(exc.value) == "the code-intelligence backend is unavailable; retry shortly"
 
 
 async def test_nothing_listening_is_unavailable(unused_port):
-    with pytest.raises(BridgeError) as exc:
+    with pytest.raises(ClientError) as exc:
         await _parse(f"127.0.0.1:{unused_port}", b"ok")
     assert exc.value.code == "UNAVAILABLE"
     assert "unavailable; retry shortly" in str(exc.value)
 
 
 async def test_deadline_exceeded(standin):
-    with pytest.raises(BridgeError) as exc:
+    with pytest.raises(ClientError) as exc:
         await _parse(standin[0], b"slow", timeout_s=0.5)
     assert exc.value.code == "DEADLINE_EXCEEDED"
     assert "did not finish within 0.5 s" in str(exc.value)
 
 
 async def test_unauthenticated(standin):
-    with pytest.raises(BridgeError) as exc:
+    with pytest.raises(ClientError) as exc:
         await _parse(standin[0], b"auth")
     assert exc.value.code == "UNAUTHENTICATED"
     assert "API key" in str(exc.value)
 
 
 async def test_internal_hides_server_details(standin):
-    with pytest.raises(BridgeError) as exc:
+    with pytest.raises(ClientError) as exc:
         await _parse(standin[0], b"boom")
     assert "Traceback" not in str(exc.value)
     assert "secret internals" not in str(exc.value)

@@ -43,12 +43,16 @@ def _size(r) -> int:
 def vulnerable(root, n: int, *, body_lines: int = 0, subdir: str = "svc") -> None:
     """n python files, each with a shell-injection and a pickle finding; content unique to this call."""
     tag = uuid.uuid4().hex
-    filler = "".join(f"\ndef helper_{j}(x):\n    if x > {j}:\n        return x - {j}\n    return x\n"
-                     for j in range(body_lines // 5))
+    filler = "".join(
+        f"\ndef helper_{j}(x):\n    if x > {j}:\n        return x - {j}\n    return x\n" for j in range(body_lines // 5)
+    )
     for i in range(n):
-        _write(root, f"{subdir}/m{i:03d}.py",
-               f"import os\nimport pickle\n# {tag}\n\n\ndef run_{i}(cmd, blob):\n    os.system(cmd)\n"
-               f"    return pickle.loads(blob)\n{filler}")
+        _write(
+            root,
+            f"{subdir}/m{i:03d}.py",
+            f"import os\nimport pickle\n# {tag}\n\n\ndef run_{i}(cmd, blob):\n    os.system(cmd)\n"
+            f"    return pickle.loads(blob)\n{filler}",
+        )
 
 
 def _stats(channel, op: str) -> int:
@@ -124,10 +128,16 @@ async def test_skipped_files_are_listed_with_reasons(stack, tmp_path):
     s = r.structured_content
     got = {(x["path"], x["reason"]) for x in s["skipped"]}
     assert got == {
-        (".gitignore", "no grammar"), ("generated/", "ignored by .gitignore"),
-        ("web/app.min.js", "ignored by .gitignore"), ("blob.py", "binary"), ("latin.py", "not UTF-8"),
-        ("big.py", "too large"), ("notes.txt", "no grammar"), ("conf.yaml", "unsupported for this operation"),
-        ("node_modules/", "excluded"), ("link_out.py", "symbolic link not followed"),
+        (".gitignore", "no grammar"),
+        ("generated/", "ignored by .gitignore"),
+        ("web/app.min.js", "ignored by .gitignore"),
+        ("blob.py", "binary"),
+        ("latin.py", "not UTF-8"),
+        ("big.py", "too large"),
+        ("notes.txt", "no grammar"),
+        ("conf.yaml", "unsupported for this operation"),
+        ("node_modules/", "excluded"),
+        ("link_out.py", "symbolic link not followed"),
     }
     assert s["skipped_total"] == len(s["skipped"]) == 10 and s["next_skipped_cursor"] is None
     assert s["files"]["processed"] == 3 and s["files"]["skipped"] == 8  # directories are listed, not counted as files
@@ -175,21 +185,28 @@ async def test_pagination_walks_every_finding_exactly_once(stack, channel, tmp_p
     keys = [(d["path"], d["line"], d["column"], d["rule_id"]) for d in details]
     assert len(set(keys)) == total
     # the same findings as the coordinator's ScanBatch over the same files, sent directly
-    files = [common_pb2.SourceFile(path=f"svc/m{i:03d}.py", content=(tmp_path / f"svc/m{i:03d}.py").read_bytes())
-             for i in range(25)]
+    files = [
+        common_pb2.SourceFile(path=f"svc/m{i:03d}.py", content=(tmp_path / f"svc/m{i:03d}.py").read_bytes())
+        for i in range(25)
+    ]
     resp = coordinator_pb2_grpc.CodeIntelServiceStub(channel).ScanBatch(
-        coordinator_pb2.CodeIntelServiceScanBatchRequest(files=files), timeout=60)
+        coordinator_pb2.CodeIntelServiceScanBatchRequest(files=files), timeout=60
+    )
     direct = sorted(f.fingerprint for r in resp.results for f in r.result.findings)
     assert sorted(d["fingerprint"] for d in details) == direct
     rank = ["info", "low", "medium", "high", "critical"]
-    assert [rank.index(d["severity"]) for d in details] == sorted((rank.index(d["severity"]) for d in details),
-                                                                  reverse=True)
+    assert [rank.index(d["severity"]) for d in details] == sorted(
+        (rank.index(d["severity"]) for d in details), reverse=True
+    )
 
 
 async def test_index_pages_fit_the_output_budget(stack, tmp_path):
     for i in range(12):
-        _write(tmp_path, f"pkg/mod{i:02d}.py", "".join(f"def function_with_a_long_name_{i}_{j}(x):\n    return x\n\n"
-                                                       for j in range(60)))
+        _write(
+            tmp_path,
+            f"pkg/mod{i:02d}.py",
+            "".join(f"def function_with_a_long_name_{i}_{j}(x):\n    return x\n\n" for j in range(60)),
+        )
     budget = 20_000
     async with Client(_server(stack.address, tmp_path, max_output_bytes=budget)) as client:
         r = await client.call_tool("repo_index", {"path": "pkg", "page_size": 500})
@@ -279,11 +296,13 @@ async def test_cancel_stops_sending_batches(stack, channel, tmp_path, monkeypatc
     outcome = {}
     async with Client(_server(stack.address, tmp_path)) as client:
         async with anyio.create_task_group() as tg:
+
             async def call():
                 with anyio.CancelScope() as scope:
                     outcome["scope"] = scope
-                    outcome["result"] = await client.call_tool("repo_scan", {"path": "."},
-                                                               progress_callback=on_progress)
+                    outcome["result"] = await client.call_tool(
+                        "repo_scan", {"path": "."}, progress_callback=on_progress
+                    )
 
             tg.start_soon(call)
             await progressed.wait()

@@ -18,7 +18,7 @@ CODE = "def f(x):\n    return x\n"
 
 @pytest.fixture(scope="module")
 def tenant_stack(tmp_path_factory):
-    from codeintel.stack import LocalStack
+    from codeintel.ops.stack import LocalStack
 
     path = tmp_path_factory.mktemp("tenants") / "tenants.toml"
     path.write_text(f"""
@@ -37,8 +37,10 @@ id = "slow"
 tier = "trickle"
 keys = ["{hash_key(SLOW)}"]
 """)
-    stack = LocalStack(workers=1, extra_args=["--analyze-workers", "0", "--scan-workers", "0",
-                                              f"--coordinator-arg=--tenants-file={path}"])
+    stack = LocalStack(
+        workers=1,
+        extra_args=["--analyze-workers", "0", "--scan-workers", "0", f"--coordinator-arg=--tenants-file={path}"],
+    )
     stack.start(timeout=120)
     yield stack.address
     stack.stop()

@@ -21,8 +21,16 @@ from mcp_bridge.server import build_server
 
 pytestmark = pytest.mark.anyio
 
-TOOLS = {"code_parse", "code_analyze", "vulnerability_scan", "scan_list_rules", "admin_get_metrics",
-         "repo_scan", "repo_analyze", "repo_index"}
+TOOLS = {
+    "code_parse",
+    "code_analyze",
+    "vulnerability_scan",
+    "scan_list_rules",
+    "admin_get_metrics",
+    "repo_scan",
+    "repo_analyze",
+    "repo_index",
+}
 
 
 def _server(address: str, workdir, **kw):
@@ -135,12 +143,16 @@ async def test_parse_ast_is_capped(stack, channel, workdir):
     assert "Note: ast_max_nodes was capped at 300 by this server." in r.content[0].text
     assert _size(r) <= 95_000  # the default max_output_bytes
     # The nodes are the first 300 of the real pre-order tree, as the backend itself returns them.
-    direct = coordinator_pb2_grpc.CodeIntelServiceStub(channel).Parse(
-        coordinator_pb2.CodeIntelServiceParseRequest(
-            file=common_pb2.SourceFile(content=code.encode(), language="python"),
-            options=parse_pb2.ParseOptions(include_ast=True, ast_max_nodes=300),
+    direct = (
+        coordinator_pb2_grpc.CodeIntelServiceStub(channel)
+        .Parse(
+            coordinator_pb2.CodeIntelServiceParseRequest(
+                file=common_pb2.SourceFile(content=code.encode(), language="python"),
+                options=parse_pb2.ParseOptions(include_ast=True, ast_max_nodes=300),
+            )
         )
-    ).result.ast
+        .result.ast
+    )
     assert len(direct) == 300
     assert [(n["type"], n["parent"], n["depth"], n["start_line"]) for n in s["ast"]] == [
         (n.type, n.parent_index, n.depth, n.range.start.line + 1) for n in direct
@@ -149,7 +161,10 @@ async def test_parse_ast_is_capped(stack, channel, workdir):
     t = small.structured_content
     assert t["ast_truncated"] is True and t["returned_ast_nodes"] == 4
     assert [(n["type"], n["parent"]) for n in t["ast"]] == [
-        ("module", -1), ("function_definition", 0), ("def", 1), ("identifier", 1)
+        ("module", -1),
+        ("function_definition", 0),
+        ("def", 1),
+        ("identifier", 1),
     ]
     assert t["ast"][3]["text"] == "func_0"
     assert "capped" not in small.content[0].text
@@ -238,10 +253,13 @@ async def test_analyze_reports_duplicates_and_new_metrics(stack, workdir):
     s = r.structured_content
     assert [f["cognitive_complexity"] for f in s["functions"]] == [4, 4]  # for +1, if +2, else +1
     assert s["max_cognitive_complexity"] == 4 and 0 < s["maintainability_index"] < 100
-    assert s["duplicates"] == [{
-        "occurrences": [{"start_line": 1, "end_line": 9}, {"start_line": 12, "end_line": 20}],
-        "line_count": 9, "token_count": 54,
-    }]
+    assert s["duplicates"] == [
+        {
+            "occurrences": [{"start_line": 1, "end_line": 9}, {"start_line": 12, "end_line": 20}],
+            "line_count": 9,
+            "token_count": 54,
+        }
+    ]
     assert "- 9 lines, 54 tokens at lines 1-9, 12-20" in r.content[0].text
 
 
@@ -292,9 +310,7 @@ async def test_scan_sarif(stack, channel, workdir):
     small, small_lines = findings_source([HIGH])
     big, _ = findings_source([HIGH] * 400)
     async with Client(_server(stack.address, workdir)) as client:
-        r = await client.call_tool(
-            "vulnerability_scan", {"code": small, "filename": "one.py", "include_sarif": True}
-        )
+        r = await client.call_tool("vulnerability_scan", {"code": small, "filename": "one.py", "include_sarif": True})
         too_big = await client.call_tool(
             "vulnerability_scan", {"code": big, "filename": "big.py", "include_sarif": True}
         )
@@ -416,7 +432,10 @@ async def test_path_is_read_relative_to_root(stack, workdir):
     s = rel.structured_content
     assert s["path"] == "src/app.py" and s["language"] == "python"  # detected from the path's extension
     assert [(x["qualified_name"], x["kind"], x["start_line"]) for x in s["symbols"] if x["kind"] != "import"] == [
-        ("run", "function", 4), ("classify", "function", 8), ("Store", "class", 14), ("Store.save", "method", 15)
+        ("run", "function", 4),
+        ("classify", "function", 8),
+        ("Store", "class", 14),
+        ("Store.save", "method", 15),
     ]
     assert absolute.structured_content["path"] == "src/app.py"
     assert absolute.structured_content["symbols"] == s["symbols"]
@@ -436,8 +455,14 @@ async def test_request_options_are_forwarded(standin, workdir):
     async with Client(_server(address, workdir)) as client:
         await client.call_tool(
             "vulnerability_scan",
-            {"code": "x", "language": "python", "min_severity": "low", "min_confidence": "medium",
-             "include_sarif": True, "priority": "high"},
+            {
+                "code": "x",
+                "language": "python",
+                "min_severity": "low",
+                "min_confidence": "medium",
+                "include_sarif": True,
+                "priority": "high",
+            },
         )
         scan = servicer.requests[-1]
         await client.call_tool("vulnerability_scan", {"code": "x", "language": "python"})
@@ -515,10 +540,12 @@ async def test_scan_baseline_and_owasp(stack, workdir):
         first = (await client.call_tool("vulnerability_scan", {"code": code, "language": "python"})).structured_content
         assert first["total_findings"] >= 2 and all(f["owasp"] for f in first["findings"])
         accepted = first["findings"][0]["fingerprint"]
-        again = await client.call_tool("vulnerability_scan", {"code": code, "language": "python",
-                                                              "baseline_fingerprints": [accepted]})
-        wrong = await client.call_tool("vulnerability_scan", {"code": code, "language": "python",
-                                                              "baseline_fingerprints": "abc"})
+        again = await client.call_tool(
+            "vulnerability_scan", {"code": code, "language": "python", "baseline_fingerprints": [accepted]}
+        )
+        wrong = await client.call_tool(
+            "vulnerability_scan", {"code": code, "language": "python", "baseline_fingerprints": "abc"}
+        )
     s = again.structured_content
     assert s["total_findings"] == first["total_findings"] - 1 and s["suppressed_count"] == 1
     assert accepted not in {f["fingerprint"] for f in s["findings"]}

@@ -7,8 +7,16 @@ from mcp import Client
 
 pytestmark = pytest.mark.anyio
 
-TOOLS = {"code_parse", "code_analyze", "vulnerability_scan", "scan_list_rules", "admin_get_metrics",
-         "repo_scan", "repo_analyze", "repo_index"}
+TOOLS = {
+    "code_parse",
+    "code_analyze",
+    "vulnerability_scan",
+    "scan_list_rules",
+    "admin_get_metrics",
+    "repo_scan",
+    "repo_analyze",
+    "repo_index",
+}
 
 
 async def test_stdio_subprocess(standin, workdir, stdio_params):

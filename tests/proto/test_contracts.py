@@ -59,8 +59,11 @@ def test_adding_a_field_is_not_breaking(tmp_path):
     proto = _copy(tmp_path)
     path = proto / "codeintel" / "v1" / "parse.proto"
     text = path.read_text()
-    path.write_text(text.replace(
-        "  bool symbols_supported = 10;\n",
-        "  bool symbols_supported = 10;\n  // A new field, added compatibly.\n  uint32 new_field = 11;\n"))
+    path.write_text(
+        text.replace(
+            "  bool symbols_supported = 10;\n",
+            "  bool symbols_supported = 10;\n  // A new field, added compatibly.\n  uint32 new_field = 11;\n",
+        )
+    )
     r = buf("breaking", "--against", SNAPSHOT, cwd=str(proto))
     assert r.returncode == 0, r.stdout + r.stderr

@@ -12,7 +12,7 @@ import grpc
 import pytest
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 
-from codeintel import procs
+from codeintel.kernel import procs
 from codeintel.v1 import common_pb2, common_pb2_grpc, parse_pb2, parse_pb2_grpc
 
 SERVICES = {
@@ -35,8 +35,10 @@ def test_health_reflection_and_info(svc):
         ch = grpc.insecure_channel(address)
         h = health_pb2_grpc.HealthStub(ch)
         for name in ("", SERVICES[svc]):
-            assert h.Check(health_pb2.HealthCheckRequest(service=name), timeout=5).status == \
-                health_pb2.HealthCheckResponse.SERVING
+            assert (
+                h.Check(health_pb2.HealthCheckRequest(service=name), timeout=5).status
+                == health_pb2.HealthCheckResponse.SERVING
+            )
         with pytest.raises(grpc.RpcError) as ei:
             h.Check(health_pb2.HealthCheckRequest(service="no.such.Service"), timeout=5)
         assert ei.value.code() == grpc.StatusCode.NOT_FOUND
@@ -81,11 +83,16 @@ def test_batch_limit_and_message_size():
             stub.ParseBatch(parse_pb2.ParseBatchRequest(files=files), timeout=10)
         assert ei.value.code() == grpc.StatusCode.INVALID_ARGUMENT and "limit is 3" in ei.value.details()
         with pytest.raises(grpc.RpcError) as ei:
-            stub.Parse(parse_pb2.ParseRequest(file=common_pb2.SourceFile(path="a.py", content=b"#" * 2_000_000)),
-                       timeout=10)
+            stub.Parse(
+                parse_pb2.ParseRequest(file=common_pb2.SourceFile(path="a.py", content=b"#" * 2_000_000)), timeout=10
+            )
         assert ei.value.code() == grpc.StatusCode.RESOURCE_EXHAUSTED  # over the transport's message limit
-        assert stub.Parse(parse_pb2.ParseRequest(file=common_pb2.SourceFile(path="a.py", content=b"x=1")),
-                          timeout=10).result.language == "python"
+        assert (
+            stub.Parse(
+                parse_pb2.ParseRequest(file=common_pb2.SourceFile(path="a.py", content=b"x=1")), timeout=10
+            ).result.language
+            == "python"
+        )
     finally:
         procs.terminate([proc], 10)
 
@@ -93,8 +100,9 @@ def test_batch_limit_and_message_size():
 def test_bad_flags_exit_with_a_clear_message():
     import subprocess
 
-    r = subprocess.run([sys.executable, "-m", "services.parse", "--port", "70000"], capture_output=True, text=True,
-                       timeout=60)
+    r = subprocess.run(
+        [sys.executable, "-m", "services.parse", "--port", "70000"], capture_output=True, text=True, timeout=60
+    )
     assert r.returncode == 2 and "--port must be between 0 and 65535" in r.stderr
 
 
@@ -102,8 +110,9 @@ def test_undecodable_request_is_invalid_argument():
     proc, address = start("analyze")
     try:
         ch = grpc.insecure_channel(address)
-        raw = ch.unary_unary("/codeintel.v1.AnalyzeService/Analyze", request_serializer=lambda b: b,
-                             response_deserializer=lambda b: b)
+        raw = ch.unary_unary(
+            "/codeintel.v1.AnalyzeService/Analyze", request_serializer=lambda b: b, response_deserializer=lambda b: b
+        )
         with pytest.raises(grpc.RpcError) as ei:
             raw(b"\xff\xff\xff\xff", timeout=10)
         assert ei.value.code() == grpc.StatusCode.INVALID_ARGUMENT
@@ -127,7 +136,9 @@ def test_per_file_work_limit(svc):
     proc, address = start(svc, "--max-file-seconds", "0.3")
     try:
         ch = grpc.insecure_channel(address)
-        (si,) = common_pb2_grpc.InfoServiceStub(ch).GetServiceInfo(common_pb2.GetServiceInfoRequest(), timeout=5).services
+        (si,) = (
+            common_pb2_grpc.InfoServiceStub(ch).GetServiceInfo(common_pb2.GetServiceInfoRequest(), timeout=5).services
+        )
         assert si.max_file_work.ToMilliseconds() == 300
         if svc == "parse":
             stub, req, batch = parse_pb2_grpc.ParseServiceStub(ch), parse_pb2.ParseRequest, parse_pb2.ParseBatchRequest

@@ -14,9 +14,9 @@ import time
 
 import pytest
 
-from codeintel import errors
-from codeintel.budget import Budget
-from codeintel.source import prepare
+from codeintel.kernel import errors
+from codeintel.kernel.budget import Budget
+from codeintel.kernel.source import prepare
 from services.analyze.domain import analyze_source
 
 
@@ -25,7 +25,7 @@ def cognitive(lang: str, code: str) -> dict[str, int]:
     return {f.qualified_name: f.cognitive_complexity for f in out.functions}
 
 
-PYTHON = '''\
+PYTHON = """\
 def sum_of_primes(maximum):
     total = 0
     for i in range(1, maximum + 1):   # +1
@@ -78,13 +78,18 @@ def outer(x):
     if x:                                 # +1
         y = 1 if x else 2                 # +2 (nesting 1)
         return inner(y)
-'''
+"""
 
 
 def test_python_white_paper_examples():
     assert cognitive("python", PYTHON) == {
-        "sum_of_primes": 6, "get_words": 1, "my_method": 9, "my_method2": 2, "bools": 7,
-        "outer": 3, "outer.inner": 1,
+        "sum_of_primes": 6,
+        "get_words": 1,
+        "my_method": 9,
+        "my_method2": 2,
+        "bools": 7,
+        "outer": 3,
+        "outer.inner": 1,
     }
 
 
@@ -140,7 +145,11 @@ class A {
 
 def test_java_white_paper_examples():
     assert cognitive("java", JAVA) == {
-        "A.sumOfPrimes": 7, "A.getWords": 1, "A.myMethod": 9, "A.myMethod2": 2, "A.bools": 7,
+        "A.sumOfPrimes": 7,
+        "A.getWords": 1,
+        "A.myMethod": 9,
+        "A.myMethod2": 2,
+        "A.bools": 7,
     }
 
 

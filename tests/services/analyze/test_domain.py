@@ -10,8 +10,8 @@ import sys
 
 import pytest
 
-from codeintel.errors import UnsupportedLanguage
-from codeintel.source import prepare
+from codeintel.kernel.errors import UnsupportedLanguage
+from codeintel.kernel.source import prepare
 from services.analyze import domain
 from services.analyze.domain import analyze_source
 
@@ -71,7 +71,10 @@ def free(a, *, b):
 def test_python_functions():
     out = run("python", PY)
     assert [f.qualified_name for f in out.functions] == [
-        "Store.save", "Store.helper", "Store.helper.inner", "free",
+        "Store.save",
+        "Store.helper",
+        "Store.helper.inner",
+        "free",
     ]
     save = fn(out, "Store.save")
     # 1 + if + and + or + elif + for + while + except + comprehension for + comprehension if + ternary
@@ -149,7 +152,10 @@ export default function () {}
 def test_javascript_functions_and_lines():
     out = run("javascript", JS)
     assert [(f.name, f.qualified_name) for f in out.functions] == [
-        ("f", "f"), ("g", "g"), ("m", "A.m"), ("<anonymous>", "A.m.<anonymous>"),
+        ("f", "f"),
+        ("g", "g"),
+        ("m", "A.m"),
+        ("<anonymous>", "A.m.<anonymous>"),
         ("<anonymous>", "<anonymous>"),
     ]
     # 1 + if + && + || + ?? + else-if + for + while + for-of + do + 2 cases + catch + ternary
@@ -234,7 +240,9 @@ func g(int, string) {}
 def test_go():
     out = run("go", GO)
     assert [(f.name, f.qualified_name) for f in out.functions] == [
-        ("Save", "S.Save"), ("f", "S.Save.f"), ("g", "g"),
+        ("Save", "S.Save"),
+        ("f", "S.Save.f"),
+        ("g", "g"),
     ]
     # 1 + if + && + || + else-if + for + case 1,2 + case 3 + select case
     assert metrics(fn(out, "S.Save")) == (9, 2, 3, 19, 19)
@@ -309,8 +317,11 @@ def test_c_and_cpp():
     )
     out = run("cpp", cpp)
     # `int&&` is a reference type, not a boolean operator
-    assert [(f.qualified_name, f.cyclomatic_complexity, f.max_nesting_depth, f.parameter_count) for f in out.functions] == [
-        ("A.m", 4, 2, 1), ("A.B.z", 2, 1, 1),
+    assert [
+        (f.qualified_name, f.cyclomatic_complexity, f.max_nesting_depth, f.parameter_count) for f in out.functions
+    ] == [
+        ("A.m", 4, 2, 1),
+        ("A.B.z", 2, 1, 1),
     ]
 
 
@@ -325,7 +336,9 @@ def test_rust():
         "trait T { fn t(&self); }\n"
     )
     out = run("rust", code)
-    assert [(f.qualified_name, f.cyclomatic_complexity, f.max_nesting_depth, f.parameter_count) for f in out.functions] == [
+    assert [
+        (f.qualified_name, f.cyclomatic_complexity, f.max_nesting_depth, f.parameter_count) for f in out.functions
+    ] == [
         ("S.m", 5, 1, 1),
     ]
     assert out.class_count == 1  # the trait; an impl block is a scope, not a class
@@ -353,7 +366,8 @@ def test_csharp_ruby_php_kotlin():
     php = "<?php\nfunction g($a, ...$r) { $f = fn($x) => $x ?? $a; if ($a and $r) {} elseif ($a) {} }\n"
     out = run("php", php)
     assert [(f.qualified_name, f.cyclomatic_complexity, f.parameter_count) for f in out.functions] == [
-        ("g", 4, 2), ("g.f", 2, 1),
+        ("g", 4, 2),
+        ("g.f", 2, 1),
     ]
 
     kt = "fun f(a: Int): Int { when (a) { 1, 2 -> return 1; else -> {} }; return if (a > 0) 1 else if (a < 0) 2 else 3 }\n"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 
-from codeintel.source import prepare
+from codeintel.kernel.source import prepare
 from services.analyze.domain import analyze_source
 from services.analyze.duplicates import MAX_OCCURRENCES
 

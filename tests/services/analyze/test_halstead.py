@@ -6,7 +6,7 @@ import math
 
 import pytest
 
-from codeintel.source import prepare
+from codeintel.kernel.source import prepare
 from services.analyze.domain import analyze_source
 from services.analyze.halstead import halstead, maintainability_index
 
@@ -85,14 +85,26 @@ def test_tokens_between_nested_functions_stay_with_the_outer_one():
     f, g, h = out.functions
     # f: def f ( a ) : x = a y = x return y -> operators def ( ) : = = return (6 distinct, 7),
     # operands f a x a y x y (4 distinct, 7); the tokens after g and after h are f's
-    assert (f.halstead.distinct_operators, f.halstead.distinct_operands,
-            f.halstead.total_operators, f.halstead.total_operands) == (6, 4, 7, 7)
+    assert (
+        f.halstead.distinct_operators,
+        f.halstead.distinct_operands,
+        f.halstead.total_operators,
+        f.halstead.total_operands,
+    ) == (6, 4, 7, 7)
     for inner in (g, h):  # def g ( ) : return 1
-        assert (inner.halstead.distinct_operators, inner.halstead.distinct_operands,
-                inner.halstead.total_operators, inner.halstead.total_operands) == (5, 2, 5, 2)
+        assert (
+            inner.halstead.distinct_operators,
+            inner.halstead.distinct_operands,
+            inner.halstead.total_operators,
+            inner.halstead.total_operands,
+        ) == (5, 2, 5, 2)
     # file: all tokens; operands f a x y g 1 h 2
-    assert (out.halstead.distinct_operators, out.halstead.distinct_operands,
-            out.halstead.total_operators, out.halstead.total_operands) == (6, 8, 17, 11)
+    assert (
+        out.halstead.distinct_operators,
+        out.halstead.distinct_operands,
+        out.halstead.total_operators,
+        out.halstead.total_operands,
+    ) == (6, 8, 17, 11)
 
 
 def test_literals_with_and_without_interpolation():
@@ -101,7 +113,11 @@ def test_literals_with_and_without_interpolation():
     # the conditional inside the f-string is a decision; the literals are one operand each
     assert fn.cyclomatic_complexity == 2
     # operators def ( , ) : return + + -> 7 distinct, 8; operands f a b f"..." "plain" "esc\n"
-    assert (fn.halstead.distinct_operators, fn.halstead.distinct_operands,
-            fn.halstead.total_operators, fn.halstead.total_operands) == (7, 6, 8, 6)
+    assert (
+        fn.halstead.distinct_operators,
+        fn.halstead.distinct_operands,
+        fn.halstead.total_operators,
+        fn.halstead.total_operands,
+    ) == (7, 6, 8, 6)
     js = run("javascript", "function f(a, b) { return `x${a ? b : 0}` + 'y'; }\n").functions[0]
     assert js.cyclomatic_complexity == 2

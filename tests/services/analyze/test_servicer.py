@@ -8,8 +8,8 @@ from concurrent import futures
 import grpc
 import pytest
 
+from codeintel.rpc.worker import WorkerConfig
 from codeintel.v1 import analyze_pb2, analyze_pb2_grpc, common_pb2
-from codeintel.worker import WorkerConfig
 from services.analyze import domain
 from services.analyze.servicer import AnalyzeServicer
 
@@ -72,7 +72,8 @@ def test_analyze_carries_cognitive_halstead_mi_and_duplicates(stub):
 
 def test_file_only_keeps_file_metrics(stub):
     req = analyze_pb2.AnalyzeRequest(
-        file=common_pb2.SourceFile(path="a.py", content=CODE), options=analyze_pb2.AnalyzeOptions(file_only=True),
+        file=common_pb2.SourceFile(path="a.py", content=CODE),
+        options=analyze_pb2.AnalyzeOptions(file_only=True),
     )
     r = stub.Analyze(req, timeout=30).result
     assert not r.functions

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from codeintel.source import prepare
+from codeintel.kernel.source import prepare
 from services.parse import domain
 from services.parse.domain import parse_source
 
@@ -26,12 +26,15 @@ def check_spans(code: str, outcome) -> None:
         r, sel = s.range, s.selection
         assert r.start_byte <= sel.start_byte <= sel.end_byte <= r.end_byte, s
         # Line/column agree with byte offsets.
-        for line, col, byte in ((r.start_line, r.start_col, r.start_byte), (sel.start_line, sel.start_col, sel.start_byte)):
+        for line, col, byte in (
+            (r.start_line, r.start_col, r.start_byte),
+            (sel.start_line, sel.start_col, sel.start_byte),
+        ):
             assert sum(len(x) + 1 for x in lines[:line]) + col == byte, s
         if s.kind != "import":
-            assert data[sel.start_byte:sel.end_byte].decode().strip("\"'") == s.name, s
+            assert data[sel.start_byte : sel.end_byte].decode().strip("\"'") == s.name, s
         else:
-            assert s.name.strip("<>") in data[sel.start_byte:sel.end_byte].decode().replace(" ", ""), s
+            assert s.name.strip("<>") in data[sel.start_byte : sel.end_byte].decode().replace(" ", ""), s
         if s.parent_index >= 0:
             parent = outcome.symbols[s.parent_index]
             assert s.parent_index < outcome.symbols.index(s)
@@ -344,50 +347,84 @@ def test_cpp_symbols():
     check_spans(CPP, out)
     qualified = out.symbols[8]
     # The selection of `ns::Cls::m` is just `m`.
-    assert CPP.encode()[qualified.selection.start_byte:qualified.selection.end_byte] == b"m"
+    assert CPP.encode()[qualified.selection.start_byte : qualified.selection.end_byte] == b"m"
     assert qualified.selection.start_col == len("void ns::Cls::")
 
 
 EXTRA = {
     "csharp": (
         "using System.Text;\nnamespace App.Core {\n  class A { A() {} void M() {} }\n  interface I { void Q(); }\n}\n",
-        [("import", "System.Text", "System.Text", -1), ("module", "App.Core", "App.Core", -1),
-         ("class", "A", "App.Core.A", 1), ("constructor", "A", "App.Core.A.A", 2),
-         ("method", "M", "App.Core.A.M", 2), ("interface", "I", "App.Core.I", 1),
-         ("method", "Q", "App.Core.I.Q", 5)],
+        [
+            ("import", "System.Text", "System.Text", -1),
+            ("module", "App.Core", "App.Core", -1),
+            ("class", "A", "App.Core.A", 1),
+            ("constructor", "A", "App.Core.A.A", 2),
+            ("method", "M", "App.Core.A.M", 2),
+            ("interface", "I", "App.Core.I", 1),
+            ("method", "Q", "App.Core.I.Q", 5),
+        ],
     ),
     "ruby": (
         "require 'json'\nmodule M\n  class K\n    def initialize; end\n    def run; end\n  end\nend\ndef top; end\n",
-        [("import", "json", "json", -1), ("module", "M", "M", -1), ("class", "K", "M.K", 1),
-         ("constructor", "initialize", "M.K.initialize", 2), ("method", "run", "M.K.run", 2),
-         ("function", "top", "top", -1)],
+        [
+            ("import", "json", "json", -1),
+            ("module", "M", "M", -1),
+            ("class", "K", "M.K", 1),
+            ("constructor", "initialize", "M.K.initialize", 2),
+            ("method", "run", "M.K.run", 2),
+            ("function", "top", "top", -1),
+        ],
     ),
     "php": (
         "<?php\nuse Foo\\Bar;\nclass A { function __construct() {} function m() {} }\ntrait T {}\nfunction f() {}\n",
-        [("import", "Foo\\Bar", "Foo\\Bar", -1), ("class", "A", "A", -1),
-         ("constructor", "__construct", "A.__construct", 1), ("method", "m", "A.m", 1),
-         ("trait", "T", "T", -1), ("function", "f", "f", -1)],
+        [
+            ("import", "Foo\\Bar", "Foo\\Bar", -1),
+            ("class", "A", "A", -1),
+            ("constructor", "__construct", "A.__construct", 1),
+            ("method", "m", "A.m", 1),
+            ("trait", "T", "T", -1),
+            ("function", "f", "f", -1),
+        ],
     ),
     "kotlin": (
         "import kotlinx.coroutines.*\nclass A {\n  fun m() {}\n}\ninterface I\nenum class E { X }\nfun top() {}\n",
-        [("import", "kotlinx.coroutines.*", "kotlinx.coroutines.*", -1), ("class", "A", "A", -1),
-         ("method", "m", "A.m", 1), ("interface", "I", "I", -1), ("enum", "E", "E", -1),
-         ("function", "top", "top", -1)],
+        [
+            ("import", "kotlinx.coroutines.*", "kotlinx.coroutines.*", -1),
+            ("class", "A", "A", -1),
+            ("method", "m", "A.m", 1),
+            ("interface", "I", "I", -1),
+            ("enum", "E", "E", -1),
+            ("function", "top", "top", -1),
+        ],
     ),
     "swift": (
         "import Foundation\nstruct S {\n  func f() {}\n}\nprotocol P {\n  func p()\n}\nfunc top() {}\n",
-        [("import", "Foundation", "Foundation", -1), ("struct", "S", "S", -1), ("method", "f", "S.f", 1),
-         ("interface", "P", "P", -1), ("method", "p", "P.p", 3), ("function", "top", "top", -1)],
+        [
+            ("import", "Foundation", "Foundation", -1),
+            ("struct", "S", "S", -1),
+            ("method", "f", "S.f", 1),
+            ("interface", "P", "P", -1),
+            ("method", "p", "P.p", 3),
+            ("function", "top", "top", -1),
+        ],
     ),
     "scala": (
         "import scala.util.Try\nobject O {\n  def f(): Int = 1\n}\ntrait T\n",
-        [("import", "scala.util.Try", "scala.util.Try", -1), ("class", "O", "O", -1),
-         ("method", "f", "O.f", 1), ("trait", "T", "T", -1)],
+        [
+            ("import", "scala.util.Try", "scala.util.Try", -1),
+            ("class", "O", "O", -1),
+            ("method", "f", "O.f", 1),
+            ("trait", "T", "T", -1),
+        ],
     ),
     "lua": (
         'local json = require("json")\nlocal function f() end\nfunction M.g() end\nfunction M:h() end\n',
-        [("import", "json", "json", -1), ("function", "f", "f", -1), ("function", "g", "M.g", -1),
-         ("method", "h", "M.h", -1)],
+        [
+            ("import", "json", "json", -1),
+            ("function", "f", "f", -1),
+            ("function", "g", "M.g", -1),
+            ("method", "h", "M.h", -1),
+        ],
     ),
     "bash": (
         "f() { echo; }\nfunction g { :; }\n",
@@ -423,7 +460,7 @@ def test_unicode_identifiers_use_byte_columns():
     out = run("python", code)
     assert table(out) == [("class", "Ünï", "Ünï", -1), ("method", "ñame", "Ünï.ñame", 0)]
     m = out.symbols[1]
-    assert m.selection.start_col == len("    def ".encode())
+    assert m.selection.start_col == len(b"    def ")
     assert m.selection.end_col == len("    def ñame".encode())  # 9 chars, 10 bytes
     assert m.selection.end_col - m.selection.start_col == 5
     check_spans(code, out)
@@ -460,7 +497,7 @@ def test_error_node_reported_with_text_and_position():
     code = "x = 1\nfoo bar baz\n"
     out = run("python", code)
     e = out.errors[0]
-    snippet = code.encode()[e.range.start_byte:e.range.end_byte].decode()
+    snippet = code.encode()[e.range.start_byte : e.range.end_byte].decode()
     assert e.kind == "error" and e.message == f'unexpected "{snippet[:40]}"'
     assert e.range.start_line == 1
     # Document order.
@@ -473,7 +510,7 @@ def test_error_message_is_cut_to_40_characters():
     out = run("javascript", code)
     assert out.has_errors
     for e in out.errors:
-        body = e.message[len('unexpected "'):-1] if e.kind == "error" else ""
+        body = e.message[len('unexpected "') : -1] if e.kind == "error" else ""
         assert len(body) <= 40
 
 
@@ -518,7 +555,7 @@ def test_ast_full_pre_order():
     assert ast[1].text == ""  # inner nodes carry no text
     for n in ast:
         if n.text:
-            assert code.encode()[n.range.start_byte:n.range.end_byte].decode() == n.text
+            assert code.encode()[n.range.start_byte : n.range.end_byte].decode() == n.text
 
 
 def test_ast_not_included_by_default():
@@ -670,8 +707,18 @@ def test_path_is_echoed():
     assert table(out) == [("import", "os", "os", -1)]
 
 
-SYMBOL_SOURCES = {"python": PYTHON, "javascript": JS, "typescript": TS, "tsx": TS, "go": GO, "java": JAVA,
-                  "rust": RUST, "c": C, "cpp": CPP, **{k: v[0] for k, v in EXTRA.items()}}
+SYMBOL_SOURCES = {
+    "python": PYTHON,
+    "javascript": JS,
+    "typescript": TS,
+    "tsx": TS,
+    "go": GO,
+    "java": JAVA,
+    "rust": RUST,
+    "c": C,
+    "cpp": CPP,
+    **{k: v[0] for k, v in EXTRA.items()},
+}
 
 
 def test_symbol_sources_cover_every_symbol_language():

@@ -17,26 +17,29 @@ def _needles(regex):
     return None if found is None else sorted((a.kind, a.text.decode()) for a in found)
 
 
-@pytest.mark.parametrize("regex,expected", [
-    (r"^(app|application)$", [(TOKEN, "app"), (TOKEN, "application")]),
-    (r"\brequest\.(args|form)\b", [(TOKEN, "request")]),
-    (r"^request\.", [(TOKEN, "request")]),
-    (r"(^|\.)config$", [(TOKEN, "config")]),
-    (r"^['\"]SECRET_KEY['\"]$", [(TOKEN, "SECRET_KEY")]),
-    (r"^(csrf_exempt|csrf\.exempt)$", [(TOKEN, "csrf_exempt"), (TOKEN, "exempt")]),
-    (r"(^|[^.\w])(rand|mrand)\.Intn\(", [(TOKEN, "mrand"), (TOKEN, "rand")]),
-    (r"^(SESSION|CSRF)_COOKIE_SECURE$", [(TOKEN, "CSRF_COOKIE_SECURE"), (TOKEN, "SESSION_COOKIE_SECURE")]),
-    (r"Math\.random\s*\(", [(SUBSTRING, "Math.random")]),  # `XMath.random(` matches too: no token
-    (r"^[bBuU]?['\"]0\.0\.0\.0['\"]$", [(SUBSTRING, "0.0.0.0")]),
-    (r"[A-Za-z]+://[^/]+@", [(SUBSTRING, "://")]),
-    (r"(?i)secret", None),  # case-insensitive: any spelling
-    (r"(?i:secret)|token", None),
-    (r"x?request\.", [(SUBSTRING, "request.")]),  # `xrequest.` matches: "request" is no token there
-    (r"\w+\.get", [(SUBSTRING, ".get")]),
-    (r"\w+\.g", None),  # literals shorter than 3 bytes are no use
-    (r"a|b", None),
-    (r"(", None),  # not a regex
-])
+@pytest.mark.parametrize(
+    "regex,expected",
+    [
+        (r"^(app|application)$", [(TOKEN, "app"), (TOKEN, "application")]),
+        (r"\brequest\.(args|form)\b", [(TOKEN, "request")]),
+        (r"^request\.", [(TOKEN, "request")]),
+        (r"(^|\.)config$", [(TOKEN, "config")]),
+        (r"^['\"]SECRET_KEY['\"]$", [(TOKEN, "SECRET_KEY")]),
+        (r"^(csrf_exempt|csrf\.exempt)$", [(TOKEN, "csrf_exempt"), (TOKEN, "exempt")]),
+        (r"(^|[^.\w])(rand|mrand)\.Intn\(", [(TOKEN, "mrand"), (TOKEN, "rand")]),
+        (r"^(SESSION|CSRF)_COOKIE_SECURE$", [(TOKEN, "CSRF_COOKIE_SECURE"), (TOKEN, "SESSION_COOKIE_SECURE")]),
+        (r"Math\.random\s*\(", [(SUBSTRING, "Math.random")]),  # `XMath.random(` matches too: no token
+        (r"^[bBuU]?['\"]0\.0\.0\.0['\"]$", [(SUBSTRING, "0.0.0.0")]),
+        (r"[A-Za-z]+://[^/]+@", [(SUBSTRING, "://")]),
+        (r"(?i)secret", None),  # case-insensitive: any spelling
+        (r"(?i:secret)|token", None),
+        (r"x?request\.", [(SUBSTRING, "request.")]),  # `xrequest.` matches: "request" is no token there
+        (r"\w+\.get", [(SUBSTRING, ".get")]),
+        (r"\w+\.g", None),  # literals shorter than 3 bytes are no use
+        (r"a|b", None),
+        (r"(", None),  # not a regex
+    ],
+)
 def test_regex_needles(regex, expected):
     assert _needles(regex) == expected
 

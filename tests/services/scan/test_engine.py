@@ -8,19 +8,19 @@ from pathlib import Path
 
 import pytest
 
-from codeintel.errors import InvalidInput, UnsupportedLanguage
-from codeintel.source import prepare
+from codeintel.kernel.errors import InvalidInput, UnsupportedLanguage
+from codeintel.kernel.source import prepare
 from services.scan import engine
 
 RULES = engine.RuleSet.load()
 
-VULN_PY = b'''import os, subprocess, hashlib, yaml
+VULN_PY = b"""import os, subprocess, hashlib, yaml
 def handler(cmd, name):
     os.system("ls " + cmd)
     subprocess.run(f"echo {name}", shell=True)
     h = hashlib.md5(name.encode())
     return yaml.load(name)
-'''
+"""
 
 
 def scan(code: bytes, path="app.py", language="", **kw) -> engine.ScanOutcome:
@@ -46,14 +46,14 @@ def test_finding_fields():
     f = out.findings[0]
     assert f.cwe == "CWE-78" and f.severity == "high" and f.confidence == "high"
     assert (f.range.start_line, f.range.start_col) == (2, 4)
-    assert VULN_PY[f.range.start_byte:f.range.end_byte] == b'os.system("ls " + cmd)'
+    assert VULN_PY[f.range.start_byte : f.range.end_byte] == b'os.system("ls " + cmd)'
     assert f.snippet == '    os.system("ls " + cmd)'
     assert len(f.fingerprint) == 64 and not f.suppressed
     assert "subprocess" in f.message
 
 
 def test_snippet_is_at_most_200_bytes_and_valid_utf8():
-    code = ('x = eval(data)  # ' + "é" * 300 + "\n").encode()
+    code = ("x = eval(data)  # " + "é" * 300 + "\n").encode()
     f = scan(code).findings[0]
     assert len(f.snippet.encode()) <= 200
     assert f.snippet.startswith("x = eval(data)")
@@ -61,7 +61,10 @@ def test_snippet_is_at_most_200_bytes_and_valid_utf8():
 
 def test_min_severity_and_confidence_filters():
     assert ids(scan(VULN_PY, min_severity="high")) == [
-        "py.os-system-non-constant", "py.subprocess-shell-true", "py.yaml-unsafe-load"]
+        "py.os-system-non-constant",
+        "py.subprocess-shell-true",
+        "py.yaml-unsafe-load",
+    ]
     assert ids(scan(VULN_PY, min_severity="critical")) == []
     out = scan(b"import random\nreset_token = random.random()\nimport os\nos.system(x)\n")
     assert ids(out) == ["py.insecure-random-secret", "py.os-system-non-constant"]
@@ -96,8 +99,16 @@ def test_unsupported_language():
         scan(b"fn main() {}\n", path="main.rs")  # Go and Java have rules now; Rust has none
 
 
-@pytest.mark.parametrize("comment", [b"# nosec", b"# codeintel-ignore", b"# codeintel-ignore: py.eval-non-constant",
-                                     b"# codeintel-ignore: py.weak-hash, py.eval-non-constant", b"#nosec B307"])
+@pytest.mark.parametrize(
+    "comment",
+    [
+        b"# nosec",
+        b"# codeintel-ignore",
+        b"# codeintel-ignore: py.eval-non-constant",
+        b"# codeintel-ignore: py.weak-hash, py.eval-non-constant",
+        b"#nosec B307",
+    ],
+)
 def test_suppression_on_same_line(comment):
     code = b"x = eval(data)  " + comment + b"\n"
     out = scan(code)
@@ -136,7 +147,9 @@ def test_fingerprints_stable_when_lines_inserted_above_and_duplicates_differ():
     # Whitespace inside the match does not matter; the path does.
     assert scan(b"def f(data):\n    return eval(  data )\n").findings[0].fingerprint != fps[0]  # text differs
     assert scan(b"x=eval(data)\n").findings[0].fingerprint == scan(b"y = eval(data)\n").findings[0].fingerprint
-    assert scan(b"x=eval(data)\n", path="b.py").findings[0].fingerprint != scan(b"x=eval(data)\n").findings[0].fingerprint
+    assert (
+        scan(b"x=eval(data)\n", path="b.py").findings[0].fingerprint != scan(b"x=eval(data)\n").findings[0].fingerprint
+    )
 
 
 def test_deep_nesting_does_not_recurse():
@@ -158,8 +171,9 @@ def test_syntax_errors_are_reported_and_scan_goes_on():
 
 def test_typescript_and_tsx_are_scanned():
     assert ids(scan(b"const x: string = eval(input);\n", path="a.ts")) == ["js.eval-non-constant"]
-    out = scan(b"export const C = (p: {h: string}) => <div dangerouslySetInnerHTML={{ __html: p.h }} />;\n",
-               path="a.tsx")
+    out = scan(
+        b"export const C = (p: {h: string}) => <div dangerouslySetInnerHTML={{ __html: p.h }} />;\n", path="a.tsx"
+    )
     assert ids(out) == ["js.react-dangerously-set-inner-html"]
 
 
@@ -168,7 +182,7 @@ def _write_rule(tmp_path: Path, body: str) -> Path:
     return tmp_path
 
 
-GOOD = '''[[rules]]
+GOOD = """[[rules]]
 id = "py.test-eval"
 languages = ["python"]
 cwe = "CWE-95"
@@ -176,7 +190,7 @@ severity = "high"
 confidence = "high"
 message = "eval is bad; do not use it on data."
 query = '((call function: (identifier) @f) @match (#eq? @f "eval"))'
-'''
+"""
 
 
 def test_load_from_directory(tmp_path):
@@ -185,18 +199,21 @@ def test_load_from_directory(tmp_path):
     assert [f.rule_id for f in rs.scan(prepare("a.py", "", b"eval(1)\n")).findings] == ["py.test-eval"]
 
 
-@pytest.mark.parametrize("body, message", [
-    ("[[rules]\nid = 1", "not valid TOML"),
-    (GOOD + 'colour = "red"\n', "unknown field(s) colour"),
-    (GOOD.replace('"python"]', '"python", "javascript"]'), "does not compile for javascript"),
-    (GOOD + 'predicate = "is_evil"\n', "unknown predicate 'is_evil'"),
-    (GOOD + 'predicate = "non_constant"\nargs = { capture = "f", frobnicate = 1 }\n', "frobnicate"),
-    (GOOD.replace('severity = "high"', 'severity = "severe"'), "severity must be one of"),
-    (GOOD.replace('"CWE-95"', '"95"'), "cwe must look like"),
-    (GOOD.replace("@match ", ""), "no @match capture"),
-    (GOOD + GOOD, "duplicate id"),
-    (GOOD.replace('["python"]', '["klingon"]'), "unknown language"),
-])
+@pytest.mark.parametrize(
+    "body, message",
+    [
+        ("[[rules]\nid = 1", "not valid TOML"),
+        (GOOD + 'colour = "red"\n', "unknown field(s) colour"),
+        (GOOD.replace('"python"]', '"python", "javascript"]'), "does not compile for javascript"),
+        (GOOD + 'predicate = "is_evil"\n', "unknown predicate 'is_evil'"),
+        (GOOD + 'predicate = "non_constant"\nargs = { capture = "f", frobnicate = 1 }\n', "frobnicate"),
+        (GOOD.replace('severity = "high"', 'severity = "severe"'), "severity must be one of"),
+        (GOOD.replace('"CWE-95"', '"95"'), "cwe must look like"),
+        (GOOD.replace("@match ", ""), "no @match capture"),
+        (GOOD + GOOD, "duplicate id"),
+        (GOOD.replace('["python"]', '["klingon"]'), "unknown language"),
+    ],
+)
 def test_load_errors_name_file_and_rule(tmp_path, body, message):
     with pytest.raises(engine.RuleLoadError) as exc:
         engine.RuleSet.load(_write_rule(tmp_path, body))
@@ -248,27 +265,48 @@ def test_prefilter_gives_identical_findings_on_stdlib():
         assert RULES.scan(src, include_suppressed=True) == full.scan(src, include_suppressed=True), p
 
 
-@pytest.mark.parametrize("comment,suppressed", [
-    (b"# codeintel-ignore py.eval-non-constant", True),
-    (b"# codeintel-ignore py.weak-hash py.eval-non-constant", True),
-    (b"# codeintel-ignore py.weak-hash", False),
-    (b"# codeintel-ignore because the input is trusted", True),  # no rule ids: every rule
-])
+@pytest.mark.parametrize(
+    "comment,suppressed",
+    [
+        (b"# codeintel-ignore py.eval-non-constant", True),
+        (b"# codeintel-ignore py.weak-hash py.eval-non-constant", True),
+        (b"# codeintel-ignore py.weak-hash", False),
+        (b"# codeintel-ignore because the input is trusted", True),  # no rule ids: every rule
+    ],
+)
 def test_ignore_without_colon(comment, suppressed):
     out = scan(b"x = eval(data)  " + comment + b"\n")
     assert (out.suppressed_count == 1) is suppressed and (out.findings == []) is suppressed
 
 
-@pytest.mark.parametrize("pattern", [
-    r"(a+)+$", r"^(\w+\s?)*$", r"(.*)*x", r"(\d|\w)*", r"([a-z0-9]+)*@", r"^(\w+\d)+$", r"(.|\s)+$",
-])
+@pytest.mark.parametrize(
+    "pattern",
+    [
+        r"(a+)+$",
+        r"^(\w+\s?)*$",
+        r"(.*)*x",
+        r"(\d|\w)*",
+        r"([a-z0-9]+)*@",
+        r"^(\w+\d)+$",
+        r"(.|\s)+$",
+    ],
+)
 def test_redos_prone_patterns_are_reported(pattern):
     assert engine.redos_prone(pattern)
 
 
-@pytest.mark.parametrize("pattern", [
-    r"^[a-z]+$", r"^(a|b)*$", r"\d{1,3}(\.\d{1,3}){3}", r"(?>a+)+", r"^\w+@\w+\.com$", r"(a++)+",
-    "(" * 100 + "a" + ")" * 100, "[",
-])
+@pytest.mark.parametrize(
+    "pattern",
+    [
+        r"^[a-z]+$",
+        r"^(a|b)*$",
+        r"\d{1,3}(\.\d{1,3}){3}",
+        r"(?>a+)+",
+        r"^\w+@\w+\.com$",
+        r"(a++)+",
+        "(" * 100 + "a" + ")" * 100,
+        "[",
+    ],
+)
 def test_linear_patterns_are_not_reported(pattern):
     assert not engine.redos_prone(pattern)

@@ -6,11 +6,11 @@ from __future__ import annotations
 import pytest
 from tree_sitter import Query, QueryCursor
 
-from codeintel.languages import get_language, get_parser
+from codeintel.kernel.languages import get_language, get_parser
 from services.scan import engine
 
-_JAVA_ARG = "(method_invocation name: (identifier) @fn arguments: (argument_list . (_) @arg) (#eq? @fn \"run\"))"
-_GO_ARG = "(call_expression function: (identifier) @fn arguments: (argument_list . (_) @arg) (#eq? @fn \"run\"))"
+_JAVA_ARG = '(method_invocation name: (identifier) @fn arguments: (argument_list . (_) @arg) (#eq? @fn "run"))'
+_GO_ARG = '(call_expression function: (identifier) @fn arguments: (argument_list . (_) @arg) (#eq? @fn "run"))'
 
 
 def _arg(language: str, code: str):
@@ -25,25 +25,31 @@ def _java(body: str, params: str = "", fields: str = "") -> str:
     return f"class A {{\n{fields}\n  void f({params}) {{\n{body}\n  }}\n}}\n"
 
 
-@pytest.mark.parametrize("code", [
-    _java('run("id = " + n);', "long n"),
-    _java('int n = Integer.parseInt(s);\nrun("id = " + n + " limit " + (k));', "String s, Integer k"),
-    _java('run("id = " + id);', "", "private final UUID id = UUID.randomUUID();"),
-    _java('run("n = " + Long.toString(v));', "String v"),
-])
+@pytest.mark.parametrize(
+    "code",
+    [
+        _java('run("id = " + n);', "long n"),
+        _java('int n = Integer.parseInt(s);\nrun("id = " + n + " limit " + (k));', "String s, Integer k"),
+        _java('run("id = " + id);', "", "private final UUID id = UUID.randomUUID();"),
+        _java('run("n = " + Long.toString(v));', "String v"),
+    ],
+)
 def test_java_numeric_concatenation_is_constant(code):
     caps = _arg("java", code)
     assert engine.PREDICATES["non_constant"].func(caps, capture="arg")  # the default still reports it
     assert not engine.PREDICATES["non_constant"].func(caps, capture="arg", numbers_are_constant=True)
 
 
-@pytest.mark.parametrize("code", [
-    _java('run("name = " + n);', "String n"),
-    _java('run("id = " + n + name);', "long n, String name"),
-    _java('run("id = " + n);', "", "String n;"),
-    _java('run("id = " + n.trim());', "long x, String n"),
-    _java('run("id = " + undeclared);'),
-])
+@pytest.mark.parametrize(
+    "code",
+    [
+        _java('run("name = " + n);', "String n"),
+        _java('run("id = " + n + name);', "long n, String name"),
+        _java('run("id = " + n);', "", "String n;"),
+        _java('run("id = " + n.trim());', "long x, String n"),
+        _java('run("id = " + undeclared);'),
+    ],
+)
 def test_java_text_concatenation_stays_non_constant(code):
     caps = _arg("java", code)
     assert engine.PREDICATES["non_constant"].func(caps, capture="arg", numbers_are_constant=True)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import pytest
 
-from codeintel.source import prepare
+from codeintel.kernel.source import prepare
 from services.scan import engine
 
 RULES = engine.RuleSet.load()
@@ -35,7 +35,7 @@ PATTERN_RULES = [r for r in RULES.rules if not r.dataflow]  # taint rules have n
 def test_rule_compiles_for_every_listed_language(rule):
     from tree_sitter import Query
 
-    from codeintel.languages import get_language
+    from codeintel.kernel.languages import get_language
 
     for lang in rule.languages:
         q = Query(get_language(lang), rule.query)
@@ -89,8 +89,12 @@ def test_examples(example):
 
 
 def test_constant_sink_arguments_are_not_findings():
-    src = prepare("a.py", "", b'import os, subprocess\nos.system("ls")\nsubprocess.run(["ls"], shell=False)\n'
-                  b'eval("1 + 2")\nos.popen("uptime")\n')
+    src = prepare(
+        "a.py",
+        "",
+        b'import os, subprocess\nos.system("ls")\nsubprocess.run(["ls"], shell=False)\n'
+        b'eval("1 + 2")\nos.popen("uptime")\n',
+    )
     assert RULES.scan(src).findings == []
 
 

@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from codeintel import errors
-from codeintel.budget import Budget
-from codeintel.source import prepare
+from codeintel.kernel import errors
+from codeintel.kernel.budget import Budget
+from codeintel.kernel.source import prepare
 from services.scan import engine, taint
 
 RULES = engine.RuleSet.load()
@@ -35,191 +35,277 @@ def flow_of(code: str, path: str = "app.py", rule: str = "") -> list[tuple[int, 
 FLASK = "from flask import request\nimport os, subprocess, shlex\n"
 
 
-@pytest.mark.parametrize("body", [
-    'cur.execute("SELECT * FROM t WHERE a = \'" + request.args["a"] + "\'")',
-    'q = request.form["q"]\ncur.execute(f"SELECT {q} FROM t")',
-    'q = "SELECT * FROM t WHERE id = %s" % request.values.get("id")\ncur.execute(q)',
-    'q = "SELECT * FROM t WHERE id = {}".format(request.cookies["id"])\ncur.execute(q)',
-    'parts = ["SELECT", request.args["cols"], "FROM t"]\ncur.execute(" ".join(parts))',
-    'data = request.get_json()\nname = data["name"].strip().lower()\ncur.execute("SELECT " + name)',
-    'q = request.args["q"]\nq += " OR 1=1"\ncur.executemany(q, rows)',
-    'a, b = request.args["a"], 1\ncur.execute("SELECT " + a)',
-    'for item in request.args.getlist("x"):\n        cur.execute("DELETE FROM t WHERE k = " + item)',
-    'cur.execute(sql="SELECT " + request.headers["X-Col"])',
-])
+@pytest.mark.parametrize(
+    "body",
+    [
+        'cur.execute("SELECT * FROM t WHERE a = \'" + request.args["a"] + "\'")',
+        'q = request.form["q"]\ncur.execute(f"SELECT {q} FROM t")',
+        'q = "SELECT * FROM t WHERE id = %s" % request.values.get("id")\ncur.execute(q)',
+        'q = "SELECT * FROM t WHERE id = {}".format(request.cookies["id"])\ncur.execute(q)',
+        'parts = ["SELECT", request.args["cols"], "FROM t"]\ncur.execute(" ".join(parts))',
+        'data = request.get_json()\nname = data["name"].strip().lower()\ncur.execute("SELECT " + name)',
+        'q = request.args["q"]\nq += " OR 1=1"\ncur.executemany(q, rows)',
+        'a, b = request.args["a"], 1\ncur.execute("SELECT " + a)',
+        'for item in request.args.getlist("x"):\n        cur.execute("DELETE FROM t WHERE k = " + item)',
+        'cur.execute(sql="SELECT " + request.headers["X-Col"])',
+    ],
+)
 def test_python_sql_flows(body):
     code = FLASK + "def view(cur, rows):\n    " + body.replace("\n", "\n    ") + "\n"
     assert taint_ids(code) == ["py.taint.sql-injection"], code
 
 
-@pytest.mark.parametrize("body", [
-    'uid = request.args["id"]\ncur.execute("SELECT * FROM t WHERE id = %s", (uid,))',  # parameterised
-    'uid = int(request.args["id"])\ncur.execute("SELECT * FROM t WHERE id = %d" % uid)',  # int() sanitises
-    'q = request.args["q"]\nq = "SELECT 1"\ncur.execute(q)',  # constant reassignment clears
-    'q = request.args["q"]\ncur.execute("SELECT 1", (q,))',
-    'n = len(request.args["q"])\ncur.execute("SELECT %d" % n)',
-    'ok = request.args["q"] == "yes"\ncur.execute("SELECT " + str(ok))',  # a comparison is a boolean
-    'cur.execute("SELECT " + os.environ["TABLE"])',  # the environment is not untrusted
-    'q = lookup(request.args["q"])\ncur.execute(q)',  # an unknown function may validate: not followed
-])
+@pytest.mark.parametrize(
+    "body",
+    [
+        'uid = request.args["id"]\ncur.execute("SELECT * FROM t WHERE id = %s", (uid,))',  # parameterised
+        'uid = int(request.args["id"])\ncur.execute("SELECT * FROM t WHERE id = %d" % uid)',  # int() sanitises
+        'q = request.args["q"]\nq = "SELECT 1"\ncur.execute(q)',  # constant reassignment clears
+        'q = request.args["q"]\ncur.execute("SELECT 1", (q,))',
+        'n = len(request.args["q"])\ncur.execute("SELECT %d" % n)',
+        'ok = request.args["q"] == "yes"\ncur.execute("SELECT " + str(ok))',  # a comparison is a boolean
+        'cur.execute("SELECT " + os.environ["TABLE"])',  # the environment is not untrusted
+        'q = lookup(request.args["q"])\ncur.execute(q)',  # an unknown function may validate: not followed
+    ],
+)
 def test_python_sql_safe(body):
     code = FLASK + "def view(cur):\n    " + body.replace("\n", "\n    ") + "\n"
     assert taint_ids(code) == [], code
 
 
 def test_reassignment_in_one_branch_does_not_clear():
-    code = FLASK + ("def view(cur, fast):\n    q = request.args['q']\n    if fast:\n        q = 'SELECT 1'\n"
-                    "    cur.execute(q)\n")
+    code = FLASK + (
+        "def view(cur, fast):\n    q = request.args['q']\n    if fast:\n        q = 'SELECT 1'\n    cur.execute(q)\n"
+    )
     assert taint_ids(code) == ["py.taint.sql-injection"]
 
 
 def test_taint_in_a_branch_reaches_after_it():
-    code = FLASK + ("def view(cur, fast):\n    q = 'SELECT 1'\n    if fast:\n        q = request.args['q']\n"
-                    "    cur.execute(q)\n")
+    code = FLASK + (
+        "def view(cur, fast):\n    q = 'SELECT 1'\n    if fast:\n        q = request.args['q']\n    cur.execute(q)\n"
+    )
     assert taint_ids(code) == ["py.taint.sql-injection"]
 
 
-@pytest.mark.parametrize("guard, found", [
-    ("    if col not in ALLOWED:\n        return None\n", []),
-    ("    if col not in ('name', 'age'):\n        raise ValueError(col)\n", []),
-    ("    if col not in ALLOWED:\n        abort(400)\n", []),
-    ("    if col not in ALLOWED:\n        log(col)\n", ["py.taint.sql-injection"]),  # no exit: not a guard
-    ("    if col not in allowed_for(user):\n        return None\n", ["py.taint.sql-injection"]),  # not constant
-    ("", ["py.taint.sql-injection"]),
-])
+@pytest.mark.parametrize(
+    "guard, found",
+    [
+        ("    if col not in ALLOWED:\n        return None\n", []),
+        ("    if col not in ('name', 'age'):\n        raise ValueError(col)\n", []),
+        ("    if col not in ALLOWED:\n        abort(400)\n", []),
+        ("    if col not in ALLOWED:\n        log(col)\n", ["py.taint.sql-injection"]),  # no exit: not a guard
+        ("    if col not in allowed_for(user):\n        return None\n", ["py.taint.sql-injection"]),  # not constant
+        ("", ["py.taint.sql-injection"]),
+    ],
+)
 def test_allow_list_guard(guard, found):
-    code = (FLASK + "ALLOWED = {'name', 'age'}\ndef view(cur, user):\n    col = request.args['sort']\n" + guard
-            + "    cur.execute(f'SELECT * FROM t ORDER BY {col}')\n")
+    code = (
+        FLASK
+        + "ALLOWED = {'name', 'age'}\ndef view(cur, user):\n    col = request.args['sort']\n"
+        + guard
+        + "    cur.execute(f'SELECT * FROM t ORDER BY {col}')\n"
+    )
     assert taint_ids(code) == found, code
 
 
 def test_positive_allow_list_guard_covers_its_body_only():
-    code = FLASK + ("ALLOWED = {'name', 'age'}\ndef view(cur):\n    col = request.args['sort']\n"
-                    "    if col in ALLOWED:\n        cur.execute(f'SELECT * FROM t ORDER BY {col}')\n"
-                    "    cur.execute('SELECT * FROM t ORDER BY ' + col)\n")
+    code = FLASK + (
+        "ALLOWED = {'name', 'age'}\ndef view(cur):\n    col = request.args['sort']\n"
+        "    if col in ALLOWED:\n        cur.execute(f'SELECT * FROM t ORDER BY {col}')\n"
+        "    cur.execute('SELECT * FROM t ORDER BY ' + col)\n"
+    )
     out = scan(code)
     assert [(f.rule_id, f.range.start_line) for f in out.findings if f.flow] == [("py.taint.sql-injection", 7)]
 
 
-@pytest.mark.parametrize("body, rule", [
-    ('os.system("ping " + request.args["h"])', "py.taint.command-injection"),
-    ('subprocess.run("ls " + request.args["d"], shell=True)', "py.taint.command-injection"),
-    ('subprocess.check_output(f"grep {request.form[\'p\']} f", shell=True)', "py.taint.command-injection"),
-    ('eval(request.args["e"])', "py.taint.code-injection"),
-    ('open(os.path.join("/srv", request.args["f"]))', "py.taint.path-traversal"),
-    ('requests.get(request.args["u"])', "py.taint.ssrf"),
-    ('return redirect(request.args.get("next"))', "py.taint.open-redirect"),
-    ('return render_template_string("<p>" + request.args["n"] + "</p>")', "py.taint.template-injection"),
-    ('return pickle.loads(request.data)', "py.taint.unsafe-deserialization"),
-    ('return yaml.load(request.data, Loader=yaml.Loader)', "py.taint.unsafe-deserialization"),
-    ('name = input()\nos.system("echo " + name)', "py.taint.command-injection"),
-    ('import sys\nos.system("rm " + sys.argv[1])', "py.taint.command-injection"),
-])
+@pytest.mark.parametrize(
+    "body, rule",
+    [
+        ('os.system("ping " + request.args["h"])', "py.taint.command-injection"),
+        ('subprocess.run("ls " + request.args["d"], shell=True)', "py.taint.command-injection"),
+        ("subprocess.check_output(f\"grep {request.form['p']} f\", shell=True)", "py.taint.command-injection"),
+        ('eval(request.args["e"])', "py.taint.code-injection"),
+        ('open(os.path.join("/srv", request.args["f"]))', "py.taint.path-traversal"),
+        ('requests.get(request.args["u"])', "py.taint.ssrf"),
+        ('return redirect(request.args.get("next"))', "py.taint.open-redirect"),
+        ('return render_template_string("<p>" + request.args["n"] + "</p>")', "py.taint.template-injection"),
+        ("return pickle.loads(request.data)", "py.taint.unsafe-deserialization"),
+        ("return yaml.load(request.data, Loader=yaml.Loader)", "py.taint.unsafe-deserialization"),
+        ('name = input()\nos.system("echo " + name)', "py.taint.command-injection"),
+        ('import sys\nos.system("rm " + sys.argv[1])', "py.taint.command-injection"),
+    ],
+)
 def test_python_sinks(body, rule):
     code = FLASK + "def view():\n    " + body.replace("\n", "\n    ") + "\n"
     assert rule in taint_ids(code), code
 
 
-@pytest.mark.parametrize("body", [
-    'os.system("ping " + shlex.quote(request.args["h"]))',
-    'subprocess.run(["ls", request.args["d"]])',  # no shell
-    'subprocess.run("ls " + request.args["d"], shell=False)',
-    'open(os.path.join("/srv", os.path.basename(request.args["f"])))',
-    'return render_template_string("<p>{{ n }}</p>", n=request.args["n"])',
-    'return yaml.load(request.data, Loader=yaml.SafeLoader)',
-    'name = input\nos.system("echo " + name)',  # the function itself, not input read from it
-    'import sys\nreturn open(sys.argv[1]).read()',  # a CLI opens the file its user names (not_for)
-])
+@pytest.mark.parametrize(
+    "body",
+    [
+        'os.system("ping " + shlex.quote(request.args["h"]))',
+        'subprocess.run(["ls", request.args["d"]])',  # no shell
+        'subprocess.run("ls " + request.args["d"], shell=False)',
+        'open(os.path.join("/srv", os.path.basename(request.args["f"])))',
+        'return render_template_string("<p>{{ n }}</p>", n=request.args["n"])',
+        "return yaml.load(request.data, Loader=yaml.SafeLoader)",
+        'name = input\nos.system("echo " + name)',  # the function itself, not input read from it
+        "import sys\nreturn open(sys.argv[1]).read()",  # a CLI opens the file its user names (not_for)
+    ],
+)
 def test_python_sinks_safe(body):
     code = FLASK + "def view():\n    " + body.replace("\n", "\n    ") + "\n"
     assert taint_ids(code) == [], code
 
 
 def test_kind_specific_sanitiser_does_not_stop_other_sinks():
-    code = FLASK + "def view(cur):\n    h = shlex.quote(request.args['h'])\n    os.system('ping ' + h)\n    cur.execute('SELECT ' + h)\n"
+    code = (
+        FLASK
+        + "def view(cur):\n    h = shlex.quote(request.args['h'])\n    os.system('ping ' + h)\n    cur.execute('SELECT ' + h)\n"
+    )
     assert taint_ids(code) == ["py.taint.sql-injection"]
 
 
 def test_function_scopes_are_separate_and_parameters_shadow():
-    code = FLASK + ("q = request.args['q']\ndef f(cur, q):\n    cur.execute(q)\ndef g(cur):\n    cur.execute(q)\n"
-                    "def h(cur):\n    x = request.args['x']\ndef k(cur):\n    cur.execute(x)\n")
+    code = FLASK + (
+        "q = request.args['q']\ndef f(cur, q):\n    cur.execute(q)\ndef g(cur):\n    cur.execute(q)\n"
+        "def h(cur):\n    x = request.args['x']\ndef k(cur):\n    cur.execute(x)\n"
+    )
     out = scan(code)
     # f's parameter q shadows the module's tainted q; g reads the module's; k cannot see h's x
     assert [(f.rule_id, f.range.start_line) for f in out.findings if f.flow] == [("py.taint.sql-injection", 6)]
 
 
 def test_attribute_and_with_targets():
-    code = FLASK + ("class V:\n    def get(self, cur):\n        self.name = request.args['n']\n"
-                    "        cur.execute('SELECT ' + self.name)\n"
-                    "def w():\n    with open(request.args['p']) as fh:\n        pass\n")
+    code = FLASK + (
+        "class V:\n    def get(self, cur):\n        self.name = request.args['n']\n"
+        "        cur.execute('SELECT ' + self.name)\n"
+        "def w():\n    with open(request.args['p']) as fh:\n        pass\n"
+    )
     assert taint_ids(code) == ["py.taint.sql-injection", "py.taint.path-traversal"]
 
 
 def test_flow_steps_order_and_lines():
-    code = (FLASK + "def view(cur):\n"                       # 3
-            "    name = request.args.get('name')\n"         # 4
-            "    where = f\"name = '{name}'\"\n"            # 5
-            "    q = 'SELECT * FROM users WHERE ' + where\n"  # 6
-            "    cur.execute(q)\n")                          # 7
-    assert flow_of(code) == [(4, "request data read here"), (4, "flows into `name`"), (5, "flows into `where`"),
-                             (6, "flows into `q`"), (7, "reaches cur.execute()")]
+    code = (
+        FLASK + "def view(cur):\n"  # 3
+        "    name = request.args.get('name')\n"  # 4
+        "    where = f\"name = '{name}'\"\n"  # 5
+        "    q = 'SELECT * FROM users WHERE ' + where\n"  # 6
+        "    cur.execute(q)\n"
+    )  # 7
+    assert flow_of(code) == [
+        (4, "request data read here"),
+        (4, "flows into `name`"),
+        (5, "flows into `where`"),
+        (6, "flows into `q`"),
+        (7, "reaches cur.execute()"),
+    ]
     f = next(f for f in scan(code).findings if f.flow)
     assert f.confidence == "high" and f.severity == "critical" and f.cwe == "CWE-89"
-    assert code.encode()[f.range.start_byte:f.range.end_byte] == b"cur.execute(q)"
+    assert code.encode()[f.range.start_byte : f.range.end_byte] == b"cur.execute(q)"
     assert f.flow[0].range.start_byte == code.index("request.args")
 
 
 # --------------------------------------------------------------------------- JavaScript / TypeScript
 
 
-@pytest.mark.parametrize("path, code, rule", [
-    ("a.js", "app.get('/', (req, res) => {\n  const id = req.query.id;\n  db.query(`SELECT * FROM t WHERE id = ${id}`);\n});\n",
-     "js.taint.sql-injection"),
-    ("a.js", "function h(req, res) {\n  const { host } = req.body;\n  child_process.exec('ping ' + host);\n}\n",
-     "js.taint.command-injection"),
-    ("a.js", "function h(req, res) {\n  const [first] = req.params.list;\n  execSync(`rm ${first}`);\n}\n",
-     "js.taint.command-injection"),
-    ("a.js", "function h(req, res) {\n  let n = req.query.n;\n  n = n.trim();\n  res.send('<b>' + n + '</b>');\n}\n",
-     "js.taint.xss"),
-    ("a.js", "const h = location.hash.substring(1);\ndocument.querySelector('#o').innerHTML = h;\n", "js.taint.xss"),
-    ("a.js", "window.addEventListener('message', (event) => {\n  eval(event.data);\n});\n", "js.taint.code-injection"),
-    ("a.js", "function h(req, res) {\n  res.sendFile(path.join(ROOT, req.params.file));\n}\n", "js.taint.path-traversal"),
-    ("a.js", "async function h(req, res) {\n  const r = await axios.get(req.query.url);\n}\n", "js.taint.ssrf"),
-    ("a.js", "function h(req, res) {\n  res.redirect(req.query.next);\n}\n", "js.taint.open-redirect"),
-    ("a.js", "const c = document.cookie;\nwindow.location = c;\n", "js.taint.open-redirect"),
-    ("a.ts", "function h(req: Request, res: Response): void {\n  const id: string = req.params.id as string;\n"
-             "  knex.raw('SELECT * FROM t WHERE id = ' + id);\n}\n", "js.taint.sql-injection"),
-    ("a.tsx", "export function P() {\n  const q = window.name;\n  return <div ref={(el) => { el.innerHTML = q; }} />;\n}\n",
-     "js.taint.xss"),
-])
+@pytest.mark.parametrize(
+    "path, code, rule",
+    [
+        (
+            "a.js",
+            "app.get('/', (req, res) => {\n  const id = req.query.id;\n  db.query(`SELECT * FROM t WHERE id = ${id}`);\n});\n",
+            "js.taint.sql-injection",
+        ),
+        (
+            "a.js",
+            "function h(req, res) {\n  const { host } = req.body;\n  child_process.exec('ping ' + host);\n}\n",
+            "js.taint.command-injection",
+        ),
+        (
+            "a.js",
+            "function h(req, res) {\n  const [first] = req.params.list;\n  execSync(`rm ${first}`);\n}\n",
+            "js.taint.command-injection",
+        ),
+        (
+            "a.js",
+            "function h(req, res) {\n  let n = req.query.n;\n  n = n.trim();\n  res.send('<b>' + n + '</b>');\n}\n",
+            "js.taint.xss",
+        ),
+        (
+            "a.js",
+            "const h = location.hash.substring(1);\ndocument.querySelector('#o').innerHTML = h;\n",
+            "js.taint.xss",
+        ),
+        (
+            "a.js",
+            "window.addEventListener('message', (event) => {\n  eval(event.data);\n});\n",
+            "js.taint.code-injection",
+        ),
+        (
+            "a.js",
+            "function h(req, res) {\n  res.sendFile(path.join(ROOT, req.params.file));\n}\n",
+            "js.taint.path-traversal",
+        ),
+        ("a.js", "async function h(req, res) {\n  const r = await axios.get(req.query.url);\n}\n", "js.taint.ssrf"),
+        ("a.js", "function h(req, res) {\n  res.redirect(req.query.next);\n}\n", "js.taint.open-redirect"),
+        ("a.js", "const c = document.cookie;\nwindow.location = c;\n", "js.taint.open-redirect"),
+        (
+            "a.ts",
+            "function h(req: Request, res: Response): void {\n  const id: string = req.params.id as string;\n"
+            "  knex.raw('SELECT * FROM t WHERE id = ' + id);\n}\n",
+            "js.taint.sql-injection",
+        ),
+        (
+            "a.tsx",
+            "export function P() {\n  const q = window.name;\n  return <div ref={(el) => { el.innerHTML = q; }} />;\n}\n",
+            "js.taint.xss",
+        ),
+    ],
+)
 def test_javascript_flows(path, code, rule):
     assert rule in taint_ids(code, path), code
 
 
-@pytest.mark.parametrize("path, code", [
-    ("a.js", "function h(req, res) {\n  const id = req.query.id;\n  db.query('SELECT * FROM t WHERE id = ?', [id]);\n}\n"),
-    ("a.js", "function h(req, res) {\n  const id = parseInt(req.query.id, 10);\n  db.query(`SELECT ${id}`);\n}\n"),
-    ("a.js", "function h(req, res) {\n  const id = Number(req.query.id);\n  db.query('SELECT ' + id);\n}\n"),
-    ("a.js", "function h(req, res) {\n  res.send('<b>' + escapeHtml(req.query.n) + '</b>');\n}\n"),
-    ("a.js", "function h(req, res) {\n  res.redirect('/search?q=' + encodeURIComponent(req.query.q));\n}\n"),
-    ("a.js", "function h(req, res) {\n  let cmd = req.query.c;\n  cmd = 'ls';\n  execSync(cmd);\n}\n"),
-    ("a.js", "const MODES = ['a', 'b'];\nfunction h(req, res) {\n  const m = req.query.m;\n"
-             "  if (!MODES.includes(m)) return;\n  execSync('run ' + m);\n}\n"),
-    ("a.js", "const h = location.hash;\ndocument.querySelector('#o').textContent = h;\n"),
-    ("a.js", "function h(req, res) {\n  execFile('ls', [req.query.d]);\n}\n"),
-])
+@pytest.mark.parametrize(
+    "path, code",
+    [
+        (
+            "a.js",
+            "function h(req, res) {\n  const id = req.query.id;\n  db.query('SELECT * FROM t WHERE id = ?', [id]);\n}\n",
+        ),
+        ("a.js", "function h(req, res) {\n  const id = parseInt(req.query.id, 10);\n  db.query(`SELECT ${id}`);\n}\n"),
+        ("a.js", "function h(req, res) {\n  const id = Number(req.query.id);\n  db.query('SELECT ' + id);\n}\n"),
+        ("a.js", "function h(req, res) {\n  res.send('<b>' + escapeHtml(req.query.n) + '</b>');\n}\n"),
+        ("a.js", "function h(req, res) {\n  res.redirect('/search?q=' + encodeURIComponent(req.query.q));\n}\n"),
+        ("a.js", "function h(req, res) {\n  let cmd = req.query.c;\n  cmd = 'ls';\n  execSync(cmd);\n}\n"),
+        (
+            "a.js",
+            "const MODES = ['a', 'b'];\nfunction h(req, res) {\n  const m = req.query.m;\n"
+            "  if (!MODES.includes(m)) return;\n  execSync('run ' + m);\n}\n",
+        ),
+        ("a.js", "const h = location.hash;\ndocument.querySelector('#o').textContent = h;\n"),
+        ("a.js", "function h(req, res) {\n  execFile('ls', [req.query.d]);\n}\n"),
+    ],
+)
 def test_javascript_safe(path, code):
     assert taint_ids(code, path) == [], code
 
 
 def test_javascript_flow_steps():
-    code = ("app.get('/', (req, res) => {\n"    # 1
-            "  const id = req.query.id;\n"      # 2
-            "  const sql = `SELECT ${id}`;\n"  # 3
-            "  db.query(sql);\n"                # 4
-            "});\n")
+    code = (
+        "app.get('/', (req, res) => {\n"  # 1
+        "  const id = req.query.id;\n"  # 2
+        "  const sql = `SELECT ${id}`;\n"  # 3
+        "  db.query(sql);\n"  # 4
+        "});\n"
+    )
     assert flow_of(code, "a.js", "js.taint.sql-injection") == [
-        (2, "request data read here"), (2, "flows into `id`"), (3, "flows into `sql`"), (4, "reaches db.query()")]
+        (2, "request data read here"),
+        (2, "flows into `id`"),
+        (3, "flows into `sql`"),
+        (4, "reaches db.query()"),
+    ]
 
 
 # --------------------------------------------------------------------------- engine integration
@@ -263,6 +349,7 @@ def test_listed_in_describe_with_dataflow():
 
 def test_version_covers_taint_specs(tmp_path, monkeypatch):
     import shutil
+
     assert taint.spec_files(engine.TAINT_DIR)
     copy = tmp_path / "taint"
     shutil.copytree(engine.TAINT_DIR, copy)
@@ -313,7 +400,7 @@ def test_budget_stops_the_taint_pass():
 # --------------------------------------------------------------------------- spec loading
 
 
-GOOD_SPEC = '''
+GOOD_SPEC = """
 languages = ["python"]
 prefix = "py"
 [[sources]]
@@ -326,7 +413,7 @@ severity = "high"
 message = "Untrusted input reaches SQL text; use parameters instead of formatting values in."
 [[rules.sinks]]
 calls = ["*.execute"]
-'''
+"""
 
 
 def _spec_dir(tmp_path: Path, body: str) -> Path:
@@ -335,7 +422,8 @@ def _spec_dir(tmp_path: Path, body: str) -> Path:
     (rules / "r.toml").write_text(
         '[[rules]]\nid = "py.test-eval"\nlanguages = ["python"]\ncwe = "CWE-95"\nseverity = "high"\n'
         'confidence = "high"\nmessage = "eval is bad; do not use it on data, ever."\n'
-        "query = '((call function: (identifier) @f) @match (#eq? @f \"eval\"))'\n")
+        "query = '((call function: (identifier) @f) @match (#eq? @f \"eval\"))'\n"
+    )
     specs = tmp_path / "taint"
     specs.mkdir()
     (specs / "py.toml").write_text(body)
@@ -351,18 +439,21 @@ def test_custom_taint_directory_loads(tmp_path):
     assert [r.id for r in engine.RuleSet.load(rules).rules] == ["py.test-eval"]  # no taint unless asked
 
 
-@pytest.mark.parametrize("edit, message", [
-    (lambda s: s + "colour = 1\n", "unknown key(s) colour"),
-    (lambda s: s.replace('"CWE-89"', '"89"'), "cwe must look like"),
-    (lambda s: s.replace('severity = "high"', 'severity = "dire"'), "severity must be one of"),
-    (lambda s: s.replace('["python"]', '["klingon"]'), "unknown language 'klingon'"),
-    (lambda s: s.replace('kind = "sql-injection"', 'kind = "SQL"'), "kind must be"),
-    (lambda s: s.replace('calls = ["*.execute"]', 'args = [0]'), "needs calls or properties"),
-    (lambda s: s.replace('calls = ["*.execute"]', 'calls = ["*.execute"]\nargs = [-1]'), "args must be"),
-    (lambda s: s + '[[sanitizers]]\nnames = ["int"]\nkinds = ["xss"]\n', "unknown kind(s) xss"),
-    (lambda s: s.replace('names = ["request.args"]', 'names = "request.args"'), "names must be a list"),
-    (lambda s: s + "[[rules", "not valid TOML"),
-])
+@pytest.mark.parametrize(
+    "edit, message",
+    [
+        (lambda s: s + "colour = 1\n", "unknown key(s) colour"),
+        (lambda s: s.replace('"CWE-89"', '"89"'), "cwe must look like"),
+        (lambda s: s.replace('severity = "high"', 'severity = "dire"'), "severity must be one of"),
+        (lambda s: s.replace('["python"]', '["klingon"]'), "unknown language 'klingon'"),
+        (lambda s: s.replace('kind = "sql-injection"', 'kind = "SQL"'), "kind must be"),
+        (lambda s: s.replace('calls = ["*.execute"]', "args = [0]"), "needs calls or properties"),
+        (lambda s: s.replace('calls = ["*.execute"]', 'calls = ["*.execute"]\nargs = [-1]'), "args must be"),
+        (lambda s: s + '[[sanitizers]]\nnames = ["int"]\nkinds = ["xss"]\n', "unknown kind(s) xss"),
+        (lambda s: s.replace('names = ["request.args"]', 'names = "request.args"'), "names must be a list"),
+        (lambda s: s + "[[rules", "not valid TOML"),
+    ],
+)
 def test_spec_errors_name_the_file(tmp_path, edit, message):
     rules = _spec_dir(tmp_path, edit(GOOD_SPEC))
     with pytest.raises(engine.RuleLoadError) as exc:
@@ -371,8 +462,10 @@ def test_spec_errors_name_the_file(tmp_path, edit, message):
 
 
 def test_taint_rule_id_clashing_with_a_pattern_rule_is_rejected(tmp_path):
-    rules = _spec_dir(tmp_path, GOOD_SPEC.replace('kind = "sql-injection"', 'kind = "test-eval"').replace(
-        'prefix = "py"', 'prefix = "py"'))
+    rules = _spec_dir(
+        tmp_path,
+        GOOD_SPEC.replace('kind = "sql-injection"', 'kind = "test-eval"').replace('prefix = "py"', 'prefix = "py"'),
+    )
     (rules / "r.toml").write_text((rules / "r.toml").read_text().replace("py.test-eval", "py.taint.test-eval"))
     with pytest.raises(engine.RuleLoadError, match="duplicate id"):
         engine.RuleSet.load(rules, tmp_path / "taint")
@@ -383,15 +476,24 @@ def test_taint_rule_id_clashing_with_a_pattern_rule_is_rejected(tmp_path):
 GO_HEAD = "package h\nfunc h(w http.ResponseWriter, r *http.Request) {\n"
 
 
-@pytest.mark.parametrize("body, found", [
-    ('\tq := "SELECT * FROM t WHERE a = \'" + r.FormValue("a") + "\'"\n\tdb.Query(q)\n', ["go.taint.sql-injection"]),
-    ('\tq := r.URL.Query().Get("a")\n\tdb.QueryContext(ctx, fmt.Sprintf("SELECT %s", q))\n', ["go.taint.sql-injection"]),
-    ('\tq := r.FormValue("a")\n\tdb.Query("SELECT * FROM t WHERE a = $1", q)\n', []),  # parameterised
-    ('\tn, _ := strconv.Atoi(r.FormValue("n"))\n\tdb.Query(fmt.Sprintf("SELECT %d", n))\n', []),
-    ('\tvar s string = r.FormValue("a")\n\ts = "x"\n\texec.Command(s).Run()\n', []),  # constant reassignment
-    ('\tvar s string = r.FormValue("a")\n\ts += "x"\n\texec.Command(s).Run()\n', ["go.taint.command-injection"]),
-    ('\tfor _, v := range r.URL.Query()["f"] {\n\t\tos.Open(v)\n\t}\n', ["go.taint.path-traversal"]),
-])
+@pytest.mark.parametrize(
+    "body, found",
+    [
+        (
+            '\tq := "SELECT * FROM t WHERE a = \'" + r.FormValue("a") + "\'"\n\tdb.Query(q)\n',
+            ["go.taint.sql-injection"],
+        ),
+        (
+            '\tq := r.URL.Query().Get("a")\n\tdb.QueryContext(ctx, fmt.Sprintf("SELECT %s", q))\n',
+            ["go.taint.sql-injection"],
+        ),
+        ('\tq := r.FormValue("a")\n\tdb.Query("SELECT * FROM t WHERE a = $1", q)\n', []),  # parameterised
+        ('\tn, _ := strconv.Atoi(r.FormValue("n"))\n\tdb.Query(fmt.Sprintf("SELECT %d", n))\n', []),
+        ('\tvar s string = r.FormValue("a")\n\ts = "x"\n\texec.Command(s).Run()\n', []),  # constant reassignment
+        ('\tvar s string = r.FormValue("a")\n\ts += "x"\n\texec.Command(s).Run()\n', ["go.taint.command-injection"]),
+        ('\tfor _, v := range r.URL.Query()["f"] {\n\t\tos.Open(v)\n\t}\n', ["go.taint.path-traversal"]),
+    ],
+)
 def test_go(body, found):
     assert taint_ids(GO_HEAD + body + "}\n", "h.go") == found
 
@@ -399,58 +501,91 @@ def test_go(body, found):
 JAVA_HEAD = "class C {\n  void h(HttpServletRequest request, HttpServletResponse response) throws Exception {\n"
 
 
-@pytest.mark.parametrize("body, found", [
-    ('    String q = "SELECT * FROM t WHERE a = \'" + request.getParameter("a") + "\'";\n    stmt.executeQuery(q);\n',
-     ["java.taint.sql-injection"]),
-    ('    String q = String.format("SELECT %s", request.getHeader("X"));\n    stmt.execute(q);\n',
-     ["java.taint.sql-injection"]),
-    ('    String a = request.getParameter("a");\n    PreparedStatement ps = conn.prepareStatement("SELECT ?");\n'
-     '    ps.setString(1, a);\n', []),
-    ('    int n = Integer.parseInt(request.getParameter("n"));\n    stmt.executeQuery("SELECT " + n);\n', []),
-    ('    String f = request.getParameter("f");\n    f = "report.txt";\n    new File(f);\n', []),
-    ('    String f = request.getParameter("f");\n    new File("/srv", f);\n', ["java.taint.path-traversal"]),
-    ('    response.sendRedirect(request.getParameter("next"));\n', ["java.taint.open-redirect"]),
-])
+@pytest.mark.parametrize(
+    "body, found",
+    [
+        (
+            '    String q = "SELECT * FROM t WHERE a = \'" + request.getParameter("a") + "\'";\n    stmt.executeQuery(q);\n',
+            ["java.taint.sql-injection"],
+        ),
+        (
+            '    String q = String.format("SELECT %s", request.getHeader("X"));\n    stmt.execute(q);\n',
+            ["java.taint.sql-injection"],
+        ),
+        (
+            '    String a = request.getParameter("a");\n    PreparedStatement ps = conn.prepareStatement("SELECT ?");\n'
+            "    ps.setString(1, a);\n",
+            [],
+        ),
+        ('    int n = Integer.parseInt(request.getParameter("n"));\n    stmt.executeQuery("SELECT " + n);\n', []),
+        ('    String f = request.getParameter("f");\n    f = "report.txt";\n    new File(f);\n', []),
+        ('    String f = request.getParameter("f");\n    new File("/srv", f);\n', ["java.taint.path-traversal"]),
+        ('    response.sendRedirect(request.getParameter("next"));\n', ["java.taint.open-redirect"]),
+    ],
+)
 def test_java(body, found):
     assert taint_ids(JAVA_HEAD + body + "  }\n}\n", "C.java") == found
 
 
 def test_go_flow_steps():
     code = GO_HEAD + '\tname := r.URL.Query().Get("n")\n\tq := "SELECT " + name\n\tdb.Query(q)\n}\n'
-    assert flow_of(code, "h.go") == [(3, "request data read here"), (3, "flows into `name`"), (4, "flows into `q`"),
-                                     (5, "reaches db.Query()")]
+    assert flow_of(code, "h.go") == [
+        (3, "request data read here"),
+        (3, "flows into `name`"),
+        (4, "flows into `q`"),
+        (5, "reaches db.Query()"),
+    ]
 
 
-@pytest.mark.parametrize("body, found", [
-    # a ternary over an allow-list picks a safe value
-    ("s = request.args['s']\n    col = s if s in ('a', 'b') else 'a'\n    cur.execute('SELECT ' + col)", []),
-    ("s = request.args['s']\n    col = s if s not in ('a', 'b') else 'a'\n    cur.execute('SELECT ' + col)",
-     ["py.taint.sql-injection"]),
-    # a failed check resets the value to a constant
-    ("t = request.args['next']\n    if t not in SAFE:\n        t = '/'\n    return redirect(t)", []),
-    ("t = request.args['next']\n    if not url_has_allowed_host_and_scheme(t, allowed_hosts=H):\n        t = '/'\n"
-     "    return redirect(t)", []),
-    ("t = request.args['next']\n    if not url_has_allowed_host_and_scheme(t, allowed_hosts=H):\n        log(t)\n"
-     "    return redirect(t)", ["py.taint.open-redirect"]),
-    # a kind-specific check makes the value safe for that kind only
-    ("t = request.args['next']\n    if not url_has_allowed_host_and_scheme(t, allowed_hosts=H):\n        return None\n"
-     "    cur.execute('SELECT ' + t)\n    return redirect(t)", ["py.taint.sql-injection"]),
-])
+@pytest.mark.parametrize(
+    "body, found",
+    [
+        # a ternary over an allow-list picks a safe value
+        ("s = request.args['s']\n    col = s if s in ('a', 'b') else 'a'\n    cur.execute('SELECT ' + col)", []),
+        (
+            "s = request.args['s']\n    col = s if s not in ('a', 'b') else 'a'\n    cur.execute('SELECT ' + col)",
+            ["py.taint.sql-injection"],
+        ),
+        # a failed check resets the value to a constant
+        ("t = request.args['next']\n    if t not in SAFE:\n        t = '/'\n    return redirect(t)", []),
+        (
+            "t = request.args['next']\n    if not url_has_allowed_host_and_scheme(t, allowed_hosts=H):\n        t = '/'\n"
+            "    return redirect(t)",
+            [],
+        ),
+        (
+            "t = request.args['next']\n    if not url_has_allowed_host_and_scheme(t, allowed_hosts=H):\n        log(t)\n"
+            "    return redirect(t)",
+            ["py.taint.open-redirect"],
+        ),
+        # a kind-specific check makes the value safe for that kind only
+        (
+            "t = request.args['next']\n    if not url_has_allowed_host_and_scheme(t, allowed_hosts=H):\n        return None\n"
+            "    cur.execute('SELECT ' + t)\n    return redirect(t)",
+            ["py.taint.sql-injection"],
+        ),
+    ],
+)
 def test_guards_and_ternaries(body, found):
     code = FLASK + "SAFE = ('/', '/home')\ndef view(cur):\n    " + body + "\n"
     assert taint_ids(code) == found, code
 
 
 def test_javascript_ternary_allow_list():
-    code = ("const OK = ['/', '/a'];\nfunction h(req, res) {\n  const t = req.query.t;\n"
-            "  res.redirect(OK.includes(t) ? t : '/');\n  res.redirect(OK.includes(t) ? '/' : t);\n}\n")
+    code = (
+        "const OK = ['/', '/a'];\nfunction h(req, res) {\n  const t = req.query.t;\n"
+        "  res.redirect(OK.includes(t) ? t : '/');\n  res.redirect(OK.includes(t) ? '/' : t);\n}\n"
+    )
     out = scan(code, "a.js")
     assert [(f.rule_id, f.range.start_line) for f in out.findings if f.flow] == [("js.taint.open-redirect", 4)]
 
 
 def test_java_ternary_over_set_of_constants():
-    body = ('    String s = request.getParameter("s");\n'
-            '    String c = Set.of("a", "b").contains(s) ? s : "a";\n    stmt.executeQuery("SELECT " + c);\n')
+    body = (
+        '    String s = request.getParameter("s");\n'
+        '    String c = Set.of("a", "b").contains(s) ? s : "a";\n    stmt.executeQuery("SELECT " + c);\n'
+    )
     assert taint_ids(JAVA_HEAD + body + "  }\n}\n", "C.java") == []
     assert taint_ids(JAVA_HEAD + body.replace('? s : "a"', '? "a" : s') + "  }\n}\n", "C.java") == [
-        "java.taint.sql-injection"]
+        "java.taint.sql-injection"
+    ]

@@ -27,8 +27,9 @@ def test_anchor_starts_equal_the_regex_over_texts_and_sources():
 
 def test_anchor_starts_falls_back_to_the_regex_for_non_ascii_words():
     spec = SPECS[0]
-    odd = taint.TaintSpec(**{**{f: getattr(spec, f) for f in spec.__dataclass_fields__},
-                             "anchor_words": ("café".encode(),)})
+    odd = taint.TaintSpec(
+        **{**{f: getattr(spec, f) for f in spec.__dataclass_fields__}, "anchor_words": ("café".encode(),)}
+    )
     odd.anchors = spec.anchors
     text = b"x = request.args"
     assert taint._anchor_starts(text, odd) == [m.start() for m in spec.anchors.finditer(text)]

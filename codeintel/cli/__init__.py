@@ -1,0 +1,1 @@
+"""The `codeintel` command: run the local stack, serve MCP, or parse/analyze/scan files from a shell."""

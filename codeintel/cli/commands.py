@@ -1,0 +1,109 @@
+"""The parse/analyze/scan/rules/stats/workers commands: files -> coordinator batches -> output.
+
+Directories and globs go through codeintel.cli.repo (the repository walk, progress, summary);
+plain files are read here and sent in batches. Exit status: 0 when every file was processed,
+1 when a file failed, a call failed or --fail-on matched, 2 for unusable input (e.g. a baseline).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Iterator
+
+from google.protobuf import json_format
+
+from codeintel.cli import output
+from codeintel.cli import repo as repo_cli
+from codeintel.cli.baseline import BaselineError, read_baseline, write_baseline
+from codeintel.cli.options import fails_on, options
+from codeintel.client import ClientError, SyncCoordinatorClient
+from codeintel.v1 import common_pb2
+
+BATCH_FILES = 500
+BATCH_BYTES = 32 * 1024 * 1024
+MAX_READ = 64 * 1024 * 1024
+BATCH_TIMEOUT_S = 600.0
+
+
+def _batches(paths: list[str], language: str, errors: list[tuple[str, str]]) -> Iterator[list[common_pb2.SourceFile]]:
+    files: list[common_pb2.SourceFile] = []
+    size = 0
+    for path in paths:
+        try:
+            with open(path, "rb") as fh:
+                content = fh.read(MAX_READ)
+        except OSError as e:
+            errors.append((path, f"cannot read: {e.strerror}"))
+            continue
+        if files and (len(files) >= BATCH_FILES or size + len(content) > BATCH_BYTES):
+            yield files
+            files, size = [], 0
+        files.append(common_pb2.SourceFile(path=path, language=language, content=content))
+        size += len(content)
+    if files:
+        yield files
+
+
+def _fail(args: argparse.Namespace, e: ClientError) -> int:
+    print(f"codeintel {args.command}: {e.code}: {e.details}", file=sys.stderr)
+    return 1
+
+
+def run(args: argparse.Namespace, address: str) -> int:
+    with SyncCoordinatorClient(address, timeout_s=BATCH_TIMEOUT_S, api_key=args.api_key) as client:
+        try:
+            if args.command in ("stats", "workers"):
+                resp = client.get_stats(10) if args.command == "stats" else client.list_workers(timeout_s=10)
+                if args.format == "json":
+                    print(json_format.MessageToJson(resp))
+                else:
+                    print(output.stats_text(resp) if args.command == "stats" else output.workers_text(resp))
+                return 0
+            if args.command == "rules":
+                rules = client.list_rules(args.language, timeout_s=30)
+                if args.format == "json":
+                    print(json_format.MessageToJson(rules, preserving_proto_field_name=True))
+                else:
+                    print(output.rules_text(rules))
+                return 0
+        except ClientError as e:
+            return _fail(args, e)
+        if args.command == "scan":
+            try:
+                args.baseline_prints = read_baseline(args.baseline) if args.baseline else []
+            except BaselineError as e:
+                print(f"codeintel scan: {e}", file=sys.stderr)
+                return 2
+        if repo_cli.wants_repo(args.paths):  # directories and globs: .gitignore, skips with reasons, progress
+            return repo_cli.run(args, address)
+        return _files(args, client)
+
+
+def _files(args: argparse.Namespace, client: SyncCoordinatorClient) -> int:
+    errors: list[tuple[str, str]] = []
+    results = []
+    try:
+        for files in _batches(args.paths, args.language, errors):
+            resp = client.batch(args.command, files, options(args), args.priority)
+            if len(resp.results) != len(files):  # the contract: one result per file, in request order
+                print(
+                    f"codeintel {args.command}: the coordinator answered {len(resp.results)} results for "
+                    f"{len(files)} files",
+                    file=sys.stderr,
+                )
+                return 1
+            for f, r in zip(files, resp.results, strict=True):
+                if r.HasField("result"):
+                    results.append(r.result)
+                else:
+                    errors.append((f.path, r.error.message))
+    except ClientError as e:
+        return _fail(args, e)
+    output.print_results(args.command, args.format, results)
+    if args.command == "scan" and args.write_baseline:
+        n = write_baseline(args.write_baseline, results)
+        print(f"codeintel scan: wrote {n} fingerprints to {args.write_baseline}", file=sys.stderr)
+    for path, msg in errors:
+        print(f"{path}: error: {msg}", file=sys.stderr)
+    return 1 if errors or fails_on(args, results) else 0

@@ -1,0 +1,180 @@
+"""The asyncio client of the coordinator (CodeIntelService, AdminService, health).
+
+Every call carries a deadline (the caller's, or the client's default) and the caller's bearer
+(`channel.call_metadata`). A failed call raises `ClientError` (codeintel.client.errors), never a
+raw gRPC error. The channel is created lazily inside the running event loop: grpc.aio channels
+are bound to the loop that creates them.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Iterable, Sequence
+from typing import Any
+
+import grpc
+from grpc_health.v1 import health_pb2, health_pb2_grpc
+
+from codeintel.client import channel as ch
+from codeintel.client.errors import ClientError, map_rpc_error
+from codeintel.client.requests import batch_request, single_request
+from codeintel.kernel import vocab
+from codeintel.observability import tracing
+from codeintel.v1 import (
+    analyze_pb2,
+    common_pb2,
+    coordinator_pb2,
+    coordinator_pb2_grpc,
+    parse_pb2,
+    scan_pb2,
+)
+
+OPERATION_LABEL = {"parse": "parse", "analyze": "analysis", "scan": "scan"}
+
+
+class CoordinatorClient:
+    """A grpc.aio client of the coordinator. `extra_options`: further channel arguments (the load
+    tool gives each of its channels a distinct one so they do not share a connection)."""
+
+    def __init__(
+        self,
+        address: str,
+        *,
+        timeout_s: float = 30.0,
+        api_key: str | None = None,
+        extra_options: Sequence[tuple[str, object]] = (),
+    ):
+        self.address = address
+        self.timeout_s = timeout_s
+        self.metadata: ch.Metadata = ch.bearer_metadata(api_key)
+        self._extra = tuple(extra_options)
+        self._channel: grpc.aio.Channel | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._codeintel: coordinator_pb2_grpc.CodeIntelServiceStub | None = None
+        self._admin: coordinator_pb2_grpc.AdminServiceStub | None = None
+        self._health: health_pb2_grpc.HealthStub | None = None
+
+    def _ensure(self) -> tuple[coordinator_pb2_grpc.CodeIntelServiceStub, coordinator_pb2_grpc.AdminServiceStub]:
+        loop = asyncio.get_running_loop()
+        if self._channel is None or self._loop is not loop:
+            self._channel = ch.aio_channel(self.address, self._extra)
+            self._loop = loop
+            self._codeintel = coordinator_pb2_grpc.CodeIntelServiceStub(self._channel)
+            self._admin = coordinator_pb2_grpc.AdminServiceStub(self._channel)
+            self._health = health_pb2_grpc.HealthStub(self._channel)
+        assert self._codeintel is not None and self._admin is not None
+        return self._codeintel, self._admin
+
+    async def close(self) -> None:
+        if self._channel is not None:
+            channel, self._channel = self._channel, None
+            try:
+                await channel.close()
+            except Exception:  # pragma: no cover - closing on a dead loop
+                pass
+
+    async def __aenter__(self) -> CoordinatorClient:
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.close()
+
+    async def wait_ready(self, timeout_s: float) -> None:
+        """Wait until the channel connects; ClientError(UNAVAILABLE) when it does not in time."""
+        self._ensure()
+        assert self._channel is not None
+        try:
+            await asyncio.wait_for(self._channel.channel_ready(), timeout_s)
+        except TimeoutError:
+            raise ClientError(
+                f"cannot reach the coordinator at {self.address} (no connection within {timeout_s:g} s)",
+                code="UNAVAILABLE",
+            ) from None
+
+    async def _call(self, operation: str, method: Any, request: Any, timeout_s: float | None = None) -> Any:
+        timeout = self.timeout_s if timeout_s is None else timeout_s
+        try:
+            return await tracing.rpc(method, request, timeout=timeout, metadata=ch.call_metadata(self.metadata))
+        except grpc.aio.AioRpcError as err:
+            raise map_rpc_error(err, operation, timeout) from None
+        except TimeoutError:
+            raise ClientError(
+                f"the {operation} did not finish within {timeout:g} s; retry or send a smaller file",
+                code="DEADLINE_EXCEEDED",
+            ) from None
+
+    async def unary(self, rpc: str, request: Any, timeout_s: float | None = None) -> Any:
+        """Any CodeIntelService method by name (e.g. "Parse") with a request built by the caller."""
+        codeintel, _ = self._ensure()
+        return await self._call(rpc.lower(), getattr(codeintel, rpc), request, timeout_s)
+
+    async def parse(
+        self, file: common_pb2.SourceFile, options: parse_pb2.ParseOptions, priority: str = "normal"
+    ) -> coordinator_pb2.CodeIntelServiceParseResponse:
+        codeintel, _ = self._ensure()
+        return await self._call("parse", codeintel.Parse, single_request("parse", file, options, priority))
+
+    async def analyze(
+        self, file: common_pb2.SourceFile, options: analyze_pb2.AnalyzeOptions, priority: str = "normal"
+    ) -> coordinator_pb2.CodeIntelServiceAnalyzeResponse:
+        codeintel, _ = self._ensure()
+        return await self._call("analysis", codeintel.Analyze, single_request("analyze", file, options, priority))
+
+    async def scan(
+        self, file: common_pb2.SourceFile, options: scan_pb2.ScanOptions, priority: str = "normal"
+    ) -> coordinator_pb2.CodeIntelServiceScanResponse:
+        codeintel, _ = self._ensure()
+        return await self._call("scan", codeintel.Scan, single_request("scan", file, options, priority))
+
+    async def batch(
+        self,
+        operation: str,
+        files: Iterable[common_pb2.SourceFile],
+        options: Any,
+        priority: str = "normal",
+        timeout_s: float | None = None,
+    ) -> Any:
+        """ParseBatch / AnalyzeBatch / ScanBatch (`operation`: parse, analyze, scan) with its own deadline."""
+        codeintel, _ = self._ensure()
+        method = getattr(codeintel, f"{operation.capitalize()}Batch")
+        request = batch_request(operation, files, options, priority)
+        return await self._call(f"{operation} batch", method, request, timeout_s)
+
+    async def run_repository(
+        self, request: coordinator_pb2.CodeIntelServiceRunRepositoryRequest, timeout_s: float | None = None
+    ) -> AsyncIterator[coordinator_pb2.CodeIntelServiceRunRepositoryResponse]:
+        """The events of a RunRepository call (progress, results, skipped, summary last)."""
+        codeintel, _ = self._ensure()
+        timeout = self.timeout_s if timeout_s is None else timeout_s
+        call = codeintel.RunRepository(request, timeout=timeout, metadata=ch.call_metadata(self.metadata))
+        try:
+            async for event in call:
+                yield event
+        except grpc.aio.AioRpcError as err:
+            raise map_rpc_error(err, "repository run", timeout) from None
+
+    async def list_rules(self, language: str = "") -> coordinator_pb2.CodeIntelServiceListRulesResponse:
+        codeintel, _ = self._ensure()
+        request = coordinator_pb2.CodeIntelServiceListRulesRequest(language=language)
+        return await self._call("rule listing", codeintel.ListRules, request)
+
+    async def get_stats(self, timeout_s: float | None = None) -> coordinator_pb2.GetStatsResponse:
+        _, admin = self._ensure()
+        return await self._call("stats query", admin.GetStats, coordinator_pb2.GetStatsRequest(), timeout_s)
+
+    async def list_workers(
+        self, service: str = "", timeout_s: float | None = None
+    ) -> coordinator_pb2.ListWorkersResponse:
+        _, admin = self._ensure()
+        request = coordinator_pb2.ListWorkersRequest(service=service)
+        return await self._call("worker listing", admin.ListWorkers, request, timeout_s)
+
+    async def health(self, service: str = "", timeout_s: float = 1.0) -> str:
+        """The coordinator's grpc.health status name for `service` ("SERVING", "NOT_SERVING", ...)."""
+        self._ensure()
+        assert self._health is not None
+        try:
+            resp = await self._health.Check(health_pb2.HealthCheckRequest(service=service), timeout=timeout_s)
+        except grpc.aio.AioRpcError as err:
+            raise map_rpc_error(err, "health check", timeout_s) from None
+        return vocab.enum_name(health_pb2.HealthCheckResponse.ServingStatus, resp.status, "").upper()

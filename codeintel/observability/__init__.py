@@ -1,0 +1,1 @@
+"""Logs (text or JSON, with trace ids), Prometheus metrics and OpenTelemetry tracing."""
