@@ -5,7 +5,7 @@ PY     := $(VENV)/bin/python
 BUF    := node_modules/.bin/buf
 PROTOS := $(wildcard proto/codeintel/v1/*.proto)
 
-.PHONY: install proto proto-check proto-lint proto-breaking proto-release test bench run clean
+.PHONY: install proto proto-check proto-lint proto-breaking proto-release lint test bench run clean
 
 install: ## create .venv, install pinned Python deps and buf (npm)
 	$(PYTHON) -m venv $(VENV)
@@ -35,6 +35,12 @@ proto-breaking: ## fail when the contracts break the released snapshot (proto/re
 
 proto-release: ## record the current contracts as the released snapshot (only when releasing)
 	cd proto && ../$(BUF) build -o released/codeintel-v1.binpb
+
+lint: ## ruff (lint + import order), ruff format --check, mypy, import-linter layering contracts
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/mypy
+	$(VENV)/bin/lint-imports
 
 test: ## the whole test suite
 	$(PY) -m pytest -q
