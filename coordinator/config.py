@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import argparse
-import logging
-import math
 import os
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+
+from codeintel.kernel import settings
 
 OPERATIONS = ("parse", "analyze", "scan")
 
@@ -25,8 +25,10 @@ def _addresses(value: str) -> tuple[str, ...]:
     return out
 
 
-def _flag(value: str) -> bool:
-    return value.strip().lower() not in ("0", "false", "no", "off", "")
+def _redis_url(value: str) -> str | None:
+    if value.startswith(("redis://", "rediss://", "unix://")):
+        return None
+    return f"must start with redis://, rediss:// or unix://, got {value!r}"
 
 
 @dataclass(frozen=True)
@@ -70,138 +72,8 @@ class CoordinatorConfig:
 
     @classmethod
     def from_args(cls, argv: Sequence[str] | None = None) -> CoordinatorConfig:
-        env = os.environ.get
-        d = cls()
         p = argparse.ArgumentParser(prog="coordinator", description="Run the codeintel coordinator.")
-        p.add_argument("--host", default=env("CODEINTEL_HOST", d.host))
-        p.add_argument("--port", type=int, default=env("CODEINTEL_PORT", str(d.port)), help="0 picks a free port")
-        for op in OPERATIONS:
-            p.add_argument(
-                f"--{op}-workers",
-                type=_addresses,
-                default=env(f"CODEINTEL_{op.upper()}_WORKERS", ""),
-                help=f"comma-separated list of {op} workers: HOST:PORT, or dns:HOST:PORT for every "
-                "address the name resolves to (re-resolved every --discovery-interval)",
-            )
-        ints = (
-            "max_queue",
-            "per_worker_concurrency",
-            "max_attempts",
-            "cache_max_bytes",
-            "max_batch_files",
-            "batch_chunk_files",
-            "batch_chunk_bytes",
-            "max_message_bytes",
-        )
-        floats = (
-            "health_interval",
-            "unavailable_after",
-            "default_deadline",
-            "drain_delay",
-            "grace",
-            "discovery_interval",
-            "workers_file_interval",
-        )
-        for name in ints + floats:
-            kind = int if name in ints else float
-            # A string default goes through `type` like a flag: a bad env value is a clear usage error.
-            p.add_argument(
-                f"--{name.replace('_', '-')}",
-                type=kind,
-                default=str(env(f"CODEINTEL_{name.upper()}", getattr(d, name))),
-            )
-        p.add_argument(
-            "--max-connection-age",
-            type=float,
-            default=env("CODEINTEL_MAX_CONNECTION_AGE", "0"),
-            help="seconds before clients must reconnect (rebalances load onto new replicas); 0 = never",
-        )
-        p.add_argument(
-            "--workers-file",
-            default=env("CODEINTEL_WORKERS_FILE", d.workers_file),
-            help='JSON file {"parse": ["HOST:PORT", ...], "analyze": [...], "scan": [...]}, '
-            "re-read when it changes; joins the --*-workers entries",
-        )
-        p.add_argument("--log-level", default=env("CODEINTEL_LOG_LEVEL", d.log_level))
-        p.add_argument(
-            "--metrics-port",
-            type=int,
-            default=env("CODEINTEL_METRICS_PORT", "0"),
-            help="serve Prometheus /metrics on this port (0 = off, the default)",
-        )
-        p.add_argument(
-            "--metrics-host",
-            default=env("CODEINTEL_METRICS_HOST", ""),
-            help="bind address of /metrics (default: the same as --host)",
-        )
-        p.add_argument(
-            "--redis-url",
-            default=env("REDIS_URL", env("CODEINTEL_REDIS_URL", d.redis_url)),
-            help="Redis for the shared L2 cache and cluster-wide rate limits (env REDIS_URL)",
-        )
-        p.add_argument(
-            "--no-l2-cache",
-            dest="l2_cache",
-            action="store_false",
-            default=_flag(env("CODEINTEL_L2_CACHE", "1")),
-            help="use Redis for rate limits only",
-        )
-        p.add_argument("--l2-ttl", type=float, default=env("CODEINTEL_L2_TTL", str(d.l2_ttl)))
-        p.add_argument(
-            "--l2-max-value-bytes", type=int, default=env("CODEINTEL_L2_MAX_VALUE_BYTES", str(d.l2_max_value_bytes))
-        )
-        p.add_argument("--redis-timeout", type=float, default=env("CODEINTEL_REDIS_TIMEOUT", str(d.redis_timeout)))
-        p.add_argument(
-            "--rate-limit-on-redis-error",
-            choices=("open", "closed"),
-            default=env("CODEINTEL_RATE_LIMIT_ON_REDIS_ERROR", "open"),
-            help="Redis unreachable: admit calls (open, default) or refuse them with UNAVAILABLE (closed)",
-        )
-        p.add_argument(
-            "--tenants-file",
-            default=env("CODEINTEL_TENANTS_FILE", d.tenants_file),
-            help="TOML file of tiers, tenants and API key hashes; unset: no authentication",
-        )
-        p.add_argument(
-            "--max-queued-per-tenant",
-            type=int,
-            default=env("CODEINTEL_MAX_QUEUED_PER_TENANT", str(d.max_queued_per_tenant)),
-        )
-        p.add_argument(
-            "--repo-roots",
-            default=env("CODEINTEL_REPO_ROOTS", ""),
-            metavar="DIR[,DIR]",
-            help="directories RunRepository may walk (and everything under them); unset: the RPC "
-            "answers FAILED_PRECONDITION",
-        )
-        a = p.parse_args(argv)
-        for name in ("l2_ttl", "l2_max_value_bytes", "redis_timeout"):
-            if not getattr(a, name) > 0 or not math.isfinite(getattr(a, name)):
-                p.error(f"--{name.replace('_', '-')} must be positive")
-        if a.rate_limit_on_redis_error not in ("open", "closed"):  # argparse skips `choices` for env defaults
-            p.error(f"--rate-limit-on-redis-error must be open or closed, got {a.rate_limit_on_redis_error!r}")
-        if a.max_queued_per_tenant < 0:
-            p.error("--max-queued-per-tenant must be 0 (a quarter of --max-queue) or positive")
-        if a.redis_url and not a.redis_url.startswith(("redis://", "rediss://", "unix://")):
-            p.error(f"--redis-url must start with redis://, rediss:// or unix://, got {a.redis_url!r}")
-        if a.tenants_file and not os.path.isfile(a.tenants_file):
-            p.error(f"--tenants-file {a.tenants_file!r} does not exist")
-        for name in ints + floats + ("max_connection_age",):
-            if not math.isfinite(getattr(a, name)):
-                p.error(f"--{name.replace('_', '-')} must be a finite number")
-            if getattr(a, name) <= 0 and name not in ("drain_delay", "max_connection_age"):
-                p.error(f"--{name.replace('_', '-')} must be positive")
-        for name in ("drain_delay", "max_connection_age"):
-            if getattr(a, name) < 0:
-                p.error(f"--{name.replace('_', '-')} must be 0 or positive")
-        if a.workers_file and not os.path.isdir(os.path.dirname(os.path.abspath(a.workers_file))):
-            p.error(f"--workers-file {a.workers_file!r}: its directory does not exist")
-        if not 0 <= a.port <= 65535:
-            p.error("--port must be between 0 and 65535")
-        if not isinstance(logging.getLevelName(str(a.log_level).upper()), int):
-            p.error(f"--log-level must be one of debug, info, warning, error, critical, got {a.log_level!r}")
-        if not 0 <= a.metrics_port <= 65535:
-            p.error("--metrics-port must be between 0 (off) and 65535")
+        a = settings.parse(p, SETTINGS, argv)
         if a.metrics_port and a.metrics_port == a.port and (a.metrics_host or a.host) == a.host:
             p.error("--metrics-port must differ from --port")
         repo_roots = []
@@ -217,27 +89,151 @@ class CoordinatorConfig:
                 "(HOST:PORT or dns:HOST:PORT) or --workers-file "
                 "(or run `codeintel up`, which starts workers for you)"
             )
-        return cls(
-            host=a.host,
-            port=a.port,
-            workers=workers,
-            log_level=a.log_level,
-            redis_url=a.redis_url,
-            l2_cache=a.l2_cache,
-            l2_ttl=a.l2_ttl,
-            l2_max_value_bytes=a.l2_max_value_bytes,
-            redis_timeout=a.redis_timeout,
-            rate_limit_fail_open=a.rate_limit_on_redis_error == "open",
-            tenants_file=a.tenants_file,
-            max_queued_per_tenant=a.max_queued_per_tenant,
-            max_connection_age=a.max_connection_age,
-            metrics_port=a.metrics_port,
-            metrics_host=a.metrics_host,
-            workers_file=a.workers_file,
-            repo_roots=tuple(repo_roots),
-            **{n: getattr(a, n) for n in ints + floats},
-        )
+        values = {s.name: getattr(a, s.name) for s in SETTINGS if not s.name.endswith("_workers")}
+        values.pop("rate_limit_on_redis_error")
+        values["repo_roots"] = tuple(repo_roots)
+        return cls(workers=workers, rate_limit_fail_open=a.rate_limit_on_redis_error == "open", **values)
 
     @property
     def tenant_queue_cap(self) -> int:
         return self.max_queued_per_tenant or max(1, self.max_queue // 4)
+
+
+_D = CoordinatorConfig()
+_WORKERS_HELP = (
+    "comma-separated list of {op} workers: HOST:PORT, or dns:HOST:PORT for every address the name resolves to "
+    "(re-resolved every --discovery-interval)"
+)
+SETTINGS = (
+    settings.Setting("--host", _D.host, help="bind address"),
+    settings.Setting("--port", _D.port, int, "port; 0 picks a free one", settings.port),
+    *(settings.Setting(f"--{op}-workers", "", _addresses, _WORKERS_HELP.format(op=op)) for op in OPERATIONS),
+    settings.Setting(
+        "--workers-file",
+        _D.workers_file,
+        help='JSON file {"parse": ["HOST:PORT", ...], "analyze": [...], "scan": [...]}, re-read when it changes; '
+        "joins the --*-workers entries",
+        check=settings.parent_directory,
+    ),
+    settings.Setting(
+        "--max-queue", _D.max_queue, int, "queued work items per operation before RESOURCE_EXHAUSTED", settings.positive
+    ),
+    settings.Setting(
+        "--per-worker-concurrency", _D.per_worker_concurrency, int, "calls in flight to one worker", settings.positive
+    ),
+    settings.Setting(
+        "--max-attempts", _D.max_attempts, int, "worker calls per work item, first try included", settings.positive
+    ),
+    settings.Setting("--cache-max-bytes", _D.cache_max_bytes, int, "L1 cache size", settings.positive),
+    settings.Setting("--max-batch-files", _D.max_batch_files, int, "most files in one batch call", settings.positive),
+    settings.Setting(
+        "--batch-chunk-files",
+        _D.batch_chunk_files,
+        int,
+        "files per worker call when splitting a batch",
+        settings.positive,
+    ),
+    settings.Setting(
+        "--batch-chunk-bytes",
+        _D.batch_chunk_bytes,
+        int,
+        "bytes per worker call when splitting a batch",
+        settings.positive,
+    ),
+    settings.Setting(
+        "--max-message-bytes", _D.max_message_bytes, int, "largest gRPC message either way", settings.positive
+    ),
+    settings.Setting(
+        "--health-interval", _D.health_interval, float, "seconds between health checks of a worker", settings.positive
+    ),
+    settings.Setting(
+        "--unavailable-after",
+        _D.unavailable_after,
+        float,
+        "fail queued work when no worker has served this many seconds",
+        settings.positive,
+    ),
+    settings.Setting(
+        "--default-deadline", _D.default_deadline, float, "seconds, when the caller sets no deadline", settings.positive
+    ),
+    settings.Setting(
+        "--drain-delay",
+        _D.drain_delay,
+        float,
+        "seconds still accepting work after SIGTERM while balancers notice",
+        settings.non_negative,
+    ),
+    settings.Setting(
+        "--grace", _D.grace, float, "seconds calls in flight get to finish after SIGTERM", settings.positive
+    ),
+    settings.Setting(
+        "--discovery-interval", _D.discovery_interval, float, "seconds between DNS re-resolutions", settings.positive
+    ),
+    settings.Setting(
+        "--workers-file-interval",
+        _D.workers_file_interval,
+        float,
+        "seconds between checks of the workers file",
+        settings.positive,
+    ),
+    settings.Setting(
+        "--max-connection-age",
+        _D.max_connection_age,
+        float,
+        "seconds before clients must reconnect (rebalances load onto new replicas); 0 = never",
+        settings.non_negative,
+    ),
+    settings.Setting("--log-level", _D.log_level, help="log level", check=settings.log_level),
+    settings.Setting(
+        "--metrics-port", _D.metrics_port, int, "serve Prometheus /metrics on this port (0 = off)", settings.port
+    ),
+    settings.Setting("--metrics-host", _D.metrics_host, help="bind address of /metrics (default: the same as --host)"),
+    settings.Setting(
+        "--redis-url",
+        _D.redis_url,
+        help="Redis for the shared L2 cache and cluster-wide rate limits",
+        check=_redis_url,
+        env=("REDIS_URL", "CODEINTEL_REDIS_URL"),
+    ),
+    settings.Setting(
+        "--no-l2-cache",
+        _D.l2_cache,
+        help="use Redis for rate limits only",
+        switch=True,
+        dest="l2_cache",
+        env=("CODEINTEL_L2_CACHE",),
+    ),
+    settings.Setting("--l2-ttl", _D.l2_ttl, float, "seconds an L2 entry lives", settings.positive),
+    settings.Setting(
+        "--l2-max-value-bytes", _D.l2_max_value_bytes, int, "largest result stored in L2", settings.positive
+    ),
+    settings.Setting(
+        "--redis-timeout", _D.redis_timeout, float, "seconds per Redis call before it counts as down", settings.positive
+    ),
+    settings.Setting(
+        "--rate-limit-on-redis-error",
+        "open",
+        help="Redis unreachable: admit calls (open) or refuse them with UNAVAILABLE (closed)",
+        choices=("open", "closed"),
+    ),
+    settings.Setting(
+        "--tenants-file",
+        _D.tenants_file,
+        help="TOML file of tiers, tenants and API key hashes; unset: no authentication",
+        check=settings.existing_file,
+    ),
+    settings.Setting(
+        "--max-queued-per-tenant",
+        _D.max_queued_per_tenant,
+        int,
+        "queued work items per tenant and operation; 0: a quarter of --max-queue",
+        settings.non_negative,
+    ),
+    settings.Setting(
+        "--repo-roots",
+        "",
+        metavar="DIR[,DIR]",
+        help="directories RunRepository may walk (and "
+        "everything under them); unset: the RPC answers FAILED_PRECONDITION",
+    ),
+)

@@ -12,10 +12,10 @@ from collections.abc import Sequence
 
 import grpc
 from grpc_health.v1 import health, health_pb2, health_pb2_grpc
-from grpc_reflection.v1alpha import reflection
 
 from codeintel.kernel import procs
 from codeintel.observability import logs, tracing
+from codeintel.rpc import reflection
 from codeintel.rpc.interceptors import LINGER, AsyncServerGuard, InFlight
 from codeintel.v1 import coordinator_pb2, coordinator_pb2_grpc
 from coordinator.admission import Gatekeeper
@@ -58,7 +58,7 @@ async def serve(config: CoordinatorConfig) -> None:
     coordinator_pb2_grpc.add_AdminServiceServicer_to_server(AdminServicer(core, gatekeeper), server)
     health_servicer = health.aio.HealthServicer()
     health_pb2_grpc.add_HealthServicer_to_server(health_servicer, server)
-    reflection.enable_server_reflection(SERVICES + [health.SERVICE_NAME, reflection.SERVICE_NAME], server)
+    reflection.enable(server, SERVICES + [health.SERVICE_NAME])
     port = server.add_insecure_port(f"{config.host}:{config.port}")
     if port == 0:
         raise SystemExit(f"cannot bind {config.host}:{config.port}")

@@ -1,9 +1,15 @@
-"""Configuration of the MCP bridge (one frozen value, built once at start-up)."""
+"""Configuration of the MCP bridge, frozen values built once at start-up.
+
+- ``BridgeConfig``: the server (coordinator, allowed roots, deadlines, result bounds), from flags;
+- ``RepoConfig``: the repository tools (batching, deadline, run store), from CODEINTEL_REPO_* variables.
+"""
 
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 
 # The workers' default limit (codeintel.source.DEFAULT_MAX_FILE_BYTES); content above it
 # is refused locally so it never reaches gRPC's own message-size limits.
@@ -46,3 +52,36 @@ class BridgeConfig:
     def effective_roots(self) -> tuple[str, ...]:
         """The allowed roots as given, or the current working directory when none were."""
         return self.roots or (os.getcwd(),)
+
+
+@dataclass(frozen=True)
+class RepoConfig:
+    """Settings of the repository tools (env CODEINTEL_REPO_*, read once at start-up)."""
+
+    batch_files: int = 64
+    batch_bytes: int = 4 * 1024 * 1024
+    in_flight: int = 4
+    max_files: int = 100_000
+    default_deadline_s: float = 300.0
+    store_ttl_s: float = 900.0
+    store_max_runs: int = 16
+    store_max_bytes: int = 64 * 1024 * 1024
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] | None = None) -> RepoConfig:
+        source = os.environ if env is None else env
+        values: dict[str, Any] = {}
+        for name in cls.__dataclass_fields__:
+            key = f"CODEINTEL_REPO_{name.upper()}"
+            raw = source.get(key)
+            if raw is None:
+                continue
+            kind = type(getattr(cls, name))
+            try:
+                value = kind(raw)
+            except ValueError:
+                raise ValueError(f"{key}={raw!r} is not a valid {kind.__name__}") from None
+            if not value > 0:
+                raise ValueError(f"{key} must be positive, got {raw!r}")
+            values[name] = value
+        return cls(**values)

@@ -28,7 +28,7 @@ import uvicorn
 
 log = logging.getLogger("mcp_bridge.drain")
 
-_STREAMS_CLOSE_AFTER = 1.0  # seconds uvicorn waits for the idle event streams once tool calls are done
+_STREAMS_CLOSE_AFTER = 1  # seconds (uvicorn's Config takes whole seconds) uvicorn waits for the idle event streams once tool calls are done
 _LINGER = 0.2  # for the last responses to flush
 
 
@@ -145,7 +145,8 @@ class DrainingServer(uvicorn.Server):
         self._loop.call_soon_threadsafe(self._start_drain)
 
     def _start_drain(self) -> None:
-        if self._drain is None:
+        # Called on the loop by handle_exit, which only schedules it once serve() has set _loop.
+        if self._drain is None and self._loop is not None:
             self._drain = self._loop.create_task(self._drain_then_exit())
 
     async def _drain_then_exit(self) -> None:

@@ -28,7 +28,8 @@ class LoadedFile:
     content: bytes
 
 
-def _is_within(path: str, root: str) -> bool:
+def is_within(path: str, root: str) -> bool:
+    """Whether `path` is `root` or below it; both absolute and resolved (no symlinks, no '..')."""
     try:
         return os.path.commonpath([path, root]) == root
     except ValueError:  # different drives (Windows) or mixed abs/rel
@@ -68,7 +69,7 @@ class PathPolicy:
         # Prefer the first candidate that exists; otherwise judge the first one.
         chosen = next((c for c in candidates if os.path.lexists(c)), candidates[0])
         real = os.path.realpath(chosen)
-        root = next((r for r in self.roots if _is_within(real, r)), None)
+        root = next((r for r in self.roots if is_within(real, r)), None)
         if root is None:
             via_link = os.path.islink(chosen) or real != os.path.normpath(os.path.abspath(chosen))
             how = " (it resolves, through a symbolic link or '..', to a location outside them)" if via_link else ""

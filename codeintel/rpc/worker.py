@@ -23,12 +23,12 @@ from dataclasses import dataclass
 
 import grpc
 from grpc_health.v1 import health, health_pb2, health_pb2_grpc
-from grpc_reflection.v1alpha import reflection
 
-from codeintel.kernel import procs
+from codeintel.kernel import procs, settings
 from codeintel.kernel.budget import DEFAULT_MAX_FILE_SECONDS
 from codeintel.kernel.source import DEFAULT_MAX_BATCH_FILES, DEFAULT_MAX_FILE_BYTES
 from codeintel.observability import logs, tracing
+from codeintel.rpc import reflection
 from codeintel.rpc.interceptors import LINGER, InFlight, ServerGuard
 from codeintel.v1 import common_pb2, common_pb2_grpc
 
@@ -57,74 +57,55 @@ class WorkerConfig:
 
     @classmethod
     def from_args(cls, prog: str, argv: Sequence[str] | None = None) -> WorkerConfig:
-        env = os.environ.get
         p = argparse.ArgumentParser(prog=prog, description=f"Run the codeintel {prog} worker service.")
-        p.add_argument("--host", default=env("CODEINTEL_HOST", cls.host), help="bind address (0.0.0.0 in containers)")
-        p.add_argument("--port", type=int, default=str(env("CODEINTEL_PORT", "0")), help="port; 0 picks a free one")
-        p.add_argument("--threads", type=int, default=str(env("CODEINTEL_THREADS", cls.threads)))
-        p.add_argument("--max-file-bytes", type=int, default=str(env("CODEINTEL_MAX_FILE_BYTES", cls.max_file_bytes)))
-        p.add_argument(
-            "--max-batch-files", type=int, default=str(env("CODEINTEL_MAX_BATCH_FILES", cls.max_batch_files))
-        )
-        p.add_argument(
-            "--max-message-bytes", type=int, default=str(env("CODEINTEL_MAX_MESSAGE_BYTES", cls.max_message_bytes))
-        )
-        p.add_argument(
-            "--max-file-seconds",
-            type=float,
-            default=str(env("CODEINTEL_MAX_FILE_SECONDS", cls.max_file_seconds)),
-            help="longest time spent on one file before it fails as too complex",
-        )
-        p.add_argument("--drain-delay", type=float, default=str(env("CODEINTEL_DRAIN_DELAY", cls.drain_delay)))
-        p.add_argument("--grace", type=float, default=str(env("CODEINTEL_GRACE", cls.grace)))
-        p.add_argument(
-            "--max-connection-age",
-            type=float,
-            default=str(env("CODEINTEL_MAX_CONNECTION_AGE", "0")),
-            help="seconds before clients must reconnect (rebalances load onto new replicas); 0 = never",
-        )
-        p.add_argument("--log-level", default=env("CODEINTEL_LOG_LEVEL", cls.log_level))
-        p.add_argument(
-            "--metrics-port",
-            type=int,
-            default=env("CODEINTEL_METRICS_PORT", "0"),
-            help="serve Prometheus /metrics on this port (0 = off, the default)",
-        )
-        p.add_argument(
-            "--metrics-host",
-            default=env("CODEINTEL_METRICS_HOST", ""),
-            help="bind address of /metrics (default: the same as --host)",
-        )
-        a = p.parse_args(argv)
-        for name in ("threads", "max_file_bytes", "max_batch_files", "max_message_bytes", "max_file_seconds"):
-            if not getattr(a, name) > 0 or not math.isfinite(getattr(a, name)):
-                p.error(f"--{name.replace('_', '-')} must be a positive number")
-        if not 0 <= a.port <= 65535:
-            p.error("--port must be between 0 and 65535")
-        for name in ("drain_delay", "grace", "max_connection_age"):
-            if not getattr(a, name) >= 0 or not math.isfinite(getattr(a, name)):
-                p.error(f"--{name.replace('_', '-')} must be 0 or a positive number")
-        if not isinstance(logging.getLevelName(str(a.log_level).upper()), int):
-            p.error(f"--log-level must be one of debug, info, warning, error, critical, got {a.log_level!r}")
-        if not 0 <= a.metrics_port <= 65535:
-            p.error("--metrics-port must be between 0 (off) and 65535")
+        a = settings.parse(p, SETTINGS, argv)
         if a.metrics_port and a.metrics_port == a.port and (a.metrics_host or a.host) == a.host:
             p.error("--metrics-port must differ from --port")
-        return cls(
-            host=a.host,
-            port=a.port,
-            threads=a.threads,
-            max_file_bytes=a.max_file_bytes,
-            max_batch_files=a.max_batch_files,
-            max_message_bytes=a.max_message_bytes,
-            max_file_seconds=a.max_file_seconds,
-            drain_delay=a.drain_delay,
-            grace=a.grace,
-            max_connection_age=a.max_connection_age,
-            log_level=a.log_level,
-            metrics_port=a.metrics_port,
-            metrics_host=a.metrics_host,
-        )
+        return cls(**{s.name: getattr(a, s.name) for s in SETTINGS})
+
+
+_D = WorkerConfig()
+SETTINGS = (
+    settings.Setting("--host", _D.host, help="bind address (0.0.0.0 in containers)"),
+    settings.Setting("--port", _D.port, int, "port; 0 picks a free one", settings.port),
+    settings.Setting(
+        "--threads", _D.threads, int, "RPC threads (they overlap I/O; parsing holds the GIL)", settings.positive
+    ),
+    settings.Setting("--max-file-bytes", _D.max_file_bytes, int, "largest source file accepted", settings.positive),
+    settings.Setting("--max-batch-files", _D.max_batch_files, int, "most files in one batch call", settings.positive),
+    settings.Setting(
+        "--max-message-bytes", _D.max_message_bytes, int, "largest gRPC message either way", settings.positive
+    ),
+    settings.Setting(
+        "--max-file-seconds",
+        _D.max_file_seconds,
+        float,
+        "longest time spent on one file before it fails as too complex",
+        settings.positive,
+    ),
+    settings.Setting(
+        "--drain-delay",
+        _D.drain_delay,
+        float,
+        "seconds still accepting work after SIGTERM while balancers notice",
+        settings.non_negative,
+    ),
+    settings.Setting(
+        "--grace", _D.grace, float, "seconds calls in flight get to finish after SIGTERM", settings.non_negative
+    ),
+    settings.Setting(
+        "--max-connection-age",
+        _D.max_connection_age,
+        float,
+        "seconds before clients must reconnect (rebalances load onto new replicas); 0 = never",
+        settings.non_negative,
+    ),
+    settings.Setting("--log-level", _D.log_level, help="log level", check=settings.log_level),
+    settings.Setting(
+        "--metrics-port", _D.metrics_port, int, "serve Prometheus /metrics on this port (0 = off)", settings.port
+    ),
+    settings.Setting("--metrics-host", _D.metrics_host, help="bind address of /metrics (default: the same as --host)"),
+)
 
 
 class InfoServicer(common_pb2_grpc.InfoServiceServicer):
@@ -171,9 +152,7 @@ def serve(
     health_servicer = health.HealthServicer(experimental_non_blocking=True)
     health_pb2_grpc.add_HealthServicer_to_server(health_servicer, server)
     common_pb2_grpc.add_InfoServiceServicer_to_server(InfoServicer([info]), server)
-    reflection.enable_server_reflection(
-        [service_name, "codeintel.v1.InfoService", health.SERVICE_NAME, reflection.SERVICE_NAME], server
-    )
+    reflection.enable(server, [service_name, "codeintel.v1.InfoService", health.SERVICE_NAME])
     port = server.add_insecure_port(f"{config.host}:{config.port}")
     if port == 0:
         raise SystemExit(f"cannot bind {config.host}:{config.port}")

@@ -15,5 +15,5 @@ if __name__ == "__main__":
         add_to_server=scan_pb2_grpc.add_ScanServiceServicer_to_server,
         make_servicer=lambda c: ScanServicer(rules, c),
         version=engine.VERSION,
-        languages=rules.languages,
+        languages=sorted(rules.languages),
     )

@@ -17,10 +17,14 @@ compare prefiltered scans with full ones over every rule example.
 
 from __future__ import annotations
 
+import importlib
 import re
-from re import _constants as _sre  # the parse tree of `re`: stable across 3.11-3.13
-from re import _parser as _sre_parse
 from typing import NamedTuple
+
+# The parse tree of `re`: stable across 3.11-3.13. Looked up by name because typeshed has no stubs for
+# these private modules (their attributes are Any to the type checker).
+_sre = importlib.import_module("re._constants")
+_sre_parse = importlib.import_module("re._parser")
 
 __all__ = [
     "Anchor",
@@ -67,6 +71,7 @@ def _expand(items, out_limit: int) -> list[list] | None:
     """The alternatives a parsed regex sequence can spell, as item lists; None when there are too many."""
     alts: list[list] = [[]]
     for op, av in items:
+        choices: list[list] | None
         if op is _sre.LITERAL:
             choices = [[chr(av)]]
         elif op is _sre.AT:
@@ -186,7 +191,7 @@ def pattern_anchors(pattern: str, optional: frozenset[str] = frozenset()) -> lis
     anchoring predicates the one with the longest shortest word is kept (rarer in files)."""
     best: list[Anchor] | None = None
     best_rank: tuple = ()
-    candidates = []
+    candidates: list[list[Anchor]] = []
     for m in _TEXT_PREDICATE.finditer(pattern):
         values = [_unquote(v) for v in _STRING.findall(m.group(2))]
         if m.group(1) not in optional and values and all(_IDENT.match(v) for v in values):
@@ -195,14 +200,14 @@ def pattern_anchors(pattern: str, optional: frozenset[str] = frozenset()) -> lis
         needles = regex_needles(_unquote(m.group(2))) if m.group(1) not in optional else None
         if needles:
             candidates.append(needles)
-    for values in candidates:  # tokens first: a set look-up is cheaper than a substring search
-        rank = (all(a.kind == TOKEN for a in values), min(len(a.text) for a in values))
+    for words in candidates:  # tokens first: a set look-up is cheaper than a substring search
+        rank = (all(a.kind == TOKEN for a in words), min(len(a.text) for a in words))
         if best is None or rank > best_rank:
-            best, best_rank = values, rank
+            best, best_rank = words, rank
     return best
 
 
-def tokens_in(content: bytes, words: frozenset[bytes]) -> set[bytes]:
+def tokens_in(content: bytes, words: frozenset[bytes]) -> frozenset[bytes]:
     """The `words` that occur in `content` as runs of ASCII word characters."""
     return words.intersection(content.translate(_TO_RUNS).split())
 

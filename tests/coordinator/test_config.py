@@ -21,7 +21,7 @@ def test_env_defaults(monkeypatch):
     [
         ([], "no workers configured"),
         (["--parse-workers", "nohost"], "not HOST:PORT"),
-        (["--parse-workers", "a:1", "--max-queue", "0"], "--max-queue must be positive"),
+        (["--parse-workers", "a:1", "--max-queue", "0"], "--max-queue must be a positive number, got 0"),
         (["--parse-workers", "a:1", "--port", "99999"], "--port must be between"),
     ],
 )

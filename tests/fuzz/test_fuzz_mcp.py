@@ -419,7 +419,7 @@ def test_alive_after_lone_surrogate(bridge):
 
 def test_still_alive_after_argument_cases(bridge):
     bridge.assert_alive()
-    # the bridge logs unexpected tool exceptions (mcp_bridge.server._guard); none may have happened
+    # the bridge logs unexpected tool exceptions (mcp_bridge.bridge.guard); none may have happened
     assert "failed unexpectedly" not in bridge.stderr_text(), bridge.stderr_text()[-3000:]
 
 
@@ -527,5 +527,5 @@ def test_random_arguments(bridge, tool, args):
 
 def test_alive_after_random_arguments(bridge):
     bridge.assert_alive()
-    # the bridge logs unexpected tool exceptions (mcp_bridge.server._guard); none may have happened
+    # the bridge logs unexpected tool exceptions (mcp_bridge.bridge.guard); none may have happened
     assert "failed unexpectedly" not in bridge.stderr_text(), bridge.stderr_text()[-3000:]

@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from services.scan import anchors, engine
+from services.scan import anchors, engine, matching
 from services.scan.anchors import SUBSTRING, TOKEN, Anchor
 
 RULES = engine.RuleSet.load()
@@ -69,8 +69,8 @@ def test_predicates_on_optional_captures_anchor_nothing():
     pattern = '((call function: (identifier) @f arguments: (argument_list (identifier)? @x)) (#eq? @x "eval"))'
     assert anchors.pattern_anchors(pattern, frozenset({"x"})) is None
     assert anchors.pattern_anchors(pattern) == [Anchor(TOKEN, b"eval")]
-    q = engine._compile("python", pattern)
-    assert engine._anchors(q, pattern) is None
+    q = matching.compile_query("python", pattern)
+    assert matching.query_anchors(q, pattern) is None
 
 
 def test_tokens_in_and_occurrence_ranges():

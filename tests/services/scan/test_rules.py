@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import pytest
 
+from codeintel.kernel import vocab
 from codeintel.kernel.source import prepare
 from services.scan import engine
 
@@ -53,7 +54,7 @@ def test_combined_queries_compile_and_map_every_pattern():
 @pytest.mark.parametrize("rule", RULES.rules, ids=lambda r: r.id)
 def test_rule_metadata_is_meaningful(rule):
     assert rule.cwe.startswith("CWE-")
-    assert rule.severity in engine.SEVERITIES and rule.confidence in engine.CONFIDENCES
+    assert rule.severity in vocab.SEVERITIES and rule.confidence in vocab.CONFIDENCES
     assert len(rule.message) >= 40, "the message says what is wrong and how to fix it"
     prefix = rule.id.split(".")[0]
     assert prefix in ("py", "js", "go", "java", "common")

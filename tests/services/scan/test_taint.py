@@ -1,17 +1,17 @@
-"""Taint analysis: sources reaching sinks through assignments, formatting and calls; sanitisers,
-allow-list guards and parameterised queries stopping it; flow steps; bounded work; spec loading."""
+"""Taint analysis (the taint package's analysis, guards and grammar): sources reaching sinks through
+assignments, formatting and calls; sanitisers, allow-list guards and parameterised queries stopping it;
+flow steps; bounded work. Spec loading: test_taint_spec.py."""
 
 from __future__ import annotations
 
 import time
-from pathlib import Path
 
 import pytest
 
 from codeintel.kernel import errors
 from codeintel.kernel.budget import Budget
 from codeintel.kernel.source import prepare
-from services.scan import engine, taint
+from services.scan import engine
 
 RULES = engine.RuleSet.load()
 
@@ -347,20 +347,6 @@ def test_listed_in_describe_with_dataflow():
     assert all(not r.dataflow for r in RULES._compiled_for("python").pattern_rule)
 
 
-def test_version_covers_taint_specs(tmp_path, monkeypatch):
-    import shutil
-
-    assert taint.spec_files(engine.TAINT_DIR)
-    copy = tmp_path / "taint"
-    shutil.copytree(engine.TAINT_DIR, copy)
-    monkeypatch.setattr(engine, "TAINT_DIR", copy)
-    before = engine._version_of(engine.RULES_DIR)
-    assert engine._version_of(engine.RULES_DIR) == before
-    spec = copy / "python.toml"
-    spec.write_text(spec.read_text() + "\n# changed\n")
-    assert engine._version_of(engine.RULES_DIR) != before  # cache keys change with the specs
-
-
 # --------------------------------------------------------------------------- bounded work
 
 
@@ -395,80 +381,6 @@ def test_budget_stops_the_taint_pass():
     budget = Budget(0.05)
     with pytest.raises((errors.TooComplex, errors.DeadlineExceeded)):
         RULES.scan(prepare("a.py", "", code.encode()), rule_ids=["py.taint.sql-injection"], budget=budget)
-
-
-# --------------------------------------------------------------------------- spec loading
-
-
-GOOD_SPEC = """
-languages = ["python"]
-prefix = "py"
-[[sources]]
-names = ["request.args"]
-message = "request data read here"
-[[rules]]
-kind = "sql-injection"
-cwe = "CWE-89"
-severity = "high"
-message = "Untrusted input reaches SQL text; use parameters instead of formatting values in."
-[[rules.sinks]]
-calls = ["*.execute"]
-"""
-
-
-def _spec_dir(tmp_path: Path, body: str) -> Path:
-    rules = tmp_path / "rules"
-    rules.mkdir()
-    (rules / "r.toml").write_text(
-        '[[rules]]\nid = "py.test-eval"\nlanguages = ["python"]\ncwe = "CWE-95"\nseverity = "high"\n'
-        'confidence = "high"\nmessage = "eval is bad; do not use it on data, ever."\n'
-        "query = '((call function: (identifier) @f) @match (#eq? @f \"eval\"))'\n"
-    )
-    specs = tmp_path / "taint"
-    specs.mkdir()
-    (specs / "py.toml").write_text(body)
-    return rules
-
-
-def test_custom_taint_directory_loads(tmp_path):
-    rules = _spec_dir(tmp_path, GOOD_SPEC)
-    rs = engine.RuleSet.load(rules, tmp_path / "taint")
-    assert sorted(r.id for r in rs.rules) == ["py.taint.sql-injection", "py.test-eval"]
-    out = rs.scan(prepare("a.py", "", b"q = request.args['q']\ncur.execute(q)\n"))
-    assert [f.rule_id for f in out.findings] == ["py.taint.sql-injection"]
-    assert [r.id for r in engine.RuleSet.load(rules).rules] == ["py.test-eval"]  # no taint unless asked
-
-
-@pytest.mark.parametrize(
-    "edit, message",
-    [
-        (lambda s: s + "colour = 1\n", "unknown key(s) colour"),
-        (lambda s: s.replace('"CWE-89"', '"89"'), "cwe must look like"),
-        (lambda s: s.replace('severity = "high"', 'severity = "dire"'), "severity must be one of"),
-        (lambda s: s.replace('["python"]', '["klingon"]'), "unknown language 'klingon'"),
-        (lambda s: s.replace('kind = "sql-injection"', 'kind = "SQL"'), "kind must be"),
-        (lambda s: s.replace('calls = ["*.execute"]', "args = [0]"), "needs calls or properties"),
-        (lambda s: s.replace('calls = ["*.execute"]', 'calls = ["*.execute"]\nargs = [-1]'), "args must be"),
-        (lambda s: s + '[[sanitizers]]\nnames = ["int"]\nkinds = ["xss"]\n', "unknown kind(s) xss"),
-        (lambda s: s.replace('names = ["request.args"]', 'names = "request.args"'), "names must be a list"),
-        (lambda s: s + "[[rules", "not valid TOML"),
-    ],
-)
-def test_spec_errors_name_the_file(tmp_path, edit, message):
-    rules = _spec_dir(tmp_path, edit(GOOD_SPEC))
-    with pytest.raises(engine.RuleLoadError) as exc:
-        engine.RuleSet.load(rules, tmp_path / "taint")
-    assert message in str(exc.value) and "taint/py.toml" in str(exc.value)
-
-
-def test_taint_rule_id_clashing_with_a_pattern_rule_is_rejected(tmp_path):
-    rules = _spec_dir(
-        tmp_path,
-        GOOD_SPEC.replace('kind = "sql-injection"', 'kind = "test-eval"').replace('prefix = "py"', 'prefix = "py"'),
-    )
-    (rules / "r.toml").write_text((rules / "r.toml").read_text().replace("py.test-eval", "py.taint.test-eval"))
-    with pytest.raises(engine.RuleLoadError, match="duplicate id"):
-        engine.RuleSet.load(rules, tmp_path / "taint")
 
 
 # --------------------------------------------------------------------------- Go and Java

@@ -1,5 +1,5 @@
-"""The non_constant predicate's `numbers_are_constant` option on real Go and Java trees: a
-concatenation whose only run-time parts are numbers cannot inject text, anything else can."""
+"""Rule predicates (predicates.py) on real Go and Java trees: with `numbers_are_constant`, non_constant
+counts a concatenation whose only run-time parts are numbers as constant (it cannot inject text), and nothing else."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import pytest
 from tree_sitter import Query, QueryCursor
 
 from codeintel.kernel.languages import get_language, get_parser
-from services.scan import engine
+from services.scan.predicates import PREDICATES
 
 _JAVA_ARG = '(method_invocation name: (identifier) @fn arguments: (argument_list . (_) @arg) (#eq? @fn "run"))'
 _GO_ARG = '(call_expression function: (identifier) @fn arguments: (argument_list . (_) @arg) (#eq? @fn "run"))'
@@ -36,8 +36,8 @@ def _java(body: str, params: str = "", fields: str = "") -> str:
 )
 def test_java_numeric_concatenation_is_constant(code):
     caps = _arg("java", code)
-    assert engine.PREDICATES["non_constant"].func(caps, capture="arg")  # the default still reports it
-    assert not engine.PREDICATES["non_constant"].func(caps, capture="arg", numbers_are_constant=True)
+    assert PREDICATES["non_constant"].func(caps, capture="arg")  # the default still reports it
+    assert not PREDICATES["non_constant"].func(caps, capture="arg", numbers_are_constant=True)
 
 
 @pytest.mark.parametrize(
@@ -52,17 +52,17 @@ def test_java_numeric_concatenation_is_constant(code):
 )
 def test_java_text_concatenation_stays_non_constant(code):
     caps = _arg("java", code)
-    assert engine.PREDICATES["non_constant"].func(caps, capture="arg", numbers_are_constant=True)
+    assert PREDICATES["non_constant"].func(caps, capture="arg", numbers_are_constant=True)
 
 
 def test_java_local_declaration_shadows_field():
     code = _java('String n = read();\nrun("id = " + n);', "", "long n;")
-    assert engine.PREDICATES["non_constant"].func(_arg("java", code), capture="arg", numbers_are_constant=True)
+    assert PREDICATES["non_constant"].func(_arg("java", code), capture="arg", numbers_are_constant=True)
 
 
 def test_go_strconv_is_constant_but_variables_are_not():
     safe = 'package a\n\nimport "strconv"\n\nfunc f(n int) { run("LIMIT " + strconv.Itoa(n)) }\n'
     unsafe = 'package a\n\nfunc f(s string) { run("WHERE name = " + s) }\n'
-    pred = engine.PREDICATES["non_constant"].func
+    pred = PREDICATES["non_constant"].func
     assert not pred(_arg("go", safe), capture="arg", numbers_are_constant=True)
     assert pred(_arg("go", unsafe), capture="arg", numbers_are_constant=True)

@@ -4,11 +4,9 @@ The work itself is codeintel.repo (walk, batches to the coordinator, aggregation
 resolves the path under the allowed roots, reports MCP progress per finished batch, applies the
 deadline, and shapes a summary-first result bounded by BridgeConfig.max_output_bytes.
 
-Detail pages: finished runs are kept in a bounded, TTL'd in-memory store keyed by a random id,
-and cursors address (run, list, offset) in it. Chosen over recomputing because a stored run is
-a snapshot: pages stay consistent even when files change between calls, and a page costs no
-worker call. When a cursor has expired (or the store evicted it), the tool says so; re-running
-is cheap, since unchanged files come from the coordinator's cache.
+Detail pages: finished runs are kept in mcp_bridge.runs.RunStore, and cursors address
+(run, list, offset) in it. When a cursor has expired (or the store evicted it), the tool says so;
+re-running is cheap, since unchanged files come from the coordinator's cache.
 
 Cancellation: a cancelled tool call cancels the runner, which stops sending batches and cancels
 the in-flight RPCs. The deadline stops the work too: each batch RPC carries the time remaining.
@@ -17,286 +15,40 @@ the in-flight RPCs. The deadline stops the work too: each batch RPC carries the 
 from __future__ import annotations
 
 import asyncio
-import base64
-import binascii
-import json
 import os
-import secrets
-import threading
 import time
-from collections import OrderedDict
-from dataclasses import dataclass
+from collections.abc import Sequence
 from typing import Annotated, Any
 
 from mcp.server import MCPServer
 from mcp.server.mcpserver import Context
 from mcp.server.mcpserver.exceptions import ToolError
 from mcp_types import CallToolResult, TextContent
-from pydantic import BaseModel, Field
+from pydantic import Field
 
 from codeintel import repo
 from codeintel.client import ClientError
-from codeintel.v1 import analyze_pb2, parse_pb2, scan_pb2
-from mcp_bridge.paths import _is_within
-from mcp_bridge.server import _CONFIDENCES, _SEVERITIES, ConfidenceName, PriorityArg, SeverityName
+from codeintel.v1 import analyze_pb2, common_pb2, parse_pb2, scan_pb2
+from mcp_bridge.args import ConfidenceName, PriorityArg, SeverityName, confidence_value, severity_value
+from mcp_bridge.bridge import Bridge, guard, tool_annotations
+from mcp_bridge.config import RepoConfig
+from mcp_bridge.outputs.repo import OUTPUTS, RepoAnalyzeOutput, RepoIndexOutput, RepoOutput, RepoScanOutput
+from mcp_bridge.paths import is_within
+from mcp_bridge.runs import RunStore, decode_cursor, encode_cursor
+from mcp_bridge.text import repo_text
 
+# Statuses that would fail every other batch the same way: the run stops at the first.
 _FATAL_CODES = frozenset({"UNAUTHENTICATED", "PERMISSION_DENIED", "INVALID_ARGUMENT"})
-
-
-# --------------------------------------------------------------------------- configuration
-
-
-@dataclass(frozen=True)
-class RepoConfig:
-    """Settings of the repository tools (env CODEINTEL_REPO_*, read once at start-up)."""
-
-    batch_files: int = 64
-    batch_bytes: int = 4 * 1024 * 1024
-    in_flight: int = 4
-    max_files: int = 100_000
-    default_deadline_s: float = 300.0
-    store_ttl_s: float = 900.0
-    store_max_runs: int = 16
-    store_max_bytes: int = 64 * 1024 * 1024
-
-    @classmethod
-    def from_env(cls, env: dict[str, str] | None = None) -> RepoConfig:
-        env = os.environ if env is None else env
-        values: dict[str, Any] = {}
-        for name, default in cls.__dataclass_fields__.items():
-            key = f"CODEINTEL_REPO_{name.upper()}"
-            raw = env.get(key)
-            if raw is None:
-                continue
-            kind = type(getattr(cls, name))
-            try:
-                value = kind(raw)
-            except ValueError:
-                raise ValueError(f"{key}={raw!r} is not a valid {kind.__name__}") from None
-            if not value > 0:
-                raise ValueError(f"{key} must be positive, got {raw!r}")
-            values[name] = value
-        return cls(**values)
-
-
-# --------------------------------------------------------------------------- the run store
-
-
-@dataclass
-class StoredRun:
-    created: float
-    summary: dict
-    lists: dict[str, list[dict]]
-    size: int
-
-
-class RunStore:
-    """Finished runs by opaque id: at most `max_runs` and about `max_bytes`, each for `ttl_s` seconds."""
-
-    def __init__(self, ttl_s: float, max_runs: int, max_bytes: int, clock=time.monotonic):
-        self.ttl_s, self.max_runs, self.max_bytes, self.clock = ttl_s, max_runs, max_bytes, clock
-        self._runs: OrderedDict[str, StoredRun] = OrderedDict()
-        self._bytes = 0
-        self._lock = threading.Lock()
-
-    def _expire(self) -> None:
-        now = self.clock()
-        for rid in [r for r, run in self._runs.items() if now - run.created > self.ttl_s]:
-            self._bytes -= self._runs.pop(rid).size
-
-    def put(self, summary: dict, lists: dict[str, list[dict]]) -> str | None:
-        """Store a run; None when it alone exceeds the byte budget (then only the first pages exist)."""
-        size = len(json.dumps(lists, separators=(",", ":")))  # one encoder pass: C speed
-        if size > self.max_bytes:
-            return None
-        rid = secrets.token_urlsafe(12)
-        with self._lock:
-            self._expire()
-            while self._runs and (len(self._runs) >= self.max_runs or self._bytes + size > self.max_bytes):
-                self._bytes -= self._runs.popitem(last=False)[1].size
-            self._runs[rid] = StoredRun(self.clock(), summary, lists, size)
-            self._bytes += size
-        return rid
-
-    def get(self, rid: str) -> StoredRun | None:
-        with self._lock:
-            self._expire()
-            return self._runs.get(rid)
-
-    def __len__(self) -> int:
-        return len(self._runs)
-
-
-def encode_cursor(rid: str, which: str, offset: int) -> str:
-    raw = json.dumps([rid, which, offset], separators=(",", ":")).encode()
-    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
-
-
-def decode_cursor(cursor: str) -> tuple[str, str, int]:
-    try:
-        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
-        rid, which, offset = json.loads(raw)
-        if not isinstance(rid, str) or which not in ("details", "skipped") or not isinstance(offset, int) or offset < 0:
-            raise ValueError
-    except (ValueError, TypeError, binascii.Error, UnicodeDecodeError):
-        raise ToolError(
-            "invalid `cursor`: pass a `next_cursor` / `next_skipped_cursor` value from an earlier result unchanged"
-        ) from None
-    return rid, which, offset
-
-
-# --------------------------------------------------------------------------- output models
-
-
-class FileCountsOut(BaseModel):
-    files_found: int = Field(description="files considered: processed + skipped + not processed")
-    processed: int
-    computed: int = Field(description="processed files computed by workers in this run")
-    reused: int = Field(description="processed files answered from the coordinator's cache (unchanged content)")
-    skipped: int = Field(description="files with no result, each listed in `skipped` with its reason")
-    not_processed: int = Field(description="files the run did not get to (deadline, cancellation, fatal error)")
-    out_of_scope: int = Field(description="files not matching the path's glob or the include patterns (not listed)")
-    directories_skipped: int = Field(description="directories skipped whole (listed in `skipped`, ending in '/')")
-
-
-class SkippedOut(BaseModel):
-    path: str = Field(description="a file, or a directory (ending in '/') skipped whole")
-    reason: str
-    detail: str = ""
-
-
-class RepoOutputBase(BaseModel):
-    operation: str
-    path: str
-    complete: bool = Field(description="every file found was processed or skipped for a reason of its own")
-    stopped: str | None = Field(default=None, description="why the run ended early, e.g. 'deadline'")
-    files: FileCountsOut
-    skipped_by_reason: dict[str, int]
-    languages: dict[str, int] = Field(description="processed files per language")
-    elapsed_s: float
-    batches: int
-    details_total: int
-    details_offset: int
-    next_cursor: str | None = Field(default=None, description="pass as `cursor` for the next page of details")
-    skipped: list[SkippedOut]
-    skipped_total: int
-    skipped_offset: int
-    next_skipped_cursor: str | None = Field(default=None, description="pass as `cursor` for more skipped files")
-    cursor_expires_s: float | None = Field(default=None, description="seconds the cursors stay valid")
-
-
-class FindingRecord(BaseModel):
-    path: str
-    line: int
-    column: int
-    end_line: int
-    severity: str
-    confidence: str
-    rule_id: str
-    cwe: str
-    owasp: str = ""
-    message: str
-    snippet: str = ""
-    fingerprint: str
-
-
-class WorstFile(BaseModel):
-    path: str
-    critical: int
-    high: int
-    total: int
-
-
-class RepoScanOutput(RepoOutputBase):
-    """Result of repo_scan: counts first, findings (most severe first) paginated."""
-
-    total_findings: int
-    counts_by_severity: dict[str, int]
-    counts_by_cwe: dict[str, int]
-    counts_by_rule: dict[str, int]
-    suppressed_count: int
-    worst_files: list[WorstFile] = Field(description="files with the most critical+high findings")
-    details: list[FindingRecord] = Field(description="findings: severity, then path, line, column")
-
-
-class HotFunction(BaseModel):
-    path: str
-    function: str
-    start_line: int
-    end_line: int
-    cyclomatic_complexity: int
-    cognitive_complexity: int
-    length_lines: int
-    maintainability_index: float
-
-
-class LowMaintainabilityFile(BaseModel):
-    path: str
-    maintainability_index: float
-    code_lines: int
-    functions: int
-
-
-class FileMetricsRecord(BaseModel):
-    path: str
-    language: str
-    lines: int
-    code_lines: int
-    functions: int
-    classes: int
-    max_cyclomatic_complexity: int
-    average_cyclomatic_complexity: float
-    max_cognitive_complexity: int
-    maintainability_index: float
-    duplicates: int
-    has_syntax_errors: bool
-
-
-class RepoAnalyzeOutput(RepoOutputBase):
-    """Result of repo_analyze: totals and hot spots first, per-file metrics (by path) paginated."""
-
-    lines: dict[str, int]
-    functions: int
-    classes: int
-    duplicated_blocks: int
-    most_complex_functions: list[HotFunction]
-    longest_functions: list[HotFunction]
-    lowest_maintainability_files: list[LowMaintainabilityFile]
-    details: list[FileMetricsRecord] = Field(description="per-file metrics, by path")
-
-
-class SymbolRecord(BaseModel):
-    path: str
-    kind: str
-    name: str
-    qualified_name: str
-    start_line: int
-    end_line: int
-    depth: int
-    parent: str | None = None
-
-
-class RepoIndexOutput(RepoOutputBase):
-    """Result of repo_index: symbol counts first, symbols (by path, document order) paginated."""
-
-    total_symbols: int
-    symbols_by_kind: dict[str, int]
-    files_with_syntax_errors: int
-    files_without_symbol_support: int
-    details: list[SymbolRecord] = Field(description="symbols by path, in document order")
-
-
-OUTPUTS = {"scan": RepoScanOutput, "analyze": RepoAnalyzeOutput, "index": RepoIndexOutput}
 _RPC = {"scan": "scan", "analyze": "analyze", "index": "parse"}
 
-
-# --------------------------------------------------------------------------- the tools
+Options = parse_pb2.ParseOptions | analyze_pb2.AnalyzeOptions | scan_pb2.ScanOptions
+Page = tuple[str, int, int]  # (list, offset, count)
 
 
 class RepoTools:
     """Runs repository operations for the bridge and serves their detail pages."""
 
-    def __init__(self, bridge, config: RepoConfig):
+    def __init__(self, bridge: Bridge, config: RepoConfig):
         self.bridge = bridge
         self.config = config
         self.store = RunStore(config.store_ttl_s, config.store_max_runs, config.store_max_bytes)
@@ -312,7 +64,7 @@ class RepoTools:
         candidates = [os.path.normpath(base)] if os.path.isabs(base) else [os.path.join(r, base) for r in roots]
         chosen = next((c for c in candidates if os.path.lexists(c)), candidates[0])
         real = os.path.realpath(chosen)
-        root = next((r for r in roots if _is_within(real, r)), None)
+        root = next((r for r in roots if is_within(real, r)), None)
         if root is None:
             raise ToolError(
                 f"access denied: {path!r} is outside the allowed roots (after resolving symbolic links "
@@ -331,12 +83,12 @@ class RepoTools:
         ctx: Context | None,
         *,
         path: str | None,
-        include,
-        exclude,
+        include: Sequence[str] | None,
+        exclude: Sequence[str] | None,
         page_size: int,
         cursor: str | None,
         deadline_s: float | None,
-        options,
+        options: Options,
         priority: str,
     ) -> CallToolResult:
         if cursor:
@@ -362,7 +114,7 @@ class RepoTools:
         )
         client = self.bridge.client
 
-        async def send(files, timeout):
+        async def send(files: list[common_pb2.SourceFile], timeout: float) -> object:
             try:
                 return await client.batch(_RPC[op], files, options, priority, timeout_s=max(timeout, 0.001))
             except ClientError as exc:
@@ -412,13 +164,21 @@ class RepoTools:
         other = "skipped" if which == "details" else "details"
         return self._render(op, run.summary, run.lists, rid, (which, offset, page_size), (other, 0, 0))
 
-    def _render(self, op, summary, lists, rid, first, second) -> CallToolResult:
-        """`first`/`second`: (list, offset, count) of the pages to return; the other list of a cursor call is empty."""
+    def _render(
+        self,
+        op: str,
+        summary: dict[str, Any],
+        lists: dict[str, list[dict[str, Any]]],
+        rid: str | None,
+        first: Page,
+        second: Page,
+    ) -> CallToolResult:
+        """`first`/`second`: the pages to return; the other list of a cursor call is empty."""
         pages = {first[0]: [first[1], first[2]], second[0]: [second[1], second[2]]}
         model = OUTPUTS[op]
         budget = self.bridge.config.max_output_bytes
 
-        def build():
+        def build() -> RepoOutput:
             data = dict(summary)
             for which in ("details", "skipped"):
                 off, n = pages[which]
@@ -428,7 +188,7 @@ class RepoTools:
                 data[f"{which}_offset"] = off
                 more = off + n < len(items) and rid is not None
                 key = "next_cursor" if which == "details" else "next_skipped_cursor"
-                data[key] = encode_cursor(rid, which, off + n) if more and n > 0 else None
+                data[key] = encode_cursor(rid, which, off + n) if rid is not None and more and n > 0 else None
             data["cursor_expires_s"] = self.config.store_ttl_s if rid is not None else None
             return model.model_validate(data)
 
@@ -441,44 +201,14 @@ class RepoTools:
             pages[which][1] //= 2
             out = build()
         return CallToolResult(
-            content=[TextContent(type="text", text=_text(out))],
+            content=[TextContent(type="text", text=repo_text(out))],
             structured_content=out.model_dump(mode="json", by_alias=True),
         )
 
 
-def _text(out: RepoOutputBase) -> str:
-    lines = [repo.summary_text(out.model_dump(mode="json"))]
-    d = out.details
-    if d:
-        lines.append(
-            f"Details {out.details_offset + 1}-{out.details_offset + len(d)} of {out.details_total} "
-            f"in the structured result (`details`)."
-        )
-        for item in d[:10]:
-            if isinstance(item, FindingRecord):
-                lines.append(f"- [{item.severity}] {item.path}:{item.line} {item.rule_id} {item.cwe}: {item.message}")
-            elif isinstance(item, FileMetricsRecord):
-                lines.append(
-                    f"- {item.path}: {item.code_lines} code lines, {item.functions} functions, max "
-                    f"complexity {item.max_cyclomatic_complexity}, maintainability {item.maintainability_index:.1f}"
-                )
-            else:
-                lines.append(f"- {item.path}:{item.start_line} {item.kind} {item.qualified_name}")
-    if out.skipped:
-        lines.append(
-            f"Skipped files {out.skipped_offset + 1}-{out.skipped_offset + len(out.skipped)} of {out.skipped_total}:"
-        )
-        lines.extend(f"- {s.path}: {s.reason}" + (f" ({s.detail})" if s.detail else "") for s in out.skipped[:10])
-    if out.next_cursor:
-        lines.append("More details: call again with `cursor` = `next_cursor`.")
-    if out.next_skipped_cursor:
-        lines.append("More skipped files: call again with `cursor` = `next_skipped_cursor`.")
-    return "\n".join(lines)
+# --------------------------------------------------------------------------- arguments
 
-
-# --------------------------------------------------------------------------- registration
-
-PathArg = Annotated[
+RepoPathArg = Annotated[
     str | None,
     Field(
         description="A directory (e.g. '.', 'src') or a glob (e.g. 'src/**/*.py') relative to an allowed root, "
@@ -510,10 +240,12 @@ DeadlineArg = Annotated[
 ]
 
 
-def register(server: MCPServer, bridge, guard, annotations, config: RepoConfig | None = None) -> RepoTools:
-    """Add repo_scan, repo_analyze and repo_index to `server` (called from mcp_bridge.server.build_server)."""
+# --------------------------------------------------------------------------- registration
+
+
+def register(server: MCPServer, bridge: Bridge, config: RepoConfig | None = None) -> RepoTools:
+    """Add repo_scan, repo_analyze and repo_index to `server`; the RepoTools behind them is returned."""
     tools = RepoTools(bridge, config or RepoConfig.from_env())
-    server.repo_tools = tools  # type: ignore[attr-defined]  # for tests
 
     @server.tool(
         name="repo_scan",
@@ -523,11 +255,11 @@ def register(server: MCPServer, bridge, guard, annotations, config: RepoConfig |
             "counts by severity, CWE and rule and the worst files first, then findings page by page (`cursor`). "
             "Skipped files are listed with their reason. Reports progress; `deadline_s` bounds the time."
         ),
-        annotations=annotations("Scan a repository for vulnerabilities"),
+        annotations=tool_annotations("Scan a repository for vulnerabilities"),
     )
     @guard("repo_scan")
     async def repo_scan(
-        path: PathArg = None,
+        path: RepoPathArg = None,
         include: GlobsArg = None,
         exclude: GlobsArg = None,
         page_size: PageArg = 50,
@@ -544,8 +276,8 @@ def register(server: MCPServer, bridge, guard, annotations, config: RepoConfig |
         mcp_context: Context | None = None,
     ) -> Annotated[CallToolResult, RepoScanOutput]:
         options = scan_pb2.ScanOptions(
-            min_severity=_SEVERITIES.get(min_severity or "", scan_pb2.SEVERITY_UNSPECIFIED),
-            min_confidence=_CONFIDENCES.get(min_confidence or "", scan_pb2.CONFIDENCE_UNSPECIFIED),
+            min_severity=severity_value(min_severity),
+            min_confidence=confidence_value(min_confidence),
         )
         return await tools.run(
             "scan",
@@ -568,11 +300,11 @@ def register(server: MCPServer, bridge, guard, annotations, config: RepoConfig |
             "longest functions and the least maintainable files first, then per-file metrics page by page "
             "(`cursor`). Skipped files are listed with their reason. Reports progress; `deadline_s` bounds the time."
         ),
-        annotations=annotations("Analyze a repository's code metrics"),
+        annotations=tool_annotations("Analyze a repository's code metrics"),
     )
     @guard("repo_analyze")
     async def repo_analyze(
-        path: PathArg = None,
+        path: RepoPathArg = None,
         include: GlobsArg = None,
         exclude: GlobsArg = None,
         page_size: PageArg = 50,
@@ -603,11 +335,11 @@ def register(server: MCPServer, bridge, guard, annotations, config: RepoConfig |
             "glob), honouring .gitignore: counts by kind first, then symbols page by page (`cursor`). Skipped files "
             "are listed with their reason. Reports progress; `deadline_s` bounds the time."
         ),
-        annotations=annotations("Index a repository's symbols"),
+        annotations=tool_annotations("Index a repository's symbols"),
     )
     @guard("repo_index")
     async def repo_index(
-        path: PathArg = None,
+        path: RepoPathArg = None,
         include: GlobsArg = None,
         exclude: GlobsArg = None,
         page_size: PageArg = 100,

@@ -1,0 +1,9 @@
+"""The bridge's tools, one module per family, each with ``register(server, bridge)``:
+
+- ``code``: code_parse, code_analyze, vulnerability_scan (one file: inline `code` or a `path`);
+- ``rules``: scan_list_rules;
+- ``admin``: admin_get_metrics;
+- ``repo``: repo_scan, repo_analyze, repo_index (a directory or glob, paginated with cursors).
+
+mcp_bridge.server.build_server registers them in this order, which is the order clients list them.
+"""

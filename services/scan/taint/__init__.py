@@ -1,0 +1,35 @@
+"""Light intra-procedural taint analysis: untrusted data (sources) reaching dangerous calls (sinks).
+
+Specs are data (services/scan/taint/specs/*.toml, one file per language family): sources, sanitisers,
+propagators and, per sink kind, the calls and argument positions that are dangerous. Each sink kind
+becomes one scan rule with `dataflow = true` (built by the scan's loader from `TaintRule`).
+
+Modules: spec (loading and validating the specs), analysis (the pass over one file), guards (allow-list
+checks that make a name safe), grammar (node-type facts and dotted names). This package re-exports
+what the scan engine and the tests use. No grpc here.
+"""
+
+from __future__ import annotations
+
+from services.scan.taint.analysis import MAX_STEPS, Analysis, Hit, Taint, analyse
+from services.scan.taint.grammar import call_arguments, callee_of, dotted, name_of
+from services.scan.taint.spec import TAINT_DIR, Sink, SpecError, TaintRule, TaintSpec, load_spec, spec_files
+
+__all__ = [
+    "MAX_STEPS",
+    "TAINT_DIR",
+    "Analysis",
+    "Hit",
+    "Sink",
+    "SpecError",
+    "Taint",
+    "TaintRule",
+    "TaintSpec",
+    "analyse",
+    "call_arguments",
+    "callee_of",
+    "dotted",
+    "load_spec",
+    "name_of",
+    "spec_files",
+]

@@ -1,0 +1,274 @@
+"""Taint specs: the TOML files (taint/specs/*.toml, one per language family) that say what the taint
+pass looks for, loaded and validated.
+
+A spec names sources (untrusted data: `request.args`, `sys.argv`), sanitisers (all sink kinds, or
+some: shlex.quote makes data safe for command injection only), propagators (calls whose result
+carries their arguments' taint) and, per sink kind, the calls and argument positions (or assigned
+properties) that are dangerous. Each sink kind becomes one scan rule, `<prefix>.taint.<kind>`.
+
+Holds: TAINT_DIR and spec_files (the shipped specs); load_spec; SpecError (the message names the
+file and the entry); the records TaintSpec, TaintRule, Sink; Names (dotted-name patterns).
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+
+__all__ = ["TAINT_DIR", "Names", "Sink", "SpecError", "TaintRule", "TaintSpec", "load_spec", "spec_files"]
+
+TAINT_DIR = Path(__file__).resolve().parent / "specs"
+
+_KIND = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+_CWE = re.compile(r"^CWE-[1-9][0-9]*$")
+_PREFIX = re.compile(r"^[a-z0-9]+$")
+
+
+class SpecError(ValueError):
+    """A taint spec file is unusable; the message names the file and the entry."""
+
+
+class Names:
+    """Dotted-name patterns: `a.b` matches exactly, `*.b` matches `b` or anything ending in `.b`."""
+
+    __slots__ = ("exact", "suffixes")
+
+    def __init__(self, patterns=()):
+        self.exact: dict[str, object] = {}
+        self.suffixes: list[tuple[str, object]] = []
+        for p, value in patterns:
+            if p.startswith("*."):
+                self.exact.setdefault(p[2:], value)
+                self.suffixes.append((p[1:], value))
+            else:
+                self.exact.setdefault(p, value)
+
+    def get(self, name: str):
+        v = self.exact.get(name)
+        if v is not None:
+            return v
+        for suffix, value in self.suffixes:
+            if name.endswith(suffix):
+                return value
+        return None
+
+
+@dataclass(frozen=True, slots=True)
+class Sink:
+    calls: tuple[str, ...]
+    args: tuple[int, ...]
+    keywords: frozenset[str]
+    requires: tuple[tuple[str, re.Pattern], ...]  # keyword -> regex its value text must match
+    properties: frozenset[str]  # `x.prop = value` assignments (innerHTML)
+
+
+@dataclass(frozen=True, slots=True)
+class TaintRule:
+    id: str
+    kind: str
+    languages: tuple[str, ...]
+    cwe: str
+    owasp: str
+    severity: str
+    message: str
+    sinks: tuple[Sink, ...]
+    examples: tuple[dict, ...]  # {"language", "vulnerable": [...], "safe": [...]}
+
+
+_NO_ANCHORS = re.compile(rb"(?!)")  # matches nothing: a spec without source words finds no source
+
+
+@dataclass
+class TaintSpec:
+    """One spec file, loaded: its rules (one per sink kind) and the name tables the analysis looks up."""
+
+    path: str
+    languages: tuple[str, ...]
+    prefix: str
+    rules: list[TaintRule]
+    sources: Names = field(default_factory=Names)  # name -> (message, calls_only, kinds it is no threat to)
+    sanitizers: Names = field(default_factory=Names)  # name -> frozenset of kinds (empty: all)
+    propagators: Names = field(default_factory=Names)
+    sink_calls: Names = field(default_factory=Names)  # callee -> [(kind, Sink)]
+    sink_properties: dict = field(default_factory=dict)  # property -> [(kind, Sink)]
+    anchors: re.Pattern[bytes] = _NO_ANCHORS  # a file without any of these words has no source
+    anchor_words: tuple[bytes, ...] = ()  # the same words, for _anchor_starts
+
+
+_TOP = frozenset({"languages", "prefix", "sources", "sanitizers", "propagators", "rules"})
+_RULE = frozenset({"kind", "cwe", "owasp", "severity", "message", "sinks", "examples"})
+_SINK = frozenset({"calls", "args", "keywords", "requires", "properties"})
+
+
+def _str_list(value, where: str, what: str) -> tuple[str, ...]:
+    if not isinstance(value, list) or not all(isinstance(v, str) and v.strip() for v in value):
+        raise SpecError(f"{where}: {what} must be a list of non-empty strings")
+    return tuple(value)
+
+
+def load_spec(path: Path, *, severities: tuple[str, ...], owasp_for, known_languages) -> TaintSpec:
+    """Parse and validate one spec file. `owasp_for(cwe)` gives the OWASP category (None: unknown);
+    `known_languages(lang)` says whether a grammar exists."""
+    name = path.name
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise SpecError(f"{name}: not valid TOML: {exc}") from None
+    extra = sorted(set(data) - _TOP)
+    if extra:
+        raise SpecError(f"{name}: unknown key(s) {', '.join(extra)}; allowed: {', '.join(sorted(_TOP))}")
+    langs = _str_list(data.get("languages"), name, "languages")
+    if not langs:
+        raise SpecError(f"{name}: languages must not be empty")
+    for lang in langs:
+        if not known_languages(lang):
+            raise SpecError(f"{name}: unknown language {lang!r}")
+    prefix = data.get("prefix")
+    if not isinstance(prefix, str) or not _PREFIX.match(prefix):
+        raise SpecError(f"{name}: prefix must be a short lower-case word such as 'py'")
+    spec = TaintSpec(str(path), langs, prefix, [])
+
+    sources, anchor_words, source_kinds = [], set(), []
+    for i, s in enumerate(_tables(data, "sources", name)):
+        where = f"{name}: [[sources]] #{i + 1}"
+        _only(s, {"names", "message", "calls_only", "not_for"}, where)
+        msg = s.get("message")
+        if not isinstance(msg, str) or not msg.strip():
+            raise SpecError(f"{where}: message must be a non-empty string")
+        calls_only = s.get("calls_only", False)
+        if not isinstance(calls_only, bool):
+            raise SpecError(f"{where}: calls_only must be true or false")
+        # not_for: sink kinds this source is not a threat to (a file named on the command line is
+        # opened by the user who named it); checked against the kinds below
+        not_for = frozenset(_str_list(s.get("not_for", []), where, "not_for"))
+        source_kinds.append((where, not_for))
+        for n in _str_list(s.get("names"), where, "names"):
+            sources.append((n, (msg.strip(), calls_only, not_for)))
+            # The longest word of the name must occur in a file that reads this source ("request",
+            # not "self", for self.request.GET): it is usually the rarest.
+            anchor_words.add(max(re.findall(r"\w+", n), key=len, default=n))
+    if not sources:
+        raise SpecError(f"{name}: no [[sources]]")
+    spec.sources = Names(sources)
+    spec.anchors = re.compile(rb"\b(?:" + b"|".join(re.escape(w.encode()) for w in sorted(anchor_words)) + rb")\b")
+    spec.anchor_words = tuple(sorted(w.encode() for w in anchor_words))
+
+    kinds_seen: dict[str, int] = {}
+    rules_raw = _tables(data, "rules", name)
+    for i, r in enumerate(rules_raw):
+        kind = r.get("kind")
+        where = f"{name}: [[rules]] #{i + 1}" + (f" (kind {kind!r})" if isinstance(kind, str) else "")
+        _only(r, _RULE, where)
+        if not isinstance(kind, str) or not _KIND.match(kind):
+            raise SpecError(f"{where}: kind must be lower-case words joined by '-', e.g. 'sql-injection'")
+        if kind in kinds_seen:
+            raise SpecError(f"{where}: duplicate kind")
+        kinds_seen[kind] = i
+        for k in ("cwe", "severity", "message"):
+            if not isinstance(r.get(k), str) or not r[k].strip():
+                raise SpecError(f"{where}: {k} must be a non-empty string")
+        if not _CWE.match(r["cwe"]):
+            raise SpecError(f"{where}: cwe must look like 'CWE-89', got {r['cwe']!r}")
+        if r["severity"] not in severities:
+            raise SpecError(f"{where}: severity must be one of {', '.join(severities)}")
+        category = r.get("owasp") or owasp_for(r["cwe"])
+        if not category:
+            raise SpecError(f"{where}: no OWASP category known for {r['cwe']}; set owasp")
+        sinks = []
+        for j, s in enumerate(_tables(r, "sinks", where)):
+            swhere = f"{where}: sink #{j + 1}"
+            _only(s, _SINK, swhere)
+            calls = _str_list(s.get("calls", []), swhere, "calls")
+            props = _str_list(s.get("properties", []), swhere, "properties")
+            if not calls and not props:
+                raise SpecError(f"{swhere}: needs calls or properties")
+            args = s.get("args", [0] if calls else [])
+            if not isinstance(args, list) or not all(isinstance(a, int) and a >= 0 for a in args):
+                raise SpecError(f"{swhere}: args must be a list of argument positions (0 = first)")
+            keywords = _str_list(s.get("keywords", []), swhere, "keywords")
+            req = s.get("requires", {})
+            if not isinstance(req, dict) or not all(isinstance(v, str) for v in req.values()):
+                raise SpecError(f"{swhere}: requires must be a table of keyword = regex")
+            try:
+                requires = tuple((k, re.compile(v)) for k, v in req.items())
+            except re.error as exc:
+                raise SpecError(f"{swhere}: bad regex in requires: {exc}") from None
+            sinks.append(Sink(calls, tuple(args), frozenset(keywords), requires, frozenset(props)))
+        if not sinks:
+            raise SpecError(f"{where}: no [[rules.sinks]]")
+        examples = []
+        for ex in _tables(r, "examples", where):
+            if (
+                not isinstance(ex, dict)
+                or set(ex) - {"language", "vulnerable", "safe"}
+                or ex.get("language") not in langs
+            ):
+                raise SpecError(
+                    f"{where}: each example needs a 'language' of this file and may have 'vulnerable', 'safe'"
+                )
+            out = {"language": ex["language"]}
+            for k in ("vulnerable", "safe"):
+                v = ex.get(k, [])
+                out[k] = (v,) if isinstance(v, str) else _str_list(v, where, f"example {k}")
+            examples.append(out)
+        rule = TaintRule(
+            f"{prefix}.taint.{kind}",
+            kind,
+            langs,
+            r["cwe"],
+            category,
+            r["severity"],
+            r["message"].strip(),
+            tuple(sinks),
+            tuple(examples),
+        )
+        spec.rules.append(rule)
+    if not spec.rules:
+        raise SpecError(f"{name}: no [[rules]]")
+    for where, kinds in source_kinds:
+        if kinds - set(kinds_seen):
+            raise SpecError(f"{where}: unknown kind(s) {', '.join(sorted(kinds - set(kinds_seen)))} in not_for")
+
+    sanitizers: list[tuple[str, frozenset[str]]] = []
+    for i, s in enumerate(_tables(data, "sanitizers", name)):
+        where = f"{name}: [[sanitizers]] #{i + 1}"
+        _only(s, {"names", "kinds"}, where)
+        safe_for = _str_list(s.get("kinds", []), where, "kinds")
+        unknown = sorted(set(safe_for) - set(kinds_seen))
+        if unknown:
+            raise SpecError(f"{where}: unknown kind(s) {', '.join(unknown)}; kinds here: {', '.join(kinds_seen)}")
+        sanitizers.extend((n, frozenset(safe_for)) for n in _str_list(s.get("names"), where, "names"))
+    spec.sanitizers = Names(sanitizers)
+    prop = data.get("propagators", {})
+    if not isinstance(prop, dict) or set(prop) - {"names"}:
+        raise SpecError(f"{name}: [propagators] holds only names = [...]")
+    spec.propagators = Names((n, True) for n in _str_list(prop.get("names", []), f"{name}: [propagators]", "names"))
+
+    by_call: dict[str, list[tuple[str, Sink]]] = {}
+    for rule in spec.rules:
+        for sink in rule.sinks:
+            for c in sink.calls:
+                by_call.setdefault(c, []).append((rule.kind, sink))
+            for p in sink.properties:
+                spec.sink_properties.setdefault(p, []).append((rule.kind, sink))
+    spec.sink_calls = Names(by_call.items())
+    return spec
+
+
+def _tables(data: dict, key: str, where: str) -> list:
+    value = data.get(key, [])
+    if not isinstance(value, list) or not all(isinstance(v, dict) for v in value):
+        raise SpecError(f"{where}: {key} must be an array of tables ([[{key}]])")
+    return value
+
+
+def _only(table: dict, allowed, where: str) -> None:
+    extra = sorted(set(table) - set(allowed))
+    if extra:
+        raise SpecError(f"{where}: unknown key(s) {', '.join(extra)}; allowed: {', '.join(sorted(allowed))}")
+
+
+def spec_files(directory: Path) -> list[Path]:
+    return sorted(p for p in directory.glob("*.toml") if p.is_file())
