@@ -169,11 +169,12 @@ def _drive(
         time.sleep(max(0.0, start_at - time.time()))
         if on_window is not None:
             on_window({**pids, **{f"client-{i}": p.pid for i, p in enumerate(procs_)}})
-        k0 = sum(cpu_seconds(p.pid) for p in procs_)
+        client_pids = [p.pid for p in procs_ if p.pid is not None]  # started: every pid is set
+        k0 = sum(cpu_seconds(pid) for pid in client_pids)
         c0, t0 = {n: cpu_seconds(pid) for n, pid in pids.items()}, time.perf_counter()
         time.sleep(duration)
         c1, t1 = {n: cpu_seconds(pid) for n, pid in pids.items()}, time.perf_counter()
-        k1 = sum(cpu_seconds(p.pid) for p in procs_)
+        k1 = sum(cpu_seconds(pid) for pid in client_pids)
         results = [q.get(timeout=120) for _ in procs_]
     finally:
         for p in procs_:

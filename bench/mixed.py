@@ -86,6 +86,7 @@ def run(
     child.start()
     try:
         q.get(timeout=baseline_duration + 300)  # the baseline is done; the load starts now
+        assert child.pid is not None  # started above
         pids[LOAD_CLIENT] = child.pid
         before[LOAD_CLIENT] = memory_kb(child.pid)
         cpu0, t0 = {name: cpu_seconds(pid) for name, pid in pids.items()}, time.perf_counter()

@@ -115,13 +115,16 @@ def _source(frame: str) -> str:
 def summarize(path: str, top: int = 12) -> dict:
     """Samples, and where they fell: self samples by source file (which layer: gRPC, asyncio,
     our modules) and by function, from collapsed stacks (first frame: the thread, --threads)."""
-    by_file, own, threads, total = Counter(), Counter(), Counter(), 0
+    by_file: Counter[str] = Counter()
+    own: Counter[str] = Counter()
+    threads: Counter[str] = Counter()
+    total = 0
     with open(path) as fh:
         for line in fh:
-            stack, _, n = line.rstrip("\n").rpartition(" ")
+            stack, _, count = line.rstrip("\n").rpartition(" ")
             if not stack:
                 continue
-            n = int(n)
+            n = int(count)
             total += n
             frames = stack.split(";")
             threads[frames[0].split(": ", 1)[-1]] += n

@@ -26,8 +26,12 @@ of that class starts inside the labelled statement, else FN. Every other (file, 
 class) reported is one FP (duplicates on a line count once). Findings whose CWE maps to
 no class are "other": counted and listed, never FPs. Nothing here asserts: it reports.
 
-Speed: both tools run warm and in-process (rule / plugin loading excluded), each timed pass
-reads every file from disk and scans it; best of --reps passes after one warm-up pass.
+Speed: both tools are timed exactly as in bench.scan_speed (`time_pair`; its docstring lists
+what a pass includes and excludes): in-process, rule / plugin loading excluded, one untimed
+warm-up pass, then --reps timed passes that read every file from disk, the tools alternating;
+the median pass, in CPU time of this process. The Python corpus is small, so a pass takes it
+several times over (--repeat); codeintel's content caches are emptied whenever a file comes
+round again, so a copy costs what a new file would.
 """
 
 from __future__ import annotations
@@ -35,12 +39,10 @@ from __future__ import annotations
 import argparse
 import json
 import logging
-import math
 import os
 import re
 import sys
 import sysconfig
-import time
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 
@@ -282,7 +284,7 @@ def load_file(path: str, language: str, root_dir: str = CORPUS) -> CorpusFile:
 
 def corpus_paths(root: str = CORPUS) -> list[tuple[str, str]]:
     """(absolute path, language) of every corpus file under `root`, sorted."""
-    out = []
+    out: list[tuple[str, str]] = []
     for language, exts in LANGUAGES.items():
         d = os.path.join(root, language)
         for dirpath, _, names in os.walk(d):
@@ -429,14 +431,6 @@ class Codeintel:
             for f in out.findings
         ]
 
-    def run_paths(self, paths: list[str]) -> None:
-        """Read and scan each file, as a timed pass does."""
-        from codeintel.kernel.source import prepare
-
-        for p in paths:
-            with open(p, "rb") as fh:
-                self.rules.scan(prepare(p, "", fh.read()))
-
 
 class Bandit:
     """Bandit in-process through its manager (the same code path as the CLI, minus argument parsing)."""
@@ -474,20 +468,6 @@ class Bandit:
             )
         return out
 
-    def run_paths(self, paths: list[str]) -> None:
-        self._run(paths)
-
-
-def files_per_second(run, paths: list[str], reps: int) -> tuple[float, float]:
-    """(files/s, seconds per pass over `paths`): best of `reps` passes after one warm-up pass."""
-    run(paths)
-    best = float("inf")
-    for _ in range(reps):
-        t0 = time.perf_counter()
-        run(paths)
-        best = min(best, time.perf_counter() - t0)
-    return (len(paths) / best if best > 0 else float("inf")), best
-
 
 def stdlib_paths(limit: int) -> list[str]:
     """`limit` CPython stdlib modules spread evenly over the sorted list (tests and site-packages
@@ -496,7 +476,7 @@ def stdlib_paths(limit: int) -> list[str]:
         return []
     root = sysconfig.get_paths()["stdlib"]
     skip = {"site-packages", "test", "tests", "idle_test", "lib2to3"}
-    paths = []
+    paths: list[str] = []
     for dirpath, dirnames, names in os.walk(root):
         dirnames[:] = sorted(d for d in dirnames if d not in skip and d != "__pycache__")
         paths.extend(os.path.join(dirpath, n) for n in names if n.endswith(".py"))
@@ -712,17 +692,26 @@ def run(
     p("")
 
     # --- speed
+    from bench import scan_speed
+
     py_paths = [cf.abspath for cf in py_files]
-    n_repeat = repeat or (math.ceil(200 / len(py_paths)) if py_paths else 1)
+    n_repeat = repeat or scan_speed.copies_for(len(py_paths))
     py_timed = py_paths * n_repeat
     std = stdlib_paths(stdlib)
+    ci_timer = scan_speed.CodeintelScan(ci.rules)
+    timers: list = [ci_timer] + ([scan_speed.BanditScan()] if bandit else [])
     speed: dict = {
-        "method": "both in-process and warm (rules / plugins loaded once, not timed); each pass reads "
-        "every file from disk; best of reps after one warm-up pass",
+        "method": "bench.scan_speed.time_pair: both in-process (rules / plugins loaded once, not timed); "
+        f"{scan_speed.WARMUP} untimed warm-up pass, then reps timed passes, the tools alternating; each pass "
+        "reads every file from disk; median pass, CPU time of this process",
         "reps": reps,
+        "warmup_passes": scan_speed.WARMUP,
         "python_corpus_repeat": n_repeat,
     }
-    p(f"Speed: both in-process and warm, best of {reps} pass(es) after a warm-up; files read from disk each pass")
+    p(
+        f"Speed: both in-process, {scan_speed.WARMUP} warm-up pass, median of {reps} timed pass(es), "
+        "CPU time; files read from disk each pass (bench.scan_speed)"
+    )
     rows = [
         ("python corpus", f"{len(py_paths)} files x{n_repeat}", py_timed),
         ("CPython stdlib", f"{len(std)} files", std),
@@ -730,8 +719,9 @@ def run(
     for label, desc, paths in rows:
         if not paths:
             continue
-        ci_fps, ci_secs = files_per_second(ci.run_paths, paths, reps)
-        bd_fps, bd_secs = files_per_second(bandit.run_paths, paths, reps) if bandit else (0.0, 0.0)
+        timings = scan_speed.time_pair(timers, paths, reps)
+        ci_fps, ci_secs = timings[0].files_per_s, timings[0].seconds
+        bd_fps, bd_secs = (timings[1].files_per_s, timings[1].seconds) if bandit else (0.0, 0.0)
         ratio = ci_fps / bd_fps if bd_fps else None
         key = "python_corpus" if label == "python corpus" else "stdlib"
         speed[key] = {
@@ -744,7 +734,8 @@ def run(
             f"  {label:15s} ({desc:>16s}): codeintel {ci_fps:8.1f} files/s ({1000 * ci_secs:7.1f} ms/pass)"
             + (f", bandit {bd_fps:7.1f} files/s ({1000 * bd_secs:7.1f} ms/pass), ratio {ratio:.1f}x" if bandit else "")
         )
-    ci_all_fps, _ = files_per_second(ci.run_paths, [cf.abspath for cf in files if ci.supports(cf.language)], reps)
+    supported = [cf.abspath for cf in files if ci.supports(cf.language)]
+    ci_all_fps = scan_speed.time_pair([ci_timer], supported, reps)[0].files_per_s if supported else 0.0
     speed["codeintel_whole_corpus_files_per_s"] = ci_all_fps
     p(f"  codeintel over every corpus file it has rules for: {ci_all_fps:.1f} files/s")
     result["speed"] = speed
@@ -782,7 +773,7 @@ def run(
     # --- misses
     result["misses"] = {tool: _miss_list(scores_, corpus) for tool, _, scores_ in tools}
     if list_misses:
-        for tool, _, scores_ in tools:
+        for tool, _, _ in tools:
             p("")
             p(f"{tool}: false negatives and false positives (file:line class detail)")
             for m in result["misses"][tool]:
@@ -807,7 +798,7 @@ def _miss_list(scores: dict[str, FileScore], corpus: str) -> list[dict]:
 
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("--reps", type=int, default=3, help="timed passes per tool and file set (best is kept)")
+    ap.add_argument("--reps", type=int, default=3, help="timed passes per tool and file set (the median is kept)")
     ap.add_argument(
         "--repeat", type=int, default=0, help="python corpus copies per timed pass (default: enough for >= 200 files)"
     )

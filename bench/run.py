@@ -1,9 +1,9 @@
 """Parse+symbols throughput and latency through the coordinator vs in-process tree-sitter.
 
-Corpus: the CPython standard library's *.py files on this machine, without its tests
-(734 files, 12 MB for 3.11). Every
-figure is printed beside a baseline measured in the same run, with the ratio; results
-also go to bench/results/latest.json. Nothing here asserts: benchmarks report.
+Corpus: the CPython standard library's *.py files on this machine, without its tests (the first
+line printed gives their number and size). Every figure is printed beside a baseline measured in
+the same run, with the ratio; results also go to bench/results/latest.json. Nothing here asserts:
+benchmarks report.
 
     python -m bench.run [--workers 2] [--batch 64] [--concurrency 8] [--limit N]
 """
@@ -96,6 +96,7 @@ async def through_coordinator(address: str, files, *, batch: int, concurrency: i
     api = coordinator_pb2_grpc.CodeIntelServiceStub(ch)
     ro = c.RequestOptions(bypass_cache=not cached)
     srcs = [common_pb2.SourceFile(path=p, content=d) for p, d in files]
+    reqs: list
     if batch > 1:
         reqs = [
             c.CodeIntelServiceParseBatchRequest(files=srcs[i : i + batch], request_options=ro)
@@ -224,7 +225,8 @@ def main(argv=None) -> int:
                 "corpus_mb": total_mb,
                 "workers": a.workers,
                 "rows": [
-                    dict(zip(("path", "files_per_s", "vs_ceiling", "p50_ms", "p99_ms", "errors"), r)) for r in rows
+                    dict(zip(("path", "files_per_s", "vs_ceiling", "p50_ms", "p99_ms", "errors"), r, strict=True))
+                    for r in rows
                 ],
             },
             fh,

@@ -5,7 +5,10 @@ a sync worker (bypass_cache), which gives the coordinator hop. A what-if for doc
 ("Where the time goes"): it changes no service code.
 
 The three paths are called in alternating rounds, so load from other processes on the machine
-falls on both alike. Beside them: in-process parse and a bare grpc.aio echo.
+falls on both alike. Beside them: in-process parse, a bare grpc.aio echo, and two in-process
+parts of a hop's own work for this file: result_pb (domain objects -> protobuf, what the worker
+does after parsing) and protobuf encode+decode of the request and of the response (what each
+side of one hop does with the bytes).
 
     python -m bench.worker_hop [--rounds 10] [--calls 100]
 
@@ -36,6 +39,8 @@ SYNC = "sync worker (services.parse)"
 INLINE = "grpc.aio worker, parse inline"
 VIA = "coordinator -> sync worker, uncached"
 ECHO = "bare grpc.aio echo"
+RESULT_PB = "in-process result_pb"
+PROTOBUF = "in-process protobuf encode+decode"
 
 
 class InlineParse(parse_pb2_grpc.ParseServiceServicer):
@@ -62,7 +67,7 @@ async def _rounds(
 ) -> dict[str, list[float]]:
     f = common_pb2.SourceFile(path=path, content=data)
     channels = {name: grpc.aio.insecure_channel(addr) for name, addr in [*targets.items(), (VIA, coordinator)]}
-    stubs = {
+    stubs: dict[str, tuple] = {
         name: (parse_pb2_grpc.ParseServiceStub(ch).Parse, parse_pb2.ParseRequest(file=f))
         for name, ch in channels.items()
         if name != VIA
@@ -88,9 +93,33 @@ async def _rounds(
     return lat
 
 
+def hop_steps(path: str, data: bytes, n: int, warmup: int = 50) -> dict[str, list[float]]:
+    """Seconds per call of result_pb, and of encoding and decoding the ParseRequest and the
+    ParseResponse for this file once each, in this process."""
+    parsed = domain.parse_source(prepare(path, "", data))
+    request = parse_pb2.ParseRequest(file=common_pb2.SourceFile(path=path, content=data))
+    response = parse_pb2.ParseResponse(result=result_pb(parsed), service_version=domain.VERSION)
+
+    def protobuf() -> None:
+        parse_pb2.ParseRequest.FromString(request.SerializeToString())
+        parse_pb2.ParseResponse.FromString(response.SerializeToString())
+
+    out: dict[str, list[float]] = {}
+    for name, step in ((RESULT_PB, lambda: result_pb(parsed)), (PROTOBUF, protobuf)):
+        for _ in range(warmup):
+            step()
+        lat = out[name] = []
+        for _ in range(n):
+            t = time.perf_counter()
+            step()
+            lat.append(time.perf_counter() - t)
+    return out
+
+
 def run(rounds: int = 10, calls: int = 100) -> dict:
     path, data = echo.file_near(8192)
     direct = echo.in_process(path, data, rounds * calls)
+    steps = hop_steps(path, data, rounds * calls)
     sync = procs.spawn([sys.executable, "-m", "services.parse", "--port", "0", "--log-level", "warning"])
     inline = procs.spawn([sys.executable, "-m", "bench.worker_hop", "--serve-inline"])
     echo_proc = procs.spawn([sys.executable, "-m", "bench.echo", "--serve-echo"])
@@ -110,6 +139,7 @@ def run(rounds: int = 10, calls: int = 100) -> dict:
         "file_bytes": len(data),
         "in_process": echo.pcts(direct),
         **{name: echo.pcts(v) for name, v in lat.items()},
+        **{name: echo.pcts(v) for name, v in steps.items()},
     }
 
 
@@ -135,11 +165,11 @@ def main(argv=None) -> int:
     base = r["in_process"]["p50_ms"]
     print(f"{r['file']} ({r['file_bytes']} B), sequential, {a.rounds} alternating rounds of {a.calls} calls")
     print(f"{'path':<36} {'n':>6} {'p50 ms':>8} {'p90 ms':>8} {'p99 ms':>8} {'p50 - in-process':>17}")
-    for name in ("in_process", SYNC, INLINE, VIA, ECHO):
+    for name in ("in_process", SYNC, INLINE, VIA, ECHO, RESULT_PB, PROTOBUF):
         x = r[name]
         print(
             f"{name:<36} {x['n']:>6} {x['p50_ms']:>8.3f} {x['p90_ms']:>8.3f} {x['p99_ms']:>8.3f} "
-            f"{x['p50_ms'] - base:>+17.3f}"
+            + (f"{'-':>17}" if name in (RESULT_PB, PROTOBUF) else f"{x['p50_ms'] - base:>+17.3f}")
         )
     os.makedirs(os.path.dirname(os.path.abspath(a.json)), exist_ok=True)
     with open(a.json, "w") as fh:

@@ -21,7 +21,7 @@ from mcp.server import MCPServer
 from codeintel.observability import tracing
 from mcp_bridge import probes
 from mcp_bridge.bridge import Bridge
-from mcp_bridge.config import BridgeConfig
+from mcp_bridge.config import BridgeConfig, ServeOptions
 from mcp_bridge.tools import admin, code, repo, rules
 
 log = logging.getLogger("mcp_bridge")
@@ -65,39 +65,27 @@ def _version() -> str:
         return "0"
 
 
-def run(
-    coordinator: str,
-    transport: str = "stdio",
-    host: str = "127.0.0.1",
-    port: int = 8765,
-    roots: list[str] | None = None,
-    **options: Any,
-) -> None:
-    """Serve the bridge until the transport closes (blocking).
-
-    transport: "stdio" or "http" (streamable HTTP at http://HOST:PORT/mcp).
-    options: further BridgeConfig fields (timeout_s, api_key, max_file_bytes, ...), and drain_delay /
-    grace (seconds): the HTTP transport's SIGTERM drain and its /healthz, /readyz probes (mcp_bridge/drain.py).
-    """
-    drain_delay, grace = options.pop("drain_delay", 0.5), options.pop("grace", 30.0)
-    config = BridgeConfig(coordinator=coordinator, roots=tuple(roots or ()), **options)
+def run(config: BridgeConfig, serve: ServeOptions | None = None) -> None:
+    """Serve the bridge until the transport closes (blocking): over stdio, or streamable HTTP at
+    http://HOST:PORT/mcp with /healthz, /readyz and a graceful SIGTERM drain (mcp_bridge.drain)."""
+    serve = serve or ServeOptions()
+    if serve.transport not in ("stdio", "http"):
+        raise ValueError(f"unknown transport {serve.transport!r}; use 'stdio' or 'http'")
     server = build_server(config)
-    if transport not in ("stdio", "http", "streamable-http", "streamable_http"):
-        raise ValueError(f"unknown transport {transport!r}; use 'stdio' or 'http'")
     tracing.setup("codeintel-mcp-bridge")
     try:
-        if transport == "stdio":
+        if serve.transport == "stdio":
             server.run("stdio")
         else:
             from mcp_bridge.drain import serve_http
 
             serve_http(
-                server.streamable_http_app(host=host),
-                host=host,
-                port=port,
+                server.streamable_http_app(host=serve.http_host),
+                host=serve.http_host,
+                port=serve.http_port,
                 log_level=logging.getLevelName(log.getEffectiveLevel()).lower(),
-                drain_delay=drain_delay,
-                grace=grace,
+                drain_delay=serve.drain_delay,
+                grace=serve.grace,
             )
     finally:
         tracing.shutdown()  # the last tool calls' spans are exported before the process ends

@@ -19,7 +19,7 @@ import math
 import os
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NoReturn
 
 PREFIX = "CODEINTEL_"
 
@@ -118,9 +118,14 @@ class Setting:
         return self.dest or self.flag.lstrip("-").replace("-", "_")
 
     def variables(self, env_prefix: str = PREFIX) -> tuple[str, ...]:
+        """CODEINTEL_<FLAG> unless the setting names its variables; a switch that turns something off
+        (--no-l2-cache) is read from the positive name (CODEINTEL_L2_CACHE=0)."""
         if self.env is not None:
             return self.env
-        return (env_prefix + self.flag.lstrip("-").replace("-", "_").upper(),)
+        name = self.flag.lstrip("-")
+        if self.switch and name.startswith("no-"):
+            name = name.removeprefix("no-")
+        return (env_prefix + name.replace("-", "_").upper(),)
 
 
 def _from_env(setting: Setting, env: Mapping[str, str], env_prefix: str) -> tuple[str, str] | None:
@@ -167,9 +172,7 @@ def add(
             default_list = list(s.default or ())
             if found is not None:
                 default_list = [part.strip() for part in found[1].split(",") if part.strip()]
-            parser.add_argument(
-                *flags, dest=s.name, action="append", default=None, metavar=s.metavar, help=help_text
-            )
+            parser.add_argument(*flags, dest=s.name, action="append", default=None, metavar=s.metavar, help=help_text)
             parser.set_defaults(**{f"_{s.name}_default": default_list})
             continue
         default = found[1] if found is not None else s.default
@@ -230,6 +233,21 @@ def parse(
     """`add`, parse `argv`, `check`: the whole life of a process's flags."""
     add(parser, settings, env=env)
     return check(parser, settings, parser.parse_args(argv))
+
+
+class SettingError(ValueError):
+    """A bad setting value outside a command line (e.g. read by a library from the environment)."""
+
+
+def from_env(settings: Sequence[Setting], env: Mapping[str, str] | None = None) -> argparse.Namespace:
+    """The values of `settings` from the environment alone (defaults where unset), checked as on a
+    command line; SettingError (a ValueError) with the same one-line message for a bad value."""
+
+    class _Parser(argparse.ArgumentParser):
+        def error(self, message: str) -> NoReturn:
+            raise SettingError(message)
+
+    return parse(_Parser(add_help=False), settings, [], env=env)
 
 
 def level_name(value: str) -> int:

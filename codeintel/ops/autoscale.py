@@ -19,8 +19,9 @@ from __future__ import annotations
 
 import argparse
 import math
-import os
 from dataclasses import dataclass
+
+from codeintel.kernel import settings
 
 
 @dataclass(frozen=True)
@@ -55,45 +56,46 @@ def _flag(name: str) -> str:
     return "--scale-" + name.replace("_", "-")
 
 
+def at_least_one(value: object) -> str | None:
+    return None if isinstance(value, int) and value >= 1 else f"must be a whole number >= 1, got {value!r}"
+
+
+_HELP = {
+    "interval": "seconds between samples of the coordinator's stats",
+    "up_queue_per_worker": "queued items per serving worker that count as pressure",
+    "up_wait_p50_ms": "queue wait p50 (ms) that counts as pressure",
+    "up_wait_p95_ms": "queue wait p95 (ms) that counts as pressure",
+    "up_samples": "pressured samples in a row before adding workers",
+    "up_step": "workers added per decision",
+    "up_cooldown": "seconds after a change before growing again",
+    "down_in_flight_per_worker": "calls in flight per worker at or below which an empty-queue pool is idle",
+    "down_samples": "idle samples in a row before removing a worker",
+    "down_cooldown": "seconds after any change before shrinking",
+}
+_POSITIVE = ("interval", "up_queue_per_worker", "up_wait_p50_ms", "up_wait_p95_ms")
+
+
+def _setting(name: str) -> settings.Setting:
+    default = getattr(Policy, name)
+    if isinstance(default, int):
+        return settings.Setting(_flag(name), default, int, _HELP[name], at_least_one, metavar="N", dest=f"scale_{name}")
+    check = settings.positive if name in _POSITIVE else settings.non_negative
+    return settings.Setting(_flag(name), default, float, _HELP[name], check, metavar="N", dest=f"scale_{name}")
+
+
+# The --scale-* flags of `codeintel up`, each with its CODEINTEL_SCALE_* variable.
+SETTINGS = tuple(_setting(name) for name in _HELP)
+
+
 def add_arguments(p: argparse.ArgumentParser) -> None:
-    """The --scale-* flags (env CODEINTEL_SCALE_* as defaults) of `codeintel up`."""
-    d = Policy()
+    """The --scale-* flags (and their CODEINTEL_SCALE_* variables) of `codeintel up`."""
     g = p.add_argument_group("autoscaling thresholds (used when a pool's --max-workers is above its --min-workers)")
-    helps = {
-        "interval": "seconds between samples of the coordinator's stats",
-        "up_queue_per_worker": "queued items per serving worker that count as pressure",
-        "up_wait_p50_ms": "queue wait p50 (ms) that counts as pressure",
-        "up_wait_p95_ms": "queue wait p95 (ms) that counts as pressure",
-        "up_samples": "pressured samples in a row before adding workers",
-        "up_step": "workers added per decision",
-        "up_cooldown": "seconds after a change before growing again",
-        "down_in_flight_per_worker": "calls in flight per worker at or below which an empty-queue pool is idle",
-        "down_samples": "idle samples in a row before removing a worker",
-        "down_cooldown": "seconds after any change before shrinking",
-    }
-    for name, text in helps.items():
-        default = getattr(d, name)
-        g.add_argument(
-            _flag(name),
-            dest=f"scale_{name}",
-            metavar="N",
-            default=os.environ.get(f"CODEINTEL_SCALE_{name.upper()}", str(default)),
-            help=f"{text} (default {default})",
-        )
+    settings.add(g, SETTINGS)
 
 
 def policy_from_args(args: argparse.Namespace) -> Policy:
-    """A Policy from parsed --scale-* flags; ValueError naming the flag for a bad value."""
-    values = {}
-    for name, default in Policy().__dict__.items():
-        raw = getattr(args, f"scale_{name}")
-        kind = int if isinstance(default, int) else float
-        try:
-            values[name] = kind(raw)
-        except (TypeError, ValueError):
-            what = "a whole number" if kind is int else "a number"
-            raise ValueError(f"{_flag(name)} must be {what}, got {raw!r}") from None
-    return Policy(**values)
+    """A Policy from parsed and checked --scale-* flags."""
+    return Policy(**{name: getattr(args, f"scale_{name}") for name in _HELP})
 
 
 @dataclass(frozen=True)

@@ -38,7 +38,7 @@ import time
 from dataclasses import dataclass, field
 
 from codeintel.client import ClientError, SyncCoordinatorClient
-from codeintel.kernel import procs
+from codeintel.kernel import procs, settings
 from codeintel.observability import logs
 from codeintel.ops import autoscale
 from codeintel.rpc.interceptors import LINGER
@@ -425,47 +425,76 @@ class Supervisor:
 
 
 # -- configuration from `codeintel up` flags ------------------------------------------
-def add_arguments(up: argparse.ArgumentParser) -> None:
-    """The pool-size, drain and autoscaling flags of `codeintel up` (the rest live in cli.py)."""
-    env = os.environ.get
-    up.add_argument(
-        "--min-workers",
-        type=int,
-        default=None,
-        help="smallest pool per service when autoscaling (default: the start count)",
-    )
-    up.add_argument(
-        "--max-workers",
-        type=int,
-        default=None,
-        help="largest pool per service; above --min-workers turns autoscaling on (default: the start count)",
-    )
+def _pool_settings() -> list[settings.Setting]:
+    out = [
+        settings.Setting(
+            "--min-workers", None, int, "smallest pool per service when autoscaling (default: the start count)"
+        ),
+        settings.Setting(
+            "--max-workers",
+            None,
+            int,
+            "largest pool per service; above --min-workers turns autoscaling on (default: the start count)",
+        ),
+    ]
     for s in SERVICES:
-        up.add_argument(f"--{s}-min-workers", type=int, default=None, help=f"override --min-workers for {s}")
-        up.add_argument(f"--{s}-max-workers", type=int, default=None, help=f"override --max-workers for {s}")
-    up.add_argument(
+        out.append(settings.Setting(f"--{s}-workers", None, int, f"override --workers for {s}"))
+        out.append(settings.Setting(f"--{s}-min-workers", None, int, f"override --min-workers for {s}"))
+        out.append(settings.Setting(f"--{s}-max-workers", None, int, f"override --max-workers for {s}"))
+    return out
+
+
+# The flags of `codeintel up`. Their variables are CODEINTEL_UP_<FLAG> (CODEINTEL_PORT, say, is the
+# coordinator's own, and the children inherit this environment), except the drain timings, which
+# mean the same for every process (CODEINTEL_GRACE, CODEINTEL_DRAIN_DELAY), and the --scale-*
+# thresholds (CODEINTEL_SCALE_*, codeintel.ops.autoscale).
+UP_ENV_PREFIX = "CODEINTEL_UP_"
+UP_SETTINGS = (
+    settings.Setting("--host", StackConfig.host, help="bind address of the coordinator and the workers"),
+    settings.Setting("--port", StackConfig.port, int, "coordinator port (0: any free port)", settings.port),
+    settings.Setting(
+        "--workers", None, int, "worker processes per service at start (default: the CPU count, within the bounds)"
+    ),
+    *_pool_settings(),
+    settings.Setting(
+        "--coordinator-arg",
+        (),
+        repeat=True,
+        metavar="ARG",
+        help="extra flag passed to the coordinator, e.g. --coordinator-arg=--max-queue=500",
+    ),
+    settings.Setting("--worker-arg", (), repeat=True, metavar="ARG", help="extra flag for every worker"),
+    settings.Setting(
         "--grace",
-        default=env("CODEINTEL_GRACE", "30"),
+        StackConfig.grace,
+        float,
+        "drain time every process gets on shutdown or scale-down; one stuck longer is killed",
+        settings.positive,
         metavar="SECONDS",
-        help="drain time every process gets on shutdown or scale-down; one stuck longer is killed",
-    )
-    up.add_argument(
+        env=("CODEINTEL_GRACE",),
+    ),
+    settings.Setting(
         "--drain-delay",
-        default=env("CODEINTEL_DRAIN_DELAY", "0.5"),
+        StackConfig.drain_delay,
+        float,
+        "seconds a draining process keeps accepting work while balancers notice",
+        settings.non_negative,
         metavar="SECONDS",
-        help="seconds a draining process keeps accepting work while balancers notice",
-    )
+        env=("CODEINTEL_DRAIN_DELAY",),
+    ),
+)
+
+
+def add_arguments(up: argparse.ArgumentParser) -> None:
+    """Every flag of `codeintel up`: pools, extra child flags, drain timings, --scale-* thresholds."""
+    settings.add(up, UP_SETTINGS, env_prefix=UP_ENV_PREFIX)
     autoscale.add_arguments(up)
 
 
-def _number(flag: str, raw, minimum: float, strict: bool) -> float:
-    try:
-        value = float(raw)
-    except (TypeError, ValueError):
-        raise ValueError(f"{flag} must be a number, got {raw!r}") from None
-    if not math.isfinite(value) or value < minimum or (strict and value == minimum):
-        raise ValueError(f"{flag} must be {'above' if strict else 'at least'} {minimum:g}, got {raw!r}")
-    return value
+def check_arguments(up: argparse.ArgumentParser, args: argparse.Namespace) -> None:
+    """Convert and check each value (exit status 2 and one line naming the flag when one is bad)."""
+    settings.check(up, UP_SETTINGS, args, env_prefix=UP_ENV_PREFIX)
+    settings.check(up, autoscale.SETTINGS, args)
 
 
 def config_from_args(args: argparse.Namespace) -> StackConfig:
@@ -512,8 +541,6 @@ def config_from_args(args: argparse.Namespace) -> StackConfig:
         counts[s], bounds[s] = start, autoscale.Bounds(lo, hi)
     if not any(counts.values()):
         raise ValueError("worker counts must be >= 0 and at least one > 0")
-    grace = _number("--grace", args.grace, 0, strict=True)
-    drain_delay = _number("--drain-delay", args.drain_delay, 0, strict=False)
     return StackConfig(
         host=args.host,
         port=args.port,
@@ -522,8 +549,8 @@ def config_from_args(args: argparse.Namespace) -> StackConfig:
         policy=autoscale.policy_from_args(args),
         coordinator_args=tuple(args.coordinator_arg),
         worker_args=tuple(args.worker_arg),
-        grace=grace,
-        drain_delay=drain_delay,
+        grace=args.grace,
+        drain_delay=args.drain_delay,
     )
 
 

@@ -245,7 +245,7 @@ DeadlineArg = Annotated[
 
 def register(server: MCPServer, bridge: Bridge, config: RepoConfig | None = None) -> RepoTools:
     """Add repo_scan, repo_analyze and repo_index to `server`; the RepoTools behind them is returned."""
-    tools = RepoTools(bridge, config or RepoConfig.from_env())
+    tools = RepoTools(bridge, config or bridge.config.repo)
 
     @server.tool(
         name="repo_scan",

@@ -1,6 +1,8 @@
 """`make bench` end to end: `python -m bench.suite --quick` starts real stacks, fake workers and
 clients, and writes a JSON with every figure of the speed-at-scale issue beside its baseline.
-Only the shape is checked, never the values: speed is the benchmark's business, not a test's."""
+Only the shape is checked, never the speeds: that every figure has a measured value and a
+baseline from the same run, that both tools of a comparison saw the same files and were timed
+the same way, and that the cache-hit figure was a hit. Speed is the benchmark's business."""
 
 from __future__ import annotations
 
@@ -12,7 +14,7 @@ import sys
 
 import pytest
 
-from bench import suite
+from bench import scan_speed, suite
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 FIGURES = [
@@ -21,7 +23,8 @@ FIGURES = [
     "uncached_8kb_p50",
     "cache_hit_p50",
     "mixed_p99",
-    "scan_vs_bandit",
+    "scan_vs_bandit_stdlib",
+    "scan_vs_bandit_app",
     "analyze_vs_lizard",
     "rescan_hits",
     "rescan_time",
@@ -79,6 +82,40 @@ def test_quick_run_counts_work_and_errors(quick_run):
 
 
 @pytest.mark.timeout(900)
+def test_quick_run_times_scan_and_bandit_on_the_same_files_the_same_way(quick_run):
+    data, _, _ = quick_run
+    by_id = {f["id"]: f for f in data["figures"]}
+    stdlib, app = by_id["scan_vs_bandit_stdlib"], by_id["scan_vs_bandit_app"]
+    assert stdlib["details"]["files"] == data["corpus_files"]  # the same stdlib files as the other figures
+    assert app["details"]["files"] == len(scan_speed.app_paths()) > 0
+    assert app["details"]["files_per_pass"] == app["details"]["files"] * app["details"]["copies"]
+    for f in (stdlib, app):
+        d = f["details"]
+        assert f["measured"] == pytest.approx(d["files_per_pass"] / d["codeintel_s"])
+        assert f["baseline"] == pytest.approx(d["files_per_pass"] / d["bandit_s"])
+        # the same number of passes for both, the same warm-up and statistic; Bandit scanned every file
+        assert len(d["codeintel_passes_s"]) == len(d["bandit_passes_s"]) == d["reps"] == suite.QUICK.scan_reps
+        assert d["warmup_passes"] == scan_speed.WARMUP and d["statistic"].startswith("median")
+        assert d["bandit_skipped"] == 0 and d["bandit_findings"] > 0, d
+        assert f["target"] == {"on": "ratio", "op": ">=", "value": 10.0}
+    assert app["details"]["codeintel_findings"] > 0
+    share = (stdlib["details"]["anchored_rules_live_share"], app["details"]["anchored_rules_live_share"])
+    assert all(s is None or 0 <= s <= 1 for s in share)
+
+
+@pytest.mark.timeout(900)
+def test_quick_run_cache_hit_is_the_uncached_file_against_a_same_bytes_echo(quick_run):
+    data, _, _ = quick_run
+    by_id = {f["id"]: f for f in data["figures"]}
+    hit, uncached = by_id["cache_hit_p50"]["details"], by_id["uncached_8kb_p50"]["details"]
+    assert hit["file"] == uncached["file"]
+    assert hit["hit_status"] == "CACHE_STATUS_HIT_L1" and by_id["cache_hit_p50"]["met"] is not None
+    assert hit["request_bytes"] > 7000 and hit["response_bytes"] > 0  # the ~8 KB file, not a stub
+    assert by_id["cache_hit_p50"]["baseline"] == hit["echo"]["p50_ms"]
+    assert hit["hit"]["n"] == hit["echo"]["n"] == hit["echo_empty"]["n"] > 0  # alternated, as many calls each
+
+
+@pytest.mark.timeout(900)
 def test_quick_run_prints_one_table(quick_run):
     data, stdout, out = quick_run
     for f in data["figures"]:
@@ -118,7 +155,7 @@ def test_rescan_changes_the_stated_share_of_files_and_nothing_else():
     files = [(f"m{i}.py", f"x = {i}\n".encode()) for i in range(734)]
     edited, changed = rescan.changed_copy(files, 0.05)
     assert changed == 36  # int(5 % of 734): 95.1 % can be reused
-    diff = [i for i, (a, b) in enumerate(zip(files, edited)) if a != b]
+    diff = [i for i, (a, b) in enumerate(zip(files, edited, strict=True)) if a != b]
     assert len(diff) == changed and diff[0] == 0 and diff[-1] > 700  # spread over the whole corpus
     for i in diff:
         assert edited[i][0] == files[i][0] and edited[i][1].startswith(files[i][1])
@@ -141,3 +178,79 @@ def test_profile_summary_groups_samples_by_thread_and_source(tmp_path):
     assert dict(s["threads"]) == {"MainThread": 9, "Thread-1 (_poll_wrapper)": 1}
     assert dict(s["self_by_file"]) == {"asyncio/events.py": 6, "coordinator/cache.py": 3, "threading.py": 1}
     assert s["self"][0] == ("Handle._run (asyncio/events.py:80)", 6)
+
+
+class _FakeTool:
+    def __init__(self, name: str, log: list[str]):
+        self.name, self.log = name, log
+
+    def prepare(self, paths: list[str]):
+        self.log.append(f"prepare {self.name} {len(paths)}")
+
+        def run() -> int:
+            self.log.append(f"run {self.name} {len(paths)}")
+            return len(paths)
+
+        return run
+
+
+def test_time_pair_gives_both_tools_the_same_warmup_passes_and_statistic():
+    log: list[str] = []
+    ticks = iter([0.0, 1.0, 1.0, 3.0, 3.0, 6.0, 6.0, 7.0, 7.0, 9.0, 9.0, 10.0])
+    a, b = _FakeTool("a", log), _FakeTool("b", log)
+    ta, tb = scan_speed.time_pair([a, b], ["x", "y", "x", "y"], reps=3, warmup=1, clock=lambda: next(ticks))
+    # warm-up: one untimed pass each over the distinct files; then the tools alternate
+    assert log[:4] == ["prepare a 2", "run a 2", "prepare b 2", "run b 2"]
+    assert log[4:] == [f"{v} {t} 4" for _ in range(3) for t in "ab" for v in ("prepare", "run")]
+    assert ta.passes == [1.0, 3.0, 2.0] and tb.passes == [2.0, 1.0, 1.0]
+    assert ta.seconds == 2.0 and tb.seconds == 1.0  # the median pass, for both
+    assert ta.files_per_s == 2.0 and ta.findings == tb.findings == 4
+
+
+def test_codeintel_pass_starts_from_empty_content_caches_and_empties_them_for_a_copy(monkeypatch):
+    cleared: list[int] = []
+    monkeypatch.setattr(scan_speed, "content_caches", lambda: [lambda: cleared.append(1)])
+
+    class Rules:
+        def __init__(self) -> None:
+            self.rules: list = []
+            self.prefilter = True
+            self.scanned: list[str] = []
+
+        def scan(self, src, exclude_rule_ids=()):
+            self.scanned.append(src.path)
+            return type("Outcome", (), {"findings": [1]})()
+
+    rules = Rules()
+    tool = scan_speed.CodeintelScan(rules)  # type: ignore[arg-type]  # a stand-in with .rules, .prefilter, .scan
+    a, b = scan_speed.app_paths()[:2]
+    run = tool.prepare([a, b, a, b])
+    assert len(cleared) == 1  # before the pass, untimed
+    assert run() == 4 and rules.scanned == [a, b, a, b]
+    assert len(cleared) == 2  # once more when the copy starts
+
+
+def test_clear_content_caches_empties_every_functools_cache_of_the_scan_engine():
+    from codeintel.kernel.source import prepare
+    from services.scan.engine import RuleSet
+
+    path = next(p for p in scan_speed.app_paths() if p.endswith("flask_shop.py"))
+    with open(path, "rb") as fh:
+        RuleSet.load().scan(prepare(path, "", fh.read()))  # fills whatever the engine caches
+    caches = [
+        obj
+        for name, mod in list(sys.modules.items())
+        if mod is not None and name.startswith("services.scan")
+        for obj in vars(mod).values()
+        # defined there: caches imported from elsewhere (grammar loading) are one-off costs and stay
+        if callable(getattr(obj, "cache_info", None)) and getattr(obj, "__module__", "").startswith("services.scan")
+    ]
+    scan_speed.clear_content_caches()
+    assert all(c.cache_info().currsize == 0 for c in caches)
+
+
+def test_bandit_pass_does_not_accumulate_results():
+    path = next(p for p in scan_speed.app_paths() if p.endswith("flask_shop.py"))
+    tool = scan_speed.BanditScan()
+    first = tool.prepare([path])()
+    assert first > 0 and tool.prepare([path])() == first and tool.skipped == []

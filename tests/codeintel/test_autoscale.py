@@ -6,7 +6,8 @@ import argparse
 
 import pytest
 
-from codeintel.ops.autoscale import Bounds, Policy, Sample, Scaler, add_arguments, policy_from_args
+from codeintel.kernel import settings
+from codeintel.ops.autoscale import SETTINGS, Bounds, Policy, Sample, Scaler, add_arguments, policy_from_args
 
 POLICY = Policy(
     interval=1.0,
@@ -181,12 +182,14 @@ def test_bounds_must_be_ordered():
         Bounds(3, 2)
 
 
-def test_policy_from_flags_and_environment(monkeypatch):
+def test_policy_from_flags_and_environment(monkeypatch, capsys):
     monkeypatch.setenv("CODEINTEL_SCALE_DOWN_SAMPLES", "7")
     p = argparse.ArgumentParser()
     add_arguments(p)
-    policy = policy_from_args(p.parse_args(["--scale-up-queue-per-worker", "1.5", "--scale-up-samples", "2"]))
+    args = settings.check(p, SETTINGS, p.parse_args(["--scale-up-queue-per-worker", "1.5", "--scale-up-samples", "2"]))
+    policy = policy_from_args(args)
     assert (policy.up_queue_per_worker, policy.up_samples, policy.down_samples) == (1.5, 2, 7)
     assert policy.interval == Policy().interval
-    with pytest.raises(ValueError, match="--scale-up-step must be a whole number, got 'two'"):
-        policy_from_args(p.parse_args(["--scale-up-step", "two"]))
+    with pytest.raises(SystemExit):
+        settings.check(p, SETTINGS, p.parse_args(["--scale-up-step", "two"]))
+    assert "argument --scale-up-step: invalid int value: 'two'" in capsys.readouterr().err

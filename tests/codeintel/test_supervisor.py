@@ -14,7 +14,7 @@ import time
 import grpc
 import pytest
 
-from codeintel.cli.main import build_parser
+from codeintel.cli.main import parse_args
 from codeintel.ops.stack import LocalStack
 from codeintel.ops.supervisor import config_from_args, shutdown_seconds
 from codeintel.v1 import analyze_pb2, analyze_pb2_grpc, common_pb2, coordinator_pb2_grpc
@@ -67,7 +67,7 @@ def kill_all(pids) -> None:
 
 # -- configuration ---------------------------------------------------------------------------
 def config(*argv: str):
-    return config_from_args(build_parser().parse_args(["up", *argv]))
+    return config_from_args(parse_args(["up", *argv]))
 
 
 def test_bounds_default_to_the_start_count_so_autoscaling_is_opt_in():
@@ -85,56 +85,51 @@ def test_per_service_bounds_override_the_global_ones():
 @pytest.mark.parametrize(
     "argv, message",
     [
-        (
-            ("--workers", "5", "--max-workers", "3"),
-            "start count 5 (--workers/--parse-workers) is above --max-workers 3",
-        ),
+        (("--workers", "5", "--max-workers", "3"), "start count 5 (--workers/--parse-workers) is above --max-workers 3"),
         (("--workers", "1", "--min-workers", "2"), "below --min-workers 2"),
         (("--min-workers", "3", "--max-workers", "2"), "--max-workers 2 is below --min-workers 3"),
         (("--min-workers", "0", "--max-workers", "2"), "--min-workers must be >= 1"),
-        (
-            (
-                "--max-workers",
-                "0",
-            ),
-            "--max-workers must be >= 1",
-        ),
-        (
-            (
-                "--grace",
-                "-1",
-            ),
-            "--grace must be above 0",
-        ),
-        (
-            (
-                "--grace",
-                "soon",
-            ),
-            "--grace must be a number",
-        ),
-        (
-            (
-                "--scale-up-samples",
-                "1.5",
-            ),
-            "--scale-up-samples must be a whole number",
-        ),
-        (
-            (
-                "--scale-up-queue-per-worker",
-                "0",
-            ),
-            "--scale-up-queue-per-worker must be a positive number",
-        ),
+        (("--max-workers", "0"), "--max-workers must be >= 1"),
         (("--worker-arg=--grace=5",), "--grace is set by `codeintel up` itself"),
         (("--coordinator-arg=--workers-file=/tmp/x",), "--workers-file is set by `codeintel up` itself"),
     ],
 )
-def test_bad_flags_are_refused_with_the_flag_named(argv, message):
+def test_inconsistent_flags_are_refused_with_the_flags_named(argv, message):
     with pytest.raises(ValueError) as ei:
         config(*argv)
     assert message in str(ei.value)
+
+
+@pytest.mark.parametrize(
+    "argv, env, message",
+    [
+        (("--grace", "-1"), {}, "--grace must be a positive number, got -1.0"),
+        (("--grace", "soon"), {}, "argument --grace: invalid float value: 'soon'"),
+        ((), {"CODEINTEL_GRACE": "0"}, "--grace must be a positive number, got 0.0"),
+        (("--scale-up-samples", "1.5"), {}, "argument --scale-up-samples: invalid int value: '1.5'"),
+        (("--scale-up-samples", "0"), {}, "--scale-up-samples must be a whole number >= 1, got 0"),
+        (("--scale-up-queue-per-worker", "0"), {}, "--scale-up-queue-per-worker must be a positive number"),
+        ((), {"CODEINTEL_UP_PORT": "99999"}, "--port must be between 0 and 65535, got 99999"),
+    ],
+)
+def test_bad_values_exit_2_naming_the_flag(argv, env, message, monkeypatch, capsys):
+    for k, v in env.items():
+        monkeypatch.setenv(k, v)
+    with pytest.raises(SystemExit) as ei:
+        config(*argv)
+    assert ei.value.code == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert message in err[-1]
+
+
+def test_flags_read_their_variables(monkeypatch):
+    monkeypatch.setenv("CODEINTEL_UP_WORKERS", "2")
+    monkeypatch.setenv("CODEINTEL_UP_WORKER_ARG", "--threads=2,--max-file-seconds=5")
+    monkeypatch.setenv("CODEINTEL_DRAIN_DELAY", "0.25")
+    cfg = config()
+    assert cfg.workers == {"parse": 2, "analyze": 2, "scan": 2}
+    assert cfg.worker_args == ("--threads=2", "--max-file-seconds=5") and cfg.drain_delay == 0.25
+    assert config("--worker-arg=--threads=3").worker_args == ("--threads=3",)  # a flag replaces the variable
 
 
 def test_codeintel_up_reports_a_bad_flag_without_a_traceback():

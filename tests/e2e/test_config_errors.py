@@ -64,8 +64,8 @@ CASES = [
     (COORD + ["--tenants-file", "/nonexistent.toml"], {}, "--tenants-file '/nonexistent.toml' does not exist"),
     # MCP bridge
     (["-m", "mcp_bridge", "--coordinator", "nohost"], {}, "--coordinator must be HOST:PORT, got 'nohost'"),
-    (["-m", "mcp_bridge"], {"CODEINTEL_COORDINATOR": ""}, "--coordinator HOST:PORT is required"),
-    (BRIDGE + ["--port", "70000"], {}, "--port must be between 0 and 65535"),
+    (["-m", "mcp_bridge"], {"CODEINTEL_COORDINATOR": ""}, "--coordinator is required (or set CODEINTEL_COORDINATOR)"),
+    (BRIDGE + ["--port", "70000"], {}, "--http-port must be between 0 and 65535"),
     (BRIDGE + ["--timeout", "0"], {}, "--timeout must be a positive number"),
     (BRIDGE + ["--max-file-bytes", "-1"], {}, "--max-file-bytes must be a positive number"),
     (BRIDGE + ["--grace", "0"], {}, "--grace must be a positive number"),
@@ -74,9 +74,9 @@ CASES = [
     (BRIDGE + ["--root", "/nonexistent-root"], {}, "--root '/nonexistent-root' is not a directory"),
     (BRIDGE + ["--log-level", "loud"], {}, "--log-level must be one of"),
     # codeintel up
-    (UP + ["--port", "70000"], {}, "codeintel up: --port must be between 0 and 65535"),
-    (UP + ["--grace", "-1"], {}, "codeintel up: --grace must be above 0"),
-    (UP + ["--drain-delay", "soon"], {}, "codeintel up: --drain-delay must be a number"),
+    (UP + ["--port", "70000"], {}, "codeintel up: error: --port must be between 0 and 65535, got 70000"),
+    (UP + ["--grace", "-1"], {}, "codeintel up: error: --grace must be a positive number, got -1.0"),
+    (UP + ["--drain-delay", "soon"], {}, "codeintel up: error: argument --drain-delay: invalid float value: 'soon'"),
     (UP + ["--min-workers", "3", "--max-workers", "2"], {}, "--max-workers 2 is below --min-workers 3"),
 ]
 
