@@ -17,14 +17,16 @@ RUN python -m venv /opt/venv
 WORKDIR /src
 # Only what the wheel needs (tests, benchmarks, docs and protos stay out; .dockerignore).
 COPY pyproject.toml README.md ./
+COPY requirements/runtime.txt ./requirements/runtime.txt
 COPY codeintel ./codeintel
 COPY coordinator ./coordinator
 COPY services ./services
 COPY mcp_bridge ./mcp_bridge
-# A regular (not editable) install: the pinned dependencies from pyproject.toml plus our
+# A regular (not editable) install: the locked dependencies (every indirect one pinned), then our
 # packages with their data (scan rules and taint specs) into /opt/venv, byte-compiled there
 # because the final root filesystem is read-only.
-RUN pip install --no-cache-dir /src \
+RUN pip install --no-cache-dir -r requirements/runtime.txt \
+ && pip install --no-cache-dir --no-deps /src \
  && python -m compileall -q /opt/venv/lib
 
 # ---- final: slim runtime, no compilers, no pip cache, non-root
@@ -40,7 +42,7 @@ COPY --from=builder /opt/venv /opt/venv
 # Fail the build if any grammar would be fetched at run time: with sockets disabled, load
 # every language the parser supports (tree-sitter-language-pack 0.13.0 bundles them; 1.x
 # downloads them, which a pod without egress cannot do).
-RUN python -c "import socket; socket.socket = None; socket.create_connection = None; from codeintel import languages; [languages.get_parser(l) for l in languages.SUPPORTED]; print(len(languages.SUPPORTED), 'grammars bundled')"
+RUN python -c "import socket; socket.socket = None; socket.create_connection = None; from codeintel.kernel import languages; [languages.get_parser(l) for l in languages.SUPPORTED]; print(len(languages.SUPPORTED), 'grammars bundled')"
 WORKDIR /srv/codeintel
 USER 10001:10001
 # Documentation only: Kubernetes sets the ports in the manifests (k8s/base).

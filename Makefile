@@ -4,15 +4,27 @@ VENV   ?= .venv
 PY     := $(VENV)/bin/python
 BUF    := node_modules/.bin/buf
 PROTOS := $(wildcard proto/codeintel/v1/*.proto)
+PIP_VERSION := 26.3
+PIP_TOOLS_VERSION := 7.7.0
 
-.PHONY: install proto proto-check proto-lint proto-breaking proto-release lint test bench run clean
+.PHONY: install lock proto proto-check proto-lint proto-breaking proto-release lint test bench run clean
 
-install: ## create .venv, install pinned Python deps and buf (npm)
+install: ## system programs the tests need (scripts/system-deps.sh), .venv from the lock, buf etc. from npm
+	scripts/system-deps.sh
+	$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "make install: Python 3.11+ is needed")'
 	$(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -e '.[dev]'
+	$(PY) -m pip install --quiet pip==$(PIP_VERSION)
+	$(PY) -m pip install --quiet -r requirements/dev.txt
+	$(PY) -m pip install --quiet --no-deps -e .
 	$(PYTHON) -m venv .venv-tools && .venv-tools/bin/pip install --quiet -r tests/k8s/tools-requirements.txt
-	npm install --no-audit --no-fund --silent
+	npm ci --no-audit --no-fund --silent
+
+lock: ## re-resolve requirements/*.txt from pyproject.toml (every indirect dependency pinned); commit the result
+	$(PYTHON) -m venv .venv-lock && .venv-lock/bin/pip install --quiet pip==$(PIP_VERSION) pip-tools==$(PIP_TOOLS_VERSION)
+	.venv-lock/bin/pip-compile --quiet --strip-extras --no-emit-index-url --no-emit-find-links \
+		--extra test --extra bench --extra k8s --extra lint --extra proto -o requirements/dev.txt pyproject.toml
+	.venv-lock/bin/pip-compile --quiet --strip-extras --no-emit-index-url --no-emit-find-links \
+		-o requirements/runtime.txt pyproject.toml
 
 proto: ## regenerate the Python stubs in codeintel/v1 (never edit them by hand)
 	rm -rf codeintel/v1
@@ -45,7 +57,7 @@ lint: ## ruff (lint + import order), ruff format --check, mypy, import-linter la
 test: ## the whole test suite
 	$(PY) -m pytest -q
 
-bench: ## every speed figure beside its baseline from the same run (~5 min); table + bench/results/bench.json
+bench: ## every speed figure beside its baseline from the same run (minutes); table + bench/results/bench.json
 	$(PY) -m bench.suite --json bench/results/bench.json
 
 .PHONY: bench-metrics
@@ -64,7 +76,7 @@ run: ## MCP server over stdio with a local stack
 	$(VENV)/bin/codeintel mcp
 
 clean:
-	rm -rf .pytest_cache build *.egg-info
+	rm -rf .pytest_cache .mypy_cache .ruff_cache .import_linter_cache build *.egg-info .venv-lock
 
 .PHONY: k8s-check
 k8s-check: ## build both kustomize overlays, validate them (schemas, checkov, hadolint) and run the dev overlay's processes locally
