@@ -8,6 +8,7 @@ import asyncio
 import logging
 import time
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
 import grpc
 
@@ -26,6 +27,12 @@ from coordinator.stats import OperationCounters
 log = logging.getLogger("codeintel.coordinator")
 
 CS = coordinator_pb2  # CacheStatus values live here
+
+if TYPE_CHECKING:
+    from coordinator.l2cache import L2Cache
+
+# A file still to compute: (index in the request, merge key, (service version, cache key) per version).
+_Todo = tuple[int, bytes, list[tuple[str, bytes]]]
 _PRIORITY_DEFAULT = coordinator_pb2.PRIORITY_NORMAL
 
 
@@ -35,7 +42,7 @@ class Served:
 
     result: bytes | None = None  # serialized result message
     error: common_pb2.FileError | None = None
-    cache: int = CS.CACHE_STATUS_MISS
+    cache: coordinator_pb2.CacheStatus = CS.CACHE_STATUS_MISS
     worker: str = ""
     version: str = ""
     attempts: int = 0
@@ -58,9 +65,9 @@ ANONYMOUS = Caller()
 class WorkerCallError(Exception):
     """A worker call failed with a status that must reach the caller as is."""
 
-    def __init__(self, code: grpc.StatusCode, details: str, trailing):
+    def __init__(self, code: grpc.StatusCode, details: str | None, trailing: Any):
         super().__init__(details)
-        self.code, self.details, self.trailing = code, details, trailing
+        self.code, self.details, self.trailing = code, details or "", trailing
 
     def as_domain(self) -> errors.CodeIntelError:
         """The same failure as a domain error, for per-file reporting in batches."""
@@ -90,19 +97,19 @@ class Coordinator:
         )
         self.counters = {name: OperationCounters() for name in BY_NAME}
         self._inflight: dict[bytes, asyncio.Future] = {}
-        self.l2 = None  # the shared Redis cache, when configured (see start)
+        self.l2: L2Cache | None = None  # the shared Redis cache, when configured (see start)
 
     async def start(self) -> None:
         if self.config.redis_url and self.config.l2_cache:
             from coordinator.l2cache import L2Cache
 
-            self.l2 = L2Cache(
+            self.l2 = l2 = L2Cache(
                 self.config.redis_url,
                 ttl_seconds=self.config.l2_ttl,
                 max_value_bytes=self.config.l2_max_value_bytes,
                 timeout=self.config.redis_timeout,
             )
-            self.l2.start()
+            l2.start()
         for pool in self.pools.values():
             pool.start()
         await self.discovery.start()  # DNS names and the workers file, before the first request
@@ -201,7 +208,7 @@ class Coordinator:
                 l2 = tracing.start("coordinator.cache.l2")
                 found = await self.l2.get_many([k for _, k in keys], caller.namespace)
                 tracing.end_lookup_values(l2, found)
-                for (version, key), value in zip(keys, found):
+                for (version, key), value in zip(keys, found, strict=True):
                     if value is not None:
                         counters.misses -= 1
                         counters.hits_l2 += 1
@@ -224,7 +231,7 @@ class Coordinator:
         except BaseException as exc:
             if isinstance(exc, asyncio.CancelledError):
                 # Our caller went away; those merged onto us get a retryable error, not a cancellation.
-                exc_for_waiters = errors.Unavailable(
+                exc_for_waiters: BaseException = errors.Unavailable(
                     "the identical request this one was merged with was cancelled; retry"
                 )
             else:
@@ -328,7 +335,7 @@ class Coordinator:
             )
         opts = op.cache_options(options)
         out: list[Served | None] = [None] * len(files)
-        todo: list[tuple[int, bytes]] = []
+        todo: list[_Todo] = []  # (file index, merge key, (version, cache key) per serving version)
         waits: list[tuple[int, asyncio.Future]] = []
         mine: dict[bytes, asyncio.Future] = {}
         limit = pool.max_file_bytes
@@ -397,18 +404,19 @@ class Coordinator:
         counters.latencies.append(time.monotonic() - t0)
         return out  # type: ignore[return-value]
 
-    async def _from_l2(self, todo, counters, out, mine, caller: Caller) -> list:
+    async def _from_l2(self, todo: list[_Todo], counters, out, mine, caller: Caller) -> list[_Todo]:
         """Answer what the L2 cache holds (one MGET for the whole batch); the rest is still to do."""
         flat = [(n, version, key) for n, (_, _, keys) in enumerate(todo) for version, key in keys]
         l2 = tracing.start("coordinator.cache.l2")
+        assert self.l2 is not None  # only called when there is an L2
         found = await self.l2.get_many([key for _, _, key in flat], caller.namespace)
         tracing.end_lookup_values(l2, found)
         hit: dict[int, Served] = {}
-        for (n, version, key), value in zip(flat, found):
+        for (n, version, key), value in zip(flat, found, strict=True):
             if value is not None and n not in hit:
                 self.cache.put(key, value)  # backfill L1
                 hit[n] = Served(result=value, cache=CS.CACHE_STATUS_HIT_L2, version=version)
-        rest = []
+        rest: list[_Todo] = []
         for n, (i, merge_key, keys) in enumerate(todo):
             served = hit.get(n)
             if served is None:
@@ -421,7 +429,9 @@ class Coordinator:
         return rest
 
     def _chunks(self, files, todo) -> list[list[tuple[int, bytes]]]:
-        chunks, cur, size = [], [], 0
+        chunks: list[list[tuple[int, bytes]]] = []
+        cur: list[tuple[int, bytes]] = []
+        size = 0
         for i, key in todo:
             n = len(files[i].content)
             if cur and (len(cur) >= self.config.batch_chunk_files or size + n > self.config.batch_chunk_bytes):
@@ -459,7 +469,7 @@ class Coordinator:
                 raise errors.CodeIntelError(
                     f"worker {worker} returned {len(response.results)} results for {len(chunk)} files"
                 )
-            for (i, key), r in zip(chunk, response.results):
+            for (i, key), r in zip(chunk, response.results, strict=True):
                 s = Served(worker=worker, version=response.service_version, attempts=attempts, queue_wait=waited)
                 if r.HasField("result"):
                     s.result = r.result.SerializeToString()

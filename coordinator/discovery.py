@@ -23,7 +23,7 @@ import json
 import logging
 import os
 import socket
-from collections.abc import Awaitable, Callable, Iterable, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 
 log = logging.getLogger("codeintel.coordinator.discovery")
 
@@ -107,7 +107,7 @@ class Discovery:
     def __init__(
         self,
         operations: Sequence[str],
-        entries: dict[str, Sequence[str]],
+        entries: Mapping[str, Sequence[str]],
         apply: Callable[[str, dict[str, str]], None],
         *,
         workers_file: str = "",
@@ -172,7 +172,7 @@ class Discovery:
     async def refresh_dns(self) -> None:
         names = {n for op in self.operations for n in self._names[op]}
         results = await asyncio.gather(*(self._resolve(h, p) for h, p in names), return_exceptions=True)
-        for (host, port), res in zip(names, results):
+        for (host, port), res in zip(names, results, strict=True):
             if isinstance(res, BaseException):
                 if isinstance(res, asyncio.CancelledError):
                     raise res

@@ -158,12 +158,14 @@ class Dispatcher:
         while self._waiting:
             priority = max(self._waiting)
             by_tenant = self._waiting[priority]
-            best = None
+            best: tuple[tuple[int, int, int], _Waiter] | None = None
             for tenant, fifo in by_tenant.items():
                 head = fifo[0]
                 key = (self.executing_by_tenant.get(tenant, 0) + 1, self._last_grant.get(tenant, 0), head.seq)
                 if best is None or key < best[0]:
                     best = (key, head)
+            if best is None:  # a priority level is deleted with its last tenant queue, so never empty
+                raise AssertionError("empty priority level in the dispatcher")
             waiter = best[1]
             if waiter.fut.done():  # cancelled while queued
                 self._unqueue(waiter)

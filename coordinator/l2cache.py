@@ -12,6 +12,7 @@ import contextlib
 import time
 import zlib
 from collections import deque
+from typing import Any, cast
 
 import redis.asyncio as aredis
 from redis.asyncio.retry import Retry
@@ -119,7 +120,7 @@ class L2Cache:
         self.breaker = CircuitBreaker(breaker_initial, breaker_max)
         # No client-side retries: the breaker decides when to try again, and a retry would double
         # the time a request waits on a dead Redis.
-        common = dict(retry=Retry(NoBackoff(), 0), retry_on_timeout=False, health_check_interval=0)
+        common: dict[str, Any] = dict(retry=Retry(NoBackoff(), 0), retry_on_timeout=False, health_check_interval=0)
         self._reader = aredis.Redis.from_url(
             redis_url, socket_timeout=timeout, socket_connect_timeout=timeout, **common
         )
@@ -154,7 +155,8 @@ class L2Cache:
             return [None] * len(keys)
         try:
             async with asyncio.timeout(self.timeout):
-                stored = await self._reader.mget([self.redis_key(k, namespace) for k in keys])
+                # bytes: the client does not decode responses
+                stored = cast(list[bytes | None], await self._reader.mget([self.redis_key(k, namespace) for k in keys]))
         except Exception:  # noqa: BLE001 - whatever Redis did, the caller gets misses
             self._failed()
             self.misses += len(keys)
@@ -251,7 +253,8 @@ class L2Cache:
                 self._wake.clear()
                 await self._wake.wait()
                 continue
-            batch, size = [], 0
+            batch: list[tuple[str, bytes]] = []
+            size = 0
             while self._pending and len(batch) < self.write_batch and size < 4 * MiB:
                 rkey, value = self._pending.popleft()
                 self._pending_bytes -= len(value)

@@ -37,7 +37,7 @@ def _le(bound: float) -> str:
 
 def _histogram(family: HistogramMetricFamily, labels: list[str], buckets) -> None:
     cumulative, running = [], 0
-    for bound, n in zip(buckets.bounds, buckets.counts):
+    for bound, n in zip(buckets.bounds, buckets.counts, strict=False):  # the last count is +Inf's
         running += n
         cumulative.append((_le(bound), running))
     cumulative.append(("+Inf", running + buckets.counts[-1]))

@@ -260,7 +260,7 @@ async def run(
         except errors.CodeIntelError as exc:  # the batch as a whole (e.g. too many files): its files fail
             raise repo.BatchError(str(exc), deadline=isinstance(exc, errors.DeadlineExceeded)) from None
         results, chunk = [], []
-        for f, s in zip(files, served):
+        for f, s in zip(files, served, strict=True):
             if s.result is not None:
                 r = op.result_cls.FromString(s.result)
                 results.append(op.file_result_cls(result=r))

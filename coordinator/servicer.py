@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from typing import cast
 
 from codeintel.kernel import errors
 from codeintel.kernel.sarif import sarif_json
@@ -30,6 +31,12 @@ def _authorization(context) -> str | None:
     return next((v for k, v in (context.invocation_metadata() or ()) if k == "authorization"), None)
 
 
+def _priority(t: Ticket) -> coordinator_pb2.Priority:
+    # Priorities travel as plain ints inside the coordinator: without tenants a caller may send any
+    # int, and it is queued (and answered) by its value.
+    return cast(coordinator_pb2.Priority, t.priority)
+
+
 def _info(s: Served, t: Ticket) -> coordinator_pb2.ResponseInfo:
     return coordinator_pb2.ResponseInfo(
         cache=s.cache,
@@ -37,7 +44,7 @@ def _info(s: Served, t: Ticket) -> coordinator_pb2.ResponseInfo:
         service_version=s.version,
         attempts=s.attempts,
         queue_wait_ms=s.queue_wait * 1000,
-        priority=t.priority,
+        priority=_priority(t),
         priority_clamped=t.clamped,
         tenant=t.tenant.id,
     )
@@ -51,7 +58,7 @@ def _batch_info(served: list[Served], t: Ticket) -> coordinator_pb2.BatchInfo:
         computed=sum(1 for s in served if s.cache == coordinator_pb2.CACHE_STATUS_MISS and s.result is not None),
         attempts=sum({(s.worker, s.attempts): s.attempts for s in served if s.worker}.values()),
         queue_wait_ms=max((s.queue_wait for s in served), default=0.0) * 1000,
-        priority=t.priority,
+        priority=_priority(t),
         priority_clamped=t.clamped,
         tenant=t.tenant.id,
     )

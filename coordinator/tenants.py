@@ -45,7 +45,7 @@ ENV_VAR = "CODEINTEL_TENANTS_FILE"
 KEY_PREFIX = "ci_"
 
 # Values of codeintel.v1.Priority by name; UNSPECIFIED means NORMAL.
-PRIORITIES: dict[str, int] = vocab.PRIORITY_VALUES
+PRIORITIES: Mapping[str, int] = vocab.PRIORITY_VALUES
 PRIORITY_NORMAL = PRIORITIES["normal"]
 
 _NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}")

@@ -13,7 +13,7 @@ texts are what a model reads.
 
 from __future__ import annotations
 
-from typing import Annotated, Literal, cast, get_args
+from typing import Annotated, Literal, get_args
 
 from pydantic import Field
 
@@ -62,15 +62,11 @@ PriorityArg = Annotated[
 ]
 
 
-# The casts: vocab's values come from EnumTypeWrapper.Value, which types-protobuf declares as int,
-# while protoc's generated stubs type the ScanOptions fields as the enum class (an int subclass).
-
-
 def severity_value(name: SeverityName | None) -> scan_pb2.Severity:
     """ScanOptions.min_severity for a floor name; unspecified (no floor) for None."""
-    return cast(scan_pb2.Severity, vocab.SEVERITY_VALUES.get(name or "", scan_pb2.SEVERITY_UNSPECIFIED))
+    return vocab.SEVERITY_VALUES.get(name or "", scan_pb2.SEVERITY_UNSPECIFIED)
 
 
 def confidence_value(name: ConfidenceName | None) -> scan_pb2.Confidence:
     """ScanOptions.min_confidence for a floor name; unspecified (no floor) for None."""
-    return cast(scan_pb2.Confidence, vocab.CONFIDENCE_VALUES.get(name or "", scan_pb2.CONFIDENCE_UNSPECIFIED))
+    return vocab.CONFIDENCE_VALUES.get(name or "", scan_pb2.CONFIDENCE_UNSPECIFIED)

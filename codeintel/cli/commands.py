@@ -53,12 +53,13 @@ def _fail(args: argparse.Namespace, e: ClientError) -> int:
 def run(args: argparse.Namespace, address: str) -> int:
     with SyncCoordinatorClient(address, timeout_s=BATCH_TIMEOUT_S, api_key=args.api_key) as client:
         try:
-            if args.command in ("stats", "workers"):
-                resp = client.get_stats(10) if args.command == "stats" else client.list_workers(timeout_s=10)
-                if args.format == "json":
-                    print(json_format.MessageToJson(resp))
-                else:
-                    print(output.stats_text(resp) if args.command == "stats" else output.workers_text(resp))
+            if args.command == "stats":
+                stats = client.get_stats(10)
+                print(json_format.MessageToJson(stats) if args.format == "json" else output.stats_text(stats))
+                return 0
+            if args.command == "workers":
+                workers = client.list_workers(timeout_s=10)
+                print(json_format.MessageToJson(workers) if args.format == "json" else output.workers_text(workers))
                 return 0
             if args.command == "rules":
                 rules = client.list_rules(args.language, timeout_s=30)

@@ -26,6 +26,7 @@ from codeintel.cli import output
 from codeintel.cli.baseline import write_baseline
 from codeintel.cli.options import fails_on, options
 from codeintel.client import ClientError, CoordinatorClient, SyncCoordinatorClient
+from codeintel.client.requests import request_options
 from codeintel.kernel.source import DEFAULT_MAX_FILE_BYTES
 from codeintel.v1 import coordinator_pb2 as pb
 
@@ -126,11 +127,9 @@ def _server_side(
                 )
                 return 2
             req = pb.CodeIntelServiceRunRepositoryRequest(
-                operation=op,
-                root=os.path.abspath(path),
-                **{f"{args.command}_options": options(args)},
-                request_options=pb.RequestOptions(priority=pb.Priority.Value(f"PRIORITY_{args.priority.upper()}")),
+                operation=op, root=os.path.abspath(path), request_options=request_options(args.priority)
             )
+            getattr(req, f"{args.command}_options").CopyFrom(options(args))
             try:
                 for event in client.run_repository(req, timeout_s=args.deadline):
                     kind = event.WhichOneof("event")
@@ -165,22 +164,25 @@ def _progress_bar(command: str) -> Progress:
 
 
 def run(args: argparse.Namespace, address: str) -> int:
-    if args.deadline is not None and not args.deadline > 0:
-        print(f"codeintel {args.command}: --deadline must be a positive number of seconds", file=sys.stderr)
-        return 2
-    if args.server_side:
-        with _progress_bar(args.command) as bar:
-            out = _server_side(args, address, bar, bar.add_task(args.command, total=None))
-        if isinstance(out, int):
-            return out
-        results, summary, failed = out
-        output.print_results(args.command, args.format, [results[p] for p in sorted(results)])
-        if summary is not None:
-            print(summary.summary_text, file=sys.stderr)
-        for path, reason, message in sorted(failed):
-            reason = reason.removeprefix("REPOSITORY_SKIP_REASON_").lower()
-            print(f"{path}: {reason}" + (f": {message}" if message else ""), file=sys.stderr)
-        return 1 if failed or summary is None or not summary.complete else 0
+    return _run_server_side(args, address) if args.server_side else _run_here(args, address)
+
+
+def _run_server_side(args: argparse.Namespace, address: str) -> int:
+    with _progress_bar(args.command) as bar:
+        out = _server_side(args, address, bar, bar.add_task(args.command, total=None))
+    if isinstance(out, int):
+        return out
+    results, summary, failed = out
+    output.print_results(args.command, args.format, [results[p] for p in sorted(results)])
+    if summary is not None:
+        print(summary.summary_text, file=sys.stderr)
+    for path, reason, message in sorted(failed):
+        reason = reason.removeprefix("REPOSITORY_SKIP_REASON_").lower()
+        print(f"{path}: {reason}" + (f": {message}" if message else ""), file=sys.stderr)
+    return 1 if failed or summary is None or not summary.complete else 0
+
+
+def _run_here(args: argparse.Namespace, address: str) -> int:
     walked = _walk(args.paths, args.language)
     results: dict[str, Any] = {}
     with _progress_bar(args.command) as bar:

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import logging
 import math
+from collections.abc import Iterable
+from typing import cast
 
 import grpc
 from google.rpc import error_details_pb2, status_pb2
@@ -33,10 +35,11 @@ class ClientError(Exception):
 def _rich_status(err: grpc.RpcError) -> status_pb2.Status | None:
     """The google.rpc.Status from the trailing metadata, if the server sent one."""
     try:
-        metadata = err.trailing_metadata()  # type: ignore[attr-defined]
+        # Pairs at run time (sync: _Metadatum named tuples, aio: a Metadata of plain tuples).
+        metadata = cast(Iterable[tuple[str, bytes]], err.trailing_metadata() or ())
     except Exception:  # pragma: no cover - defensive
         return None
-    for key, value in metadata or ():
+    for key, value in metadata:
         if key == _STATUS_DETAILS_KEY:
             try:
                 return status_pb2.Status.FromString(value)
@@ -79,13 +82,13 @@ def _format_seconds(seconds: float) -> str:
 def map_rpc_error(err: grpc.RpcError, operation: str, timeout_s: float | None = None) -> ClientError:
     """Translate a failed gRPC call into a ClientError with an actionable message."""
     mapped = _map(err, operation, timeout_s)
-    mapped.details = (err.details() if hasattr(err, "details") else "") or mapped.details  # type: ignore[attr-defined]
+    mapped.details = (err.details() if hasattr(err, "details") else "") or mapped.details
     return mapped
 
 
 def _map(err: grpc.RpcError, operation: str, timeout_s: float | None) -> ClientError:
-    code = err.code() if hasattr(err, "code") else grpc.StatusCode.UNKNOWN  # type: ignore[attr-defined]
-    details = (err.details() if hasattr(err, "details") else "") or ""  # type: ignore[attr-defined]
+    code = err.code() if hasattr(err, "code") else grpc.StatusCode.UNKNOWN
+    details = (err.details() if hasattr(err, "details") else "") or ""
     name = code.name if isinstance(code, grpc.StatusCode) else "UNKNOWN"
 
     if code == grpc.StatusCode.INVALID_ARGUMENT:

@@ -32,7 +32,7 @@ def single_request(
     operation: str, file: common_pb2.SourceFile, options: Any = None, priority: str = "normal", **ro: bool
 ) -> Any:
     """The Parse / Analyze / Scan request for one file."""
-    req = _SINGLE[operation](file=file, request_options=request_options(priority, **ro))
+    req: Any = _SINGLE[operation](file=file, request_options=request_options(priority, **ro))
     if options is not None:
         req.options.CopyFrom(options)
     return req

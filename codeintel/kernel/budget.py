@@ -23,7 +23,9 @@ class Budget:
     def __init__(self, limit: float, caller_remaining: float | None = None):
         self.limit = limit
         self.by_caller = caller_remaining is not None and caller_remaining < limit
-        self.expires = time.monotonic() + (caller_remaining if self.by_caller else limit)
+        self.expires = time.monotonic() + (
+            caller_remaining if caller_remaining is not None and self.by_caller else limit
+        )
 
     def __call__(self) -> bool:
         return time.monotonic() >= self.expires

@@ -10,6 +10,7 @@ import os
 import re
 import threading
 from functools import cache
+from typing import cast
 
 from codeintel.kernel.errors import UnknownLanguage
 
@@ -185,14 +186,14 @@ def detect(path: str, language: str, content: bytes) -> str:
         if lang not in SUPPORTED:
             raise UnknownLanguage(f"unknown language {language!r}; known languages: {', '.join(sorted(SUPPORTED))}")
         return lang
-    lang = from_path(path) or from_shebang(content)
-    if lang is None:
+    detected = from_path(path) or from_shebang(content)
+    if detected is None:
         where = f"file {path!r}" if path else "content without a path"
         raise UnknownLanguage(
             f"cannot detect the language of {where}: pass a language id "
             f"(e.g. 'python') or a path with a known extension"
         )
-    return lang
+    return detected
 
 
 _local = threading.local()
@@ -201,9 +202,11 @@ _local = threading.local()
 @cache
 def get_language(lang: str):
     """The tree-sitter Language object for an id (loaded once per process)."""
+    from tree_sitter_language_pack import SupportedLanguage
     from tree_sitter_language_pack import get_language as _get
 
-    return _get(lang)
+    # `lang` is one of SUPPORTED (detect() checked it); the package types its ids as a Literal.
+    return _get(cast(SupportedLanguage, lang))
 
 
 def get_parser(lang: str):

@@ -10,6 +10,8 @@ import signal
 import subprocess
 import sys
 import time
+from collections.abc import Mapping
+from typing import Any
 
 _PR_SET_PDEATHSIG = 1
 _ENV = "CODEINTEL_PARENT_PID"
@@ -32,35 +34,34 @@ def die_with_parent() -> None:
         os.kill(os.getpid(), signal.SIGTERM)
 
 
-def spawn(argv: list[str], env: dict | None = None, stderr=None) -> subprocess.Popen:
+def spawn(argv: list[str], env: Mapping[str, str] | None = None, stderr: Any = None) -> subprocess.Popen[bytes]:
     """Start a child that gets SIGTERM if we die, with stdout piped for its ready line."""
     env = dict(os.environ if env is None else env)
     env[_ENV] = str(os.getpid())
     return subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=stderr, stdin=subprocess.DEVNULL, env=env)
 
 
-def wait_ready(proc: subprocess.Popen, timeout: float) -> dict:
+def wait_ready(proc: subprocess.Popen[bytes], timeout: float) -> dict[str, Any]:
     """Read lines from the child's stdout until its {"event": "ready"} line."""
     end = time.monotonic() + timeout
+    if proc.stdout is None:
+        raise ValueError("the child's stdout is not a pipe: start it with procs.spawn")
     fd = proc.stdout.fileno()
+    argv = [str(a) for a in (proc.args if isinstance(proc.args, list | tuple) else [proc.args])]
     buf = b""
     while True:
         left = end - time.monotonic()
         if left <= 0:
-            raise TimeoutError(f"{proc.args[2:4]} not ready after {timeout:.0f}s")
+            raise TimeoutError(f"{argv[2:4]} not ready after {timeout:.0f}s")
         r, _, _ = select.select([fd], [], [], min(left, 0.5))
         if not r:
             if proc.poll() is not None:
-                raise RuntimeError(
-                    f"{' '.join(map(str, proc.args[1:4]))} exited with code {proc.returncode} before it was ready"
-                )
+                raise RuntimeError(f"{' '.join(argv[1:4])} exited with code {proc.returncode} before it was ready")
             continue
         chunk = os.read(fd, 65536)
         if not chunk:
             proc.wait(timeout=5)
-            raise RuntimeError(
-                f"{' '.join(map(str, proc.args[1:4]))} exited with code {proc.returncode} before it was ready"
-            )
+            raise RuntimeError(f"{' '.join(argv[1:4])} exited with code {proc.returncode} before it was ready")
         buf += chunk
         while b"\n" in buf:
             line, buf = buf.split(b"\n", 1)
@@ -72,7 +73,7 @@ def wait_ready(proc: subprocess.Popen, timeout: float) -> dict:
                 return msg
 
 
-def terminate(procs: list[subprocess.Popen], timeout: float) -> None:
+def terminate(procs: list[subprocess.Popen[bytes]], timeout: float) -> None:
     """SIGTERM, wait up to `timeout` for all, then SIGKILL what is left."""
     for p in procs:
         if p.poll() is None:

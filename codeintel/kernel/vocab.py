@@ -16,14 +16,14 @@ SEVERITIES: tuple[str, ...] = ("info", "low", "medium", "high", "critical")
 CONFIDENCES: tuple[str, ...] = ("low", "medium", "high")
 PRIORITIES: tuple[str, ...] = ("low", "normal", "high")
 
-SEVERITY_VALUES: dict[str, scan_pb2.Severity.ValueType] = {
-    name: scan_pb2.Severity.Value(f"SEVERITY_{name.upper()}") for name in SEVERITIES
+SEVERITY_VALUES: dict[str, scan_pb2.Severity] = {
+    name: getattr(scan_pb2, f"SEVERITY_{name.upper()}") for name in SEVERITIES
 }
-CONFIDENCE_VALUES: dict[str, scan_pb2.Confidence.ValueType] = {
-    name: scan_pb2.Confidence.Value(f"CONFIDENCE_{name.upper()}") for name in CONFIDENCES
+CONFIDENCE_VALUES: dict[str, scan_pb2.Confidence] = {
+    name: getattr(scan_pb2, f"CONFIDENCE_{name.upper()}") for name in CONFIDENCES
 }
-PRIORITY_VALUES: dict[str, coordinator_pb2.Priority.ValueType] = {
-    name: coordinator_pb2.Priority.Value(f"PRIORITY_{name.upper()}") for name in PRIORITIES
+PRIORITY_VALUES: dict[str, coordinator_pb2.Priority] = {
+    name: getattr(coordinator_pb2, f"PRIORITY_{name.upper()}") for name in PRIORITIES
 }
 
 # How the coordinator served a call (ResponseInfo.cache), as results and reports name it.

@@ -29,14 +29,14 @@ from dataclasses import dataclass
 
 import grpc
 from opentelemetry import trace
-from opentelemetry.propagators.textmap import Getter
+from opentelemetry.propagators.textmap import Getter, Setter
 from opentelemetry.trace import SpanKind, Status, StatusCode
 from opentelemetry.trace.propagation.tracecontext import TraceContextTextMapPropagator
 
 log = logging.getLogger("codeintel.tracing")
 
 ENABLED = False  # the one check every hot path makes first
-_tracer: trace.Tracer | None = None
+_tracer: trace.Tracer = trace.NoOpTracer()  # replaced by install(); used only while ENABLED
 _provider = None  # the SDK TracerProvider this process installed (for shutdown)
 _propagator = TraceContextTextMapPropagator()
 
@@ -302,12 +302,9 @@ class _MetadataGetter(Getter):
 _GETTER = _MetadataGetter()
 
 
-def _set_pair(carrier: list, key: str, value: str) -> None:
-    carrier.append((key, value))
-
-
-class _ListSetter:
-    set = staticmethod(_set_pair)
+class _ListSetter(Setter[list[tuple[str, str]]]):
+    def set(self, carrier: list[tuple[str, str]], key: str, value: str) -> None:
+        carrier.append((key, value))
 
 
 _SETTER = _ListSetter()

@@ -198,7 +198,7 @@ class LoadRun:
             if self.cfg.mix.get(op, 0) <= 0:
                 continue
             keep = await asyncio.gather(*(one(op, f) for f in self.files))
-            self.usable[op] = [f for f, k in zip(self.files, keep) if k]
+            self.usable[op] = [f for f, k in zip(self.files, keep, strict=True) if k]
             self.skipped[op] = len(self.files) - len(self.usable[op])
         if not any(self.usable.values()):
             raise LoadError("every file was refused (INVALID_ARGUMENT) by every operation in the mix")
@@ -212,8 +212,8 @@ class LoadRun:
 
         await asyncio.gather(*(one_client(i) for i in range(self.cfg.concurrency)))
 
-    async def _open_loop(self, clients: list[CoordinatorClient], start: float, end: float) -> None:
-        interval = 1.0 / self.cfg.rate
+    async def _open_loop(self, clients: list[CoordinatorClient], rate: float, start: float, end: float) -> None:
+        interval = 1.0 / rate
         tasks: set[asyncio.Task] = set()
         for n in itertools.count():
             due = start + n * interval
@@ -249,7 +249,7 @@ class LoadRun:
             start = time.perf_counter()
             end = start + self.cfg.duration
             if self.cfg.rate:
-                await self._open_loop(clients, start, end)
+                await self._open_loop(clients, self.cfg.rate, start, end)
             else:
                 await self._closed_loop(clients, end)
             self.elapsed = time.perf_counter() - start
@@ -271,7 +271,10 @@ class LoadRun:
             }
 
         elapsed = self.elapsed or 1e-9
-        ops, all_lat, all_err, all_cache = {}, [], Counter(), Counter()
+        ops: dict[str, dict[str, Any]] = {}
+        all_lat: list[float] = []
+        all_err: Counter[str] = Counter()
+        all_cache: Counter[str] = Counter()
         for op, st in self.stats.items():
             if self.cfg.mix.get(op, 0) <= 0:
                 continue

@@ -26,7 +26,6 @@ from __future__ import annotations
 import argparse
 import json
 import logging
-import math
 import os
 import shutil
 import signal
@@ -71,7 +70,7 @@ class Child:
     name: str
     argv: list[str]
     service: str = ""  # "" for the coordinator
-    proc: subprocess.Popen | None = None
+    proc: subprocess.Popen[bytes] | None = None
     address: str = ""
     restarts: int = 0
     next_start: float = 0.0
@@ -79,6 +78,13 @@ class Child:
     state: str = STARTING
     since: float = 0.0  # when the current state began
     ready: threading.Event = field(default_factory=threading.Event)
+
+    @property
+    def process(self) -> subprocess.Popen[bytes]:
+        """The child's process (every child is started as soon as it is created)."""
+        if self.proc is None:
+            raise RuntimeError(f"{self.name} was never started")
+        return self.proc
 
 
 @dataclass(frozen=True)
@@ -153,7 +159,7 @@ class Supervisor:
 
     def _await_ready(self, child: Child) -> None:
         """Read the child's ready line (a thread per start, so the supervision loop never blocks)."""
-        proc = child.proc
+        proc = child.process
         try:
             ready = procs.wait_ready(proc, self.config.ready_timeout)
         except (RuntimeError, TimeoutError) as e:
@@ -182,7 +188,7 @@ class Supervisor:
                 self._new_worker(svc)
         try:
             for w in self.workers:
-                self._bind(w, procs.wait_ready(w.proc, cfg.ready_timeout)["address"])
+                self._bind(w, procs.wait_ready(w.process, cfg.ready_timeout)["address"])
                 w.ready.set()
                 w.state, w.since = SERVING, time.monotonic()
             self._write_file()
@@ -201,7 +207,7 @@ class Supervisor:
             ]
             self.coordinator = Child("coordinator", args, state=SERVING)
             self._start(self.coordinator)
-            ready = procs.wait_ready(self.coordinator.proc, cfg.ready_timeout)
+            ready = procs.wait_ready(self.coordinator.process, cfg.ready_timeout)
         except BaseException:
             self.stop()
             raise
@@ -249,14 +255,14 @@ class Supervisor:
 
     def _reap(self, now: float) -> None:
         for child in self.workers + [self.coordinator]:
-            if child is None or child.proc is None or child.proc.poll() is None:
+            if child is None or child.proc is None or child.process.poll() is None:
                 continue
             if child.state in (DRAINING, STOPPING):
                 self.workers.remove(child)
                 log.info(
                     "%s (pid %d) exited with %s after its drain; %s",
                     child.name,
-                    child.proc.pid,
+                    child.process.pid,
                     child.proc.returncode,
                     self._pool_line(child.service),
                 )
@@ -269,7 +275,7 @@ class Supervisor:
                 log.warning(
                     "%s (pid %d) exited with %s; restarting in %.2fs",
                     child.name,
-                    child.proc.pid,
+                    child.process.pid,
                     child.proc.returncode,
                     delay,
                 )
@@ -295,6 +301,8 @@ class Supervisor:
 
     # -- autoscaling ---------------------------------------------------------------
     def _autoscale(self, now: float) -> None:
+        if self._admin is None:  # no coordinator yet
+            return
         try:
             stats = self._admin.get_stats()
             listed = self._admin.list_workers().workers
@@ -357,8 +365,8 @@ class Supervisor:
             w = starting[-1]
             w.state, w.since = STOPPING, now
             log.info("%s: stopping it before it served", w.name)
-            if w.proc.poll() is None:
-                w.proc.send_signal(signal.SIGTERM)
+            if w.process.poll() is None:
+                w.process.send_signal(signal.SIGTERM)
             return
         serving = [w for w in pool if w.state == SERVING]
         if not serving:
@@ -390,13 +398,13 @@ class Supervisor:
             elif now - w.since < self._deadline():
                 continue  # coordinator not answering: give it time, then rely on the worker's own drain
             w.state, w.since = STOPPING, now
-            log.info("%s: drained by the coordinator; SIGTERM (pid %d)", w.name, w.proc.pid)
-            if w.proc.poll() is None:
-                w.proc.send_signal(signal.SIGTERM)
+            log.info("%s: drained by the coordinator; SIGTERM (pid %d)", w.name, w.process.pid)
+            if w.process.poll() is None:
+                w.process.send_signal(signal.SIGTERM)
         for w in self.workers:
-            if w.state == STOPPING and now - w.since > self._deadline() and w.proc.poll() is None:
-                log.warning("%s (pid %d) outlived its %.1fs grace; SIGKILL", w.name, w.proc.pid, self.config.grace)
-                w.proc.kill()
+            if w.state == STOPPING and now - w.since > self._deadline() and w.process.poll() is None:
+                log.warning("%s (pid %d) outlived its %.1fs grace; SIGKILL", w.name, w.process.pid, self.config.grace)
+                w.process.kill()
 
     # -- shutdown ------------------------------------------------------------------
     def stop(self) -> None:
@@ -416,8 +424,8 @@ class Supervisor:
         return {
             "coordinator": self.coordinator.address if self.coordinator else "",
             "workers": {w.name: w.address for w in self.workers},
-            "pids": {w.name: w.proc.pid for w in self.workers if w.proc},
-            "coordinator_pid": self.coordinator.proc.pid if self.coordinator and self.coordinator.proc else 0,
+            "pids": {w.name: w.process.pid for w in self.workers if w.proc},
+            "coordinator_pid": self.coordinator.process.pid if self.coordinator and self.coordinator.proc else 0,
             "pid": os.getpid(),
             "workers_file": self.workers_file,
             "pools": self.pools(),

@@ -101,7 +101,7 @@ class AnalyzeAggregator(Aggregator):
 
     def __init__(self) -> None:
         super().__init__()
-        self.lines = Counter()
+        self.lines: Counter[str] = Counter()
         self.functions = 0
         self.classes = 0
         self.duplicates = 0

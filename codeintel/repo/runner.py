@@ -216,13 +216,15 @@ class Runner:
                 to_read.append(e)
         limit, lang = self.limits.max_file_bytes, self.language
         read = await asyncio.to_thread(lambda: [read_source(e, limit, lang) for e in to_read])
-        sources, sent = [], []
-        for e, (src, skip) in zip(to_read, read):
-            if skip is not None:
-                rep.skipped.append(skip)
-            else:
-                sources.append(src)
-                sent.append(e)
+        sources: list[common_pb2.SourceFile] = []
+        sent: list[Entry] = []
+        for e, (src, skip) in zip(to_read, read, strict=True):
+            if src is None:
+                if skip is not None:
+                    rep.skipped.append(skip)
+                continue
+            sources.append(src)
+            sent.append(e)
         if not sources:
             return
         remaining = self._remaining()
@@ -253,7 +255,15 @@ class Runner:
     def _fold(self, sent: list[Entry], resp) -> None:
         rep = self.report
         caches = list(resp.info.cache)
-        for i, (e, r) in enumerate(zip(sent, resp.results)):
+        if len(resp.results) != len(sent):  # the contract: one result per file, in request order
+            for e in sent:
+                rep.skipped.append(
+                    Skip(
+                        e.display, FAILED, f"the coordinator answered {len(resp.results)} results for {len(sent)} files"
+                    )
+                )
+            return
+        for i, (e, r) in enumerate(zip(sent, resp.results, strict=True)):
             if r.HasField("result"):
                 rep.processed += 1
                 if i < len(caches) and caches[i] in vocab.REUSED_CACHE_STATUSES:

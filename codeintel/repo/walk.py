@@ -248,7 +248,7 @@ def walk(
     def visit(directory: str, rel_dir: str) -> None:
         spec = _read_gitignore(directory)
         pushed = spec is not None
-        if pushed:
+        if spec is not None:
             stack.append((directory, spec))
         try:
             try:
@@ -361,7 +361,9 @@ def read_source(
 
 
 def batches(entries: Sequence[Entry], max_files: int, max_bytes: int) -> list[list[Entry]]:
-    out, cur, size = [], [], 0
+    out: list[list[Entry]] = []
+    cur: list[Entry] = []
+    size = 0
     for e in entries:
         if cur and (len(cur) >= max_files or size + e.size > max_bytes):
             out.append(cur)

@@ -12,12 +12,11 @@ from __future__ import annotations
 
 import argparse
 import logging
-import math
 import os
 import signal
 import threading
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from concurrent import futures
 from dataclasses import dataclass
 
@@ -192,7 +191,7 @@ def main(
     add_to_server: Callable,
     make_servicer: Callable[[WorkerConfig], object],
     version: str,
-    languages: Sequence[str],
+    languages: Iterable[str],
     argv: Sequence[str] | None = None,
 ) -> None:
     """Entry point of a worker process: flags -> config -> servicer -> serve()."""

@@ -72,6 +72,7 @@ from services.analyze.duplicates import DuplicateBlock, find_duplicates
 from services.analyze.halstead import EMPTY as EMPTY_HALSTEAD
 from services.analyze.halstead import Halstead, halstead_of, maintainability_index
 from services.analyze.languages import LANGUAGES, SPECS, Spec
+from services.analyze.naming import class_name, function_info
 
 __all__ = [
     "VERSION",
@@ -86,8 +87,6 @@ __all__ = [
 
 # Bump whenever results for the same input could change (results are cached by version).
 VERSION = "analyze-1.1.0"
-
-ANONYMOUS = "<anonymous>"
 
 
 @dataclass(frozen=True, slots=True)
@@ -288,7 +287,7 @@ def analyze_source(src: Source, *, file_only: bool = False, budget: Budget | Non
     if not file_only and funcs:
         acc = list(accumulate(code_flags, initial=0))
         last = len(code_flags) - 1
-        for (name, qualified, node, frame, params), hal in zip(funcs, per_func):
+        for (name, qualified, node, frame, params), hal in zip(funcs, per_func, strict=True):
             span = span_of(node)
             r0, r1 = span.start_line, span.end_line
             if span.end_col == 0 and r1 > r0:
@@ -342,7 +341,7 @@ def _own_halstead(frame: list, operators: list, operands: list) -> Halstead:
     # Own token ranges: from the start to the first nested function, between nested ones, to the end.
     begins = chain([frame[_FIRST]], (last for _, last in inner))
     ends = chain((first for first, _ in inner), [frame[_LAST]])
-    for (op0, od0), (op1, od1) in zip(begins, ends):
+    for (op0, od0), (op1, od1) in zip(begins, ends, strict=True):
         ops_seen.update(operators[op0:op1])
         opnds_seen.update(operands[od0:od1])
         n_ops += op1 - op0
@@ -350,7 +349,7 @@ def _own_halstead(frame: list, operators: list, operands: list) -> Halstead:
     return halstead_of(len(ops_seen), len(opnds_seen), n_ops, n_opnds)
 
 
-def _line_stats(content: bytes, parts: list[bytes], comments: list[tuple[int, int]]) -> tuple[LineStats, list[int]]:
+def _line_stats(content: bytes, parts: list[bytes], comments: list[tuple[int, int]]) -> tuple[LineStats, list[bool]]:
     """Line counts, and a 0/1 "is a code line" flag per line.
 
     `parts` is content.split(b"\\n"), `comments` the comments' byte ranges. A code line is one
@@ -490,7 +489,7 @@ def _walk(tree, content: bytes, t: _Tables, lang: str, budget: Budget):
                         if not _is_default_arm(node):
                             frame[_CC] += 1
                     elif role == _FUNC:
-                        info = _function_info(node, anc, lang, spec, bool(scopes) and scopes[-1][1])
+                        info = function_info(node, anc, lang, spec, bool(scopes) and scopes[-1][1])
                         if info is not None:
                             name, prefix, params = info
                             if len(scopes) <= _MAX_QUALIFIED:
@@ -508,7 +507,7 @@ def _walk(tree, content: bytes, t: _Tables, lang: str, budget: Budget):
                             frame = new
                             scopes.append((f"{prefix}.{name}" if prefix else name, False))
                     else:  # _CLASS / _SCOPE
-                        name = _class_name(node, lang, role == _CLASS and spec.class_needs_body)
+                        name = class_name(node, lang, role == _CLASS and spec.class_needs_body)
                         if name is not None:
                             if role == _CLASS:
                                 class_count += 1
@@ -671,196 +670,3 @@ def _is_default_arm(node) -> bool:
         return True
     pat = node.named_child(0)
     return pat is not None and pat.text == b"_"
-
-
-def _text(node) -> str:
-    return node.text.decode("utf-8", "replace") if node is not None else ""
-
-
-# ---------------------------------------------------------------- classes
-
-
-def _class_name(node, lang: str, needs_body: bool) -> str | None:
-    """Name of a class-like scope, or None when the node is not one (e.g. `struct S x;`)."""
-    if needs_body and node.child_by_field_name("body") is None:
-        return None
-    if lang == "go":  # type_spec: only struct and interface types are classes
-        ty = node.child_by_field_name("type")
-        if ty is None or ty.type not in ("struct_type", "interface_type"):
-            return None
-    if lang == "rust" and node.type == "impl_item":
-        ty = node.child_by_field_name("type")
-        return _strip_generics(_text(ty)) or ANONYMOUS
-    if lang == "ruby" and node.type == "singleton_class":
-        return _text(node.child_by_field_name("value")) or "self"
-    name = node.child_by_field_name("name")
-    if name is None:
-        for child in node.named_children:
-            if child.type in ("type_identifier", "simple_identifier", "identifier", "constant"):
-                name = child
-                break
-    return _text(name) or ANONYMOUS
-
-
-def _strip_generics(name: str) -> str:
-    for sep in ("<", "["):
-        i = name.find(sep)
-        if i > 0:
-            name = name[:i]
-    return name.strip()
-
-
-# ---------------------------------------------------------------- functions
-
-_C_NAMES = frozenset(
-    {
-        "identifier",
-        "field_identifier",
-        "qualified_identifier",
-        "destructor_name",
-        "operator_name",
-        "template_function",
-        "template_method",
-        "operator_cast",
-    }
-)
-
-
-def _function_info(node, anc: list, lang: str, spec: Spec, in_class: bool):
-    """(name, qualifying prefix, parameter count) of a function node, or None without a body."""
-    prefix = ""
-    plist = None
-    if lang in ("c", "cpp"):
-        decl = node.child_by_field_name("declarator")
-        fdecl = None
-        while decl is not None and decl.type not in _C_NAMES:
-            if decl.type == "function_declarator":
-                fdecl = decl
-            nxt = decl.child_by_field_name("declarator")
-            decl = nxt if nxt is not None else decl.named_child(0)
-        full = _text(decl)
-        if decl is not None and decl.type == "qualified_identifier":
-            parts = full.replace(" ", "").split("::")
-            name = parts[-1]
-            prefix = ".".join(p for p in parts[:-1] if p)
-        else:
-            name = full
-        name = name or ANONYMOUS
-        if fdecl is not None:
-            plist = fdecl.child_by_field_name("parameters")
-        if plist is not None and plist.named_child_count == 1:
-            only = plist.named_child(0)
-            if only.type == "parameter_declaration" and only.text.strip() == b"void":
-                return name, prefix, 0
-    elif lang == "kotlin":
-        if node.type != "secondary_constructor" and not any(
-            c.type in ("function_body", "statements") for c in node.named_children
-        ):
-            return None
-        name = ANONYMOUS
-        if node.type == "secondary_constructor":
-            name = "constructor"
-        elif node.type == "function_declaration":
-            for c in node.named_children:
-                if c.type == "simple_identifier":
-                    name = _text(c)
-                    break
-        for c in node.named_children:
-            if c.type == "function_value_parameters":
-                plist = c
-                break
-    else:
-        if spec.needs_body and node.child_by_field_name("body") is None:
-            return None
-        name_node = node.child_by_field_name("name")
-        if name_node is not None:
-            name = _text(name_node)
-            if lang == "php":
-                name = name.lstrip("$")
-        elif node.type in spec.anonymous:
-            name = _context_name(node, anc)
-        else:
-            name = ANONYMOUS
-        if lang == "go" and node.type == "method_declaration":
-            recv = node.child_by_field_name("receiver")
-            if recv is not None:
-                for p in recv.named_children:
-                    if p.type == "parameter_declaration":
-                        prefix = _strip_generics(_text(p.child_by_field_name("type")).lstrip("*"))
-                        break
-        plist = node.child_by_field_name("parameters")
-        if plist is None and lang in ("javascript", "typescript", "tsx"):
-            if node.child_by_field_name("parameter") is not None:  # x => ...
-                return name, prefix, 1
-    return name, prefix, _count_params(plist, lang, spec, in_class)
-
-
-def _count_params(plist, lang: str, spec: Spec, in_class: bool) -> int:
-    if plist is None:
-        return 0
-    kinds = spec.param_kinds
-    count = 0
-    if lang == "go":
-        for p in plist.named_children:
-            if p.type in kinds:
-                count += max(1, len(p.children_by_field_name("name")))
-        return count
-    first = True
-    cursor = plist.walk()
-    if not cursor.goto_first_child():
-        return 0
-    while True:
-        p = cursor.node
-        if p.is_named:
-            if p.type in kinds:
-                if lang == "python" and first and in_class and p.type == "identifier" and p.text in (b"self", b"cls"):
-                    pass
-                elif lang in ("typescript", "tsx") and p.type == "required_parameter" and _is_this(p):
-                    pass
-                else:
-                    count += 1
-                first = False
-            elif lang == "csharp" and cursor.field_name == "name":
-                count += 1  # `params T[] name` surfaces as bare fields of the list
-        if not cursor.goto_next_sibling():
-            return count
-
-
-def _is_this(param) -> bool:
-    pat = param.child_by_field_name("pattern")
-    return pat is not None and pat.type == "this"
-
-
-def _context_name(node, anc: list) -> str:
-    """Name of an anonymous function from where it is bound (`const f = () => ...`)."""
-    if not anc:
-        return ANONYMOUS
-    parent = anc[-1]
-    ptype = parent.type
-    if ptype == "variable_declarator":
-        return _text(parent.child_by_field_name("name")) or ANONYMOUS
-    if ptype == "pair":
-        return _text(parent.child_by_field_name("key")).strip("'\"`") or ANONYMOUS
-    if ptype in ("field_definition", "public_field_definition"):
-        n = parent.child_by_field_name("property") or parent.child_by_field_name("name")
-        return _text(n) or ANONYMOUS
-    if ptype in ("assignment_expression", "assignment_pattern"):
-        left = parent.child_by_field_name("left")
-        if left is not None:
-            if left.type == "member_expression":
-                left = left.child_by_field_name("property")
-            return _text(left).lstrip("$") or ANONYMOUS
-    if ptype == "expression_list" and len(anc) > 1:  # Go: f := func() {...}
-        grand = anc[-2]
-        if grand.type in ("short_var_declaration", "assignment_statement"):
-            left = grand.child_by_field_name("left")
-            right = grand.child_by_field_name("right")
-            if left is not None and right is not None and left.named_child_count == right.named_child_count:
-                for lhs, rhs in zip(left.named_children, right.named_children):
-                    if rhs.start_byte <= node.start_byte < rhs.end_byte:
-                        return _text(lhs) or ANONYMOUS
-        elif grand.type == "var_spec":
-            names = grand.children_by_field_name("name")
-            if len(names) == 1:
-                return _text(names[0]) or ANONYMOUS
-    return ANONYMOUS

@@ -19,7 +19,7 @@ from __future__ import annotations
 from bisect import bisect_left
 from collections import Counter
 from dataclasses import dataclass
-from itertools import accumulate, compress, repeat
+from itertools import accumulate, compress, pairwise, repeat
 from operator import sub
 
 from codeintel.kernel.budget import Budget, unlimited
@@ -75,7 +75,8 @@ def find_duplicates(
         return []
     if budget():
         raise budget.error("duplicate detection")
-    windows = list(map(hash, zip(*(hashes[k:] for k in range(w)))))  # window starting at each code line
+    # The window starting at each code line (zip stops at the last full window).
+    windows = list(map(hash, zip(*(hashes[k:] for k in range(w)), strict=False)))
     repeated = {key for key, count in Counter(windows).items() if count > 1}
     if not repeated:
         return []
@@ -83,7 +84,7 @@ def find_duplicates(
     for s in [s for s, key in enumerate(windows) if key in repeated]:
         index.setdefault(windows[s], []).append(s)
 
-    pairs = sorted((a, b) for found in index.values() for a, b in zip(found, found[1:]) if b - a >= w)
+    pairs = sorted((a, b) for found in index.values() for a, b in pairwise(found) if b - a >= w)
     blocks: dict[tuple[int, int], set[int]] = {}  # (content hash, code lines) -> starts
     sizes: dict[tuple[int, int], int] = {}
     reach: dict[int, int] = {}  # offset b - a -> first line past the matches found at that offset

@@ -43,6 +43,7 @@ Cognitive complexity (SonarSource) uses its own roles:
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
+from typing import Any
 
 
 @dataclass(frozen=True)
@@ -124,7 +125,7 @@ _JS_PARAMS = _f(
     "optional_parameter",
 )
 
-_JS = dict(
+_JS: dict[str, Any] = dict(
     functions=_JS_FUNCS,
     anonymous=_JS_ANON,
     decisions=_JS_DECISIONS,

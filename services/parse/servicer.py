@@ -11,7 +11,9 @@ from codeintel.rpc.worker import WorkerConfig
 from codeintel.v1 import parse_pb2, parse_pb2_grpc
 from services.parse import domain
 
-_KINDS = {name.removeprefix("SYMBOL_KIND_").lower(): value for name, value in parse_pb2.SymbolKind.items()}
+_KINDS: dict[str, parse_pb2.SymbolKind] = {
+    name.removeprefix("SYMBOL_KIND_").lower(): getattr(parse_pb2, name) for name in parse_pb2.SymbolKind.keys()
+}
 _ERROR_KINDS = {"error": parse_pb2.SYNTAX_ERROR_KIND_ERROR, "missing": parse_pb2.SYNTAX_ERROR_KIND_MISSING}
 
 

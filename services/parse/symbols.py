@@ -21,7 +21,7 @@ import re
 import threading
 from dataclasses import dataclass
 
-from tree_sitter import Query
+from tree_sitter import Node, Query
 
 from codeintel.kernel.budget import Budget
 from codeintel.kernel.languages import get_language
@@ -308,8 +308,11 @@ def _compiled_query(lang: str):
         with _lock:
             entry = _compiled.get(lang)
             if entry is None:
-                query = Query(get_language(lang), SPECS[lang].query)
-                kinds = _pattern_kinds(SPECS[lang].query)
+                source = SPECS[lang].query
+                if source is None:
+                    raise ValueError(f"{lang} has a custom walker, not a query")
+                query = Query(get_language(lang), source)
+                kinds = _pattern_kinds(source)
                 if len(kinds) != query.pattern_count:
                     raise AssertionError(f"{lang}: {len(kinds)} kinds for {query.pattern_count} patterns")
                 entry = _compiled[lang] = (query, kinds)
@@ -594,7 +597,7 @@ def _python_candidates(tree) -> list:
     """
     table = _python_table()
     get = table.get
-    out = []
+    out: list[tuple[Node, str, str, str, int]] = []
     append = out.append
     cursor = tree.walk()
     goto_first_child = cursor.goto_first_child
@@ -765,7 +768,7 @@ def extract(tree, content: bytes, language: str, budget: Budget) -> list[SymbolI
         if kind in ("function", "method") and parent_kind in _CLASSLIKE:
             if not forced:
                 kind = "method"
-            if name in spec.ctor_names or (spec.ctor_same_name and name == parent.name):
+            if name in spec.ctor_names or (spec.ctor_same_name and parent is not None and name == parent.name):
                 kind = "constructor"
         elif kind == "method" and spec.ctor_same_name and qualifier is not None:
             if qualifier.rsplit(".", 1)[-1] == name:

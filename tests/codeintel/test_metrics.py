@@ -302,7 +302,7 @@ def test_metrics_flags(parse, capsys, monkeypatch):
     monkeypatch.setenv("CODEINTEL_METRICS_PORT", "9100")
     assert build().metrics_port == 9100
     for argv, message in (
-        (["--metrics-port", "70000"], "--metrics-port must be between 0 (off) and 65535"),
+        (["--metrics-port", "70000"], "--metrics-port must be between 0 and 65535, got 70000"),
         (["--port", "9200", "--metrics-port", "9200"], "--metrics-port must differ from --port"),
     ):
         with pytest.raises(SystemExit):

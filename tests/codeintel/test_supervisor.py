@@ -85,7 +85,10 @@ def test_per_service_bounds_override_the_global_ones():
 @pytest.mark.parametrize(
     "argv, message",
     [
-        (("--workers", "5", "--max-workers", "3"), "start count 5 (--workers/--parse-workers) is above --max-workers 3"),
+        (
+            ("--workers", "5", "--max-workers", "3"),
+            "start count 5 (--workers/--parse-workers) is above --max-workers 3",
+        ),
         (("--workers", "1", "--min-workers", "2"), "below --min-workers 2"),
         (("--min-workers", "3", "--max-workers", "2"), "--max-workers 2 is below --min-workers 3"),
         (("--min-workers", "0", "--max-workers", "2"), "--min-workers must be >= 1"),

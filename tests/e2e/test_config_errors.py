@@ -60,7 +60,11 @@ CASES = [
     (COORD + ["--port", "99999"], {}, "--port must be between 0 and 65535"),
     (COORD + ["--log-level", "loud"], {}, "--log-level must be one of"),
     (COORD + ["--redis-url", "http://cache:6379"], {}, "--redis-url must start with redis://"),
-    (COORD, {"CODEINTEL_RATE_LIMIT_ON_REDIS_ERROR": "maybe"}, "--rate-limit-on-redis-error must be one of open, closed, got 'maybe'"),
+    (
+        COORD,
+        {"CODEINTEL_RATE_LIMIT_ON_REDIS_ERROR": "maybe"},
+        "--rate-limit-on-redis-error must be one of open, closed, got 'maybe'",
+    ),
     (COORD + ["--tenants-file", "/nonexistent.toml"], {}, "--tenants-file '/nonexistent.toml' does not exist"),
     # MCP bridge
     (["-m", "mcp_bridge", "--coordinator", "nohost"], {}, "--coordinator must be HOST:PORT, got 'nohost'"),
