@@ -58,12 +58,15 @@ def _walk(paths: list[str], language: str) -> repo.WalkResult:
             continue
         real = os.path.realpath(base)
         display = "" if (pattern and base == ".") else base.rstrip("/") or "/"
+        # The .gitignore files of the enclosing repository apply too (up to its top).
+        top = repo.git_toplevel(real) if os.path.isdir(real) else None
         w = repo.walk(
             base,
             root=real if os.path.isdir(real) else os.path.dirname(real),
             display_base=display,
             pattern=pattern,
             max_file_bytes=DEFAULT_MAX_FILE_BYTES,
+            gitignore_stop=top or real,
             language=language,
         )
         out.extend(w)
