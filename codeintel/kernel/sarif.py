@@ -19,6 +19,7 @@ import json
 from collections.abc import Iterable
 from urllib.parse import quote
 
+from codeintel.kernel import vocab
 from codeintel.v1 import scan_pb2
 
 SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
@@ -42,14 +43,6 @@ _SECURITY_SEVERITY = {
     scan_pb2.SEVERITY_LOW: "3.0",
     scan_pb2.SEVERITY_INFO: "1.0",
 }
-
-
-def _severity_name(value: int) -> str:
-    return scan_pb2.Severity.Name(value).removeprefix("SEVERITY_").lower()
-
-
-def _confidence_name(value: int) -> str:
-    return scan_pb2.Confidence.Name(value).removeprefix("CONFIDENCE_").lower()
 
 
 def _cwe_tag(cwe: str) -> str | None:
@@ -141,7 +134,7 @@ def build_sarif(results: Iterable[scan_pb2.ScanResult], *, tool_version: str) ->
                         "properties": {
                             "tags": tags,
                             "precision": {"high": "high", "medium": "medium", "low": "low"}.get(
-                                _confidence_name(f.confidence), "medium"
+                                vocab.confidence_name(f.confidence), "medium"
                             ),
                             "security-severity": _SECURITY_SEVERITY.get(f.severity, "5.5"),
                         },
@@ -155,8 +148,8 @@ def build_sarif(results: Iterable[scan_pb2.ScanResult], *, tool_version: str) ->
                 "locations": [_location(res.path, f)],
                 "partialFingerprints": {FINGERPRINT_KEY: f.fingerprint},
                 "properties": {
-                    "severity": _severity_name(f.severity),
-                    "confidence": _confidence_name(f.confidence),
+                    "severity": vocab.severity_name(f.severity),
+                    "confidence": vocab.confidence_name(f.confidence),
                     "cwe": f.cwe,
                 },
             }

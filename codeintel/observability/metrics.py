@@ -19,6 +19,8 @@ import threading
 import grpc
 from prometheus_client import REGISTRY, CollectorRegistry, Counter, Gauge, Histogram, start_http_server
 
+from codeintel.kernel import vocab
+
 # Request latencies: sub-millisecond cache hits up to the 60 s default deadline.
 LATENCY_BUCKETS = (0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0)
 
@@ -55,9 +57,9 @@ LABEL_VALUES: dict[str, frozenset[str]] = {
     ),
     "code": frozenset(STATUS_CODES),
     "operation": frozenset({"parse", "analyze", "scan"}),
-    "priority": frozenset({"low", "normal", "high"}),
+    "priority": frozenset(vocab.PRIORITIES),
     "tier": frozenset({"l1", "l2"}),
-    "result": frozenset({"hit_l1", "hit_l2", "miss", "merged"}),
+    "result": frozenset(vocab.CACHE_STATUS_NAMES.values()) - {"unknown"},
     "state": frozenset({"serving", "not_serving", "down", "unknown"}),
     "reason": frozenset({"requests", "bytes", "concurrency", "unauthenticated"}),
     "tool": frozenset(
