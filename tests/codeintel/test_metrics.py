@@ -89,9 +89,9 @@ EXPECTED = {"OK": 2, "INVALID_ARGUMENT": 2, "UNKNOWN": 1}  # two OKs, an abort +
 
 
 async def _exercise(address: str) -> dict[str, grpc.StatusCode]:
-    got = {}
+    got: dict[str, grpc.StatusCode] = {}
     async with grpc.aio.insecure_channel(address) as ch:
-        parse = ch.unary_unary(PARSE)
+        parse: grpc.aio.UnaryUnaryMultiCallable[bytes, bytes] = ch.unary_unary(PARSE)  # raw bytes both ways
         for label, body in (
             ("ok1", _req(b"x")),
             ("ok2", _req(b"y")),
@@ -104,8 +104,9 @@ async def _exercise(address: str) -> dict[str, grpc.StatusCode]:
                 got[label] = grpc.StatusCode.OK
             except grpc.aio.AioRpcError as e:
                 got[label] = e.code()
+        evil: grpc.aio.UnaryUnaryMultiCallable[bytes, bytes] = ch.unary_unary("/evil.Service/ctf_" + "x" * 50)
         try:
-            await ch.unary_unary("/evil.Service/ctf_" + "x" * 50)(b"", timeout=10)
+            await evil(b"", timeout=10)
         except grpc.aio.AioRpcError as e:
             got["unknown"] = e.code()
     return got
@@ -355,7 +356,7 @@ def test_aio_server_streams_are_in_flight_refused_while_draining_and_measured():
         await server.start()
         try:
             async with grpc.aio.insecure_channel(f"127.0.0.1:{port}") as ch:
-                call = ch.unary_stream(
+                call: grpc.aio.UnaryStreamMultiCallable[bytes, parse_pb2.ParseResponse] = ch.unary_stream(
                     "/codeintel.v1.CodeIntelService/RunRepository",
                     response_deserializer=parse_pb2.ParseResponse.FromString,
                 )

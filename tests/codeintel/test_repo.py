@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import subprocess
 import uuid
 
 import pytest
@@ -13,7 +14,7 @@ import pytest
 from codeintel import repo
 from codeintel.client import ClientError, CoordinatorClient
 from codeintel.kernel import vocab
-from codeintel.v1 import analyze_pb2, parse_pb2, scan_pb2
+from codeintel.v1 import analyze_pb2, common_pb2, coordinator_pb2, parse_pb2, scan_pb2
 
 
 def write(root, rel: str, text: str | bytes) -> None:
@@ -111,6 +112,31 @@ def test_walking_a_subdirectory_applies_the_ancestors_gitignore(tree):
     assert reasons(w)["sub/trace.log"] == repo.NO_GRAMMAR  # not ignored: the root's *.log is out of reach
 
 
+def test_a_named_directory_is_walked_even_when_gitignore_ignores_it(tree):
+    write(tree, "build-out/deeper/more.py", "y = 2\n")
+    write(tree, "build-out/trace.log", "x\n")
+    w = repo.walk(str(tree / "build-out"), root=str(tree), display_base="build-out")
+    assert entries(w) == ["build-out/deeper/more.py", "build-out/gen.py"]
+    assert reasons(w) == {"build-out/trace.log": repo.IGNORED}  # the rules about what lies inside still apply
+    assert len(w.notes) == 1 and "build-out is ignored by .gitignore" in w.notes[0]
+    assert f"{tree}/.gitignore: build-out/" in w.notes[0] and "processed because it was named" in w.notes[0]
+    # a directory below the ignored one is named just the same
+    w = repo.walk(str(tree / "build-out" / "deeper"), root=str(tree), display_base="build-out/deeper")
+    assert entries(w) == ["build-out/deeper/more.py"] and len(w.notes) == 1
+    # a directory nobody ignores: no note, and the walk inside is unchanged
+    w = repo.walk(str(tree / "pkg"), root=str(tree), display_base="pkg")
+    assert w.notes == [] and reasons(w)["pkg/secret.py"] == repo.IGNORED
+
+
+def test_the_summary_says_how_to_process_ignored_files(tree):
+    w = repo.walk(str(tree / "build-out"), root=str(tree), display_base="build-out")
+    report = repo.RunReport("scan", notes=list(w.notes), skipped=[repo.Skip("build-out/x.log", repo.IGNORED)])
+    text = repo.summary_text(repo.summary(report, repo.ScanAggregator(), "build-out"))
+    assert "Note: build-out is ignored by .gitignore" in text
+    assert "name one as the path (a file, or the ignored directory itself) to process it anyway" in text
+    assert repo.summary(report, repo.ScanAggregator(), "build-out")["notes"] == w.notes
+
+
 def test_globs_include_and_exclude(tree):
     write(tree, "src/a.py", "a = 1\n")
     write(tree, "src/deep/b.py", "b = 1\n")
@@ -141,7 +167,11 @@ def test_read_time_classification_and_size_limit(tmp_path):
     got = {}
     for e in w.entries:
         src, skip = repo.read_source(e, 1000, "")
-        got[e.display] = skip.reason if skip else src.path
+        if skip is not None:
+            got[e.display] = skip.reason
+        else:
+            assert src is not None, e.display  # read_source returns the file or why it was skipped
+            got[e.display] = src.path
     assert got == {"ok.py": "ok.py", "bom.py": "bom.py", "blob.py": repo.BINARY, "latin.py": repo.NOT_UTF8}
 
 
@@ -169,6 +199,7 @@ def test_batches_by_count_and_bytes():
 
 OPTIONS = {"scan": scan_pb2.ScanOptions(), "analyze": analyze_pb2.AnalyzeOptions(), "index": parse_pb2.ParseOptions()}
 RPC = {"scan": "scan", "analyze": "analyze", "index": "parse"}
+TEST_LIMITS = repo.RunLimits(batch_files=4, in_flight=2)
 
 
 async def run_repo(
@@ -176,7 +207,7 @@ async def run_repo(
     directory,
     operation: str,
     *,
-    limits=repo.RunLimits(batch_files=4, in_flight=2),
+    limits: repo.RunLimits = TEST_LIMITS,
     deadline=None,
     progress=None,
 ):
@@ -269,27 +300,30 @@ def test_rerun_after_edits_recomputes_only_the_edited_files(stack, tmp_path):
     for rel in edited:
         (tmp_path / rel).write_text((tmp_path / rel).read_text() + "\n\ndef added():\n    return 2\n")
     for op in ("scan", "analyze", "index"):
-        computed = set()
-        client_results = []
-
-        async def go():
-            client = CoordinatorClient(stack.address)
-
-            async def send(files, timeout):
-                resp = await client.batch(RPC[op], files, OPTIONS[op], timeout_s=timeout)
-                computed.update(f.path for f, c in zip(files, resp.info.cache) if c == 1)  # CACHE_STATUS_MISS
-                return resp
-
-            try:
-                runner = repo.Runner(op, send, limits=repo.RunLimits(batch_files=7))
-                client_results.append(await runner.run(repo.walk(str(tmp_path), root=str(tmp_path))))
-            finally:
-                await client.close()
-
-        asyncio.run(go())
-        report = client_results[0]
+        report, computed = asyncio.run(_run_recording_misses(stack.address, tmp_path, op))
         assert (report.computed, report.reused, report.processed) == (3, 17, 20), op
         assert computed == set(edited), op
+
+
+async def _run_recording_misses(address: str, directory, operation: str) -> tuple[repo.RunReport, set[str]]:
+    """A run of `operation` over `directory`, and the paths the coordinator computed (cache misses)."""
+    client = CoordinatorClient(address)
+    computed: set[str] = set()
+
+    async def send(files: list[common_pb2.SourceFile], timeout: float):
+        resp = await client.batch(RPC[operation], files, OPTIONS[operation], timeout_s=timeout)
+        # one cache status per file, in the order of the files
+        computed.update(
+            f.path for f, c in zip(files, resp.info.cache, strict=True) if c == coordinator_pb2.CACHE_STATUS_MISS
+        )
+        return resp
+
+    try:
+        runner = repo.Runner(operation, send, limits=repo.RunLimits(batch_files=7))
+        report = await runner.run(repo.walk(str(directory), root=str(directory)))
+    finally:
+        await client.close()
+    return report, computed
 
 
 def test_a_passed_deadline_sends_nothing_and_reports_every_file(stack, tmp_path):
@@ -356,6 +390,21 @@ def cli(*args: str):
     import sys
 
     return subprocess.run([sys.executable, "-m", "codeintel", *args], capture_output=True, text=True, timeout=180)
+
+
+def test_cli_processes_a_directory_its_repository_ignores_and_says_so(stack, tmp_path):
+    subprocess.run(["git", "init", "-q", str(tmp_path)], check=True)
+    write(tmp_path, ".gitignore", "generated/\n")
+    tag = uuid.uuid4().hex
+    write(tmp_path, "generated/handler.py", f"import os\n# {tag}\ndef run(cmd):\n    os.system(cmd)\n")
+    r = cli("scan", str(tmp_path / "generated"), "--coordinator", stack.address)
+    assert r.returncode == 0, r.stderr
+    assert "CWE-78" in r.stdout and "1 files processed" in r.stderr
+    assert "is ignored by .gitignore" in r.stderr and "processed because it was named" in r.stderr
+    # the repository as a whole still leaves it out, and says how to include it
+    r = cli("scan", str(tmp_path), "--coordinator", stack.address)
+    assert r.returncode == 0 and "CWE-78" not in r.stdout, r.stderr
+    assert "1 ignored by .gitignore" in r.stderr and "to process it anyway" in r.stderr
 
 
 def test_cli_directory_summary_skips_json_and_deadline(stack, tmp_path):

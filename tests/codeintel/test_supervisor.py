@@ -36,6 +36,12 @@ def _stat(pid: int) -> tuple[str, int, float] | None:
     return fields[0], int(fields[1]), (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
+def _cpu_seconds(pid: int) -> float:
+    st = _stat(pid)
+    assert st is not None, f"process {pid} is gone"
+    return st[2]
+
+
 def descendants(root: int) -> set[int]:
     parents = {}
     for name in os.listdir("/proc"):
@@ -172,6 +178,7 @@ def test_stop_kills_a_worker_stuck_past_its_grace_and_leaves_no_process():
     stack = LocalStack(workers=1, grace=1.0, extra_args=["--parse-workers", "0", "--scan-workers", "0"])
     stack.start(timeout=120)
     supervisor = stack.proc
+    assert supervisor is not None  # start() launched it
     tree = descendants(supervisor.pid)
     try:
         worker_pid = stack.info["pids"]["analyze-0"]
@@ -193,9 +200,9 @@ def test_stop_kills_a_worker_stuck_past_its_grace_and_leaves_no_process():
                 outcome["error"] = e.code()
 
         caller = threading.Thread(target=call, daemon=True)
-        cpu0 = _stat(worker_pid)[2]
+        cpu0 = _cpu_seconds(worker_pid)
         caller.start()
-        while _stat(worker_pid)[2] < cpu0 + 1.0:  # the worker is busy with our call
+        while _cpu_seconds(worker_pid) < cpu0 + 1.0:  # the worker is busy with our call
             assert caller.is_alive(), f"the call ended before the worker got busy: {outcome}"
             time.sleep(0.1)
 
@@ -273,6 +280,7 @@ def test_parse_pool_grows_under_load_and_shrinks_back_without_failed_calls():
     )
     stack.start(timeout=120)
     supervisor = stack.proc
+    assert supervisor is not None  # start() launched it
     seen = set(descendants(supervisor.pid))
     ch = grpc.insecure_channel(stack.address)
     api = coordinator_pb2_grpc.CodeIntelServiceStub(ch)

@@ -192,8 +192,9 @@ def test_extract_without_or_with_a_broken_traceparent_starts_a_new_trace(spans):
 def _log_line(json_format: bool) -> str:
     buf = io.StringIO()
     logs.setup("info", json_format=json_format)
-    root = logging.getLogger()
-    root.handlers[0].stream = buf
+    handler = logging.getLogger().handlers[0]
+    assert isinstance(handler, logging.StreamHandler), handler  # logs.setup logs to a stream
+    handler.stream = buf
     try:
         logging.getLogger("codeintel.test").info("hello")
     finally:

@@ -25,9 +25,11 @@ import re
 import sys
 import time
 from dataclasses import dataclass, field
+from typing import Any
 
 import grpc
 from google.protobuf import descriptor_pool, json_format, message_factory
+from google.protobuf.message import Message
 from grpc_reflection.v1alpha.proto_reflection_descriptor_database import ProtoReflectionDescriptorDatabase
 from grpc_status import rpc_status
 
@@ -94,7 +96,7 @@ class Client:
             request = json_format.ParseDict(request_dict, req_cls())
         except json_format.ParseError as exc:
             raise CaseError(f"request does not fit {m.input_type.full_name}: {exc}") from exc
-        stub = self.channel.unary_unary(
+        stub: grpc.UnaryUnaryMultiCallable[Message, Message] = self.channel.unary_unary(
             "/" + full.lstrip("/"),
             request_serializer=lambda msg: msg.SerializeToString(),
             response_deserializer=resp_cls.FromString,
@@ -148,18 +150,18 @@ def eval_count(value, variables: dict) -> int:
 def expand(node, variables: dict):
     """Applies the conveniences of the case format (see README) to a request tree."""
     if isinstance(node, list):
-        out = []
+        items: list[Any] = []
         for item in node:
             if isinstance(item, dict) and "$repeat" in item:
                 n = eval_count(item["$repeat"], variables)
                 one = expand(item["item"], variables)
-                out.extend(copy.deepcopy(one) for _ in range(n))
+                items.extend(copy.deepcopy(one) for _ in range(n))
             else:
-                out.append(expand(item, variables))
-        return out
+                items.append(expand(item, variables))
+        return items
     if not isinstance(node, dict):
         return node
-    out = {}
+    out: dict[str, Any] = {}
     for key, value in node.items():
         if key == "content_text":
             out["content"] = base64.b64encode(value.encode("utf-8")).decode()
@@ -270,7 +272,7 @@ def split_path(path: str) -> list[str]:
 def same(a, b) -> bool:
     """Equality, lenient about 64-bit integers that the JSON mapping renders as strings."""
     if isinstance(a, list) and isinstance(b, list):
-        return len(a) == len(b) and all(same(x, y) for x, y in zip(a, b))
+        return len(a) == len(b) and all(same(x, y) for x, y in zip(a, b, strict=True))
     na, nb = number(a), number(b)
     if na is not None and nb is not None and not isinstance(a, bool) and not isinstance(b, bool):
         return na == nb
@@ -350,6 +352,7 @@ def evaluate_check(check: str, response: dict, request: dict, variables: dict | 
     m = _CHECK.match(check)
     if not m:
         raise CaseError(f"cannot read check {check!r}")
+    rhs: Any  # a JSON value: a literal of the check, value(s) of the response, or a ServiceInfo count
     if m.group("lhs3"):
         lhs, op, rhs = m.group("lhs3"), "==", True
     elif m.group("lhs2"):
@@ -364,6 +367,7 @@ def evaluate_check(check: str, response: dict, request: dict, variables: dict | 
         elif isinstance(rhs, str) and rhs.startswith("$"):  # a ServiceInfo variable
             rhs = eval_count(rhs[1:], variables or {})
 
+    values: list[Any]  # the values the check is about
     fm = _FUNC.match(lhs)
     if fm:
         fn, inner, rest = fm.group(1), fm.group(2), fm.group(3)
@@ -416,6 +420,7 @@ def evaluate_check(check: str, response: dict, request: dict, variables: dict | 
         return
     if not values:
         raise CheckFailed(f"{lhs} does not exist" + (" (no value matched)" if multi else ""))
+    subjects: list[Any]
     if multi and isinstance(rhs, list):
         subjects = [values]  # compare the whole projection
     elif multi:

@@ -27,14 +27,15 @@ def _start(service: str):
         stderr=subprocess.DEVNULL,
         text=True,
     )
+    assert proc.stdout is not None  # stdout=PIPE
     line = proc.stdout.readline()
     try:
         ready = json.loads(line)
         assert ready.get("event") == "ready", line
-    except (ValueError, AssertionError):
+    except (ValueError, AssertionError) as exc:
         proc.kill()
         proc.wait()
-        raise RuntimeError(f"services.{service} did not announce readiness: {line!r}")
+        raise RuntimeError(f"services.{service} did not announce readiness: {line!r}") from exc
     return proc, ready["address"]
 
 

@@ -7,9 +7,9 @@ import redis
 from pytest_redis import factories
 
 # Shared by tests that only read and write; flushed before each test.
-redis_server = factories.redis_proc(port=None)
+redis_server = factories.redis_proc(port=None)  # type: ignore[arg-type]  # None (a free port) is documented, not in PortType
 # Tests may SIGKILL and restart this one; redis_restartable puts it back up afterwards.
-redis_killable = factories.redis_proc(port=None)
+redis_killable = factories.redis_proc(port=None)  # type: ignore[arg-type]  # None (a free port) is documented, not in PortType
 
 
 def _url(proc) -> str:

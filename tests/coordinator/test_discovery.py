@@ -162,7 +162,7 @@ def test_bad_workers_file_keeps_the_last_set(tmp_path):
     try:
         for n, bad in enumerate(['{"parse": ["127.0.0.1:1"', '{"parse": ["no-port"]}', '{"pasre": []}', "[]"], 1):
             write_atomically(wfile, bad)
-            wait_for(lambda: log.read_text().count("is not usable") >= n, f"the coordinator to reject {bad!r}")
+            wait_for(lambda n=n: log.read_text().count("is not usable") >= n, f"the coordinator to reject {bad!r}")
             assert list(workers_by_address(admin)) == [a0]
             assert api.Parse(parse_request(n), timeout=30).info.worker == a0
         os.remove(wfile)  # gone is not "no workers" either
@@ -262,7 +262,11 @@ def test_failed_resolution_keeps_the_last_set():
 def test_the_dns_loop_runs_off_the_event_loop_and_republishes():
     """The refresh loop itself: a name that starts resolving adds its worker without any call."""
     name = {"svc": "codeintel-no-such-host.invalid"}
-    published: list[dict] = []
+    published: list[dict[str, str]] = []
+
+    def publish(op: str, members: dict[str, str]) -> None:
+        if op == "parse":
+            published.append(members)
 
     async def resolver(host, port):
         return await asyncio.get_running_loop().getaddrinfo(name[host], port)
@@ -271,7 +275,7 @@ def test_the_dns_loop_runs_off_the_event_loop_and_republishes():
         d = Discovery(
             OPS,
             {"parse": ["dns:svc:5001"]},
-            lambda op, m: op == "parse" and published.append(m),
+            publish,
             dns_interval=0.05,
             resolver=resolver,
         )

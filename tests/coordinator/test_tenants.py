@@ -121,7 +121,7 @@ def test_keys_are_hashes():
 
 def test_priority_names_match_the_proto():
     assert t.PRIORITIES == {"low": pb.PRIORITY_LOW, "normal": pb.PRIORITY_NORMAL, "high": pb.PRIORITY_HIGH}
-    assert t.PRIORITY_UNSPECIFIED == pb.PRIORITY_UNSPECIFIED
+    assert pb.PRIORITY_UNSPECIFIED == 0  # clamp_priority reads a requested value <= 0 as unspecified
 
 
 def test_clamp_priority(registry):

@@ -8,6 +8,7 @@ import sys
 import pytest
 from mcp import Client
 from mcp.client.stdio import StdioServerParameters
+from mcp.types import TextContent
 
 pytestmark = pytest.mark.anyio
 
@@ -31,4 +32,5 @@ async def test_codeintel_mcp_with_embedded_stack(tmp_path):
         metrics = await client.call_tool("admin_get_metrics", {})
         assert metrics.structured_content["workers_serving"] == metrics.structured_content["workers_total"] == 3
         refused = await client.call_tool("code_parse", {"path": "/etc/passwd"})
-        assert refused.is_error and "outside the allowed roots" in refused.content[0].text
+        assert refused.is_error and isinstance(refused.content[0], TextContent), refused.content
+        assert "outside the allowed roots" in refused.content[0].text

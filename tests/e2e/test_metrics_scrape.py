@@ -30,7 +30,7 @@ from codeintel.v1 import coordinator_pb2 as c
 from coordinator.tenants import hash_key, new_key
 
 REPO = Path(__file__).resolve().parents[2]
-redis_metrics = factories.redis_proc(port=None)
+redis_metrics = factories.redis_proc(port=None)  # type: ignore[arg-type]  # None (a free port) is documented, not in PortType
 
 KEYS = {"main": new_key(), "tiny": new_key()}
 TENANTS = f"""
@@ -345,6 +345,7 @@ def bridge(stack):
 @pytest.mark.anyio
 async def test_bridge_metrics_probes_and_admin_get_metrics(stack, bridge):
     from mcp import Client
+    from mcp.types import TextContent
 
     assert get(bridge, "/healthz") == (200, "ok\n")
     assert get(bridge, "/readyz") == (200, "ready\n")
@@ -354,7 +355,8 @@ async def test_bridge_metrics_probes_and_admin_get_metrics(stack, bridge):
         bad = await client.call_tool("code_parse", {"code": "\x00\x00 not text", "language": "python"})
         assert bad.is_error
         empty = await client.call_tool("code_parse", {})
-        assert empty.is_error and "missing input" in empty.content[0].text
+        assert empty.is_error and isinstance(empty.content[0], TextContent), empty.content
+        assert "missing input" in empty.content[0].text
         summary = await client.call_tool("admin_get_metrics", {})
         assert not summary.is_error, summary.content
     m = Scrape(stack.metrics["coordinator"])

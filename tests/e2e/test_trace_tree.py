@@ -107,7 +107,8 @@ class Stack:
     """A parse worker, a coordinator and an HTTP MCP bridge as separate processes."""
 
     def __init__(self, env: dict[str, str], tmp_path):
-        self.env, self.tmp_path, self.procs = env, tmp_path, []
+        self.env, self.tmp_path = env, tmp_path
+        self.procs: list[subprocess.Popen[bytes]] = []
 
     def start(self) -> str:
         worker = procs.spawn(

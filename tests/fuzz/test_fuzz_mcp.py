@@ -17,6 +17,7 @@ import subprocess
 import sys
 import threading
 import time
+from typing import IO
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -41,14 +42,18 @@ class StdioBridge:
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
         )
-        self.lines: queue.Queue = queue.Queue()
+        stdin, stdout, stderr = self.proc.stdin, self.proc.stdout, self.proc.stderr
+        assert stdin is not None and stdout is not None and stderr is not None  # all three are pipes
+        self.stdin: IO[bytes] = stdin
+        self.stdout: IO[bytes] = stdout
+        self.lines: queue.Queue[bytes | None] = queue.Queue()
         self.stderr: list[bytes] = []
         self._ids = itertools.count(1000)
         threading.Thread(target=self._read_stdout, daemon=True).start()
-        threading.Thread(target=lambda: self.stderr.extend(self.proc.stderr), daemon=True).start()
+        threading.Thread(target=lambda: self.stderr.extend(stderr), daemon=True).start()
 
     def _read_stdout(self) -> None:
-        for line in self.proc.stdout:
+        for line in self.stdout:
             self.lines.put(line)
         self.lines.put(None)
 
@@ -57,8 +62,8 @@ class StdioBridge:
 
     def send_raw(self, line: bytes) -> None:
         assert self.proc.poll() is None, f"bridge exited with {self.proc.returncode}: {self.stderr_text()[-2000:]}"
-        self.proc.stdin.write(line.rstrip(b"\n") + b"\n")
-        self.proc.stdin.flush()
+        self.stdin.write(line.rstrip(b"\n") + b"\n")
+        self.stdin.flush()
 
     def send(self, message) -> None:
         self.send_raw(json.dumps(message).encode())
@@ -73,7 +78,7 @@ class StdioBridge:
     def wait_for(self, request_id, timeout: float = ANSWER_TIMEOUT_S) -> tuple[list, dict]:
         """(other messages seen before it, the message answering `request_id`)."""
         end = time.monotonic() + timeout
-        others = []
+        others: list[object] = []
         while True:
             remaining = end - time.monotonic()
             if remaining <= 0:
@@ -141,7 +146,7 @@ class StdioBridge:
 
     def close(self) -> None:
         if self.proc.poll() is None:
-            self.proc.stdin.close()
+            self.stdin.close()
             try:
                 self.proc.wait(10)
             except subprocess.TimeoutExpired:

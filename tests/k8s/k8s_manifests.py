@@ -50,7 +50,7 @@ class Objects:
 
     def __init__(self, objects: list[dict]):
         self.all = objects
-        self._by = {}
+        self._by: dict[tuple[str, str], dict] = {}
         for o in objects:
             key = (o["kind"], o["metadata"]["name"])
             assert key not in self._by, f"{key} defined twice"
@@ -186,19 +186,21 @@ def labels_match(selector: dict, labels: dict) -> bool:
         match_labels, expressions = selector, []
     if any(labels.get(k) != v for k, v in match_labels.items()):
         return False
-    for e in expressions:
-        op, key, values = e["operator"], e["key"], e.get("values", [])
-        ok = {
-            "In": lambda: labels.get(key) in values,
-            "NotIn": lambda: labels.get(key) not in values,
-            "Exists": lambda: key in labels,
-            "DoesNotExist": lambda: key not in labels,
-        }.get(op)
-        if ok is None:
-            raise AssertionError(f"selector operator {op!r} not understood")
-        if not ok():
-            return False
-    return True
+    return all(_expression_matches(e, labels) for e in expressions)
+
+
+def _expression_matches(expression: dict, labels: dict) -> bool:
+    """One matchExpressions entry of a LabelSelector."""
+    op, key, values = expression["operator"], expression["key"], expression.get("values", [])
+    if op == "In":
+        return labels.get(key) in values
+    if op == "NotIn":
+        return labels.get(key) not in values
+    if op == "Exists":
+        return key in labels
+    if op == "DoesNotExist":
+        return key not in labels
+    raise AssertionError(f"selector operator {op!r} not understood")
 
 
 # ---------------------------------------------------------------------- network policies
@@ -253,6 +255,8 @@ def _peer_matches(peer: dict, source: Peer, policy_namespace: str) -> bool:
         raise AssertionError("ipBlock peers are not understood by this reader")
     pod_sel, ns_sel = peer.get("podSelector"), peer.get("namespaceSelector")
     if ns_sel is None:  # podSelector alone: pods of the policy's own namespace
+        if pod_sel is None:
+            raise AssertionError(f"a NetworkPolicy peer with neither podSelector nor namespaceSelector: {peer}")
         return source.namespace == policy_namespace and labels_match(pod_sel, source.labels)
     if not labels_match(ns_sel, source.namespace_labels):
         return False

@@ -12,6 +12,7 @@ health service, a worker address no Service backs, a bad setting) fails here."""
 from __future__ import annotations
 
 import asyncio
+import functools
 import os
 import signal
 import socket
@@ -163,9 +164,8 @@ def test_every_declared_probe_passes(stack):
     for p in stack.plan.processes:
         for kind in ("startupProbe", "readinessProbe", "livenessProbe"):
             if kind in p.container:
-                wait_for(
-                    f"{p.deployment} {kind} {p.container[kind]}", lambda: run_probe(stack, p, p.container[kind]), stack
-                )
+                probe = p.container[kind]
+                wait_for(f"{p.deployment} {kind} {probe}", functools.partial(run_probe, stack, p, probe), stack)
 
 
 def test_coordinator_discovers_the_workers_through_the_dns_entries(stack):
@@ -185,7 +185,7 @@ def test_coordinator_discovers_the_workers_through_the_dns_entries(stack):
             r = coordinator_pb2_grpc.AdminServiceStub(ch).ListWorkers(
                 coordinator_pb2.ListWorkersRequest(), timeout=5, metadata=bridge_metadata(stack)
             )
-        seen = {}
+        seen: dict[str, set[str]] = {}
         for w in r.workers:
             if w.state == coordinator_pb2.WORKER_STATE_SERVING:
                 seen.setdefault(w.service, set()).add(w.address)
@@ -243,13 +243,14 @@ def test_metrics_answer_where_the_annotations_point(stack):
         if ann.get("prometheus.io/scrape") != "true":
             continue
         url = f"http://127.0.0.1:{p.local_port(int(ann['prometheus.io/port']))}{ann.get('prometheus.io/path', '/metrics')}"
+        wait_for(f"{p.deployment} metrics at {url}", functools.partial(scrape_codeintel_metrics, url), stack)
 
-        def scrape():
-            with urllib.request.urlopen(url, timeout=5) as r:
-                body = r.read().decode()
-            return body if "codeintel_" in body else None
 
-        wait_for(f"{p.deployment} metrics at {url}", scrape, stack)
+def scrape_codeintel_metrics(url: str) -> str | None:
+    """The body at `url` once it has codeintel metrics, else None."""
+    with urllib.request.urlopen(url, timeout=5) as r:
+        body = r.read().decode()
+    return body if "codeintel_" in body else None
 
 
 def test_sigterm_ends_every_process_within_its_grace(stack):

@@ -300,7 +300,9 @@ def test_dev_runs_one_replica_of_everything_and_its_own_redis(dev):
     redis = dev.get("Deployment", "redis")
     (c,) = containers(dev.get("Deployment", "coordinator"))
     url = dev.container_env(c)["REDIS_URL"]
-    host, port = re.match(r"redis://([^:/]+):(\d+)/", url).groups()
+    m = re.match(r"redis://([^:/]+):(\d+)/", url)
+    assert m is not None, url
+    host, port = m.groups()
     assert dev.resolve_service_port(dev.service_for_host(host, "codeintel"), int(port))[0] is redis
     coordinator, bridge = pod_peer(dev, "coordinator"), pod_peer(dev, "mcp-bridge")
     redis_peer = Peer("codeintel", redis["spec"]["template"]["metadata"]["labels"], {})

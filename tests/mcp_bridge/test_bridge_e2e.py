@@ -53,6 +53,7 @@ async def test_list_tools(mcp_stack, workdir, stdio_params):
         tools = {t.name: t for t in (await client.list_tools()).tools}
     assert set(tools) == TOOLS
     for t in tools.values():
+        assert t.annotations is not None, t.name
         assert t.annotations.read_only_hint and t.annotations.idempotent_hint
         assert t.annotations.open_world_hint is False
         assert t.output_schema and t.output_schema.get("type") == "object"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 from mcp import Client
+from mcp.types import TextContent
 
 from codeintel.client import ClientError, CoordinatorClient
 from codeintel.v1 import common_pb2, parse_pb2
@@ -105,7 +106,9 @@ async def test_tool_errors_are_is_error_results(standin, tmp_path, content, expe
     async with Client(server) as client:
         result = await client.call_tool("code_parse", {"code": content, "language": "python"})
         assert result.is_error
-        text = result.content[0].text
+        block = result.content[0]
+        assert isinstance(block, TextContent), block
+        text = block.text
         assert expected in text
         assert "Traceback" not in text
         # The server keeps serving after a failure.

@@ -14,6 +14,7 @@ import uuid
 
 import pytest
 from mcp import Client
+from mcp.types import CallToolResult, TextContent
 
 from codeintel.v1 import common_pb2, coordinator_pb2, coordinator_pb2_grpc, parse_pb2, scan_pb2
 from mcp_bridge.config import BridgeConfig
@@ -37,7 +38,14 @@ def _server(address: str, workdir, **kw):
     return build_server(BridgeConfig(coordinator=address, roots=(str(workdir[0]),), **kw))
 
 
-def _size(result) -> int:
+def _text(result: CallToolResult) -> str:
+    """The text of the result's first content block (which must be a text block)."""
+    block = result.content[0]
+    assert isinstance(block, TextContent), block
+    return block.text
+
+
+def _size(result: CallToolResult) -> int:
     """Bytes of the structured result as compact JSON (as the bridge budgets it and sends it)."""
     return len(json.dumps(result.structured_content, separators=(",", ":")).encode())
 
@@ -100,6 +108,7 @@ async def test_list_tools_schemas_and_annotations(stack, workdir):
     assert set(tools) == TOOLS
     for tool in tools.values():
         a = tool.annotations
+        assert a is not None, tool.name
         assert a.read_only_hint is True and a.idempotent_hint is True and a.open_world_hint is False
         assert a.title and tool.title
         assert tool.output_schema and tool.output_schema["type"] == "object"
@@ -107,9 +116,11 @@ async def test_list_tools_schemas_and_annotations(stack, workdir):
         tools["code_parse"].input_schema["properties"]
     )
     assert {"min_severity", "include_sarif", "priority"} <= set(tools["vulnerability_scan"].input_schema["properties"])
-    assert "truncated" in tools["code_parse"].output_schema["properties"]
-    assert "total_findings" in tools["vulnerability_scan"].output_schema["properties"]
-    assert "workers" in tools["admin_get_metrics"].output_schema["properties"]
+    output_schemas = {name: tool.output_schema for name, tool in tools.items() if tool.output_schema is not None}
+    assert set(output_schemas) == TOOLS  # checked above too; this narrows the types
+    assert "truncated" in output_schemas["code_parse"]["properties"]
+    assert "total_findings" in output_schemas["vulnerability_scan"]["properties"]
+    assert "workers" in output_schemas["admin_get_metrics"]["properties"]
 
 
 async def test_parse_truncates_symbols(stack, workdir):
@@ -124,7 +135,7 @@ async def test_parse_truncates_symbols(stack, workdir):
     assert [(x["name"], x["kind"], x["start_line"]) for x in s["symbols"]] == [
         (f"func_{i}", "function", 1 + 4 * i) for i in range(300)
     ]
-    assert "Truncated: showing 300 of 5000 symbols" in r.content[0].text
+    assert "Truncated: showing 300 of 5000 symbols" in _text(r)
     assert _size(r) < 100_000
 
 
@@ -140,7 +151,7 @@ async def test_parse_ast_is_capped(stack, channel, workdir):
     s = r.structured_content
     assert s["ast_truncated"] is True and s["truncated"] is True
     assert s["returned_ast_nodes"] == len(s["ast"]) == 300
-    assert "Note: ast_max_nodes was capped at 300 by this server." in r.content[0].text
+    assert "Note: ast_max_nodes was capped at 300 by this server." in _text(r)
     assert _size(r) <= 95_000  # the default max_output_bytes
     # The nodes are the first 300 of the real pre-order tree, as the backend itself returns them.
     direct = (
@@ -167,7 +178,7 @@ async def test_parse_ast_is_capped(stack, channel, workdir):
         ("identifier", 1),
     ]
     assert t["ast"][3]["text"] == "func_0"
-    assert "capped" not in small.content[0].text
+    assert "capped" not in _text(small)
 
 
 async def test_output_budget_shrinks_lists(stack, workdir):
@@ -183,7 +194,7 @@ async def test_output_budget_shrinks_lists(stack, workdir):
     assert s["returned_findings"] == len(s["findings"]) == 25
     assert [f["line"] for f in s["findings"]] == lines[:25]
     assert _size(r) <= 20_000
-    assert "showing the 25 most severe of 800 findings" in r.content[0].text
+    assert "showing the 25 most severe of 800 findings" in _text(r)
 
 
 async def test_output_budget_drops_sarif_first(stack, workdir):
@@ -205,7 +216,7 @@ async def test_output_budget_drops_sarif_first(stack, workdir):
     assert s["total_findings"] == s["returned_findings"] == 20 and s["truncated"] is False
     assert s["findings"] == u["findings"]
     assert _size(r) <= 20_000
-    assert "SARIF omitted: the SARIF log did not fit in the result size budget." in r.content[0].text
+    assert "SARIF omitted: the SARIF log did not fit in the result size budget." in _text(r)
 
 
 async def test_analyze_keeps_most_complex_functions(stack, workdir):
@@ -226,7 +237,7 @@ async def test_analyze_keeps_most_complex_functions(stack, workdir):
     ]
     lines = [f["start_line"] for f in s["functions"]]
     assert lines == sorted(lines)
-    assert "Truncated: showing the 200 most complex of 3000 functions" in r.content[0].text
+    assert "Truncated: showing the 200 most complex of 3000 functions" in _text(r)
     assert _size(r) < 100_000
 
 
@@ -260,7 +271,7 @@ async def test_analyze_reports_duplicates_and_new_metrics(stack, workdir):
             "token_count": 54,
         }
     ]
-    assert "- 9 lines, 54 tokens at lines 1-9, 12-20" in r.content[0].text
+    assert "- 9 lines, 54 tokens at lines 1-9, 12-20" in _text(r)
 
 
 async def test_scan_orders_by_severity_and_truncates(stack, workdir):
@@ -277,7 +288,7 @@ async def test_scan_orders_by_severity_and_truncates(stack, workdir):
     assert [(f["rule_id"], f["severity"], f["line"]) for f in s["findings"]] == [
         ("py.os-system-non-constant", "high", line) for line in high_lines[:100]
     ]
-    text = r.content[0].text
+    text = _text(r)
     assert "400 findings (200 high, 200 low)" in text
     assert "showing the 100 most severe of 400 findings" in text
     assert _size(r) < 100_000
@@ -296,14 +307,16 @@ async def test_scan_orders_every_severity(stack, workdir):
     assert s["counts_by_severity"] == {"high": 3, "medium": 3, "low": 3}
     rank = {"high": 0, "medium": 1, "low": 2}
     expected = sorted(
-        ((RULES[stmt][0], RULES[stmt][1], line) for stmt, line in zip(statements, lines)),
+        ((RULES[stmt][0], RULES[stmt][1], line) for stmt, line in zip(statements, lines, strict=True)),
         key=lambda f: (rank[f[1]], f[2]),
     )
     assert [(f["rule_id"], f["severity"], f["line"]) for f in s["findings"]] == expected
     # min_severity reaches the real scanner: only the high findings come back.
     h = high_only.structured_content
     assert h["counts_by_severity"] == {"high": 3} and h["total_findings"] == 3
-    assert [f["line"] for f in h["findings"]] == [line for stmt, line in zip(statements, lines) if stmt == HIGH]
+    assert [f["line"] for f in h["findings"]] == [
+        line for stmt, line in zip(statements, lines, strict=True) if stmt == HIGH
+    ]
 
 
 async def test_scan_sarif(stack, channel, workdir):
@@ -377,7 +390,7 @@ async def test_admin_metrics_summary(stack, channel, workdir):
     l1 = next(c for c in s["caches"] if c["tier"] == "l1")
     assert l1["hit_ratio"] == round(l1["hits"] / (l1["hits"] + l1["misses"]), 4)
 
-    text = r.content[0].text
+    text = _text(r)
     assert "workers serving 6/6" in text
     assert f"cache hit ratio {s['cache_hit_ratio']:.1%}" in text
     assert f"- parse: {parse['requests']} requests" in text
@@ -417,8 +430,8 @@ async def test_bad_input_is_a_tool_error(stack, workdir, args, expected):
         # The server keeps serving after the error.
         ok = await client.call_tool("code_parse", {"code": "def ok():\n    pass\n", "language": "python"})
     assert r.is_error
-    assert expected in r.content[0].text
-    assert "Traceback" not in r.content[0].text
+    assert expected in _text(r)
+    assert "Traceback" not in _text(r)
     assert not ok.is_error and [x["name"] for x in ok.structured_content["symbols"]] == ["ok"]
 
 
@@ -530,8 +543,8 @@ async def test_scan_list_rules(stack, workdir):
     assert e["total_rules"] == len(e["rules"]) > p["total_rules"] > 0
     assert all("python" in r["languages"] and r["owasp"].startswith("A") for r in p["rules"])
     assert e["counts_by_language"]["python"] == p["total_rules"]
-    assert f"{e['total_rules']} scan rules" in every.content[0].text
-    assert bad.is_error and "scanning supports" in bad.content[0].text
+    assert f"{e['total_rules']} scan rules" in _text(every)
+    assert bad.is_error and "scanning supports" in _text(bad)
 
 
 async def test_scan_baseline_and_owasp(stack, workdir):
@@ -549,5 +562,5 @@ async def test_scan_baseline_and_owasp(stack, workdir):
     s = again.structured_content
     assert s["total_findings"] == first["total_findings"] - 1 and s["suppressed_count"] == 1
     assert accepted not in {f["fingerprint"] for f in s["findings"]}
-    assert "suppressed (inline comments or the baseline)" in again.content[0].text
-    assert wrong.is_error and "baseline_fingerprints" in wrong.content[0].text
+    assert "suppressed (inline comments or the baseline)" in _text(again)
+    assert wrong.is_error and "baseline_fingerprints" in _text(wrong)

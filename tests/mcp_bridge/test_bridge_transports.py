@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 from mcp import Client
+from mcp.types import CallToolResult, TextContent
 
 pytestmark = pytest.mark.anyio
 
@@ -19,6 +20,13 @@ TOOLS = {
 }
 
 
+def _text(result: CallToolResult) -> str:
+    """The text of the result's first content block (which must be a text block)."""
+    block = result.content[0]
+    assert isinstance(block, TextContent), block
+    return block.text
+
+
 async def test_stdio_subprocess(standin, workdir, stdio_params):
     root, _ = workdir
     async with Client(stdio_params(standin[0], root)) as client:
@@ -28,7 +36,7 @@ async def test_stdio_subprocess(standin, workdir, stdio_params):
         assert not r.is_error, r.content
         assert r.structured_content["path"] == "src/app.py"
         bad = await client.call_tool("code_parse", {"path": "../outside/secret.py"})
-        assert bad.is_error and "outside the allowed roots" in bad.content[0].text
+        assert bad.is_error and "outside the allowed roots" in _text(bad)
         again = await client.call_tool("admin_get_metrics", {})
         assert not again.is_error and again.structured_content["workers_total"] == 3
 
@@ -40,7 +48,7 @@ async def test_stdio_extra_root(standin, workdir, stdio_params):
         r = await client.call_tool("code_parse", {"path": "secret.py"})
         assert not r.is_error, r.content
         r = await client.call_tool("code_parse", {"path": str(root / "src" / "app.py")})
-        assert r.is_error and "outside the allowed roots" in r.content[0].text
+        assert r.is_error and "outside the allowed roots" in _text(r)
 
 
 async def test_streamable_http_subprocess(standin, workdir, http_bridge):
@@ -51,4 +59,4 @@ async def test_streamable_http_subprocess(standin, workdir, http_bridge):
         assert not r.is_error
         assert r.structured_content["total_symbols"] == 3
         r = await client.call_tool("code_parse", {"code": "busy", "language": "python"})
-        assert r.is_error and "the server is busy" in r.content[0].text
+        assert r.is_error and "the server is busy" in _text(r)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from collections import Counter
 
 import pytest
 
@@ -63,7 +64,7 @@ def test_nested_function_tokens_are_its_own():
 
 def test_empty_and_degenerate():
     assert run("python", "").halstead.volume == 0.0
-    h = halstead({"x": 1}, {})
+    h = halstead(Counter({"x": 1}), Counter())
     assert (h.volume, h.difficulty, h.effort) == (0.0, 0.0, 0.0)
     assert maintainability_index(0.0, 1, 0) == pytest.approx((171 - 0.23) * 100 / 171)
     assert maintainability_index(1e30, 500, 100000) == 0.0  # clamped at 0
