@@ -10,7 +10,7 @@ columns and byteOffset/byteLength (all describing the same text), and the snippe
 contextRegion over the whole lines when that is strictly bigger, else in the region itself. When
 the snippet was cut short, the region is the whole lines (startLine/endLine alone) — never a
 column in a unit it is not in, never two descriptions that disagree. Microsoft's SARIF multitool
-validates our logs in tests (tests/codeintel/test_sarif_validation.py).
+validates our logs in tests (tests/codeintel/kernel/test_sarif_validation.py).
 """
 
 from __future__ import annotations

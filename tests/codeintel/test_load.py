@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import json
+import math
 import socket
 import subprocess
 import sys
 
+import grpc
 import pytest
 
 from codeintel.ops.load import parse_mix, percentile
 from codeintel.ops.stack import LocalStack
+from codeintel.v1 import coordinator_pb2, coordinator_pb2_grpc
 from coordinator.tenants import hash_key
 
 KEY = "ci_load-test-key-0123456789"
@@ -61,8 +64,16 @@ def test_closed_loop_mixes_the_three_tools_without_errors(stack, tmp_path):
     assert "overall" in r.stdout and "p99 ms" in r.stdout
 
 
+def _parse_calls_received(address: str) -> int:
+    with grpc.insecure_channel(address) as ch:
+        stats = coordinator_pb2_grpc.AdminServiceStub(ch).GetStats(coordinator_pb2.GetStatsRequest(), timeout=10)
+    return next(o.requests for o in stats.operations if o.operation == "parse")
+
+
 def test_cache_hit_mode_is_served_from_the_cache_and_open_loop_keeps_its_rate(stack, tmp_path):
+    rate, duration = 100, 1.5
     out = tmp_path / "r.json"
+    before = _parse_calls_received(stack)
     r = load(
         "--coordinator",
         stack,
@@ -71,9 +82,9 @@ def test_cache_hit_mode_is_served_from_the_cache_and_open_loop_keeps_its_rate(st
         "--cache",
         "hit",
         "--rate",
-        "100",
+        str(rate),
         "--duration",
-        "1.5",
+        str(duration),
         "--concurrency",
         "20",
         "--json",
@@ -83,7 +94,17 @@ def test_cache_hit_mode_is_served_from_the_cache_and_open_loop_keeps_its_rate(st
     rep = json.loads(out.read_text())
     assert rep["mode"] == "open loop 100/s"
     assert list(rep["operations"]) == ["parse"]
-    assert 140 <= rep["requests"] + rep["dropped"] <= 150
+    assert rep["errors"] == 0 and rep["ok"] == rep["requests"]
+    # The schedule has one slot every 1/rate s over the duration: each slot is a call started, or one
+    # dropped because `concurrency` calls were still in flight (a slow machine drops more; the sum
+    # does not move).
+    slots = math.ceil(rate * duration)
+    assert rep["requests"] + rep["dropped"] == slots
+    # No call starts before its slot, so the run lasts at least until the last slot however fast
+    # the machine (a loop that did not keep to the schedule would be done far sooner).
+    assert rep["elapsed_s"] >= (slots - 1) / rate
+    # The coordinator received each call started, plus the warm-up pass (every file once), no more.
+    assert _parse_calls_received(stack) - before == rep["requests"] + rep["files"]
     assert rep["cache"]["hit_share"] == 1.0
 
 

@@ -2,7 +2,7 @@
 
 Flags and their CODEINTEL_* environment defaults are both checked (a bad env value is as easy to
 deploy as a bad flag). In-process parsing of the coordinator's flags is in
-tests/coordinator/test_config.py; `codeintel up`'s autoscaling flags in tests/codeintel/test_supervisor.py.
+tests/coordinator/test_config.py; `codeintel up`'s autoscaling flags in tests/codeintel/ops/test_supervisor.py.
 """
 
 from __future__ import annotations

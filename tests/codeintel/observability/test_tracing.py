@@ -31,7 +31,7 @@ from codeintel.v1 import common_pb2, common_pb2_grpc, coordinator_pb2, coordinat
 pytestmark = pytest.mark.anyio
 
 ENDPOINT = {"OTEL_EXPORTER_OTLP_ENDPOINT": "http://127.0.0.1:4317"}
-REPO = str(Path(__file__).resolve().parents[2])
+REPO = str(Path(__file__).resolve().parents[3])
 
 
 @pytest.fixture

@@ -17,7 +17,7 @@ from codeintel.kernel.source import prepare
 from services.scan import engine
 from services.scan.servicer import result_pb
 
-REPO = Path(__file__).resolve().parents[2]
+REPO = Path(__file__).resolve().parents[3]
 TOOL_DIR = REPO / "node_modules" / "@microsoft" / "sarif-multitool-linux"
 SCHEMA = TOOL_DIR / "sarif-2.1.0.json"
 MULTITOOL = TOOL_DIR / "Sarif.Multitool"
