@@ -74,8 +74,7 @@ class CoordinatorConfig:
     def from_args(cls, argv: Sequence[str] | None = None) -> CoordinatorConfig:
         p = argparse.ArgumentParser(prog="coordinator", description="Run the codeintel coordinator.")
         a = settings.parse(p, SETTINGS, argv)
-        if a.metrics_port and a.metrics_port == a.port and (a.metrics_host or a.host) == a.host:
-            p.error("--metrics-port must differ from --port")
+        settings.check_metrics_port(p, a)
         repo_roots = []
         for d in (x.strip() for x in a.repo_roots.split(",")):
             if d and not os.path.isdir(d):
@@ -105,8 +104,7 @@ _WORKERS_HELP = (
     "(re-resolved every --discovery-interval)"
 )
 SETTINGS = (
-    settings.Setting("--host", _D.host, help="bind address"),
-    settings.Setting("--port", _D.port, int, "port; 0 picks a free one", settings.port),
+    *settings.listen(_D),
     *(settings.Setting(f"--{op}-workers", "", _addresses, _WORKERS_HELP.format(op=op)) for op in OPERATIONS),
     settings.Setting(
         "--workers-file",
@@ -157,16 +155,6 @@ SETTINGS = (
         "--default-deadline", _D.default_deadline, float, "seconds, when the caller sets no deadline", settings.positive
     ),
     settings.Setting(
-        "--drain-delay",
-        _D.drain_delay,
-        float,
-        "seconds still accepting work after SIGTERM while balancers notice",
-        settings.non_negative,
-    ),
-    settings.Setting(
-        "--grace", _D.grace, float, "seconds calls in flight get to finish after SIGTERM", settings.positive
-    ),
-    settings.Setting(
         "--discovery-interval", _D.discovery_interval, float, "seconds between DNS re-resolutions", settings.positive
     ),
     settings.Setting(
@@ -176,18 +164,7 @@ SETTINGS = (
         "seconds between checks of the workers file",
         settings.positive,
     ),
-    settings.Setting(
-        "--max-connection-age",
-        _D.max_connection_age,
-        float,
-        "seconds before clients must reconnect (rebalances load onto new replicas); 0 = never",
-        settings.non_negative,
-    ),
-    settings.Setting("--log-level", _D.log_level, help="log level", check=settings.log_level),
-    settings.Setting(
-        "--metrics-port", _D.metrics_port, int, "serve Prometheus /metrics on this port (0 = off)", settings.port
-    ),
-    settings.Setting("--metrics-host", _D.metrics_host, help="bind address of /metrics (default: the same as --host)"),
+    *settings.serving(_D, grace_check=settings.positive),
     settings.Setting(
         "--redis-url",
         _D.redis_url,

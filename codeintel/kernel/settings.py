@@ -235,6 +235,45 @@ def parse(
     return check(parser, settings, parser.parse_args(argv))
 
 
+def listen(defaults: Any) -> tuple[Setting, ...]:
+    """--host and --port of a server process; `defaults` has `host` and `port` attributes."""
+    return (
+        Setting("--host", defaults.host, help="bind address (0.0.0.0 in containers)"),
+        Setting("--port", defaults.port, int, "port; 0 picks a free one", port),
+    )
+
+
+def serving(defaults: Any, *, grace_check: Check = non_negative) -> tuple[Setting, ...]:
+    """The drain, connection-age, log and /metrics flags every gRPC server process shares; `defaults`
+    has the attributes of the same names (drain_delay, grace, ...)."""
+    return (
+        Setting(
+            "--drain-delay",
+            defaults.drain_delay,
+            float,
+            "seconds still accepting work after SIGTERM while balancers notice",
+            non_negative,
+        ),
+        Setting("--grace", defaults.grace, float, "seconds calls in flight get to finish after SIGTERM", grace_check),
+        Setting(
+            "--max-connection-age",
+            defaults.max_connection_age,
+            float,
+            "seconds before clients must reconnect (rebalances load onto new replicas); 0 = never",
+            non_negative,
+        ),
+        Setting("--log-level", defaults.log_level, help="log level", check=log_level),
+        Setting("--metrics-port", defaults.metrics_port, int, "serve Prometheus /metrics on this port (0 = off)", port),
+        Setting("--metrics-host", defaults.metrics_host, help="bind address of /metrics (default: the same as --host)"),
+    )
+
+
+def check_metrics_port(parser: argparse.ArgumentParser, args: argparse.Namespace) -> None:
+    """/metrics cannot share the gRPC port on the same address."""
+    if args.metrics_port and args.metrics_port == args.port and (args.metrics_host or args.host) == args.host:
+        parser.error("--metrics-port must differ from --port")
+
+
 class SettingError(ValueError):
     """A bad setting value outside a command line (e.g. read by a library from the environment)."""
 

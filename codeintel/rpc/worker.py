@@ -58,15 +58,13 @@ class WorkerConfig:
     def from_args(cls, prog: str, argv: Sequence[str] | None = None) -> WorkerConfig:
         p = argparse.ArgumentParser(prog=prog, description=f"Run the codeintel {prog} worker service.")
         a = settings.parse(p, SETTINGS, argv)
-        if a.metrics_port and a.metrics_port == a.port and (a.metrics_host or a.host) == a.host:
-            p.error("--metrics-port must differ from --port")
+        settings.check_metrics_port(p, a)
         return cls(**{s.name: getattr(a, s.name) for s in SETTINGS})
 
 
 _D = WorkerConfig()
 SETTINGS = (
-    settings.Setting("--host", _D.host, help="bind address (0.0.0.0 in containers)"),
-    settings.Setting("--port", _D.port, int, "port; 0 picks a free one", settings.port),
+    *settings.listen(_D),
     settings.Setting(
         "--threads", _D.threads, int, "RPC threads (they overlap I/O; parsing holds the GIL)", settings.positive
     ),
@@ -82,28 +80,7 @@ SETTINGS = (
         "longest time spent on one file before it fails as too complex",
         settings.positive,
     ),
-    settings.Setting(
-        "--drain-delay",
-        _D.drain_delay,
-        float,
-        "seconds still accepting work after SIGTERM while balancers notice",
-        settings.non_negative,
-    ),
-    settings.Setting(
-        "--grace", _D.grace, float, "seconds calls in flight get to finish after SIGTERM", settings.non_negative
-    ),
-    settings.Setting(
-        "--max-connection-age",
-        _D.max_connection_age,
-        float,
-        "seconds before clients must reconnect (rebalances load onto new replicas); 0 = never",
-        settings.non_negative,
-    ),
-    settings.Setting("--log-level", _D.log_level, help="log level", check=settings.log_level),
-    settings.Setting(
-        "--metrics-port", _D.metrics_port, int, "serve Prometheus /metrics on this port (0 = off)", settings.port
-    ),
-    settings.Setting("--metrics-host", _D.metrics_host, help="bind address of /metrics (default: the same as --host)"),
+    *settings.serving(_D),
 )
 
 
