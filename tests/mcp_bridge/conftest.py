@@ -1,5 +1,5 @@
-"""Fixtures of the MCP bridge tests: a recording gRPC stand-in coordinator (for what the real one cannot
-show or do on demand), sample trees, bridge subprocess launchers."""
+"""Fixtures of the MCP bridge tests: a recording gRPC stand-in coordinator (only for what the real one
+cannot show or do on demand: see StandInCoordinator), sample trees, bridge subprocess launchers."""
 
 from __future__ import annotations
 
@@ -13,9 +13,6 @@ from pathlib import Path
 
 import grpc
 import pytest
-from google.protobuf import duration_pb2
-from google.rpc import code_pb2, error_details_pb2, status_pb2
-from grpc_status import rpc_status
 
 REPO = Path(__file__).resolve().parents[2]
 if str(REPO) not in sys.path:
@@ -107,8 +104,6 @@ def http_bridge():
 
 # --------------------------------------------------------------------------- stand-in coordinator
 
-RETRY_DELAY_S = 3
-
 
 def _rng(line: int) -> common_pb2.Range:
     return common_pb2.Range(
@@ -117,14 +112,17 @@ def _rng(line: int) -> common_pb2.Range:
 
 
 class StandInCoordinator(coordinator_pb2_grpc.CodeIntelServiceServicer, coordinator_pb2_grpc.AdminServiceServicer):
-    """A real gRPC server for what the real coordinator cannot do on demand: it records every
-    request (and the Parse metadata) so tests can check what the bridge SENDS, and its Parse fails
-    with the status chosen by the content:
+    """A real gRPC server, kept only for what the real coordinator cannot do or show:
 
-    b"busy" -> RESOURCE_EXHAUSTED + RetryInfo, b"bad" -> INVALID_ARGUMENT, b"down" -> UNAVAILABLE,
-    b"slow" -> sleeps past the caller's deadline, b"auth" -> UNAUTHENTICATED, b"boom" -> INTERNAL,
-    b"many:N" -> a success with N symbols; anything else -> a success with 2 symbols.
-    Analyze and Scan only record the request and return an empty result.
+    - it RECORDS every request (and the Parse metadata), so tests can check what the bridge SENDS
+      (test_bridge_tools.py): the real coordinator consumes requests without echoing them back;
+    - its Parse fails with INTERNAL on b"boom" (with a fake traceback in the details, to prove the
+      client hides them): the real stack answers INTERNAL only for a bug, never on demand;
+
+    Anything else is a success with 2 symbols. Analyze and Scan only record the request and return an
+    empty result. Every other status (INVALID_ARGUMENT,
+    UNAVAILABLE, DEADLINE_EXCEEDED, UNAUTHENTICATED, RESOURCE_EXHAUSTED) is tested against real
+    coordinators in test_bridge_errors.py.
     """
 
     def __init__(self):
@@ -132,19 +130,6 @@ class StandInCoordinator(coordinator_pb2_grpc.CodeIntelServiceServicer, coordina
         self.metadata: list[dict[str, str]] = []
 
     def _fail(self, content: bytes, context) -> None:
-        if content == b"busy":
-            detail = error_details_pb2.RetryInfo(retry_delay=duration_pb2.Duration(seconds=RETRY_DELAY_S))
-            status = status_pb2.Status(code=code_pb2.RESOURCE_EXHAUSTED, message="queue full")
-            status.details.add().Pack(detail)
-            context.abort_with_status(rpc_status.to_status(status))
-        if content == b"bad":
-            context.abort(grpc.StatusCode.INVALID_ARGUMENT, "unknown language 'klingon'; known languages: go, python")
-        if content == b"down":
-            context.abort(grpc.StatusCode.UNAVAILABLE, "no healthy ParseService worker")
-        if content == b"slow":
-            time.sleep(3)
-        if content == b"auth":
-            context.abort(grpc.StatusCode.UNAUTHENTICATED, "bad key")
         if content == b"boom":
             context.abort(grpc.StatusCode.INTERNAL, "Traceback (most recent call last): secret internals")
 
@@ -153,7 +138,7 @@ class StandInCoordinator(coordinator_pb2_grpc.CodeIntelServiceServicer, coordina
         self.metadata.append(dict(context.invocation_metadata()))
         content = request.file.content
         self._fail(content, context)
-        n = int(content.split(b":", 1)[1]) if content.startswith(b"many:") else 2
+        n = 2
         result = parse_pb2.ParseResult(
             path=request.file.path,
             language=request.file.language or "python",
