@@ -110,6 +110,7 @@ LOAD = (
     Setting("--clients-per-channel", 25, int, "clients sharing one gRPC channel", settings.positive),
     Setting("--deadline", 10.0, float, "seconds per call", settings.positive),
     Setting("--json", "", metavar="PATH", help="also write the report as JSON"),
+    Setting("--seed", None, int, "seed of the choices of operation, file and cache mode (default: random)"),
 )
 RULES = (
     Setting("--language", "", help="only rules for this language"),

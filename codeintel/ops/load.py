@@ -138,6 +138,8 @@ class LoadRun:
         self.skipped: dict[str, int] = {}
         self.stats = {op: OpStats() for op in OPERATIONS}
         self.dropped = 0  # open loop: scheduled calls not sent because `concurrency` were in flight
+        # Calls sent with a warmed file ("repeat": the cache answers) or unique content ("unique": a miss).
+        self.chosen: Counter[str] = Counter()
         self.elapsed = 0.0
         self._unique = itertools.count()
         self._run_id = secrets.token_hex(4)
@@ -161,6 +163,7 @@ class LoadRun:
         f = self.rng.choice(self.usable[op])
         miss = self.cfg.cache == "miss" or (self.cfg.cache == "mixed" and self.rng.random() < 0.5)
         f, bypass = self._miss_version(f) if miss else (f, False)
+        self.chosen["unique" if miss else "repeat"] += 1
         return op, self._request(op, f, bypass)
 
     async def _call(self, client: CoordinatorClient, op: str, request: Any, started: float) -> None:
@@ -310,6 +313,7 @@ class LoadRun:
             "errors": sum(all_err.values()),
             "errors_by_code": dict(all_err),
             "dropped": self.dropped,
+            "chosen": {"repeat": self.chosen["repeat"], "unique": self.chosen["unique"]},
             "throughput_rps": (ok + sum(all_err.values())) / elapsed,
             "files_per_s": ok / elapsed,
             "latency": lat(all_lat),
@@ -375,6 +379,7 @@ def run_cli(args, address: str) -> int:
             priority=args.priority,
             clients_per_channel=args.clients_per_channel,
             deadline=args.deadline,
+            seed=args.seed,
         )
         report = run_load(cfg)
     except (LoadError, ValueError) as e:

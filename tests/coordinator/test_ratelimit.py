@@ -1,4 +1,5 @@
 import asyncio
+import itertools
 import math
 import os
 import signal
@@ -140,14 +141,14 @@ def test_redis_lua_mirrors_python_bit_for_bit(redis_url):
         r = redis.asyncio.Redis.from_url(redis_url)
         script = r.register_script(rl._LUA)
         tat_r = tat_b = 0.0
-        agreed = 0
+        outcomes = []
         for i, cost in enumerate([0, 50, 999, 1, 10_000, 7, 300, 0] * 6):
             reply = await script(keys=["m:r", "m:b"], args=rl._script_args(budget, cost))
             allowed, now, new_r, new_b, wait_r, wait_b = reply
             now = float(now)
             out = gcra(now, tat_r, tat_b, budget, cost)
 
-            def past(x):  # an expired key reads as 0: the same as any TAT not after now
+            def past(x, now=now):  # an expired key reads as 0: the same as any TAT not after now
                 return 0.0 if x <= now else x
 
             assert (out.allowed, past(out.tat_requests), past(out.tat_bytes), out.wait_requests, out.wait_bytes) == (
@@ -158,39 +159,65 @@ def test_redis_lua_mirrors_python_bit_for_bit(redis_url):
                 float(wait_b),
             ), i
             tat_r, tat_b = out.tat_requests, out.tat_bytes
-            agreed += out.allowed
+            outcomes.append((out.allowed, out.wait_bytes > 0))
             if i % 8 == 7:
                 await asyncio.sleep(0.15)
         await r.aclose()
-        return agreed
+        return outcomes
 
-    admitted = run(main())
-    assert 5 < admitted < 40  # the sequence exercised both outcomes
+    outcomes = run(main())
+    # The sequence exercised both outcomes, at any speed: the first call finds a full budget; the
+    # 10,000-byte call (5th) is refused, or admitted into 30 s of byte debt that refuses the next.
+    assert outcomes[0] == (True, False)
+    assert any(not allowed and short_of_bytes for allowed, short_of_bytes in outcomes[4:6])
 
 
 def test_redis_exactness_at_four_times_the_rate(redis_url):
-    tr = tier(rate=50.0, burst=10, bps=0)
+    rate, burst = 50.0, 10
+    tr = tier(rate=rate, burst=burst, bps=0)
+    budget = Budget.of(tr)
 
     async def main():
         lim = RedisLimiter(redis_url, fail_open=False, timeout=1.0)
-        admitted, start = 0, time.monotonic()
-        first = last = None
+        await lim.admit("warm-up", tr, 0)  # connect and load the script first
+        calls, start = [], time.monotonic()  # (sent, answered, decision)
         for i in range(600):  # offered 200/s for 3 s
             delay = start + i / 200 - time.monotonic()
             if delay > 0:
                 await asyncio.sleep(delay)
-            t0 = time.monotonic()
+            sent = time.monotonic()
             d = await lim.admit("exact", tr, 0)
-            first = first or t0
-            last = time.monotonic()
-            admitted += d.allowed
+            calls.append((sent, time.monotonic(), d))
         await lim.aclose()
-        return admitted, last - first, lim
+        return calls, lim
 
-    admitted, elapsed, lim = run(main())
-    expected = 10 + 50 * elapsed
-    assert abs(admitted - expected) <= 0.02 * expected, (admitted, expected)
+    calls, lim = run(main())
+    admitted = sum(d.allowed for _, _, d in calls)
     assert lim.rejections_requests == 600 - admitted and lim.redis_errors == 0
+    # Each decision is taken at some instant t_i (Redis clock) between the call's send and answer.
+    # GCRA: admitted calls move the TAT by one interval each from max(TAT, t_i), so from the first
+    # call (full budget) to the last refused one R (its TAT within one interval of t_R + tolerance),
+    #   admitted by R > burst + rate * (t_R - t_1 - idle) - 1,
+    # where `idle` is time the budget spent full with nothing to take it (a stall of the offered
+    # load longer than the slack TAT - t the previous decision left). Each decision tells that slack,
+    # so a slow machine's stalls are bounded from what was measured, not assumed away.
+    interval, tolerance = budget.request_interval, budget.request_tolerance
+
+    def slack(d) -> float:  # TAT - t right after the decision
+        return tolerance - d.remaining_requests * interval if d.allowed else d.retry_after + tolerance - interval
+
+    idle = sum(
+        max(0.0, answered - prev_sent - slack(prev))
+        for (prev_sent, _, prev), (_, answered, d) in itertools.pairwise(calls)
+        if d.allowed
+    )
+    last_refused = max(i for i, (_, _, d) in enumerate(calls) if not d.allowed)
+    by_refused = sum(d.allowed for _, _, d in calls[: last_refused + 1])
+    first_answered, refused_sent = calls[0][1], calls[last_refused][0]
+    assert by_refused >= burst + rate * (refused_sent - first_answered - idle) - 1, (by_refused, idle)
+    # Never more than the budget allows over the whole span, however the calls were spaced.
+    span = calls[-1][1] - calls[0][0]
+    assert admitted <= burst + rate * span + 1, (admitted, span)
 
 
 # (seconds to sleep before, cost in bytes); decisions stay the same under 50 ms of stalls.
@@ -234,32 +261,68 @@ EXPECTED = [
 ]
 
 
-def test_memory_and_redis_limiters_agree(redis_url):
+def test_the_sequence_on_a_fake_clock():
+    """SEQUENCE's decisions, on a clock that advances exactly by its pauses."""
+    clock = Clock()
+    mem = MemoryLimiter(clock)
+    got = []
+    for pause, cost in SEQUENCE:
+        clock.t += pause
+        d = mem.check("s", tier(), cost)
+        got.append((d.allowed, d.limit))
+    assert got == EXPECTED
+    assert (mem.rejections_requests, mem.rejections_bytes) == (3, 3)
+
+
+def test_memory_and_redis_limiters_agree(redis_url, monkeypatch):
+    """The same calls at the same instants get the same decisions from both limiters. The instant is
+    the one the Lua script read from Redis TIME (seen where RedisLimiter turns the reply into a
+    Decision); the memory limiter is then asked on a clock set to it, so stalls change nothing."""
     tr = tier()
+    seen: list[float] = []  # the `now` of each Decision made
+    decision = rl._decision
+
+    def spy(now, budget, out):
+        seen.append(now)
+        return decision(now, budget, out)
+
+    monkeypatch.setattr(rl, "_decision", spy)
 
     async def main():
-        mem, red = MemoryLimiter(), RedisLimiter(redis_url, fail_open=False, timeout=1.0)
-        await red.admit("warm-up", tr, 0)  # connect and load the script before timing matters
+        clock = Clock(0.0)
+        mem, red = MemoryLimiter(clock), RedisLimiter(redis_url, fail_open=False, timeout=1.0)
         pairs, start, at = [], time.monotonic(), 0.0
         for pause, cost in SEQUENCE:
             at += pause
             await asyncio.sleep(max(0.0, start + at - time.monotonic()))
-            pairs.append((await mem.admit("s", tr, cost), await red.admit("s", tr, cost)))
+            seen.clear()
+            r = await red.admit("s", tr, cost)
+            (clock.t,) = seen  # one script call, one Redis TIME reading
+            pairs.append((mem.check("s", tr, cost), r))
         await red.aclose()
         return pairs, mem, red
 
     pairs, mem, red = run(main())
-    assert [(m.allowed, m.limit) for m, _ in pairs] == EXPECTED
-    assert [(r.allowed, r.limit) for _, r in pairs] == EXPECTED
-    for m, r in pairs:
-        # The two calls run back to back; allow for a scheduling stall between them.
-        assert m.retry_after == pytest.approx(r.retry_after, abs=0.05)
-        assert m.remaining_requests == pytest.approx(r.remaining_requests, abs=0.25)
-    assert (mem.rejections_requests, mem.rejections_bytes) == (red.rejections_requests, red.rejections_bytes) == (3, 3)
+    assert len(pairs) == len(SEQUENCE)
+    for i, (m, r) in enumerate(pairs):
+        assert (m.allowed, m.limit) == (r.allowed, r.limit), i
+        assert m.retry_after == pytest.approx(r.retry_after, rel=1e-9, abs=1e-9), i
+        assert m.remaining_requests == pytest.approx(r.remaining_requests, rel=1e-9, abs=1e-9), i
+        assert m.remaining_bytes == pytest.approx(r.remaining_bytes, rel=1e-9, abs=1e-9), i
+    assert (mem.rejections_requests, mem.rejections_bytes) == (red.rejections_requests, red.rejections_bytes)
+
+
+def _redis_time(r) -> float:
+    sec, usec = r.time()
+    return sec + usec / 1e6
 
 
 def test_replicas_share_state_on_the_redis_clock(redis_url):
-    tr = tier(rate=1.0, burst=5, bps=100.0, bytes_burst=1000)
+    # One request per 10 s, 5 of burst; 100 bytes per call at 10 bytes/s: each admitted call moves
+    # both TATs by 10 s. Nothing refills while the test runs (unless it stalls for 10 s).
+    tr = tier(rate=0.1, burst=5, bps=10.0, bytes_burst=1000)
+    r = redis.Redis.from_url(redis_url)
+    before = _redis_time(r)
 
     async def main():
         a = RedisLimiter(redis_url, fail_open=False, timeout=1.0)
@@ -270,16 +333,19 @@ def test_replicas_share_state_on_the_redis_clock(redis_url):
         return got, d
 
     got, d = run(main())
-    assert got == [True] * 5 + [False] * 2
-    assert not d.allowed and d.limit == "requests" and 0 < d.retry_after <= 1.0
-    r = redis.Redis.from_url(redis_url)
-    sec, usec = r.time()
-    server_now = sec + usec / 1e6
-    # The stored TATs are Redis-clock times (server now + charged time), not client clocks.
-    assert float(r.get("codeintel:rl:{shared}:r")) == pytest.approx(server_now + 5.0, abs=0.5)
-    assert float(r.get("codeintel:rl:{shared}:b")) == pytest.approx(server_now + 5.0, abs=0.5)
-    # Keys expire once the budget would be full again, so idle tenants vanish.
-    assert 4000 < r.pttl("codeintel:rl:{shared}:r") <= 5001
+    after = _redis_time(r)
+    assert got == [True] * 5 + [False] * 2  # five in all, whichever replica asked
+    assert not d.allowed and d.limit == "requests" and 0 < d.retry_after <= 10.0
+    # The stored TATs are Redis-clock times: the first call's Redis time (between `before` and
+    # `after`) plus the 5 x 10 s charged, not client clocks.
+    for suffix in ("r", "b"):
+        assert before + 50.0 <= float(r.get(f"codeintel:rl:{{shared}}:{suffix}")) <= after + 50.0
+    # Keys expire once the budget would be full again (TAT - now), so idle tenants vanish.
+    tat = float(r.get("codeintel:rl:{shared}:r"))
+    t0 = _redis_time(r)
+    pttl = r.pttl("codeintel:rl:{shared}:r")
+    t1 = _redis_time(r)
+    assert (tat - t1) * 1000 - 1 <= pttl <= (tat - t0) * 1000 + 2, (pttl, tat, t0, t1)
     r.close()
 
 
@@ -322,83 +388,127 @@ def _wait_redis_ready(proc, timeout=10.0):
             time.sleep(0.05)
 
 
+class BreakerClock:
+    """Stands in for the `time` module inside coordinator.ratelimit: the breaker's clock, moved by
+    the test. Redis timeouts stay real (asyncio's clock); only when the breaker lets Redis be tried
+    again is decided here, so which calls reach Redis does not depend on the machine's speed."""
+
+    def __init__(self, t: float = 1000.0):
+        self.t = t
+
+    def monotonic(self) -> float:
+        return self.t
+
+
+async def _checked_again(lim, clock: BreakerClock, tr, tries: int = 50):
+    """Let the breaker through until a call is checked against Redis again (not degraded); a slow
+    first answer from a Redis just back only opens the breaker once more."""
+    for _ in range(tries):
+        clock.t += lim.breaker_seconds
+        try:
+            d = await asyncio.wait_for(lim.admit("probe", tr, 0), 30)
+        except Unavailable:
+            continue
+        if not d.degraded:
+            return
+    raise AssertionError(f"Redis not used again after {tries} breaker intervals")
+
+
 @pytest.mark.parametrize("fail_open", [True, False])
-def test_redis_killed_and_restarted(redis_restartable, fail_open):
+def test_redis_killed_and_restarted(redis_restartable, fail_open, monkeypatch):
     proc = redis_restartable
     url = f"redis://{proc.host}:{proc.port}/0"
-    tr = tier(rate=1.0, burst=2, bps=0)
-    timeout, breaker = 0.1, 0.3
+    tr = tier(rate=0.1, burst=2, bps=0)  # one call per 10 s: nothing refills while the test runs
+    breaker = 0.5
+    clock = BreakerClock()
+    monkeypatch.setattr(rl, "time", clock)
 
-    async def admit_timed(lim):
-        t0 = time.monotonic()
+    async def admit(lim):
         try:
-            d = await lim.admit("k", tr, 0)
+            return await asyncio.wait_for(lim.admit("k", tr, 0), 30)  # 30 s: a hang guard only
         except Unavailable as e:
-            d = e
-        return d, time.monotonic() - t0
+            return e
 
     async def main():
-        lim = RedisLimiter(url, fail_open=fail_open, timeout=timeout, breaker_seconds=breaker)
+        # A killed Redis refuses connections at once: the timeout is not what ends these calls, so a
+        # generous one keeps a slow machine's answers (after the restart) from counting as failures.
+        lim = RedisLimiter(url, fail_open=fail_open, timeout=5.0, breaker_seconds=breaker)
         before = [(await lim.admit("k", tr, 0)).allowed for _ in range(3)]
         assert before == [True, True, False]
 
         proc.kill(sig=signal.SIGKILL)
-        down = []
-        for _ in range(10):
-            down.append(await admit_timed(lim))
-            await asyncio.sleep(0.05)
+        down, errors = [], []
+        start = clock.t
+        for i in range(10):  # one call per 0.2 s of the breaker's clock
+            clock.t = start + i * 0.2
+            down.append(await admit(lim))
+            errors.append(lim.redis_errors)
         errors_down = lim.redis_errors
 
         await asyncio.to_thread(proc.start)
         await asyncio.to_thread(_wait_redis_ready, proc)
-        await asyncio.sleep(breaker)  # let the breaker close
-        after = [(await lim.admit("k", tr, 0)) for _ in range(3)]
+        clock.t = start + 9 * 0.2 + breaker  # the breaker lets Redis be tried again
+        after = [await admit(lim) for _ in range(3)]
         await lim.aclose()
-        return down, errors_down, after, lim
+        return down, errors, errors_down, after, lim
 
-    down, errors_down, after, lim = run(main())
-    for d, took in down:
-        assert took < timeout + 0.15, took  # a dead Redis costs at most about the timeout
+    down, errors, errors_down, after, lim = run(main())
+    for d in down:
         if fail_open:
             assert d.allowed and d.degraded
         else:
             assert isinstance(d, Unavailable) and "rate limiter unavailable" in str(d)
-    # The breaker skips Redis after an error: far fewer attempts than calls.
-    assert 1 <= errors_down <= 4
+    # Redis is tried at 0, 0.6, 1.2 and 1.8 s (each error opens the breaker for 0.5 s); the calls in
+    # between are answered without it.
+    assert errors == [1, 1, 1, 2, 2, 2, 3, 3, 3, 4] and errors_down == 4
     assert lim.fail_open_admits == (10 if fail_open else 0)
     # Restarted Redis (state lost, script cache empty): checked again, limits enforced.
-    assert [(d.allowed, d.degraded) for d in after] == [(True, False), (True, False), (False, False)]
+    assert [(d.allowed, d.degraded) for d in after] == [(True, False), (True, False), (False, False)], after
     assert lim.redis_errors == errors_down
 
 
-def test_hung_redis_costs_only_the_timeout(redis_restartable):
-    """A stopped (not dead) Redis accepts connections but never answers."""
+def test_hung_redis_costs_only_the_timeout(redis_restartable, monkeypatch):
+    """A stopped (not dead) Redis accepts connections but never answers: a call that tries it ends at
+    the timeout, while Redis is still stopped, and the breaker keeps the next calls off it."""
     proc = redis_restartable
     url = f"redis://{proc.host}:{proc.port}/0"
     tr = tier(rate=100.0, burst=100, bps=0)
+    timeout, breaker = 0.1, 0.5
+    clock = BreakerClock()
+    monkeypatch.setattr(rl, "time", clock)
 
     async def main():
-        lim = RedisLimiter(url, fail_open=True, timeout=0.1, breaker_seconds=0.2)
-        assert not (await lim.admit("h", tr, 0)).degraded
+        lim = RedisLimiter(url, fail_open=True, timeout=timeout, breaker_seconds=breaker)
+        await _checked_again(lim, clock, tr)  # connected, script loaded
+        errors_up = lim.redis_errors
         os.kill(proc.process.pid, signal.SIGSTOP)
         try:
-            took = []
-            for _ in range(6):
+            calls = []
+            start = clock.t
+            for i in range(6):  # one call per 0.2 s of the breaker's clock
+                clock.t = start + i * 0.2
                 t0 = time.monotonic()
-                d = await lim.admit("h", tr, 0)
-                took.append(time.monotonic() - t0)
-                assert d.allowed and d.degraded
-                await asyncio.sleep(0.1)
+                # Redis never answers while stopped: only the limiter's own timeout can end the call
+                # (30 s is a hang guard, far past it).
+                d = await asyncio.wait_for(lim.admit("h", tr, 0), 30)
+                calls.append((d, time.monotonic() - t0, lim.redis_errors - errors_up))
+            clock.t = start + 5 * 0.2 + 0.05  # still inside the last breaker interval (0.6 to 1.1 s)
+            d = await lim.admit("h", tr, 0)
+            assert d.degraded and lim.redis_errors - errors_up == 2  # not tried: Redis is still stopped
         finally:
             os.kill(proc.process.pid, signal.SIGCONT)
-        await asyncio.sleep(0.25)
+        await _checked_again(lim, clock, tr)
         d = await lim.admit("h", tr, 0)
         await lim.aclose()
-        return took, d, lim
+        return calls, d, lim, errors_up
 
-    took, d, lim = run(main())
-    assert max(took) < 0.25, took
-    assert lim.redis_errors >= 1 and lim.fail_open_admits == 6
+    calls, d, lim, errors_up = run(main())
+    assert all(c.allowed and c.degraded for c, _, _ in calls)
+    # Tried at 0 and 0.6 s (each timeout opens the breaker for 0.5 s): those two waited out the
+    # timeout, no less; the others never reached Redis.
+    assert [n for _, _, n in calls] == [1, 1, 1, 2, 2, 2]
+    assert calls[0][1] >= timeout * 0.99 and calls[3][1] >= timeout * 0.99, calls
+    assert lim.fail_open_admits >= 7
     assert d.allowed and not d.degraded
 
 

@@ -6,7 +6,9 @@ calls, the root checks, tenant admission and billing, and grpcurl through reflec
 from __future__ import annotations
 
 import json
+import math
 import os
+import shutil
 import time
 import uuid
 
@@ -14,6 +16,7 @@ import grpc
 import pytest
 
 from codeintel.ops.stack import LocalStack
+from codeintel.repo import RunLimits
 from codeintel.v1 import coordinator_pb2 as pb
 from codeintel.v1 import coordinator_pb2_grpc, parse_pb2, scan_pb2
 from coordinator.config import CoordinatorConfig
@@ -21,6 +24,7 @@ from coordinator.tenants import hash_key
 from tests.e2e.test_grpcurl import grpcurl
 
 ACME, TINY = "ci_acme-repo-key-0123456789", "ci_tiny-repo-key-0123456789"
+SOLO = "ci_solo-repo-key-0123456789"  # one call at a time: a call admitted again means the last one ended
 R = pb.RepositorySkipReason
 OP = {
     "parse": pb.REPOSITORY_OPERATION_PARSE,
@@ -46,6 +50,10 @@ rate = 1000
 burst = 1000
 bytes_per_second = 100
 bytes_burst = 2000
+[tiers.solo]
+rate = 1000
+burst = 1000
+max_concurrent = 1
 [[tenants]]
 id = "acme"
 tier = "standard"
@@ -54,6 +62,10 @@ keys = ["{hash_key(ACME)}"]
 id = "tiny"
 tier = "tiny"
 keys = ["{hash_key(TINY)}"]
+[[tenants]]
+id = "solo"
+tier = "solo"
+keys = ["{hash_key(SOLO)}"]
 """)
     stack = LocalStack(
         workers=1,
@@ -114,16 +126,55 @@ def _files_received(chan, op: str) -> int:
     return next(o.files for o in stats.operations if o.operation == op)
 
 
-def _settled(read, quiet_s: float = 1.0, rounds: int = 20) -> int:
-    """The value of `read()` once it stops changing for `quiet_s` (in-flight work has drained)."""
-    last = read()
-    for _ in range(rounds):
-        time.sleep(quiet_s)
-        now = read()
-        if now == last:
-            return now
-        last = now
-    raise AssertionError(f"still changing after {rounds * quiet_s} s: {last}")
+def _ended(chan, roots, key: str = SOLO, timeout: float = 60.0) -> None:
+    """Wait until the last run of `key` (a tenant with one call at a time) has ended on the server:
+    a new call is admitted again (and refused for its root, so it does no work). A hang guard only."""
+    end = time.monotonic() + timeout
+    while True:
+        code, details = _code(chan, roots[1], key=key)
+        if code == grpc.StatusCode.PERMISSION_DENIED:
+            return
+        assert code == grpc.StatusCode.RESOURCE_EXHAUSTED and "too many calls in flight" in details, details
+        assert time.monotonic() < end, f"the last run still holds its slot after {timeout} s"
+        time.sleep(0.02)
+
+
+def _idle(chan, op: str, timeout: float = 60.0) -> None:
+    """Wait until the coordinator has no `op` work queued or in flight to a worker (a hang guard)."""
+    end = time.monotonic() + timeout
+    while True:
+        stats = coordinator_pb2_grpc.AdminServiceStub(chan).GetStats(pb.GetStatsRequest(), timeout=10, metadata=_key())
+        o = next(o for o in stats.operations if o.operation == op)
+        if o.in_flight == 0 and o.queue_depth == 0:
+            return
+        assert time.monotonic() < end, f"{op} work still in flight after {timeout} s"
+        time.sleep(0.05)
+
+
+# How RunRepository batches (coordinator/repository.py: codeintel.repo.RunLimits with batches of at
+# most 64 files, the --max-batch-files default being larger): files per batch, batches in flight.
+BATCH_FILES, IN_FLIGHT = 64, RunLimits().in_flight
+
+
+@pytest.fixture(scope="module")
+def files_per_second(chan, roots):
+    """op -> files of `vulnerable(..., body_lines=600)` a run gets through per second on this machine
+    now, with its batches in flight as in any run (measured on IN_FLIGHT batches of fresh files)."""
+    rates = {}
+    for op in ("scan", "analyze"):
+        base = roots[0] / f"rate-{op}"
+        n = BATCH_FILES * IN_FLIGHT
+        vulnerable(base, n, body_lines=600)
+        summary = _events(chan, base, op, timeout=300)[-1].summary
+        assert summary.complete and summary.computed == n, summary
+        rates[op] = n / summary.elapsed_seconds  # the run's own time: sending and answering batches
+    return rates
+
+
+def _files_for(rate: float, seconds: float) -> int:
+    """Whole batches of files that take at least `seconds` at `rate` files/s, and more batches than
+    can be in flight at once."""
+    return BATCH_FILES * max(IN_FLIGHT + 2, math.ceil(rate * seconds / BATCH_FILES))
 
 
 def vulnerable(root, n: int, *, body_lines: int = 0, subdir: str = "svc") -> None:
@@ -267,40 +318,64 @@ def test_tenants_are_admitted_and_billed_like_batch_calls(chan, roots):
     assert summary.processed == 6 and summary.complete
 
 
-def test_deadline_stops_the_work_and_ends_with_a_partial_summary(chan, roots):
+def test_deadline_stops_the_work_and_ends_with_a_partial_summary(chan, roots, files_per_second, request):
+    timeout = 2.0  # the run's own deadline is a little earlier, so that the summary goes out in time
+    # Work for 4 times the deadline at the pace just measured: batches are left unsent at the deadline
+    # even if the machine got several times faster meanwhile.
+    n = _files_for(files_per_second["scan"], 4 * timeout)
     base = roots[0] / "deadline"
-    n = 600
     vulnerable(base, n, body_lines=600)  # unique content: every file is real work
+    request.addfinalizer(lambda: shutil.rmtree(base, ignore_errors=True))
     before = _files_received(chan, "scan")
-    events = _events(chan, base, "scan", timeout=1.5)  # the stream ends normally, with a summary
+    events = _events(chan, base, "scan", key=SOLO, timeout=timeout)  # it ends normally, with a summary
+    calls = _worker_calls(chan, "codeintel.v1.ScanService")
+    received = _files_received(chan, "scan") - before
     _, results, skipped, _, summary = _split(events)
     assert not summary.complete and summary.stopped == "deadline"
     assert summary.not_processed > 0 and summary.processed == len(results)
-    assert summary.files_found == summary.processed + summary.skipped + summary.not_processed == n
+    assert summary.skipped == 0  # every file is one the workers take
+    assert summary.files_found == summary.processed + summary.not_processed == n
     assert sum(1 for s in skipped if s.reason == R.REPOSITORY_SKIP_REASON_NOT_PROCESSED) == summary.not_processed
     assert f"{summary.not_processed} files were not processed" in summary.summary_text
-    calls = _settled(lambda: _worker_calls(chan, "codeintel.v1.ScanService"))
-    received = _files_received(chan, "scan") - before
-    assert summary.processed <= received < n  # batches after the deadline were never sent
-    time.sleep(1.0)
+    # The files the run never sent are those it says so of; the coordinator's batch path received
+    # every other one, and no more.
+    never_sent = sum(1 for s in skipped if s.message == "the deadline passed before it was sent")
+    assert never_sent > 0  # batches after the deadline were never sent
+    assert received == n - never_sent
+    # Sent but not processed: only the batches in flight when the deadline came.
+    assert 0 <= received - summary.processed <= IN_FLIGHT * BATCH_FILES
+    print(
+        f"deadline run: {n} files (at {files_per_second['scan']:.0f} files/s measured), {received} sent, "
+        f"{summary.processed} processed, {never_sent} never sent"
+    )
+    # The summary came after the run's last batch had ended: nothing more reaches the workers, once
+    # the call has ended (its slot is free again) and the coordinator is idle.
+    _ended(chan, roots)
+    _idle(chan, "scan")
     assert _worker_calls(chan, "codeintel.v1.ScanService") == calls
+    assert _files_received(chan, "scan") - before == received
 
 
-def test_cancel_stops_the_workers_calls(chan, roots):
+def test_cancel_stops_the_workers_calls(chan, roots, files_per_second, request):
+    # Work for far longer than a cancel takes to arrive (4 s at the pace just measured).
+    n = _files_for(files_per_second["analyze"], 4)
     base = roots[0] / "cancel"
-    n = 600
     vulnerable(base, n, body_lines=600)
+    request.addfinalizer(lambda: shutil.rmtree(base, ignore_errors=True))
     before = _files_received(chan, "analyze")
-    call = _stream(chan, base, "analyze", timeout=120)
+    call = _stream(chan, base, "analyze", key=SOLO, timeout=120)
     for event in call:
         if event.HasField("results"):
             break  # some work is done, most is not
     call.cancel()
-    calls = _settled(lambda: _worker_calls(chan, "codeintel.v1.AnalyzeService"))
-    received = _settled(lambda: _files_received(chan, "analyze")) - before
+    _ended(chan, roots)  # the server has ended the call: the run and its batches are cancelled
+    calls = _worker_calls(chan, "codeintel.v1.AnalyzeService")
+    received = _files_received(chan, "analyze") - before
     assert 0 < received < n
-    time.sleep(1.0)
+    # Cancelled, the run sends nothing more: once the coordinator is idle, nothing has been added.
+    _idle(chan, "analyze")
     assert _worker_calls(chan, "codeintel.v1.AnalyzeService") == calls
+    assert _files_received(chan, "analyze") - before == received
     # the coordinator is fine afterwards
     assert _events(chan, base, "parse", include=["svc/m000.py"])[-1].summary.processed == 1
 

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import concurrent.futures as cf
+import itertools
 import os
 import signal
+import threading
 import time
 
 import grpc
@@ -22,6 +24,13 @@ def _parse_req(i: int, size: int = 400):
     return c.CodeIntelServiceParseRequest(file=common_pb2.SourceFile(path=f"k{i}_{time.time_ns()}.py", content=body))
 
 
+def _wait_for(cond, what: str, timeout: float = 60.0):
+    end = time.monotonic() + timeout  # a hang guard only
+    while not cond():
+        assert time.monotonic() < end, f"timed out waiting for {what}"
+        time.sleep(0.02)
+
+
 def test_worker_killed_mid_load_every_request_succeeds():
     stack = LocalStack(workers=2, extra_args=["--analyze-workers", "0", "--scan-workers", "0"])
     stack.start(timeout=120)
@@ -30,29 +39,58 @@ def test_worker_killed_mid_load_every_request_succeeds():
         api = coordinator_pb2_grpc.CodeIntelServiceStub(ch)
         admin = coordinator_pb2_grpc.AdminServiceStub(ch)
         victim_pid = stack.info["pids"]["parse-0"]
+        victim = stack.info["workers"]["parse-0"]
         for w in admin.ListWorkers(c.ListWorkersRequest(), timeout=10).workers:
             assert w.state == c.WORKER_STATE_SERVING
         assert victim_pid, "victim worker process not found"
 
-        n = 120
+        def victim_in_flight() -> int:
+            ws = admin.ListWorkers(c.ListWorkersRequest(), timeout=10).workers
+            return next(w.in_flight for w in ws if w.address == victim)
+
+        # 16 clients keep sending until told to stop: more calls than the two workers take at once,
+        # so the coordinator always has some queued and the victim always has some in flight.
+        stop, lock = threading.Event(), threading.Lock()
+        results, failures = [], []
+
+        def client(k: int) -> None:
+            for i in itertools.count():
+                if stop.is_set():
+                    return
+                try:
+                    r = api.Parse(_parse_req(k * 1_000_000 + i, 2000), timeout=60)
+                except grpc.RpcError as e:  # every failure is recorded
+                    with lock:
+                        failures.append((e.code(), e.details()))
+                else:
+                    with lock:
+                        results.append(r)
+
         with cf.ThreadPoolExecutor(16) as pool:
-            futures = [pool.submit(api.Parse, _parse_req(i, 2000), timeout=60) for i in range(n)]
-            time.sleep(0.3)  # requests are in flight on both workers
-            os.kill(victim_pid, signal.SIGKILL)
-            results = [f.result() for f in futures]  # raises if any request failed
-        assert len(results) == n and all(r.result.symbols for r in results)
+            clients = [pool.submit(client, k) for k in range(16)]
+            try:
+                _wait_for(lambda: victim_in_flight() >= 1, "calls in flight on the victim")
+                os.kill(victim_pid, signal.SIGKILL)
+                killed_after = len(results)
+                # the load goes on after the kill: the survivor (and the restarted victim) serve it
+                _wait_for(lambda: len(results) >= killed_after + 40, "calls served after the kill")
+            finally:
+                stop.set()
+                for f in clients:
+                    f.result()
+        assert failures == [], failures[:5]  # every request succeeded, retried where it had to be
+        assert all(r.result.symbols for r in results)
         stats = admin.GetStats(c.GetStatsRequest(), timeout=10)
         parse = next(o for o in stats.operations if o.operation == "parse")
         assert parse.errors == 0
         assert parse.retries >= 1, "the kill should have forced at least one retry"
         # the supervisor restarts the worker and the coordinator takes it back
-        deadline = time.time() + 30
-        while time.time() < deadline:
-            ws = admin.ListWorkers(c.ListWorkersRequest(), timeout=10).workers
-            if all(w.state == c.WORKER_STATE_SERVING for w in ws):
-                break
-            time.sleep(0.2)
-        assert all(w.state == c.WORKER_STATE_SERVING for w in ws)
+        _wait_for(
+            lambda: all(
+                w.state == c.WORKER_STATE_SERVING for w in admin.ListWorkers(c.ListWorkersRequest(), timeout=10).workers
+            ),
+            "the restarted worker to serve again",
+        )
         ch.close()
     finally:
         stack.stop()

@@ -5,14 +5,19 @@ files with reasons, cache reuse, result bounds."""
 
 from __future__ import annotations
 
+import asyncio
 import json
+import math
 import os
+import time
 import uuid
+from typing import Any
 
 import anyio
 import pytest
 from mcp import Client
 
+from codeintel.repo import runner as repo_runner
 from codeintel.v1 import common_pb2, coordinator_pb2, coordinator_pb2_grpc
 from mcp_bridge.config import BridgeConfig
 from mcp_bridge.server import build_server
@@ -65,16 +70,62 @@ def _worker_calls(channel, service: str) -> int:
     return sum(w.calls for w in resp.workers if w.service == service)
 
 
-async def _settled(read, quiet_s: float = 1.0, rounds: int = 20) -> int:
-    """The value of `read()` once it stops changing for `quiet_s` (the cancelled work has drained)."""
-    last = read()
-    for _ in range(rounds):
-        await anyio.sleep(quiet_s)
-        now = read()
-        if now == last:
-            return now
-        last = now
-    raise AssertionError(f"still changing after {rounds * quiet_s} s: {last}")
+def _idle(channel, op: str, timeout: float = 60.0) -> None:
+    """Wait until the coordinator has no `op` work queued or in flight to a worker (a hang guard)."""
+    end = time.monotonic() + timeout
+    while True:
+        stats = coordinator_pb2_grpc.AdminServiceStub(channel).GetStats(coordinator_pb2.GetStatsRequest(), timeout=10)
+        o = next(o for o in stats.operations if o.operation == op)
+        if o.in_flight == 0 and o.queue_depth == 0:
+            return
+        assert time.monotonic() < end, f"{op} work still in flight after {timeout} s"
+        time.sleep(0.05)
+
+
+def _running_runners() -> int:
+    """Tasks of this event loop (the in-process bridge's included) that are inside codeintel.repo's
+    Runner: its run, or one of its batches."""
+    runner_file = repo_runner.__file__
+    n = 0
+    for task in asyncio.all_tasks():
+        aw: Any = task.get_coro()
+        while aw is not None:
+            code = getattr(aw, "cr_code", None) or getattr(aw, "ag_code", None) or getattr(aw, "gi_code", None)
+            if code is not None and code.co_filename == runner_file:
+                n += 1
+                break
+            aw = getattr(aw, "cr_await", None) or getattr(aw, "ag_await", None) or getattr(aw, "gi_yieldfrom", None)
+    return n
+
+
+async def _runs_ended(timeout: float = 60.0) -> None:
+    """Wait until no Runner is left in this process: a cancelled run has stopped (a hang guard)."""
+    with anyio.fail_after(timeout):
+        while _running_runners():
+            await anyio.sleep(0.01)
+
+
+async def _all_skipped(client, tool: str, first: dict) -> list[dict]:
+    """Every skipped file of a run: the first result's page, then the pages behind its cursor."""
+    items, cursor = list(first["skipped"]), first["next_skipped_cursor"]
+    while cursor:
+        page = (await client.call_tool(tool, {"cursor": cursor, "page_size": 500})).structured_content
+        items += page["skipped"]
+        cursor = page["next_skipped_cursor"]
+    return items
+
+
+async def _files_per_second(address: str, root, batches: int, batch_files: int) -> float:
+    """Files/s repo_scan gets through on this machine now, with the batching the environment sets
+    (measured over `batches` batches of fresh files like the test's)."""
+    n = batches * batch_files
+    vulnerable(root, n, body_lines=300)
+    async with Client(_server(address, root)) as client:
+        t0 = time.monotonic()
+        r = await client.call_tool("repo_scan", {"path": "."})
+        elapsed = time.monotonic() - t0
+    assert not r.is_error and r.structured_content["files"]["computed"] == n, _text(r)
+    return n / elapsed
 
 
 async def test_tools_are_listed_with_schemas(stack, tmp_path):
@@ -145,6 +196,21 @@ async def test_skipped_files_are_listed_with_reasons(stack, tmp_path):
     assert s["skipped_by_reason"]["no grammar"] == 2
     assert s["complete"] is True
     assert "latin.py: not UTF-8" in _text(r) and str(tmp_path / "outside") not in json.dumps(s) + _text(r)
+
+
+async def test_a_path_that_gitignore_ignores_is_processed_with_a_note(stack, tmp_path):
+    root = tmp_path / "root"
+    _write(root, ".gitignore", "generated/\n*.log\n")
+    _write(root, "generated/out.py", "import os\ndef run(cmd):\n    os.system(cmd)\n")
+    _write(root, "generated/trace.log", "x\n")
+    async with Client(_server(stack.address, root)) as client:
+        r = await client.call_tool("repo_scan", {"path": "generated"})
+    assert not r.is_error, _text(r)
+    s = r.structured_content
+    assert s["files"]["processed"] == 1 and s["total_findings"] >= 1
+    assert [x["path"] for x in s["skipped"]] == ["generated/trace.log"]  # rules about its contents still apply
+    assert len(s["notes"]) == 1 and "generated is ignored by .gitignore" in s["notes"][0]
+    assert "processed because it was named" in _text(r)
 
 
 async def test_pagination_walks_every_finding_exactly_once(stack, channel, tmp_path):
@@ -262,30 +328,50 @@ async def test_paths_outside_the_roots_and_globs(stack, tmp_path):
 
 
 async def test_deadline_stops_the_work_and_reports_a_partial_summary(stack, channel, tmp_path, monkeypatch):
-    monkeypatch.setenv("CODEINTEL_REPO_BATCH_FILES", "8")
-    monkeypatch.setenv("CODEINTEL_REPO_IN_FLIGHT", "1")
-    n = 400
-    vulnerable(tmp_path, n, body_lines=300)  # unique content: every file is real work
+    batch, in_flight, deadline = 8, 1, 0.5
+    monkeypatch.setenv("CODEINTEL_REPO_BATCH_FILES", str(batch))
+    monkeypatch.setenv("CODEINTEL_REPO_IN_FLIGHT", str(in_flight))
+    # Work for 4 times the deadline at the pace measured here: batches are left unsent at the deadline
+    # even if the machine got several times faster meanwhile.
+    rate = await _files_per_second(stack.address, tmp_path / "probe", 16, batch)
+    n = batch * max(in_flight + 2, math.ceil(rate * 4 * deadline / batch))
+    vulnerable(tmp_path / "run", n, body_lines=300)  # unique content: every file is real work
     before = _stats(channel, "scan")
-    async with Client(_server(stack.address, tmp_path)) as client:
-        r = await client.call_tool("repo_scan", {"path": ".", "deadline_s": 0.5})
-    assert not r.is_error, _text(r)
-    s = r.structured_content
+    async with Client(_server(stack.address, tmp_path / "run")) as client:
+        r = await client.call_tool("repo_scan", {"path": ".", "deadline_s": deadline})
+        assert not r.is_error, _text(r)
+        s = r.structured_content
+        skipped = await _all_skipped(client, "repo_scan", s)
+    received = _stats(channel, "scan") - before
     f = s["files"]
     assert s["complete"] is False and s["stopped"].startswith("deadline of 0.5 s")
-    assert f["not_processed"] > 0 and f["processed"] + f["skipped"] + f["not_processed"] == f["files_found"] == n
-    assert s["skipped_by_reason"]["not processed"] == f["not_processed"]
+    assert f["not_processed"] > 0 and f["skipped"] == 0
+    assert f["processed"] + f["skipped"] + f["not_processed"] == f["files_found"] == n
+    assert s["skipped_by_reason"]["not processed"] == f["not_processed"] == len(skipped)
+    assert {x["reason"] for x in skipped} == {"not processed"}
     assert f"{f['not_processed']} files were not processed" in _text(r)
-    # the work stopped: the coordinator saw only what was sent before the deadline, and no more afterwards
-    received = await _settled(lambda: _stats(channel, "scan")) - before
-    assert f["processed"] <= received < n
+    # The work stopped: the files the run says it never sent went nowhere; of the others, only the
+    # batches in flight at the deadline were not answered. The coordinator received at most what was
+    # sent (a batch whose time ran out on the way may not have reached it), and no more afterwards.
+    never_sent = sum(1 for x in skipped if x["detail"] == "the deadline passed before it was sent")
+    sent = n - never_sent
+    assert never_sent > 0  # batches after the deadline were never sent
+    assert 0 <= sent - f["processed"] <= in_flight * batch
+    assert f["processed"] <= received <= sent
+    print(f"deadline run: {n} files (at {rate:.0f} files/s measured), {sent} sent, {f['processed']} processed")
+    _idle(channel, "scan")
+    assert f["processed"] <= _stats(channel, "scan") - before <= sent
 
 
 async def test_cancel_stops_sending_batches(stack, channel, tmp_path, monkeypatch):
-    monkeypatch.setenv("CODEINTEL_REPO_BATCH_FILES", "8")
-    monkeypatch.setenv("CODEINTEL_REPO_IN_FLIGHT", "2")
-    n = 400
-    vulnerable(tmp_path, n, body_lines=300)
+    batch, in_flight = 8, 2
+    monkeypatch.setenv("CODEINTEL_REPO_BATCH_FILES", str(batch))
+    monkeypatch.setenv("CODEINTEL_REPO_IN_FLIGHT", str(in_flight))
+    # Work for far longer than a cancel takes to arrive: 4 s at the pace measured here.
+    rate = await _files_per_second(stack.address, tmp_path / "probe", 16, batch)
+    n = batch * max(in_flight + 2, math.ceil(rate * 4 / batch))
+    root = tmp_path / "run"
+    vulnerable(root, n, body_lines=300)
     before_files = _stats(channel, "scan")
     progressed = anyio.Event()
 
@@ -294,7 +380,7 @@ async def test_cancel_stops_sending_batches(stack, channel, tmp_path, monkeypatc
             progressed.set()
 
     outcome = {}
-    async with Client(_server(stack.address, tmp_path)) as client:
+    async with Client(_server(stack.address, root)) as client:
         async with anyio.create_task_group() as tg:
 
             async def call():
@@ -308,11 +394,14 @@ async def test_cancel_stops_sending_batches(stack, channel, tmp_path, monkeypatc
             await progressed.wait()
             outcome["scope"].cancel()
         assert "result" not in outcome  # the call was cancelled, not finished
-        calls_after_cancel = await _settled(lambda: _worker_calls(channel, "codeintel.v1.ScanService"))
-        received = await _settled(lambda: _stats(channel, "scan")) - before_files
+        await _runs_ended()  # the bridge's run (and its batches) stopped
+        _idle(channel, "scan")  # and the coordinator is done with what it had been sent
+        calls_after_cancel = _worker_calls(channel, "codeintel.v1.ScanService")
+        received = _stats(channel, "scan") - before_files
         # the bridge is still usable after a cancelled call
         r = await client.call_tool("repo_index", {"path": "svc", "include": ["m000.py"]})
         assert not r.is_error and r.structured_content["files"]["processed"] == 1
-    assert 8 <= received < n / 2  # some batches went out before the cancel; most never did
-    await anyio.sleep(1.0)
+    assert batch <= received < n / 2  # some batches went out before the cancel; most never did
+    _idle(channel, "scan")
     assert _worker_calls(channel, "codeintel.v1.ScanService") == calls_after_cancel
+    assert _stats(channel, "scan") - before_files == received

@@ -4,6 +4,7 @@ message size limit, and a SIGTERM drain that finishes in-flight work."""
 from __future__ import annotations
 
 import concurrent.futures as cf
+import os
 import signal
 import sys
 import time
@@ -53,23 +54,54 @@ def test_health_reflection_and_info(svc):
     assert proc.returncode == 0
 
 
+def _cpu_seconds(pid: int) -> float:
+    fields = open(f"/proc/{pid}/stat").read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")  # utime + stime
+
+
+def _wait_for(cond, what: str, timeout: float = 60.0):
+    end = time.monotonic() + timeout  # a hang guard only
+    while not cond():
+        assert time.monotonic() < end, f"timed out waiting for {what}"
+        time.sleep(0.01)
+
+
 def test_sigterm_drains_in_flight_work_then_exits():
     proc, address = start("parse", "--drain-delay", "1.0")
     ch = grpc.insecure_channel(address, options=[("grpc.max_receive_message_length", 256 * 1024 * 1024)])
     stub = parse_pb2_grpc.ParseServiceStub(ch)
     health = health_pb2_grpc.HealthStub(ch)
     body = b"def f(a):\n    return a\n" * 2000
-    files = [common_pb2.SourceFile(path=f"{i}.py", content=body) for i in range(120)]
+
+    def files(tag: str, n: int):
+        return [common_pb2.SourceFile(path=f"{tag}{i}.py", content=body + f"# {tag}\n".encode()) for i in range(n)]
+
+    # What one file costs the worker, in its own CPU time (so the same at any machine speed or load).
+    cpu0 = _cpu_seconds(proc.pid)
+    assert len(stub.ParseBatch(parse_pb2.ParseBatchRequest(files=files("probe", 8)), timeout=60).results) == 8
+    per_file = max(_cpu_seconds(proc.pid) - cpu0, 0.01) / 8
+    n = 120
     with cf.ThreadPoolExecutor(1) as pool:
-        fut = pool.submit(stub.ParseBatch, parse_pb2.ParseBatchRequest(files=files), timeout=60)
-        time.sleep(0.2)
+        cpu0 = _cpu_seconds(proc.pid)
+        fut = pool.submit(stub.ParseBatch, parse_pb2.ParseBatchRequest(files=files("drain", n)), timeout=120)
+        # The worker is into the batch (two files' worth of CPU spent on it) and has most of it left.
+        _wait_for(lambda: _cpu_seconds(proc.pid) - cpu0 >= 2 * per_file or fut.done(), "the worker to start")
+        assert not fut.done(), "the batch finished before SIGTERM: nothing was in flight"
         proc.send_signal(signal.SIGTERM)
-        time.sleep(0.3)
-        # during the drain delay health says NOT_SERVING while the process still answers
-        status = health.Check(health_pb2.HealthCheckRequest(service="codeintel.v1.ParseService"), timeout=5).status
-        assert status == health_pb2.HealthCheckResponse.NOT_SERVING
+        # While draining, health says NOT_SERVING and the process still answers: the batch keeps it up.
+        statuses = []
+
+        def not_serving() -> bool:
+            req = health_pb2.HealthCheckRequest(service="codeintel.v1.ParseService")
+            statuses.append(health.Check(req, timeout=10).status)
+            return statuses[-1] != health_pb2.HealthCheckResponse.SERVING
+
+        _wait_for(not_serving, "health to leave SERVING")
+        assert statuses[-1] == health_pb2.HealthCheckResponse.NOT_SERVING
+        assert not fut.done(), "NOT_SERVING must come while the in-flight batch still runs"
         resp = fut.result()
-    assert len(resp.results) == 120 and all(r.HasField("result") for r in resp.results)
+    assert len(resp.results) == n and all(r.HasField("result") for r in resp.results)
+    assert all(len(r.result.symbols) == 2000 for r in resp.results)
     assert proc.wait(timeout=30) == 0
     ch.close()
 

@@ -410,5 +410,13 @@ def test_deep_else_if_chain_and_boolean_run(low_recursion_limit):
 
 def test_budget_is_checked():
     code = "function f(x){" + "if(x){x = x + 1;}" * 20_000 + "}"
-    with pytest.raises(errors.CodeIntelError):
+    # The server's own per-file limit ran out: the file is too complex (INVALID_ARGUMENT, not retried).
+    with pytest.raises(errors.TooComplex) as too_complex:
         analyze_source(prepare("", "javascript", code.encode()), budget=Budget(0.0))
+    assert not isinstance(too_complex.value, errors.DeadlineExceeded)
+    message = str(too_complex.value)
+    assert "per-file work limit of 0 s" in message and "metrics walk did not finish" in message
+    # The caller's deadline ran out first: that is the caller's deadline, not a property of the file.
+    with pytest.raises(errors.DeadlineExceeded) as deadline:
+        analyze_source(prepare("", "javascript", code.encode()), budget=Budget(30.0, caller_remaining=0.0))
+    assert "the caller's deadline passed during the metrics walk" in str(deadline.value)
