@@ -38,7 +38,8 @@ class RepoOutputBase(BaseModel):
     complete: bool = Field(description="every file found was processed or skipped for a reason of its own")
     stopped: str | None = Field(default=None, description="why the run ended early, e.g. 'deadline'")
     notes: list[str] = Field(
-        default_factory=list, description="what else to know, e.g. that .gitignore ignores the path (named, so processed)"
+        default_factory=list,
+        description="what else to know, e.g. that .gitignore ignores the path (named, so processed)",
     )
     files: FileCountsOut
     skipped_by_reason: dict[str, int]

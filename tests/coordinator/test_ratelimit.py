@@ -14,6 +14,13 @@ from coordinator.ratelimit import Budget, ConcurrencyGate, MemoryLimiter, RedisL
 from coordinator.tenants import DEFAULT_TENANT, Tenant, Tier
 
 
+def _stored(r: redis.Redis, key: str) -> bytes:
+    """A key's value (the client does not decode responses), which must exist."""
+    value = r.get(key)
+    assert isinstance(value, bytes), (key, value)
+    return value
+
+
 def run(coro):
     return asyncio.run(coro)
 
@@ -329,7 +336,8 @@ def test_replicas_share_state_on_the_redis_clock(redis_url):
         b = RedisLimiter(redis_url, fail_open=False, timeout=1.0)
         got = [(await (a if i % 2 else b).admit("shared", tr, 100)).allowed for i in range(7)]
         d = await b.admit("shared", tr, 0)
-        await a.aclose(), await b.aclose()
+        await a.aclose()
+        await b.aclose()
         return got, d
 
     got, d = run(main())
@@ -339,9 +347,9 @@ def test_replicas_share_state_on_the_redis_clock(redis_url):
     # The stored TATs are Redis-clock times: the first call's Redis time (between `before` and
     # `after`) plus the 5 x 10 s charged, not client clocks.
     for suffix in ("r", "b"):
-        assert before + 50.0 <= float(r.get(f"codeintel:rl:{{shared}}:{suffix}")) <= after + 50.0
+        assert before + 50.0 <= float(_stored(r, f"codeintel:rl:{{shared}}:{suffix}")) <= after + 50.0
     # Keys expire once the budget would be full again (TAT - now), so idle tenants vanish.
-    tat = float(r.get("codeintel:rl:{shared}:r"))
+    tat = float(_stored(r, "codeintel:rl:{shared}:r"))
     t0 = _redis_time(r)
     pttl = r.pttl("codeintel:rl:{shared}:r")
     t1 = _redis_time(r)
@@ -523,7 +531,9 @@ def test_concurrency_gate():
     assert gate.try_enter(b) and not gate.try_enter(b)  # tenants are counted apart
     gate.leave(a)
     assert gate.in_flight("a") == 1 and gate.try_enter(a)
-    gate.leave(a), gate.leave(a), gate.leave(b)
+    gate.leave(a)
+    gate.leave(a)
+    gate.leave(b)
     assert gate.in_flight("a") == gate.in_flight("b") == 0
 
     with gate.hold(b):

@@ -99,7 +99,7 @@ def _events(chan, root, op: str = "scan", **kw) -> list[pb.CodeIntelServiceRunRe
 def _code(chan, root, op: str = "scan", **kw) -> tuple[grpc.StatusCode, str]:
     with pytest.raises(grpc.RpcError) as e:
         _events(chan, root, op, **kw)
-    return e.value.code(), e.value.details()
+    return e.value.code(), e.value.details() or ""
 
 
 def _write(root, rel: str, data: str | bytes) -> None:
@@ -278,7 +278,7 @@ def test_off_without_repo_roots_is_failed_precondition(tmp_path):
             with pytest.raises(grpc.RpcError) as e:
                 list(coordinator_pb2_grpc.CodeIntelServiceStub(ch).RunRepository(req, timeout=30))
     assert e.value.code() == grpc.StatusCode.FAILED_PRECONDITION
-    assert "--repo-roots" in e.value.details() and "CODEINTEL_REPO_ROOTS" in e.value.details()
+    assert "--repo-roots" in (e.value.details() or "") and "CODEINTEL_REPO_ROOTS" in (e.value.details() or "")
 
 
 def test_roots_outside_escaping_missing_or_not_directories_are_refused(chan, roots):
@@ -298,7 +298,7 @@ def test_roots_outside_escaping_missing_or_not_directories_are_refused(chan, roo
     req = pb.CodeIntelServiceRunRepositoryRequest(root=str(allowed))
     with pytest.raises(grpc.RpcError) as e:
         list(coordinator_pb2_grpc.CodeIntelServiceStub(chan).RunRepository(req, timeout=30, metadata=_key()))
-    assert e.value.code() == grpc.StatusCode.INVALID_ARGUMENT and "operation" in e.value.details()
+    assert e.value.code() == grpc.StatusCode.INVALID_ARGUMENT and "operation" in (e.value.details() or "")
 
 
 def test_tenants_are_admitted_and_billed_like_batch_calls(chan, roots):

@@ -122,9 +122,9 @@ def test_full_queue_is_resource_exhausted_with_retry_info():
                     outcomes.append(e)
         rejected = [o for o in outcomes if isinstance(o, grpc.RpcError)]
         assert rejected, "a queue of 2 must overflow under 24 concurrent requests"
-        for e in rejected:
-            assert e.code() == grpc.StatusCode.RESOURCE_EXHAUSTED, e.details()
-            st = rpc_status.from_call(e)
+        for err in rejected:
+            assert err.code() == grpc.StatusCode.RESOURCE_EXHAUSTED, err.details()
+            st = rpc_status.from_call(err)
             infos = [d for d in st.details if d.Is(error_details_pb2.RetryInfo.DESCRIPTOR)]
             assert infos, "RESOURCE_EXHAUSTED must carry RetryInfo"
             ri = error_details_pb2.RetryInfo()
@@ -149,7 +149,7 @@ def test_operation_without_workers_is_unavailable():
             api.Analyze(
                 c.CodeIntelServiceAnalyzeRequest(file=common_pb2.SourceFile(path="a.py", content=b"x=1")), timeout=10
             )
-        assert ei.value.code() == grpc.StatusCode.UNAVAILABLE and "analyze" in ei.value.details()
+        assert ei.value.code() == grpc.StatusCode.UNAVAILABLE and "analyze" in (ei.value.details() or "")
     finally:
         stack.stop()
 
@@ -158,6 +158,7 @@ def test_supervisor_killed_leaves_no_orphans():
     stack = LocalStack(workers=1)
     stack.start(timeout=120)
     pids = list(stack.info["pids"].values()) + [stack.info["coordinator_pid"]]
+    assert stack.proc is not None
     try:
         os.kill(stack.proc.pid, signal.SIGKILL)
         stack.proc.wait(timeout=10)

@@ -3,6 +3,8 @@ status-code contract, and a liveness probe run after every example."""
 
 from __future__ import annotations
 
+from typing import Any
+
 import grpc
 from grpc_health.v1 import health_pb2
 
@@ -43,7 +45,7 @@ CHANNEL_OPTIONS = [
 HEALTH = "/grpc.health.v1.Health/Check"
 
 # kind -> (unary method, batch method, request, batch request, response, batch response)
-WORKER_METHODS = {
+WORKER_METHODS: dict[str, tuple[Any, ...]] = {
     "parse": (
         "/codeintel.v1.ParseService/Parse",
         "/codeintel.v1.ParseService/ParseBatch",
@@ -69,7 +71,7 @@ WORKER_METHODS = {
         scan_pb2.ScanBatchResponse,
     ),
 }
-COORD_METHODS = {
+COORD_METHODS: dict[str, tuple[Any, ...]] = {
     "parse": (
         "/codeintel.v1.CodeIntelService/Parse",
         "/codeintel.v1.CodeIntelService/ParseBatch",
@@ -103,7 +105,7 @@ TINY = {
 
 
 class Outcome:
-    def __init__(self, code: grpc.StatusCode, details: str, body: bytes | None):
+    def __init__(self, code: grpc.StatusCode, details: str, body: Any):  # bytes, or a stream's list of them
         self.code, self.details, self.body = code, details, body
 
     def __repr__(self) -> str:
@@ -116,7 +118,7 @@ class Target:
     def __init__(self, name: str, address: str, kind: str):
         self.name, self.address, self.kind = name, address, kind
         self.channel = grpc.insecure_channel(address, options=CHANNEL_OPTIONS)
-        self._stubs: dict[str, object] = {}
+        self._stubs: dict[str, Any] = {}
 
     def raw(self, method: str, body: bytes, timeout: float = CALL_TIMEOUT_S) -> Outcome:
         stub = self._stubs.get(method)

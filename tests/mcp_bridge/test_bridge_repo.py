@@ -135,6 +135,7 @@ async def test_tools_are_listed_with_schemas(stack, tmp_path):
     for name in REPO_TOOLS:
         t = tools[name]
         assert {"path", "include", "exclude", "page_size", "cursor", "deadline_s"} <= set(t.input_schema["properties"])
+        assert t.output_schema is not None and t.annotations is not None
         assert {"files", "skipped", "next_cursor", "details"} <= set(t.output_schema["properties"])
         assert t.annotations.read_only_hint
     assert "mcp_context" not in tools["repo_scan"].input_schema["properties"]
@@ -379,7 +380,7 @@ async def test_cancel_stops_sending_batches(stack, channel, tmp_path, monkeypatc
         if progress > 0:
             progressed.set()
 
-    outcome = {}
+    outcome: dict[str, Any] = {}
     async with Client(_server(stack.address, root)) as client:
         async with anyio.create_task_group() as tg:
 
