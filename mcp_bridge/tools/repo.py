@@ -52,6 +52,9 @@ class RepoTools:
         self.bridge = bridge
         self.config = config
         self.store = RunStore(config.store_ttl_s, config.store_max_runs, config.store_max_bytes)
+        # Runs sending batches now: a cancelled or finished run has let go of every batch by the time
+        # it leaves this count (the runner cancels and awaits them first).
+        self.running = 0
 
     def resolve_dir(self, path: str) -> tuple[str, str, str | None]:
         """(real base, its root, glob pattern) for a directory, file or glob under the allowed roots."""
@@ -135,7 +138,11 @@ class RepoTools:
         )
         runner = repo.Runner(op, send, limits=limits, deadline=deadline, progress=progress)
         await progress(0, len(walked.entries))
-        report = await runner.run(walked)
+        self.running += 1
+        try:
+            report = await runner.run(walked)
+        finally:
+            self.running -= 1
         if report.stopped == "deadline":
             report.stopped = f"deadline of {deadline_s:g} s reached"
         summary = repo.summary(report, runner.aggregator, display or ".")

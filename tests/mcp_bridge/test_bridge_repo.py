@@ -5,7 +5,6 @@ files with reasons, cache reuse, result bounds."""
 
 from __future__ import annotations
 
-import asyncio
 import json
 import math
 import os
@@ -17,10 +16,10 @@ import anyio
 import pytest
 from mcp import Client
 
-from codeintel.repo import runner as repo_runner
 from codeintel.v1 import common_pb2, coordinator_pb2, coordinator_pb2_grpc
 from mcp_bridge.config import BridgeConfig
 from mcp_bridge.server import build_server
+from mcp_bridge.tools.repo import RepoTools
 
 pytestmark = pytest.mark.anyio
 
@@ -82,26 +81,11 @@ def _idle(channel, op: str, timeout: float = 60.0) -> None:
         time.sleep(0.05)
 
 
-def _running_runners() -> int:
-    """Tasks of this event loop (the in-process bridge's included) that are inside codeintel.repo's
-    Runner: its run, or one of its batches."""
-    runner_file = repo_runner.__file__
-    n = 0
-    for task in asyncio.all_tasks():
-        aw: Any = task.get_coro()
-        while aw is not None:
-            code = getattr(aw, "cr_code", None) or getattr(aw, "ag_code", None) or getattr(aw, "gi_code", None)
-            if code is not None and code.co_filename == runner_file:
-                n += 1
-                break
-            aw = getattr(aw, "cr_await", None) or getattr(aw, "ag_await", None) or getattr(aw, "gi_yieldfrom", None)
-    return n
-
-
-async def _runs_ended(timeout: float = 60.0) -> None:
-    """Wait until no Runner is left in this process: a cancelled run has stopped (a hang guard)."""
+async def _runs_ended(tools: RepoTools, timeout: float = 60.0) -> None:
+    """Wait until the bridge runs no repository work: a cancelled run has stopped and let go of its
+    batches (the timeout is a hang guard)."""
     with anyio.fail_after(timeout):
-        while _running_runners():
+        while tools.running:
             await anyio.sleep(0.01)
 
 
@@ -381,7 +365,8 @@ async def test_cancel_stops_sending_batches(stack, channel, tmp_path, monkeypatc
             progressed.set()
 
     outcome: dict[str, Any] = {}
-    async with Client(_server(stack.address, root)) as client:
+    server = _server(stack.address, root)
+    async with Client(server) as client:
         async with anyio.create_task_group() as tg:
 
             async def call():
@@ -395,7 +380,7 @@ async def test_cancel_stops_sending_batches(stack, channel, tmp_path, monkeypatc
             await progressed.wait()
             outcome["scope"].cancel()
         assert "result" not in outcome  # the call was cancelled, not finished
-        await _runs_ended()  # the bridge's run (and its batches) stopped
+        await _runs_ended(server.repo_tools)  # the bridge's run (and its batches) stopped
         _idle(channel, "scan")  # and the coordinator is done with what it had been sent
         calls_after_cancel = _worker_calls(channel, "codeintel.v1.ScanService")
         received = _stats(channel, "scan") - before_files
