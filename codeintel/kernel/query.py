@@ -18,7 +18,8 @@ from tree_sitter import Node, Query, QueryCursor
 
 from codeintel.kernel.budget import Budget
 
-# An ERROR node with at most this many children costs < 1 ms to query whole.
+# An ERROR node with at most this many children is cheap to query whole (the quadratic cost of the
+# chains error recovery builds only shows on far longer ones).
 BIG_ERROR_CHILDREN = 512
 
 
