@@ -402,7 +402,10 @@ class Coordinator:
                     exc = exc.as_domain()
                 out[i] = Served(error=file_error(exc), cache=CS.CACHE_STATUS_MERGED)
         counters.latencies.append(time.monotonic() - t0)
-        return out  # type: ignore[return-value]
+        done = [s for s in out if s is not None]
+        if len(done) != len(out):  # every file is answered above: from a cache, a worker, or with its error
+            raise AssertionError(f"{len(out) - len(done)} files of a batch left without an outcome")
+        return done
 
     async def _from_l2(self, todo: list[_Todo], counters, out, mine, caller: Caller) -> list[_Todo]:
         """Answer what the L2 cache holds (one MGET for the whole batch); the rest is still to do."""
