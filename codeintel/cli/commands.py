@@ -45,40 +45,40 @@ def _batches(paths: list[str], language: str, errors: list[tuple[str, str]]) -> 
         yield files
 
 
-def _fail(args: argparse.Namespace, e: ClientError) -> int:
-    print(f"codeintel {args.command}: {e.code}: {e.details}", file=sys.stderr)
-    return 1
-
-
 def run(args: argparse.Namespace, address: str) -> int:
+    if args.command in ("stats", "workers", "rules"):
+        return _admin(args, address)
+    if args.command == "scan":
+        try:
+            args.baseline_prints = read_baseline(args.baseline) if args.baseline else []
+        except BaselineError as e:
+            print(f"codeintel scan: {e}", file=sys.stderr)
+            return 2
+    if repo_cli.wants_repo(args.paths):  # directories and globs: .gitignore, skips with reasons, progress
+        return repo_cli.run(args, address)
     with SyncCoordinatorClient(address, timeout_s=BATCH_TIMEOUT_S, api_key=args.api_key) as client:
+        return _files(args, client)
+
+
+def _admin(args: argparse.Namespace, address: str) -> int:
+    """stats, workers and rules: one call, its answer as text or JSON."""
+    with SyncCoordinatorClient(address, api_key=args.api_key) as client:
         try:
             if args.command == "stats":
                 stats = client.get_stats(10)
                 print(json_format.MessageToJson(stats) if args.format == "json" else output.stats_text(stats))
-                return 0
-            if args.command == "workers":
+            elif args.command == "workers":
                 workers = client.list_workers(timeout_s=10)
                 print(json_format.MessageToJson(workers) if args.format == "json" else output.workers_text(workers))
-                return 0
-            if args.command == "rules":
+            else:
                 rules = client.list_rules(args.language, timeout_s=30)
                 if args.format == "json":
                     print(json_format.MessageToJson(rules, preserving_proto_field_name=True))
                 else:
                     print(output.rules_text(rules))
-                return 0
         except ClientError as e:
-            return _fail(args, e)
-        if args.command == "scan":
-            try:
-                args.baseline_prints = read_baseline(args.baseline) if args.baseline else []
-            except BaselineError as e:
-                print(f"codeintel scan: {e}", file=sys.stderr)
-                return 2
-        if repo_cli.wants_repo(args.paths):  # directories and globs: .gitignore, skips with reasons, progress
-            return repo_cli.run(args, address)
-        return _files(args, client)
+            return output.call_failed(args.command, e)
+    return 0
 
 
 def _files(args: argparse.Namespace, client: SyncCoordinatorClient) -> int:
@@ -100,7 +100,7 @@ def _files(args: argparse.Namespace, client: SyncCoordinatorClient) -> int:
                 else:
                     errors.append((f.path, r.error.message))
     except ClientError as e:
-        return _fail(args, e)
+        return output.call_failed(args.command, e)
     output.print_results(args.command, args.format, results)
     if args.command == "scan" and args.write_baseline:
         n = write_baseline(args.write_baseline, results)

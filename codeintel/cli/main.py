@@ -140,19 +140,21 @@ class _Commands:
         self.checks[command] = []
         return sp
 
-    def settings(self, command: str, group: tuple[Setting, ...], env_prefix: str) -> None:
+    def settings(self, command: str, group: tuple[Setting, ...], env_prefix: str, title: str = "") -> None:
+        """Add `group` to `command`'s flags (under a help heading `title`, if given); checked after parsing."""
         sp = self.parsers[command]
-        settings.add(sp, group, env_prefix=env_prefix)
+        settings.add(sp.add_argument_group(title) if title else sp, group, env_prefix=env_prefix)
         self.checks[command].append((sp, group, env_prefix))
 
 
 def _commands() -> _Commands:
-    from codeintel.ops import supervisor
+    from codeintel.ops import autoscale, supervisor
     from mcp_bridge import config as bridge_config
 
     c = _Commands()
-    up = c.add("up", "run the coordinator and worker processes in the foreground")
-    supervisor.add_arguments(up)  # its own flags (CODEINTEL_UP_*), drain timings and --scale-* thresholds
+    c.add("up", "run the coordinator and worker processes in the foreground")
+    c.settings("up", supervisor.UP_SETTINGS, supervisor.UP_ENV_PREFIX)  # pools, child flags, drain timings
+    c.settings("up", autoscale.SETTINGS, settings.PREFIX, autoscale.GROUP_TITLE)  # CODEINTEL_SCALE_*
 
     c.add("mcp", "serve MCP (stdio by default)")
     c.settings("mcp", bridge_config.bridge_settings(coordinator_required=False), settings.PREFIX)
@@ -176,18 +178,10 @@ def _commands() -> _Commands:
     return c
 
 
-def build_parser() -> argparse.ArgumentParser:
-    return _commands().parser
-
-
 def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     """Parse and check the command line: a bad value exits with status 2 and one line naming its flag."""
     c = _commands()
     args = c.parser.parse_args(argv)
-    if args.command == "up":
-        from codeintel.ops import supervisor
-
-        supervisor.check_arguments(c.parsers["up"], args)
     for parser, group, prefix in c.checks[args.command]:
         settings.check(parser, group, args, env_prefix=prefix)
     return args

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import json
+import sys
 from collections.abc import Sequence
 from typing import Any
 
 from google.protobuf import json_format
 
+from codeintel.client import ClientError
 from codeintel.kernel import vocab
 from codeintel.kernel.sarif import build_sarif
 from codeintel.v1 import coordinator_pb2, parse_pb2
@@ -49,6 +51,12 @@ def text(command: str, res: Any) -> str:
         f"{res.path}:{_loc(f.range)}: {vocab.severity_name(f.severity).upper()} {f.rule_id} ({f.cwe}) {f.message}"
         for f in res.findings
     )
+
+
+def call_failed(command: str, e: ClientError) -> int:
+    """Say on stderr that a coordinator call failed (its status and the server's words); exit status 1."""
+    print(f"codeintel {command}: {e.code}: {e.details}", file=sys.stderr)
+    return 1
 
 
 def print_results(command: str, fmt: str, ordered: Sequence[Any]) -> None:

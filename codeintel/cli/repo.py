@@ -32,7 +32,6 @@ from codeintel.v1 import coordinator_pb2 as pb
 
 OPERATION = {"parse": "index", "analyze": "analyze", "scan": "scan"}
 BATCH_TIMEOUT_S = 600.0
-_FATAL_CODES = frozenset({"UNAUTHENTICATED", "PERMISSION_DENIED", "INVALID_ARGUMENT"})
 _BENIGN_SERVER_SKIPS = frozenset(
     {
         pb.REPOSITORY_SKIP_REASON_IGNORED,
@@ -81,15 +80,7 @@ async def _run(
     progress_cb: Callable[[int, int], None],
 ) -> repo.Runner:
     client = CoordinatorClient(address, timeout_s=BATCH_TIMEOUT_S, api_key=args.api_key)
-    opts = options(args)
-
-    async def send(files: list, timeout: float) -> Any:
-        try:
-            return await client.batch(args.command, files, opts, args.priority, timeout_s=max(timeout, 0.001))
-        except ClientError as exc:
-            raise repo.BatchError(
-                str(exc), deadline=exc.code == "DEADLINE_EXCEEDED", fatal=exc.code in _FATAL_CODES
-            ) from None
+    send = client.repo_sender(args.command, options(args), args.priority)
 
     async def progress(done: int, total: int) -> None:
         progress_cb(done, total)
@@ -150,8 +141,7 @@ def _server_side(
                     else:
                         summary = event.summary
             except ClientError as e:
-                print(f"codeintel {args.command}: {e.code}: {e.details}", file=sys.stderr)
-                return 1
+                return output.call_failed(args.command, e)
     return results, summary, failed
 
 

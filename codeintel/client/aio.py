@@ -15,6 +15,7 @@ from typing import Any
 import grpc
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 
+from codeintel import repo
 from codeintel.client import channel as ch
 from codeintel.client.errors import ClientError, map_rpc_error
 from codeintel.client.requests import batch_request, single_request
@@ -29,7 +30,8 @@ from codeintel.v1 import (
     scan_pb2,
 )
 
-OPERATION_LABEL = {"parse": "parse", "analyze": "analysis", "scan": "scan"}
+# Refusals no later call of a run can get past: bad credentials, a refused request.
+_FATAL_CODES = frozenset({"UNAUTHENTICATED", "PERMISSION_DENIED", "INVALID_ARGUMENT"})
 
 
 class CoordinatorClient:
@@ -139,6 +141,21 @@ class CoordinatorClient:
         method = getattr(codeintel, f"{operation.capitalize()}Batch")
         request = batch_request(operation, files, options, priority)
         return await self._call(f"{operation} batch", method, request, timeout_s)
+
+    def repo_sender(self, operation: str, options: Any, priority: str = "normal") -> repo.Send:
+        """The `send` of a codeintel.repo.Runner over this client: one batch call (`operation`: parse,
+        analyze, scan) per batch with the time the run has left; a failed call becomes a repo.BatchError
+        (`deadline` when it ran out of time, `fatal` when no later batch could succeed either)."""
+
+        async def send(files: list[common_pb2.SourceFile], timeout: float) -> Any:
+            try:
+                return await self.batch(operation, files, options, priority, timeout_s=max(timeout, 0.001))
+            except ClientError as exc:
+                raise repo.BatchError(
+                    str(exc), deadline=exc.code == "DEADLINE_EXCEEDED", fatal=exc.code in _FATAL_CODES
+                ) from None
+
+        return send
 
     async def run_repository(
         self, request: coordinator_pb2.CodeIntelServiceRunRepositoryRequest, timeout_s: float | None = None

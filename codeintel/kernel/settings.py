@@ -14,7 +14,6 @@ command-specific flags read CODEINTEL_<COMMAND>_<FLAG> (e.g. CODEINTEL_SCAN_FAIL
 from __future__ import annotations
 
 import argparse
-import logging
 import math
 import os
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -190,21 +189,18 @@ def check(
     """Convert and check every value of `args` (flag or environment alike); the first bad one ends the
     process with exit status 2 and one line naming its flag."""
     for s in settings:
-        error = getattr(args, f"_{s.name}_error", None)
+        # What add() left beside the values: a bad switch variable, a repeated flag's default list.
+        error = vars(args).pop(f"_{s.name}_error", None)
         if error:
             parser.error(error)
-        if hasattr(args, f"_{s.name}_error"):
-            delattr(args, f"_{s.name}_error")
         if s.repeat:
             given = getattr(args, s.name, None)
-            raw = given if given is not None else getattr(args, f"_{s.name}_default", [])
+            from_env = vars(args).pop(f"_{s.name}_default", [])
             try:
-                value: Any = [s.type(v) for v in raw]
+                value: Any = [s.type(v) for v in (given if given is not None else from_env)]
             except (TypeError, ValueError, argparse.ArgumentTypeError) as e:
                 parser.error(f"argument {s.flag}: {e}")
             setattr(args, s.name, value)
-            if hasattr(args, f"_{s.name}_default"):
-                delattr(args, f"_{s.name}_default")
             items = value
         else:
             value = getattr(args, s.name, None)
@@ -287,9 +283,3 @@ def from_env(settings: Sequence[Setting], env: Mapping[str, str] | None = None) 
             raise SettingError(message)
 
     return parse(_Parser(add_help=False), settings, [], env=env)
-
-
-def level_name(value: str) -> int:
-    """A --log-level value as a logging level number."""
-    number = logging.getLevelName(value.upper())
-    return number if isinstance(number, int) else logging.INFO

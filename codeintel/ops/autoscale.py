@@ -83,14 +83,9 @@ def _setting(name: str) -> settings.Setting:
     return settings.Setting(_flag(name), default, float, _HELP[name], check, metavar="N", dest=f"scale_{name}")
 
 
-# The --scale-* flags of `codeintel up`, each with its CODEINTEL_SCALE_* variable.
+# The --scale-* flags of `codeintel up`, each with its CODEINTEL_SCALE_* variable, under this heading.
 SETTINGS = tuple(_setting(name) for name in _HELP)
-
-
-def add_arguments(p: argparse.ArgumentParser) -> None:
-    """The --scale-* flags (and their CODEINTEL_SCALE_* variables) of `codeintel up`."""
-    g = p.add_argument_group("autoscaling thresholds (used when a pool's --max-workers is above its --min-workers)")
-    settings.add(g, SETTINGS)
+GROUP_TITLE = "autoscaling thresholds (used when a pool's --max-workers is above its --min-workers)"
 
 
 def policy_from_args(args: argparse.Namespace) -> Policy:

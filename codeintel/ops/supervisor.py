@@ -493,18 +493,6 @@ UP_SETTINGS = (
 )
 
 
-def add_arguments(up: argparse.ArgumentParser) -> None:
-    """Every flag of `codeintel up`: pools, extra child flags, drain timings, --scale-* thresholds."""
-    settings.add(up, UP_SETTINGS, env_prefix=UP_ENV_PREFIX)
-    autoscale.add_arguments(up)
-
-
-def check_arguments(up: argparse.ArgumentParser, args: argparse.Namespace) -> None:
-    """Convert and check each value (exit status 2 and one line naming the flag when one is bad)."""
-    settings.check(up, UP_SETTINGS, args, env_prefix=UP_ENV_PREFIX)
-    settings.check(up, autoscale.SETTINGS, args)
-
-
 def config_from_args(args: argparse.Namespace) -> StackConfig:
     """StackConfig from `codeintel up` flags; ValueError with a message naming the bad flag."""
     for a in list(args.worker_arg) + list(args.coordinator_arg):

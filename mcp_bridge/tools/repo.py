@@ -27,8 +27,7 @@ from mcp_types import CallToolResult, TextContent
 from pydantic import Field
 
 from codeintel import repo
-from codeintel.client import ClientError
-from codeintel.v1 import analyze_pb2, common_pb2, parse_pb2, scan_pb2
+from codeintel.v1 import analyze_pb2, parse_pb2, scan_pb2
 from mcp_bridge.args import ConfidenceName, PriorityArg, SeverityName, confidence_value, severity_value
 from mcp_bridge.bridge import Bridge, guard, tool_annotations
 from mcp_bridge.config import RepoConfig
@@ -38,7 +37,6 @@ from mcp_bridge.runs import RunStore, decode_cursor, encode_cursor
 from mcp_bridge.text import repo_text
 
 # Statuses that would fail every other batch the same way: the run stops at the first.
-_FATAL_CODES = frozenset({"UNAUTHENTICATED", "PERMISSION_DENIED", "INVALID_ARGUMENT"})
 _RPC = {"scan": "scan", "analyze": "analyze", "index": "parse"}
 
 Options = parse_pb2.ParseOptions | analyze_pb2.AnalyzeOptions | scan_pb2.ScanOptions
@@ -115,15 +113,7 @@ class RepoTools:
             max_file_bytes=bcfg.max_file_bytes,
             max_files=cfg.max_files,
         )
-        client = self.bridge.client
-
-        async def send(files: list[common_pb2.SourceFile], timeout: float) -> object:
-            try:
-                return await client.batch(_RPC[op], files, options, priority, timeout_s=max(timeout, 0.001))
-            except ClientError as exc:
-                raise repo.BatchError(
-                    str(exc), deadline=exc.code == "DEADLINE_EXCEEDED", fatal=exc.code in _FATAL_CODES
-                ) from None
+        send = self.bridge.client.repo_sender(_RPC[op], options, priority)
 
         async def progress(done: int, total: int) -> None:
             if ctx is not None:

@@ -7,7 +7,7 @@ import argparse
 import pytest
 
 from codeintel.kernel import settings
-from codeintel.ops.autoscale import SETTINGS, Bounds, Policy, Sample, Scaler, add_arguments, policy_from_args
+from codeintel.ops.autoscale import SETTINGS, Bounds, Policy, Sample, Scaler, policy_from_args
 
 POLICY = Policy(
     interval=1.0,
@@ -185,7 +185,7 @@ def test_bounds_must_be_ordered():
 def test_policy_from_flags_and_environment(monkeypatch, capsys):
     monkeypatch.setenv("CODEINTEL_SCALE_DOWN_SAMPLES", "7")
     p = argparse.ArgumentParser()
-    add_arguments(p)
+    settings.add(p, SETTINGS)
     args = settings.check(p, SETTINGS, p.parse_args(["--scale-up-queue-per-worker", "1.5", "--scale-up-samples", "2"]))
     policy = policy_from_args(args)
     assert (policy.up_queue_per_worker, policy.up_samples, policy.down_samples) == (1.5, 2, 7)
