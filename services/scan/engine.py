@@ -322,12 +322,28 @@ class RuleSet:
 
     def _with_taint(self, language: str, root, flows: list[Rule], hits: list[tuple], budget: Budget) -> list[tuple]:
         """`hits` plus the taint findings of the `flows` rules. A pattern hit of the same CWE on the
-        same sink call (inside it, or around it) is dropped: the taint finding says more (its flow)."""
+        same sink call (inside it, or around it) is dropped: the taint finding says more (its flow).
+        So is a pattern hit of a taint rule's CWE inside a function where the taint pass saw the
+        untrusted input that kind cares about: there the pass knows where data comes from, and a sink
+        it does not report is fed by constants, checked or sanitised data."""
         spec = self._taint.get(language)
         if spec is None:
             return hits
         by_kind = {self._taint_kind[r.id]: r for r in flows}
-        found = taint.analyse(root, spec, frozenset(by_kind), budget)
+        outcome = taint.analyse(root, spec, frozenset(by_kind), budget, language)
+        found = outcome.hits
+        if outcome.scopes:
+            kinds_of_cwe: dict[str, set[str]] = {}
+            for kind, r in by_kind.items():
+                kinds_of_cwe.setdefault(r.cwe, set()).add(kind)
+            hits = [
+                x
+                for x in hits
+                if not any(
+                    s <= x[0] and x[1] <= e and kinds & kinds_of_cwe.get(x[4].cwe, set())
+                    for (s, e), kinds in outcome.scopes.items()
+                )
+            ]
         if not found:
             return hits
         sinks: dict[str, list[tuple[int, int]]] = {}

@@ -227,6 +227,187 @@ def _p_redos_regex(captures: dict, *, capture: str = "pattern") -> bool:
     return text is not None and redos_prone(text)
 
 
+# Java: where a local variable's value comes from. Method-like scopes (the outermost one below the
+# class body holds the locals a use can see), declarations that bind a name without a known value,
+# and calls that read configuration with a default: `props.getProperty(key, default)`,
+# `map.getOrDefault(key, default)`, `config.getString(key, default)`, `prefs.get(key, default)`.
+_JAVA_LOCAL_SCOPES = frozenset(
+    {"method_declaration", "constructor_declaration", "lambda_expression", "static_initializer"}
+)
+_JAVA_TYPE_BODIES = frozenset({"class_body", "interface_body", "enum_body"})
+_JAVA_TYPE_DECLARATIONS = frozenset(
+    {"class_declaration", "interface_declaration", "enum_declaration", "record_declaration"}
+)
+_JAVA_OPAQUE_BINDINGS = frozenset({"formal_parameter", "catch_formal_parameter", "enhanced_for_statement"})
+_DEFAULT_LOOKUPS = frozenset({b"getProperty", b"getOrDefault", b"getString", b"get"})
+_SAME_TEXT_CALLS = frozenset({b"trim", b"strip", b"toUpperCase", b"toLowerCase", b"intern"})
+_MAX_RESOLVE = 32  # expressions looked at per capture: bounds chains and cycles (a = b; b = a)
+
+
+def _java_local_definition(ident):
+    """(found, value node or None) for a Java identifier: the nearest definition before it in its
+    method -- `T x = v`, `x = v` -- (value None for parameters, loop variables, `x += ...`); found is
+    False when the method does not bind the name."""
+    scope = None
+    for a in ancestors(ident):
+        if a.type in _JAVA_TYPE_BODIES:
+            break
+        if a.type in _JAVA_LOCAL_SCOPES:
+            scope = a
+    if scope is None:
+        return False, None
+    name, use = ident.text, ident.start_byte
+    best = None  # (start byte, value)
+    stack = [scope]
+    while stack:
+        n = stack.pop()
+        t = n.type
+        if t in _JAVA_TYPE_BODIES:
+            continue  # a local or anonymous class has its own names
+        at, value = None, None
+        if t == "variable_declarator" and n.parent is not None and n.parent.type == "local_variable_declaration":
+            key = n.child_by_field_name("name")
+            if key is not None and key.text == name:
+                at, value = n.start_byte, n.child_by_field_name("value")
+        elif t == "assignment_expression":
+            left, op = n.child_by_field_name("left"), n.child_by_field_name("operator")
+            if left is not None and left.type == "identifier" and left.text == name:
+                at = n.start_byte
+                value = n.child_by_field_name("right") if op is not None and op.text == b"=" else None
+        elif t in _JAVA_OPAQUE_BINDINGS:
+            key = n.child_by_field_name("name")
+            if key is not None and key.text == name:
+                at = n.start_byte
+        if at is not None and at < use and (best is None or at > best[0]):
+            best = (at, value)
+        stack.extend(n.named_children)
+    return (False, None) if best is None else (True, best[1])
+
+
+def _java_field_value(body, name: bytes):
+    """The initial value of field `name` declared in the class / interface body `body`, when the
+    field is final, an interface constant, or never assigned in that body; else None."""
+    for member in body.named_children:
+        if member.type not in ("field_declaration", "constant_declaration"):
+            continue
+        for d in member.children_by_field_name("declarator"):
+            key = d.child_by_field_name("name")
+            if key is None or key.text != name:
+                continue
+            mods = next((c for c in member.children if c.type == "modifiers"), None)
+            final = member.type == "constant_declaration" or (mods is not None and b"final" in mods.text.split())
+            if not final and _assigned_in(body, name):
+                return None
+            return d.child_by_field_name("value")
+    return None
+
+
+def _assigned_in(body, name: bytes) -> bool:
+    """Whether `name` or `this.name` is assigned anywhere in `body`."""
+    stack = [body]
+    while stack:
+        n = stack.pop()
+        if n.type == "assignment_expression":
+            left = n.child_by_field_name("left")
+            if left is not None and (
+                (left.type == "identifier" and left.text == name)
+                or (left.type == "field_access" and left.text == b"this." + name)
+            ):
+                return True
+        stack.extend(n.named_children)
+    return False
+
+
+def _java_named_type_body(node, cls: bytes):
+    """The body of the class / interface / enum named `cls` declared in the file containing `node`."""
+    top = node
+    for above in ancestors(node):
+        top = above
+    stack = [top]
+    while stack:
+        n = stack.pop()
+        if n.type in _JAVA_TYPE_DECLARATIONS:
+            key = n.child_by_field_name("name")
+            if key is not None and key.text == cls:
+                return n.child_by_field_name("body")
+        stack.extend(n.named_children)
+    return None
+
+
+def _java_string_candidates(node) -> list[str]:
+    """The constant strings a Java expression may hold, as far as its file says: a literal (or a
+    concatenation of them); a local variable's nearest preceding definition in the method; a final or
+    never-reassigned field of an enclosing class (`X`, `this.X`, `Cls.X` for a class in the file);
+    both arms of `c ? a : b`; the default of a configuration read (`getProperty(key, default)`,
+    `getOrDefault`, `getString`, 2-argument `get`; `Optional.orElse(default)`); through trim() /
+    toUpperCase() and the like. Parameters and other run-time values contribute nothing."""
+    found: list[str] = []
+    work = [node]
+    for _ in range(_MAX_RESOLVE):
+        if not work:
+            break
+        n = work.pop()
+        value = string_value(n)
+        if value is not None:
+            found.append(value)
+            continue
+        t = n.type
+        if t == "parenthesized_expression":
+            work.extend(c for c in n.named_children if c.type not in ("line_comment", "block_comment"))
+        elif t == "ternary_expression":
+            work.extend(
+                c for c in (n.child_by_field_name("consequence"), n.child_by_field_name("alternative")) if c is not None
+            )
+        elif t == "method_invocation":
+            fn, args, obj = (n.child_by_field_name(f) for f in ("name", "arguments", "object"))
+            given = [c for c in args.named_children if c.type not in ("line_comment", "block_comment")] if args else []
+            if fn is None:
+                continue
+            if fn.text in _DEFAULT_LOOKUPS and len(given) == 2:
+                work.append(given[1])
+            elif fn.text == b"orElse" and len(given) == 1:
+                work.append(given[0])
+            elif fn.text in _SAME_TEXT_CALLS and not given and obj is not None:
+                work.append(obj)
+        elif t == "identifier":
+            found_local, value = _java_local_definition(n)
+            if found_local:
+                if value is not None:
+                    work.append(value)
+                continue
+            for body in (a for a in ancestors(n) if a.type in _JAVA_TYPE_BODIES):
+                value = _java_field_value(body, n.text)
+                if value is not None:
+                    work.append(value)
+                    break
+        elif t == "field_access":
+            obj, field = n.child_by_field_name("object"), n.child_by_field_name("field")
+            if obj is None or field is None:
+                continue
+            if obj.type == "this":
+                body = next((a for a in ancestors(n) if a.type in _JAVA_TYPE_BODIES), None)
+            elif obj.type == "identifier":
+                body = _java_named_type_body(n, obj.text)
+            else:
+                body = None
+            value = _java_field_value(body, field.text) if body is not None else None
+            if value is not None:
+                work.append(value)
+    return found
+
+
+def _p_resolves_to(captures: dict, *, capture: str = "value", pattern: str = "") -> bool:
+    """A constant string the captured Java expression may hold (see _java_string_candidates: a
+    literal, a local or constant initialised with one, a configuration read's default, either arm
+    of a conditional) matches the regex `pattern` in full. A match of one of the rule's patterns
+    that has no such capture (e.g. a call that is weak by its name alone) is left to the query."""
+    nodes = captures.get(capture)
+    if not nodes:
+        return True
+    rx = re.compile(pattern)
+    return any(rx.fullmatch(v) for v in _java_string_candidates(nodes[0]))
+
+
 @dataclass(frozen=True, slots=True)
 class Predicate:
     """A predicate function and the option names it takes (a rule's `args` must be among them)."""
@@ -246,4 +427,5 @@ PREDICATES: dict[str, Predicate] = {
     "url_non_constant": Predicate(_p_url_non_constant, frozenset({"capture"})),
     "cleartext_url": Predicate(_p_cleartext_url, frozenset({"capture"})),
     "redos_regex": Predicate(_p_redos_regex, frozenset({"capture"})),
+    "resolves_to": Predicate(_p_resolves_to, frozenset({"capture", "pattern"})),
 }

@@ -11,7 +11,7 @@ what the scan engine and the tests use. No grpc here.
 
 from __future__ import annotations
 
-from services.scan.taint.analysis import MAX_STEPS, Analysis, Hit, Taint, analyse
+from services.scan.taint.analysis import MAX_STEPS, Analysis, Hit, Outcome, Taint, analyse
 from services.scan.taint.grammar import call_arguments, callee_of, dotted, name_of
 from services.scan.taint.spec import TAINT_DIR, Sink, SpecError, TaintRule, TaintSpec, load_spec, spec_files
 
@@ -20,6 +20,7 @@ __all__ = [
     "TAINT_DIR",
     "Analysis",
     "Hit",
+    "Outcome",
     "Sink",
     "SpecError",
     "Taint",

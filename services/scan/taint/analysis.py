@@ -23,8 +23,10 @@ from dataclasses import dataclass
 
 from tree_sitter import Node
 
+from codeintel.kernel.query import matches
 from codeintel.kernel.span import Span, span_of
 from services.scan import anchors
+from services.scan.taint.fold import NOT_CONSTANT, fold, literal
 from services.scan.taint.grammar import (
     BINARY,
     CALLS,
@@ -40,11 +42,12 @@ from services.scan.taint.grammar import (
     name_of,
     node_text,
     parameters,
+    type_name,
 )
-from services.scan.taint.guards import guard_of, safety_check
+from services.scan.taint.guards import deny_guard, guard_of, prefix_guard, safety_check
 from services.scan.taint.spec import TaintSpec
 
-__all__ = ["MAX_STEPS", "Analysis", "Hit", "Taint", "analyse"]
+__all__ = ["MAX_STEPS", "Analysis", "Hit", "Outcome", "Taint", "analyse"]
 
 MAX_STEPS = 12  # flow steps kept per finding: the source, then the latest ones
 _MAX_TAINTS = 3  # alternative taints kept per expression (differing in sanitised kinds)
@@ -82,6 +85,91 @@ def _merge(groups) -> tuple[Taint, ...]:
     return tuple(sorted(best.values(), key=lambda t: len(t.blocked))[:_MAX_TAINTS])
 
 
+_SHELLS = frozenset({"sh", "bash", "zsh", "dash", "ksh", "cmd", "cmd.exe", "powershell", "powershell.exe", "pwsh"})
+_ARG = "\x00arg"  # the step that stands for a function's parameter while its summary is computed
+_LOCAL_RECEIVERS = frozenset({"this", "self", "cls", "super"})
+# Declared types whose values carry no text an attacker could shape into code or markup.
+_SCALAR_TYPES = frozenset(
+    {
+        "int",
+        "long",
+        "short",
+        "byte",
+        "double",
+        "float",
+        "boolean",
+        "char",
+        "Integer",
+        "Long",
+        "Short",
+        "Double",
+        "Float",
+        "Boolean",
+        "BigDecimal",
+        "BigInteger",
+        "UUID",
+        "LocalDate",
+        "LocalDateTime",
+        "Instant",
+    }
+)
+# Methods that put their arguments into the receiver (a builder, a collection, a map).
+_ADDERS = frozenset(
+    {
+        "append",
+        "add",
+        "addAll",
+        "addElement",
+        "addFirst",
+        "addLast",
+        "push",
+        "unshift",
+        "offer",
+        "put",
+        "putAll",
+        "putIfAbsent",
+        "set",
+        "setdefault",
+        "update",
+        "extend",
+        "insert",
+        "appendChild",
+        "concat",
+        "write",
+    }
+)
+_READERS = frozenset({"get", "getOrDefault", "elementAt", "peek", "first", "firstElement", "getFirst"})
+_CONTAINER_TYPES = ("Map", "List", "Set", "Vector", "Deque", "Queue", "Stack", "Array", "Dictionary", "Properties")
+
+
+class _Container:
+    """What a fresh local collection holds, per constant key (taints) or position ((taints, constant
+    value) pairs); None where unknown."""
+
+    __slots__ = ("keys", "items")
+
+    def __init__(self, keys: dict | None = None, items: list | None = None):
+        self.keys = keys
+        self.items = items
+
+    def copy(self) -> _Container:
+        return _Container(
+            dict(self.keys) if self.keys is not None else None, list(self.items) if self.items is not None else None
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class _Summary:
+    """Which parameters of a local function reach its return value (with the kinds sanitised on the
+    way), and the sources it returns itself."""
+
+    params: tuple[tuple[int, frozenset[str]], ...]
+    sources: tuple[Taint, ...]
+
+
+_NO_SUMMARY = _Summary((), ())
+
+
 class _Binding:
     __slots__ = ("taints", "depth")
 
@@ -93,14 +181,88 @@ class _Binding:
 class Analysis:
     """One file's taint pass; `run()` returns the hits for the wanted sink kinds."""
 
-    def __init__(self, spec: TaintSpec, kinds: frozenset[str], budget):
+    def __init__(self, spec: TaintSpec, kinds: frozenset[str], budget, language: str = ""):
         self.spec = spec
         self.kinds = kinds
         self.budget = budget
+        self.language = language
         self.env: dict[str, _Binding] = {}
         self.memo: dict[int, tuple[Taint, ...]] = {}
         self.hits: dict[tuple[int, str], Hit] = {}
         self.visited = 0
+        self.consts: dict[str, object] = {}  # names bound to a constant on every path so far
+        self.containers: dict[str, _Container] = {}  # fresh local collections, per key / position
+        self.types: dict[str, str] = {}  # declared types of locals and parameters (Java)
+        self.declared: dict[tuple[int, str], str | None] = {}  # (function, name) -> type, looked up
+        self._functions: dict[str, list] | None = None  # simple name -> definitions in this file
+        self._imported: frozenset[str] | None = None  # modules the file imports
+        self.root = None
+        self.text = b""
+        self.summaries: dict[int, _Summary] = {}  # shared with the passes computing them
+        self.returns: list | None = None  # taints returned, while computing a summary
+        self.handler: list = []  # return-value sinks of the function being walked (a route's response)
+        self.parsed: dict[str, str] = {}  # `u = urlparse(x)`: u -> x (a check of u's host vouches for x)
+        self.texts: set[str] = set()  # names last bound to text built here (strings, f-strings, joins)
+        self.normalised: set[str] = set()  # names bound to a resolved path (a prefix check then holds)
+        self.anchor_at: list[int] = []
+        # functions that read a source -> the sink kinds those sources feed: there, the taint pass
+        # has seen the untrusted inputs, and what it does not report for those kinds is not reached
+        self.scopes: dict[tuple[int, int], set[str]] = {}
+
+    # -- file facts, computed on first use (most files never need them)
+
+    @property
+    def functions(self) -> dict[str, list]:
+        if self._functions is None:
+            self._functions = _functions(self.root, self.language, self.budget) if self.root is not None else {}
+        return self._functions
+
+    @property
+    def imported(self) -> frozenset[str]:
+        if self._imported is None:
+            self._imported = _imports(self.text)
+        return self._imported
+
+    # -- lookups
+
+    def _lookup(self, table, name: str, receiver):
+        """`table`'s entry for a callee; failing the name itself, `Type.method` by the receiver's
+        declared type (`XPath xp = ...; xp.evaluate(...)` -> XPath.evaluate)."""
+        v = table.get(name)
+        if v is None and receiver is not None and receiver.type == "identifier" and self.language == "java":
+            ty = self._type_of(receiver)
+            if ty is not None:
+                v = table.get(f"{ty}.{name.rsplit('.', 1)[-1]}")
+        return v
+
+    def _type_of(self, ident) -> str | None:
+        """The declared type of a Java local or parameter, from the walk or, for declarations the walk
+        skipped (nothing tainted yet), from the nearest declaration before `ident` in its function."""
+        name = node_text(ident)
+        ty = self.types.get(name)
+        if ty is not None:
+            return ty
+        fn = _enclosing_function(ident)
+        if fn is None:
+            return None
+        key = (fn.id, name)
+        if key not in self.declared:
+            found = None
+            stack = [fn]
+            seen = 0
+            while stack and seen < 20_000:
+                n = stack.pop()
+                seen += 1
+                if n.start_byte > ident.start_byte:
+                    continue
+                if n.type == "variable_declarator" or n.type == "formal_parameter":
+                    nm = n.child_by_field_name("name")
+                    if nm is not None and node_text(nm) == name:
+                        ty_node = n.child_by_field_name("type") if n.type == "formal_parameter" else None
+                        found = type_name(ty_node) if ty_node is not None else _declared_type(n)
+                stack.extend(c for c in n.named_children if c.child_count)
+            self.declared[key] = found
+        return self.declared[key]
 
     # -- budget
 
@@ -189,13 +351,16 @@ class Analysis:
             memo[n.id] = merged
         return memo.get(node.id, ())
 
-    def _source(self, node, name: str, call: bool):
-        hit = self.spec.sources.get(name)
+    def _source(self, node, name: str, call: bool, receiver=None):
+        hit = self._lookup(self.spec.sources, name, receiver) if call else self.spec.sources.get(name)
         if hit is None:
             return None
         message, calls_only, not_for = hit
         if calls_only and not call:
             return None
+        scope = _enclosing_function(node)
+        if scope is not None:
+            self.scopes.setdefault((scope.start_byte, scope.end_byte), set()).update(self.spec.kinds - not_for)
         return (Taint(((span_of(node), message),), not_for),)
 
     def _plan(self, n):
@@ -218,6 +383,16 @@ class Analysis:
             return (), (), None
         if t in SUBSCRIPTS:
             base = n.child_by_field_name(SUBSCRIPTS[t])
+            if base is not None and _constant_table(
+                base, self.env, self.spec.sources
+            ):  # PAGES[x]: one of PAGES' values
+                key = _index_of(n)
+                if key is not None:
+                    self.taint_of(key)  # not returned, but its sources are read in this function
+                return (), (), None
+            held = self._held(base, _index_of(n))
+            if held is not None:
+                return held, (), None
             name = name_of(n)
             if name is not None:
                 b = self.env.get(name)
@@ -226,19 +401,40 @@ class Analysis:
             return None, ([base] if base is not None else []), None
         if t in CALLS:
             name, receiver = callee_of(n)
+            pos, kw = call_arguments(n)
             if name is not None:
-                src = self._source(n, name, True)
+                src = self._source(n, name, True, receiver)
                 if src is not None:
                     return src, (), None
-                kinds = self.spec.sanitizers.get(name)
-                pos, kw = call_arguments(n)
+                kinds = self._lookup(self.spec.sanitizers, name, receiver)
                 args = pos + list(kw.values())
                 if kinds is not None:
-                    if not kinds:
-                        return (), (), None
+                    if not kinds:  # safe for every kind but those of their own sources (weak randomness)
+                        if self.spec.scalar_blocks == self.spec.kinds:
+                            return (), (), None
+                        kinds = self.spec.scalar_blocks
                     return None, args + ([receiver] if receiver is not None else []), kinds
-                if self.spec.propagators.get(name) is not None:
-                    return None, args + ([receiver] if receiver is not None else []), None
+                method = name.rsplit(".", 1)[-1]
+                if (
+                    method in _READERS
+                    and receiver is not None
+                    and pos
+                    and _constant_table(receiver, self.env, self.spec.sources)
+                ):
+                    self.taint_of(pos[0])  # not returned, but its sources are read in this function
+                    return None, list(pos[1:]) + list(kw.values()), None  # ALLOWED.get(x, default)
+                if method in _READERS and receiver is not None and pos:
+                    held = self._held(receiver, pos[0], tuple(pos[1:]) + tuple(kw.values()))
+                    if held is not None:
+                        return held, (), None
+                local = self._local_call(n, method, receiver, pos)
+                if local is not None:
+                    return local, (), None
+                if self._lookup(self.spec.propagators, name, receiver) is not None or self.spec.unknown_calls:
+                    # what a sink returns (Markup(x)) was reported there, not again where it goes next
+                    sinks = self._lookup(self.spec.sink_calls, name, receiver)
+                    reported = frozenset(k for k, _ in sinks) if sinks else None
+                    return None, args + ([receiver] if receiver is not None else []), reported
             if receiver is not None:  # a method of a tainted value (.strip(), .get("k")) stays tainted
                 return None, [receiver], None
             return (), (), None
@@ -257,11 +453,18 @@ class Analysis:
                 cond, yes, no = (n.child_by_field_name(f) for f in ("condition", "consequence", "alternative"))
                 if cond is None or yes is None or no is None:
                     return None, n.named_children, None
+            value = fold(cond, self.consts, self.language)
+            if value is not NOT_CONSTANT:  # a constant condition: only one side can be taken
+                return None, [yes if value else no], None
             check = safety_check(cond, self.spec.sanitizers)
-            if check is not None and check[2] is None:  # `x if x in ALLOWED else "default"`: the x taken is safe
-                name, holds, _ = check
+            if check is not None:  # `x if x in ALLOWED else "default"`: the x taken is safe
+                name, holds, kinds = check
                 if name_of(yes if holds else no) == name:
-                    return None, [no if holds else yes], None
+                    if kinds is None:
+                        return None, [no if holds else yes], None
+                    other = no if holds else yes
+                    if fold(other, self.consts, self.language) is not NOT_CONSTANT:
+                        return None, [yes if holds else no], frozenset(kinds)
             return None, [yes, no], None
         if t in FUNCTIONS:
             return (), (), None
@@ -269,6 +472,197 @@ class Analysis:
             v = n.child_by_field_name("value")
             return None, ([v] if v is not None else []), None
         return None, n.named_children, None
+
+    # -- containers (fresh local maps and lists, read back at constant keys)
+
+    def _held(self, base, key_node, more: tuple = ()):
+        """Taints held at a constant key / index of a tracked container; None when not tracked.
+        `more`: further arguments of a reader call (`conf.get(section, option)`, `d.get(k, default)`)."""
+        if base is None or key_node is None:
+            return None
+        name = name_of(base)
+        c = self.containers.get(name) if name is not None else None
+        if c is None:
+            return None
+        key = fold(key_node, self.consts, self.language)
+        if key is NOT_CONSTANT:
+            return None
+        if isinstance(key, int) and not isinstance(key, bool):
+            if c.items is None or more:
+                return None
+            return c.items[key][0] if -len(c.items) <= key < len(c.items) else ()
+        if not isinstance(key, str) or c.keys is None:
+            return None
+        rest = [fold(m, self.consts, self.language) for m in more]
+        if more and all(isinstance(r, str) for r in rest) and (key, *rest) in c.keys:
+            return c.keys[(key, *rest)]
+        held = c.keys.get((key,), ())
+        if more:  # d.get(k, default): the default may be what comes back
+            held = _merge((held, *(self.taint_of(m) for m in more)))
+        return held
+
+    def _item(self, node) -> tuple:
+        """A collection element: its taints and its constant value (NOT_CONSTANT when unknown)."""
+        return self.taint_of(node), fold(node, self.consts, self.language)
+
+    def _fresh(self, value):
+        """A container for a value that builds a new local collection (`{}`, `[a, b]`, `new HashMap<>()`)."""
+        t = value.type
+        if t in ("dictionary", "object"):
+            keys: dict = {}
+            for pair in value.named_children:
+                if pair.type != "pair":
+                    if pair.type == "comment":
+                        continue
+                    return _Container()
+                k = pair.child_by_field_name("key")
+                v = pair.child_by_field_name("value")
+                key = fold(k, self.consts, self.language) if k is not None else NOT_CONSTANT
+                if k is not None and k.type in ("property_identifier", "identifier") and t == "object":
+                    key = node_text(k)
+                if key is NOT_CONSTANT or v is None:
+                    return _Container()
+                keys[(key,)] = self.taint_of(v)
+            return _Container(keys=keys)
+        if t in ("list", "array", "array_initializer", "tuple"):
+            kids = [k for k in value.named_children if k.type != "comment"]
+            if any(k.type in ("list_splat", "spread_element") for k in kids):
+                return _Container()
+            return _Container(items=[self._item(k) for k in kids])
+        if t == "array_creation_expression":
+            init = value.child_by_field_name("value")
+            return self._fresh(init) if init is not None else _Container(items=None)
+        if t in CALLS:
+            name, receiver = callee_of(value)
+            pos, kw = call_arguments(value)
+            if pos or kw or name is None:
+                return None
+            short = name.rsplit(".", 1)[-1].removesuffix("()")
+            if (
+                name in ("dict", "list")
+                or short.endswith(("ConfigParser", "OrderedDict", "defaultdict"))
+                or (t in ("object_creation_expression", "new_expression") and short.endswith(_CONTAINER_TYPES))
+            ):
+                keyed = short.endswith(("Map", "dict", "Dictionary", "Properties", "ConfigParser", "OrderedDict"))
+                return _Container(keys={}) if keyed else _Container(items=[])
+        return None
+
+    def _mutate(self, call, depth: int) -> None:
+        """`sb.append(x)`, `list.add(x)`, `map.put(k, x)`: the receiver now holds what it was given."""
+        name, receiver = callee_of(call)
+        if name is None or receiver is None:
+            return
+        method = name.rsplit(".", 1)[-1]
+        if method not in _ADDERS and method not in ("remove", "pop", "clear", "removeFirst", "shift"):
+            return
+        target = name_of(receiver)
+        if target is None or target.endswith(")"):
+            return
+        pos, kw = call_arguments(call)
+        c = self.containers.get(target)
+        if c is not None:
+            self._restructure(c, method, pos)
+            self.memo.clear()
+        if method in _ADDERS:
+            taints = _merge(self.taint_of(a) for a in pos + list(kw.values()))
+            if taints:
+                self._set(target, taints, call, depth, keep=True)
+
+    def _restructure(self, c: _Container, method: str, pos: list) -> None:
+        keys = [fold(a, self.consts, self.language) for a in pos[:-1] or pos[:1]]
+        key = keys[0] if keys else NOT_CONSTANT
+        if method in ("put", "set", "setdefault", "putIfAbsent") and len(pos) >= 2:
+            if c.keys is not None and all(isinstance(k, str) for k in keys):
+                path = tuple(keys)
+                if method in ("put", "set") or path not in c.keys:
+                    c.keys[path] = self.taint_of(pos[-1])
+            else:
+                c.keys = None
+        elif method in ("add", "append", "push", "addElement", "addLast", "offer") and len(pos) == 1:
+            if c.items is not None:
+                c.items.append(self._item(pos[0]))
+        elif method in ("add", "insert") and len(pos) == 2 and c.items is not None and isinstance(key, int):
+            c.items.insert(key, self._item(pos[1]))
+        elif method in ("remove", "pop") and c.items is not None:
+            if not pos and method == "pop":
+                if c.items:
+                    c.items.pop()
+            elif isinstance(key, int) and not isinstance(key, bool) and -len(c.items) <= key < len(c.items):
+                del c.items[key]
+            else:
+                c.items = None
+        elif method in ("remove", "pop") and c.keys is not None:
+            if isinstance(key, str):
+                c.keys.pop((key,), None)
+            else:
+                c.keys = None
+        elif method in ("removeFirst", "shift") and c.items:
+            del c.items[0]
+        elif method == "clear":
+            c.keys = {} if c.keys is not None else None
+            c.items = [] if c.items is not None else None
+        else:
+            c.keys = None
+            c.items = None
+
+    # -- calls of functions defined in this file
+
+    def _local_call(self, call, method: str, receiver, pos: list):
+        """The taint a call of a function of this file returns, from its summary; None when the callee
+        is not (certainly) one of them."""
+        simple = method.removesuffix("()")
+        if self.text.count(simple.encode()) < 2:  # a definition and this call
+            return None
+        fns = self.functions.get(simple)
+        if not fns:
+            return None
+        if receiver is not None and not (
+            receiver.type in _LOCAL_RECEIVERS
+            or node_text(receiver) in _LOCAL_RECEIVERS
+            or receiver.type in ("object_creation_expression", "new_expression")
+            or (receiver.type == "identifier" and node_text(receiver)[:1].isupper())
+        ):
+            return None
+        out: list[tuple[Taint, ...]] = []
+        step = (span_of(call), f"returned by {method.removesuffix('()')}()")
+        for fn in fns:
+            summary = self._summary(fn)
+            params = parameters(fn)
+            offset = 1 if receiver is not None and params[:1] in (["self"], ["cls"]) else 0
+            for i, blocked in summary.params:
+                j = i - offset
+                if 0 <= j < len(pos):
+                    arg = self.taint_of(pos[j])
+                    out.append(tuple(Taint(_extend(t.steps, step), t.blocked | blocked) for t in arg))
+            out.append(summary.sources)
+        return _merge(out)
+
+    def _summary(self, fn) -> _Summary:
+        got = self.summaries.get(fn.id)
+        if got is not None:
+            return got
+        self.summaries[fn.id] = _NO_SUMMARY  # while it is computed: recursion returns nothing
+        sub = Analysis(self.spec, frozenset(), self.budget, self.language)
+        sub._functions, sub.summaries, sub.anchor_at = self.functions, self.summaries, self.anchor_at
+        sub.root, sub.text = self.root, self.text
+        sub.visited = self.visited
+        sub.returns = []
+        for i, p in enumerate(parameters(fn)):
+            sub.env[p] = _Binding((Taint(((span_of(fn), f"{_ARG}{i}"),)),), 0)
+        sub.walk(fn)
+        self.visited = sub.visited
+        params: dict[tuple[int, frozenset[str]], None] = {}
+        sources: list[Taint] = []
+        for taints in sub.returns:
+            for t in taints:
+                first = t.steps[0][1]
+                if first.startswith(_ARG):
+                    params[(int(first[len(_ARG) :]), t.blocked)] = None
+                else:
+                    sources.append(t)
+        summary = _Summary(tuple(params), _merge([tuple(sources)]))
+        self.summaries[fn.id] = summary
+        return summary
 
     # -- sinks
 
@@ -283,10 +677,10 @@ class Analysis:
         return False
 
     def _check_call(self, call) -> None:
-        name, _ = callee_of(call)
+        name, receiver = callee_of(call)
         if name is None:
             return
-        sinks = self.spec.sink_calls.get(name)
+        sinks = self._lookup(self.spec.sink_calls, name, receiver)
         if not sinks:
             return
         pos, kw = call_arguments(call)
@@ -295,12 +689,96 @@ class Analysis:
                 continue
             if not all(_required(k, rx, pos, kw) for k, rx in sink.requires):
                 continue
+            if any(_required(k, rx, pos, kw) for k, rx in sink.unless):
+                continue
+            if sink.imports and not any(m.split(".")[0] in sink.imports for m in self.imported):
+                continue
+            if sink.shell_list:
+                if pos:
+                    self._report(call, kind, self._shell_command(pos[0]), f"a shell run by {name.removeprefix('?.')}()")
+                continue
             values = [pos[i] for i in sink.args if i < len(pos)] + [kw[k] for k in sink.keywords if k in kw]
+            if sink.receiver and receiver is not None:
+                values.append(receiver)
             for v in values:
                 if v.type in ("list_splat", "dictionary_splat", "spread_element"):
                     v = v.named_children[0] if v.named_children else v
                 if self._report(call, kind, self.taint_of(v), f"{name.removeprefix('?.')}()"):
                     break
+
+    def _shell_command(self, node) -> tuple[Taint, ...]:
+        """Taints of the items after `-c` in an argument list that starts a shell (["sh", "-c", cmd])."""
+        if node.type in ("list", "array", "tuple"):
+            items = [self._item(k) for k in node.named_children if k.type != "comment"]
+        else:
+            name = name_of(node)
+            c = self.containers.get(name) if name is not None else None
+            if c is None or c.items is None:
+                return ()
+            items = c.items
+        shell = False
+        for i, (_taints, value) in enumerate(items):
+            if isinstance(value, str) and value.rsplit("/", 1)[-1].lower() in _SHELLS:
+                shell = True
+            elif shell and value in ("-c", "/c", "/C", "-Command"):
+                return _merge(t for t, _ in items[i + 1 :])
+        return ()
+
+    def _check_subscript(self, node, target, value) -> None:
+        """`session[key] = value` into a store a sink names: the key and the value both count."""
+        base = target.child_by_field_name(SUBSCRIPTS[target.type])
+        name = name_of(base) if base is not None else None
+        if name is None:
+            return
+        for kind, sink in self.spec.sink_subscripts:
+            if kind in self.kinds and any(rx.search(name) for rx in sink.subscripts):
+                key = _index_of(target)
+                taints = _merge([self.taint_of(value), self.taint_of(key) if key is not None else ()])
+                self._report(node, kind, taints, f"`{name}[...]`")
+
+    def _text(self, node) -> bool:
+        """Whether `node` is text built in this function: a string, an f-string, a concatenation or
+        %-format of one, `.format()` / `.join()` on one, or a name last bound to such text."""
+        for _ in range(64):
+            t = node.type
+            if t in ("string", "concatenated_string", "template_string"):
+                return True
+            if t == "identifier":
+                return node_text(node) in self.texts
+            if t in ("binary_operator", "binary_expression"):
+                node = node.child_by_field_name("left") or node
+                if node.type in ("binary_operator", "binary_expression"):
+                    continue
+                return self._text(node) if node.type != t else False
+            if t == "parenthesized_expression" and node.named_child_count == 1:
+                node = node.named_children[0]
+                continue
+            if t in CALLS:
+                name, receiver = callee_of(node)
+                method = name.rsplit(".", 1)[-1] if name else ""
+                if method in ("format", "join", "replace", "strip", "upper", "lower") and receiver is not None:
+                    node = receiver
+                    continue
+            return False
+        return False
+
+    def _handler_sinks(self, fn) -> list:
+        """The return-value sinks that apply to `fn`: it is decorated as a request handler (@app.route)."""
+        if not self.spec.sink_returns or fn.parent is None or fn.parent.type != "decorated_definition":
+            return []
+        names = []
+        for d in fn.parent.named_children:
+            if d.type != "decorator" or not d.named_children:
+                continue
+            expr = d.named_children[0]
+            callee = callee_of(expr)[0] if expr.type in CALLS else name_of(expr)
+            if callee is not None:
+                names.append(callee)
+        return [
+            (kind, sink)
+            for kind, decorators, sink in self.spec.sink_returns
+            if kind in self.kinds and any(decorators.get(n) is not None for n in names)
+        ]
 
     def _check_property(self, node, left, right) -> None:
         if left.type not in MEMBERS:
@@ -332,23 +810,213 @@ class Analysis:
         return i < len(self.anchor_at) and self.anchor_at[i] < node.end_byte
 
     def run(self, root) -> list[Hit]:
-        self.anchor_at = _anchor_starts(root.text, self.spec)
+        self.text = root.text
+        self.anchor_at = _anchor_starts(self.text, self.spec)
         if not self.anchor_at:
             return []
+        self.root = root
+        self.walk(root)
+        return sorted(self.hits.values(), key=lambda h: (h.node.start_byte, h.kind))
+
+    def _bind(self, node, target, value, depth: int, augmented: bool) -> None:
+        taints = self.taint_of(value)
+        if target.type == "identifier":
+            name = node_text(target)
+            declared = _declared_type(node)
+            if declared is not None:
+                self.types[name] = declared
+                if declared in _SCALAR_TYPES:  # `int n = ...`: a number carries no markup or code
+                    taints = _block(taints, self.spec.scalar_blocks, self.spec.kinds)
+            value_const = NOT_CONSTANT if augmented else fold(value, self.consts, self.language)
+            if value_const is not NOT_CONSTANT and depth == 0:
+                self.consts[name] = value_const
+            else:
+                self.consts.pop(name, None)
+            if self._text(value) or (augmented and name in self.texts):
+                self.texts.add(name)
+            elif not augmented:
+                self.texts.discard(name)
+            if not augmented and _normalises(value):
+                self.normalised.add(name)
+            else:
+                self.normalised.discard(name)
+            source = _parsed_url_of(value)
+            if source is not None and not augmented:
+                self.parsed[name] = source
+            else:
+                self.parsed.pop(name, None)
+            fresh = None if augmented else self._fresh(value)
+            if fresh is not None:
+                self.containers[name] = fresh
+            elif not augmented:
+                alias = self.containers.get(node_text(value)) if value.type == "identifier" else None
+                if alias is not None:
+                    self.containers[name] = alias
+                else:
+                    self.containers.pop(name, None)
+        elif target.type in SUBSCRIPTS and not augmented:  # m["k"] = v, a[0] = v
+            if self.spec.sink_subscripts:
+                self._check_subscript(node, target, value)
+            base = target.child_by_field_name(SUBSCRIPTS[target.type])
+            bname = name_of(base) if base is not None else None
+            c = self.containers.get(bname) if bname is not None else None
+            if c is not None:
+                key_node = _index_of(target)
+                key = fold(key_node, self.consts, self.language) if key_node is not None else NOT_CONSTANT
+                if isinstance(key, str) and c.keys is not None:
+                    c.keys[(key,)] = taints
+                elif isinstance(key, int) and c.items is not None and -len(c.items) <= key < len(c.items):
+                    c.items[key] = (taints, fold(value, self.consts, self.language))
+                else:
+                    c.keys = c.items = None
+                self.memo.clear()
+        self._bind_target(target, taints, node, depth, augmented=augmented)
+
+    def _enter_function(self, fn) -> None:
+        self.env = dict(self.env)
+        self.consts = dict(self.consts)
+        self.containers = {k: c.copy() for k, c in self.containers.items()}
+        self.types = dict(self.types)
+        for p in parameters(fn):
+            self.env.pop(p, None)
+            self.consts.pop(p, None)
+            self.containers.pop(p, None)
+            self.types.pop(p, None)
+        params = fn.child_by_field_name("parameters")
+        for p in params.named_children if params is not None else ():
+            if p.type == "formal_parameter":  # Java: typed parameters
+                ty, name = p.child_by_field_name("type"), p.child_by_field_name("name")
+                if ty is not None and name is not None:
+                    self.types[node_text(name)] = type_name(ty)
+        self.memo.clear()
+
+    def _live_branch(self, n, depth: int, stack: list) -> bool:
+        """`if` with a constant condition: queue only the branch that runs (as unconditional code)."""
+        cond = n.child_by_field_name("condition")
+        if cond is None:
+            return False
+        value = fold(cond, self.consts, self.language)
+        if value is NOT_CONSTANT:
+            return False
+        if value:
+            body = n.child_by_field_name("consequence")
+            if body is not None:
+                stack.append(("node", body, depth))
+            return True
+        for i, c in enumerate(n.children):
+            if n.field_name_for_child(i) != "alternative":
+                continue
+            if c.type == "else_clause":  # Python / JS: else's body runs
+                body = c.child_by_field_name("body") or (c.named_children[-1] if c.named_children else None)
+                if body is not None:
+                    stack.append(("node", body, depth))
+            elif c.type == "elif_clause":
+                stack.append(("node", c, depth + 1))
+            else:
+                stack.append(("node", c, depth))
+        return True
+
+    def _constant_subject(self, n, field: str):
+        """(the constant value of a switch / match subject or NOT_CONSTANT, the body node or None)."""
+        subject, body = n.child_by_field_name(field), n.child_by_field_name("body")
+        if subject is None or body is None:
+            return NOT_CONSTANT, None
+        return fold(subject, self.consts, self.language), body
+
+    def _live_cases(self, n, depth: int, stack: list) -> bool:
+        """Java `switch` on a constant: queue the statements that run, from the matching case to the
+        first break (falling through), as unconditional code."""
+        value, body = self._constant_subject(n, "condition")
+        if value is NOT_CONSTANT or body is None:
+            return False
+        groups = [g for g in body.named_children if g.type == "switch_block_statement_group"]
+        if not groups or len(groups) != len([g for g in body.named_children if g.type != "comment"]):
+            return False
+        start = None
+        for i, g in enumerate(groups):
+            for label in (c for c in g.named_children if c.type == "switch_label"):
+                kids = label.named_children
+                if not kids and start is None and node_text(label).startswith("default"):
+                    start = ("default", i)
+                for k in kids:
+                    got = fold(k, self.consts, self.language)
+                    if got is NOT_CONSTANT:
+                        return False
+                    if got == value:
+                        start = ("case", i)
+                        break
+                if start is not None and start[0] == "case":
+                    break
+            if start is not None and start[0] == "case":
+                break
+        if start is None:
+            return True
+        run: list = []
+        for g in groups[start[1] :]:
+            for c in g.named_children:
+                if c.type == "switch_label":
+                    continue
+                if c.type == "break_statement":
+                    break
+                run.append(c)
+            else:
+                continue
+            break
+        for c in reversed(run):
+            stack.append(("node", c, depth))
+        return True
+
+    def _live_match(self, n, depth: int, stack: list) -> bool:
+        """Python `match` on a constant with literal cases: queue the body of the case that matches."""
+        value, body = self._constant_subject(n, "subject")
+        if value is NOT_CONSTANT or body is None:
+            return False
+        for clause in body.named_children:
+            if clause.type != "case_clause":
+                continue
+            if clause.child_by_field_name("guard") is not None:
+                return False
+            patterns = [c for c in clause.named_children if c.type == "case_pattern"]
+            matched = False
+            for p in patterns:
+                alts = p.named_children
+                if len(alts) == 1 and alts[0].type == "union_pattern":
+                    alts = alts[0].named_children
+                if not alts and node_text(p) == "_":
+                    matched = True
+                for a in alts:
+                    got = literal(a)
+                    if got is NOT_CONSTANT:
+                        return False
+                    matched = matched or got == value
+            if matched:
+                cons = clause.child_by_field_name("consequence")
+                if cons is not None:
+                    stack.append(("node", cons, depth))
+                return True
+        return True
+
+    def walk(self, root) -> None:
         stack: list = [("node", root, 0)]
         while stack:
             item = stack.pop()
             op = item[0]
             if op == "bind":
                 _, node, target, value, depth, augmented = item
-                self._bind_target(target, self.taint_of(value), node, depth, augmented=augmented)
+                self._bind(node, target, value, depth, augmented)
                 continue
             if op == "env":
-                self.env = item[1]
+                _, self.env, self.consts, self.containers, self.types, self.handler = item
                 self.memo.clear()
                 continue
             if op == "drop":  # after `if x not in ALLOWED: return`
                 self._make_safe(item[1], item[2])
+                base, _, attr = item[1].rpartition(".")
+                attr = attr.removesuffix("()")
+                attr = attr[3:].lower() if attr.startswith("get") else attr  # uri.getHost()
+                if attr in _URL_PARTS and base in self.parsed:  # `if u.netloc not in HOSTS: return`
+                    self._make_safe(base, _URL_KINDS)
+                    self._make_safe(self.parsed[base], _URL_KINDS)
                 continue
             if op == "clear":  # the body of `if x in ALLOWED:`, with x clean
                 _, name, kinds, body, depth = item
@@ -368,14 +1036,22 @@ class Analysis:
             t = n.type
             later: list = []  # items to run after the children
             if t in FUNCTIONS and n is not root:
-                stack.append(("env", self.env))
-                self.env = dict(self.env)
-                for p in parameters(n):
-                    self.env.pop(p, None)
-                self.memo.clear()
+                stack.append(("env", self.env, self.consts, self.containers, self.types, self.handler))
+                self._enter_function(n)
+                self.handler = self._handler_sinks(n)
                 depth = 0
             elif t in CALLS:
                 self._check_call(n)
+                self._mutate(n, depth)
+            elif t == "return_statement" and (self.returns is not None or self.handler):
+                kids = [c for c in n.named_children if c.type not in ("comment", "line_comment", "block_comment")]
+                if kids:
+                    taints = self.taint_of(kids[0])
+                    if self.returns is not None:
+                        self.returns.append(taints)
+                    if self._text(kids[0]):  # a str is sent as an HTML page; dicts, lists, objects are not
+                        for kind, _sink in self.handler:
+                            self._report(n, kind, taints, "the response of a request handler")
             elif t in (
                 "assignment",
                 "augmented_assignment",
@@ -415,7 +1091,19 @@ class Analysis:
                 value = n.named_children[0] if n.named_children else None
                 if alias is not None and value is not None:
                     later.append(("bind", n, alias, value, depth, False))
+            elif t in ("switch_expression", "switch_statement") and self._live_cases(n, depth, stack):
+                continue
+            elif t == "match_statement" and self._live_match(n, depth, stack):
+                continue
             elif t == "if_statement":
+                if self._live_branch(n, depth, stack):
+                    continue
+                deny = deny_guard(n)
+                if deny is not None:
+                    later.append(("drop", deny[0], deny[1]))
+                inside = prefix_guard(n)
+                if inside is not None and inside in self.normalised:  # resolve(), then startswith(BASE)
+                    later.append(("drop", inside, _PATH_KINDS))
                 guard = guard_of(n, self.spec.sanitizers)
                 if guard is not None:
                     name, positive, kinds = guard
@@ -440,7 +1128,161 @@ class Analysis:
             for c in reversed(kids):
                 if c.child_count:
                     stack.append(("node", c, child_depth))
-        return sorted(self.hits.values(), key=lambda h: (h.node.start_byte, h.kind))
+
+
+def _block(taints: tuple[Taint, ...], kinds: frozenset[str], every: frozenset[str]) -> tuple[Taint, ...]:
+    """`taints` made safe for `kinds`; a taint safe for `every` kind is gone."""
+    out = tuple(Taint(t.steps, t.blocked | kinds) for t in taints)
+    return _merge([tuple(t for t in out if not every <= t.blocked)])
+
+
+def _index_of(subscript):
+    """The key / index expression of a subscript node."""
+    for f in ("subscript", "index"):
+        k = subscript.child_by_field_name(f)
+        if k is not None:
+            return k
+    kids = subscript.named_children
+    return kids[1] if len(kids) == 2 else None
+
+
+_IMPORT = re.compile(rb"^[ \t]*(?:import|from)[ \t]+([\w.]+(?:[ \t]*,[ \t]*[\w.]+)*)", re.M)
+
+
+_PATH_KINDS = frozenset({"path-traversal"})
+_NORMALISERS = frozenset(
+    {
+        "resolve",
+        "realpath",
+        "abspath",
+        "normpath",
+        "getCanonicalPath",
+        "getCanonicalFile",
+        "normalize",
+        "toRealPath",
+        "Clean",
+        "Abs",
+        "EvalSymlinks",
+        "absolute",
+    }
+)
+
+
+def _normalises(value) -> bool:
+    """`value` resolves a path (`..` gone): path.resolve(...), os.path.realpath(...), p.resolve(),
+    f.getCanonicalPath(), filepath.Clean(...)."""
+    for _ in range(8):
+        if value.type in CALLS:
+            name, receiver = callee_of(value)
+            method = (name or "").rsplit(".", 1)[-1].removesuffix("()")
+            if method in _NORMALISERS:
+                return True
+            if method in ("toString", "toFile", "toPath", "str", "String") or name in ("str", "String"):
+                pos, _ = call_arguments(value)
+                nxt = receiver if receiver is not None else (pos[0] if pos else None)
+                if nxt is None:
+                    return False
+                value = nxt
+                continue
+        return False
+    return False
+
+
+_URL_PARTS = frozenset({"netloc", "hostname", "host", "scheme", "protocol", "origin"})
+_URL_KINDS = frozenset({"open-redirect", "ssrf"})
+_URL_PARSERS = frozenset({"urlparse", "urlsplit", "URL", "URI", "URI.create", "url.parse", "parse_url"})
+
+
+def _parsed_url_of(value) -> str | None:
+    """`urlparse(x)` / `new URL(x)` -> the name x, else None."""
+    if value.type not in CALLS:
+        return None
+    name, _ = callee_of(value)
+    if name is None or (name not in _URL_PARSERS and name.rsplit(".", 1)[-1] not in _URL_PARSERS):
+        return None
+    pos, _ = call_arguments(value)
+    return name_of(pos[0]) if pos else None
+
+
+def _imports(text: bytes) -> frozenset[str]:
+    """Modules a Python file imports (`import a.b, c` / `from a.b import x`), by their dotted names."""
+    out: set[str] = set()
+    for m in _IMPORT.finditer(text):
+        for part in m.group(1).split(b","):
+            out.add(part.strip().decode("ascii", "replace"))
+    return frozenset(out)
+
+
+_ALL_CAPS = re.compile(r"^(?:[A-Za-z_][\w.]*\.)?_?[A-Z][A-Z0-9_]*$")
+
+
+def _constant_table(node, env, sources) -> bool:
+    """An ALL_CAPS name (a module constant: a table of allowed values) holding no tainted data and
+    naming no source (Django's request.GET is upper-case too)."""
+    if node.type not in ("identifier", "attribute", "member_expression", "field_access", "selector_expression"):
+        return False
+    text = node_text(node)
+    return _ALL_CAPS.match(text) is not None and text not in env and sources.get(text) is None
+
+
+def _enclosing_function(node):
+    n = node.parent
+    for _ in range(10_000):
+        if n is None or n.type in FUNCTIONS:
+            return n
+        n = n.parent
+    return None
+
+
+def _declared_type(node) -> str | None:
+    """The declared type of a Java local or field declarator (`String[] a = ...` -> String)."""
+    if node.type != "variable_declarator" or node.parent is None:
+        return None
+    ty = node.parent.child_by_field_name("type")
+    return type_name(ty) if ty is not None else None
+
+
+_DEFINITIONS: dict[str, object] = {}  # language -> compiled query for named function definitions
+
+
+def _definitions_query(language: str):
+    """A query capturing every named function / method definition of `language` (node types the
+    grammar lacks are left out), compiled once; None without a grammar."""
+    if language not in _DEFINITIONS:
+        from tree_sitter import Query
+
+        from codeintel.kernel.languages import get_language
+
+        try:
+            lang = get_language(language)
+        except Exception:  # noqa: BLE001 -- no grammar: no definitions
+            _DEFINITIONS[language] = None
+            return None
+        parts = []
+        for t in sorted(FUNCTIONS):
+            pattern = f"({t} name: (_) @name) @fn"
+            try:
+                Query(lang, pattern)
+            except Exception:  # noqa: BLE001 -- the grammar has no such node / field
+                continue
+            parts.append(pattern)
+        _DEFINITIONS[language] = Query(lang, "\n".join(parts)) if parts else None
+    return _DEFINITIONS[language]
+
+
+def _functions(root, language: str, budget) -> dict[str, list]:
+    """Simple name -> function / method definitions in the file (a query: no walk in Python)."""
+    query = _definitions_query(language) if language else None
+    out: dict[str, list] = {}
+    if query is None:
+        return out
+    for _, caps in matches(query, root, budget, "taint analysis"):
+        fns, names = caps.get("fn", []), caps.get("name", [])
+        if fns and names:
+            bucket = out.setdefault(node_text(names[0]), [])
+            if fns[0] not in bucket:
+                bucket.append(fns[0])
+    return out
 
 
 def _required(key: str, rx: re.Pattern, pos: list, kw: dict) -> bool:
@@ -462,8 +1304,19 @@ def _anchor_starts(text: bytes, spec: TaintSpec) -> list[int]:
     return sorted(i for w in words for i, _ in anchors.occurrences(text, anchors.Anchor(anchors.TOKEN, w)))
 
 
-def analyse(root, spec: TaintSpec, kinds: frozenset[str], budget) -> list[Hit]:
+@dataclass(frozen=True, slots=True)
+class Outcome:
+    """A file's taint hits, and the functions where the pass saw untrusted input: (start byte,
+    end byte) -> the sink kinds it feeds."""
+
+    hits: list[Hit]
+    scopes: dict[tuple[int, int], frozenset[str]]
+
+
+def analyse(root, spec: TaintSpec, kinds: frozenset[str], budget, language: str = "") -> Outcome:
     """Taint hits (sink node, kind, flow steps) of the wanted `kinds` in one parsed file."""
     if not kinds:
-        return []
-    return Analysis(spec, kinds, budget).run(root)
+        return Outcome([], {})
+    a = Analysis(spec, kinds, budget, language)
+    hits = a.run(root)
+    return Outcome(hits, {k: frozenset(v) for k, v in a.scopes.items()})

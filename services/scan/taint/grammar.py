@@ -24,6 +24,7 @@ __all__ = [
     "name_of",
     "node_text",
     "parameters",
+    "type_name",
 ]
 
 _MAX_CHAIN = 64  # parts of a dotted name looked at
@@ -125,6 +126,7 @@ CONDITIONAL = frozenset(
         "conditional_expression",
         "ternary_expression",
         "switch_statement",
+        "switch_expression",
         "switch_case",
         "switch_default",
         "switch_block_statement_group",
@@ -168,6 +170,12 @@ def dotted(node) -> str | None:
             if nxt is None:
                 return ".".join(reversed(parts))
             n = nxt
+        elif t == "object_creation_expression":  # new java.util.Random().nextInt -> "java.util.Random().nextInt"
+            ty = n.child_by_field_name("type")
+            if ty is None:
+                return None
+            parts.append(type_name(ty, qualified=True) + "()")
+            return ".".join(reversed(parts))
         elif t in ("call", "call_expression"):
             fn = n.child_by_field_name("function")
             if fn is None:
@@ -187,6 +195,17 @@ def dotted(node) -> str | None:
         else:
             return None
     return None
+
+
+def type_name(node, *, qualified: bool = False) -> str:
+    """`java.util.List<String>[]` -> `List` (or `java.util.List` when `qualified`): a declared type
+    without its type arguments and array brackets."""
+    text = node_text(node)
+    cut = text.find("<")
+    if cut >= 0:
+        text = text[:cut]
+    text = "".join(text.split()).replace("[]", "")
+    return text if qualified else text.rsplit(".", 1)[-1]
 
 
 def _join(parts: str) -> str:
@@ -210,7 +229,7 @@ def callee_of(call) -> tuple[str | None, object]:
         return (f"{base}.{name}" if base else f"?.{name}"), obj
     if t == "object_creation_expression":
         ty = call.child_by_field_name("type")
-        return (node_text(ty) if ty is not None else None), None
+        return (type_name(ty, qualified=True) if ty is not None else None), None
     fn = call.child_by_field_name("constructor" if t == "new_expression" else "function")
     if fn is None:
         return None, None

@@ -46,6 +46,14 @@ class Names:
                 self.exact.setdefault(p, value)
 
     def get(self, name: str):
+        v = self._get(name)
+        if v is None:
+            short = unqualified(name)
+            if short is not None:
+                v = self._get(short)
+        return v
+
+    def _get(self, name: str):
         v = self.exact.get(name)
         if v is not None:
             return v
@@ -55,6 +63,18 @@ class Names:
         return None
 
 
+def unqualified(name: str) -> str | None:
+    """`java.net.URLDecoder.decode` -> `URLDecoder.decode`: the name without its package prefix (the
+    leading lower-case segments before the first capitalised one); None when there is none to drop."""
+    parts = name.split(".")
+    for i, part in enumerate(parts[:-1]):
+        if part[:1].isupper():
+            return ".".join(parts[i:]) if i else None
+        if not part.isidentifier() or not part.islower():
+            return None
+    return None
+
+
 @dataclass(frozen=True, slots=True)
 class Sink:
     calls: tuple[str, ...]
@@ -62,6 +82,12 @@ class Sink:
     keywords: frozenset[str]
     requires: tuple[tuple[str, re.Pattern], ...]  # keyword -> regex its value text must match
     properties: frozenset[str]  # `x.prop = value` assignments (innerHTML)
+    returns_from: tuple[str, ...] = ()  # the value returned by functions with these decorators (routes)
+    subscripts: tuple[re.Pattern, ...] = ()  # `store[key] = value` where the store's name matches
+    imports: tuple[str, ...] = ()  # a sink only in files importing one of these modules
+    shell_list: bool = False  # an argument list that runs a shell (["sh", "-c", cmd]): the items after -c
+    unless: tuple[tuple[str, re.Pattern], ...] = ()  # not a sink when this argument is given and matches
+    receiver: bool = False  # the object the method is called on counts too (url.openStream())
 
 
 @dataclass(frozen=True, slots=True)
@@ -93,13 +119,32 @@ class TaintSpec:
     propagators: Names = field(default_factory=Names)
     sink_calls: Names = field(default_factory=Names)  # callee -> [(kind, Sink)]
     sink_properties: dict = field(default_factory=dict)  # property -> [(kind, Sink)]
+    sink_returns: list = field(default_factory=list)  # [(kind, Names of decorators, Sink)]
+    sink_subscripts: list = field(default_factory=list)  # [(kind, Sink)] with subscripts
     anchors: re.Pattern[bytes] = _NO_ANCHORS  # a file without any of these words has no source
     anchor_words: tuple[bytes, ...] = ()  # the same words, for _anchor_starts
+    unknown_calls: bool = False  # a call the spec does not know returns its arguments' taint
+    scalar_blocks: frozenset[str] = frozenset()  # kinds a number cannot carry (all but own_sources kinds)
+    kinds: frozenset[str] = frozenset()  # every sink kind of the spec
 
 
-_TOP = frozenset({"languages", "prefix", "sources", "sanitizers", "propagators", "rules"})
-_RULE = frozenset({"kind", "cwe", "owasp", "severity", "message", "sinks", "examples"})
-_SINK = frozenset({"calls", "args", "keywords", "requires", "properties"})
+_TOP = frozenset({"languages", "prefix", "sources", "sanitizers", "propagators", "rules", "unknown_calls"})
+_RULE = frozenset({"kind", "cwe", "owasp", "severity", "message", "sinks", "examples", "own_sources"})
+_SINK = frozenset(
+    {
+        "calls",
+        "args",
+        "keywords",
+        "requires",
+        "unless",
+        "properties",
+        "returns_from",
+        "subscripts",
+        "imports",
+        "shell_list",
+        "receiver",
+    }
+)
 
 
 def _str_list(value, where: str, what: str) -> tuple[str, ...]:
@@ -129,11 +174,15 @@ def load_spec(path: Path, *, severities: tuple[str, ...], owasp_for, known_langu
     if not isinstance(prefix, str) or not _PREFIX.match(prefix):
         raise SpecError(f"{name}: prefix must be a short lower-case word such as 'py'")
     spec = TaintSpec(str(path), langs, prefix, [])
+    unknown = data.get("unknown_calls", "clean")
+    if unknown not in ("clean", "propagate"):
+        raise SpecError(f"{name}: unknown_calls must be 'clean' or 'propagate', got {unknown!r}")
+    spec.unknown_calls = unknown == "propagate"
 
     sources, anchor_words, source_kinds = [], set(), []
     for i, s in enumerate(_tables(data, "sources", name)):
         where = f"{name}: [[sources]] #{i + 1}"
-        _only(s, {"names", "message", "calls_only", "not_for"}, where)
+        _only(s, {"names", "message", "calls_only", "not_for", "only_for"}, where)
         msg = s.get("message")
         if not isinstance(msg, str) or not msg.strip():
             raise SpecError(f"{where}: message must be a non-empty string")
@@ -143,15 +192,32 @@ def load_spec(path: Path, *, severities: tuple[str, ...], owasp_for, known_langu
         # not_for: sink kinds this source is not a threat to (a file named on the command line is
         # opened by the user who named it); checked against the kinds below
         not_for = frozenset(_str_list(s.get("not_for", []), where, "not_for"))
-        source_kinds.append((where, not_for))
+        # only_for: the sink kinds this source feeds, and only those (a predictable random number is a
+        # threat where it becomes a token, not in a SQL string); resolved to not_for once kinds are known
+        only_for = frozenset(_str_list(s.get("only_for", []), where, "only_for")) if "only_for" in s else None
+        if only_for is not None and not_for:
+            raise SpecError(f"{where}: give not_for or only_for, not both")
+        source_kinds.append((where, not_for, only_for))
         for n in _str_list(s.get("names"), where, "names"):
-            sources.append((n, (msg.strip(), calls_only, not_for)))
+            sources.append((n, (msg.strip(), calls_only, not_for, only_for)))
             # The longest word of the name must occur in a file that reads this source ("request",
             # not "self", for self.request.GET): it is usually the rarest.
             anchor_words.add(max(re.findall(r"\w+", n), key=len, default=n))
     if not sources:
         raise SpecError(f"{name}: no [[sources]]")
-    spec.sources = Names(sources)
+    own = {r.get("kind") for r in _tables(data, "rules", name) if isinstance(r, dict) and r.get("own_sources")}
+    kinds_all = {r.get("kind") for r in _tables(data, "rules", name) if isinstance(r, dict)}
+    resolved: list[tuple[str, tuple[str, bool, frozenset[str]]]] = []
+    for n, (msg, calls_only, not_for, only_for) in sources:
+        if only_for is not None:
+            not_for = frozenset(k for k in kinds_all if isinstance(k, str) and k not in only_for)
+        else:  # kinds with their own sources (weak randomness) take no other source
+            not_for = not_for | frozenset(k for k in own if isinstance(k, str))
+        resolved.append((n, (msg, calls_only, not_for)))
+    spec.sources = Names(resolved)
+    spec.scalar_blocks = frozenset(
+        r["kind"] for r in _tables(data, "rules", name) if isinstance(r, dict) and isinstance(r.get("kind"), str)
+    ) - frozenset(k for k in own if isinstance(k, str))
     spec.anchors = re.compile(rb"\b(?:" + b"|".join(re.escape(w.encode()) for w in sorted(anchor_words)) + rb")\b")
     spec.anchor_words = tuple(sorted(w.encode() for w in anchor_words))
 
@@ -169,6 +235,8 @@ def load_spec(path: Path, *, severities: tuple[str, ...], owasp_for, known_langu
         for k in ("cwe", "severity", "message"):
             if not isinstance(r.get(k), str) or not r[k].strip():
                 raise SpecError(f"{where}: {k} must be a non-empty string")
+        if not isinstance(r.get("own_sources", False), bool):
+            raise SpecError(f"{where}: own_sources must be true or false")
         if not _CWE.match(r["cwe"]):
             raise SpecError(f"{where}: cwe must look like 'CWE-89', got {r['cwe']!r}")
         if r["severity"] not in severities:
@@ -182,9 +250,21 @@ def load_spec(path: Path, *, severities: tuple[str, ...], owasp_for, known_langu
             _only(s, _SINK, swhere)
             calls = _str_list(s.get("calls", []), swhere, "calls")
             props = _str_list(s.get("properties", []), swhere, "properties")
-            if not calls and not props:
-                raise SpecError(f"{swhere}: needs calls or properties")
-            args = s.get("args", [0] if calls else [])
+            returns_from = _str_list(s.get("returns_from", []), swhere, "returns_from")
+            try:
+                subscripts = tuple(re.compile(x) for x in _str_list(s.get("subscripts", []), swhere, "subscripts"))
+            except re.error as exc:
+                raise SpecError(f"{swhere}: bad regex in subscripts: {exc}") from None
+            imports = _str_list(s.get("imports", []), swhere, "imports")
+            shell_list = s.get("shell_list", False)
+            if not isinstance(shell_list, bool):
+                raise SpecError(f"{swhere}: shell_list must be true or false")
+            receiver = s.get("receiver", False)
+            if not isinstance(receiver, bool):
+                raise SpecError(f"{swhere}: receiver must be true or false")
+            if not calls and not props and not returns_from and not subscripts:
+                raise SpecError(f"{swhere}: needs calls, properties, returns_from or subscripts")
+            args = s.get("args", [0] if calls and not s.get("receiver") else [])
             if not isinstance(args, list) or not all(isinstance(a, int) and a >= 0 for a in args):
                 raise SpecError(f"{swhere}: args must be a list of argument positions (0 = first)")
             keywords = _str_list(s.get("keywords", []), swhere, "keywords")
@@ -195,7 +275,28 @@ def load_spec(path: Path, *, severities: tuple[str, ...], owasp_for, known_langu
                 requires = tuple((k, re.compile(v)) for k, v in req.items())
             except re.error as exc:
                 raise SpecError(f"{swhere}: bad regex in requires: {exc}") from None
-            sinks.append(Sink(calls, tuple(args), frozenset(keywords), requires, frozenset(props)))
+            unl = s.get("unless", {})
+            if not isinstance(unl, dict) or not all(isinstance(v, str) for v in unl.values()):
+                raise SpecError(f"{swhere}: unless must be a table of keyword (or argument position) = regex")
+            try:
+                unless = tuple((k, re.compile(v)) for k, v in unl.items())
+            except re.error as exc:
+                raise SpecError(f"{swhere}: bad regex in unless: {exc}") from None
+            sinks.append(
+                Sink(
+                    calls,
+                    tuple(args),
+                    frozenset(keywords),
+                    requires,
+                    frozenset(props),
+                    returns_from,
+                    subscripts,
+                    imports,
+                    shell_list,
+                    unless,
+                    receiver,
+                )
+            )
         if not sinks:
             raise SpecError(f"{where}: no [[rules.sinks]]")
         examples = []
@@ -227,9 +328,11 @@ def load_spec(path: Path, *, severities: tuple[str, ...], owasp_for, known_langu
         spec.rules.append(rule)
     if not spec.rules:
         raise SpecError(f"{name}: no [[rules]]")
-    for where, kinds in source_kinds:
-        if kinds - set(kinds_seen):
-            raise SpecError(f"{where}: unknown kind(s) {', '.join(sorted(kinds - set(kinds_seen)))} in not_for")
+    spec.kinds = frozenset(r.kind for r in spec.rules)
+    for where, not_for, only_for in source_kinds:
+        for key, kinds in (("not_for", not_for), ("only_for", only_for or frozenset())):
+            if kinds - set(kinds_seen):
+                raise SpecError(f"{where}: unknown kind(s) {', '.join(sorted(kinds - set(kinds_seen)))} in {key}")
 
     sanitizers: list[tuple[str, frozenset[str]]] = []
     for i, s in enumerate(_tables(data, "sanitizers", name)):
@@ -253,6 +356,10 @@ def load_spec(path: Path, *, severities: tuple[str, ...], owasp_for, known_langu
                 by_call.setdefault(c, []).append((rule.kind, sink))
             for p in sink.properties:
                 spec.sink_properties.setdefault(p, []).append((rule.kind, sink))
+            if sink.returns_from:
+                spec.sink_returns.append((rule.kind, Names((d, True) for d in sink.returns_from), sink))
+            if sink.subscripts:
+                spec.sink_subscripts.append((rule.kind, sink))
     spec.sink_calls = Names(by_call.items())
     return spec
 

@@ -48,6 +48,8 @@ FLASK = "from flask import request\nimport os, subprocess, shlex\n"
         'a, b = request.args["a"], 1\ncur.execute("SELECT " + a)',
         'for item in request.args.getlist("x"):\n        cur.execute("DELETE FROM t WHERE k = " + item)',
         'cur.execute(sql="SELECT " + request.headers["X-Col"])',
+        # an unknown function's result carries its arguments (python.toml: unknown_calls = "propagate")
+        'q = lookup(request.args["q"])\ncur.execute(q)',
     ],
 )
 def test_python_sql_flows(body):
@@ -65,7 +67,6 @@ def test_python_sql_flows(body):
         'n = len(request.args["q"])\ncur.execute("SELECT %d" % n)',
         'ok = request.args["q"] == "yes"\ncur.execute("SELECT " + str(ok))',  # a comparison is a boolean
         'cur.execute("SELECT " + os.environ["TABLE"])',  # the environment is not untrusted
-        'q = lookup(request.args["q"])\ncur.execute(q)',  # an unknown function may validate: not followed
     ],
 )
 def test_python_sql_safe(body):

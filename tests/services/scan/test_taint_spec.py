@@ -79,7 +79,10 @@ def test_custom_taint_directory_loads(tmp_path):
         (lambda s: s.replace('severity = "high"', 'severity = "dire"'), "severity must be one of"),
         (lambda s: s.replace('["python"]', '["klingon"]'), "unknown language 'klingon'"),
         (lambda s: s.replace('kind = "sql-injection"', 'kind = "SQL"'), "kind must be"),
-        (lambda s: s.replace('calls = ["*.execute"]', "args = [0]"), "needs calls or properties"),
+        (
+            lambda s: s.replace('calls = ["*.execute"]', "args = [0]"),
+            "needs calls, properties, returns_from or subscripts",
+        ),
         (lambda s: s.replace('calls = ["*.execute"]', 'calls = ["*.execute"]\nargs = [-1]'), "args must be"),
         (lambda s: s + '[[sanitizers]]\nnames = ["int"]\nkinds = ["xss"]\n', "unknown kind(s) xss"),
         (lambda s: s.replace('names = ["request.args"]', 'names = "request.args"'), "names must be a list"),

@@ -15,6 +15,7 @@ import (
 	"crypto/tls"
 	"encoding/hex"
 	"fmt"
+	"io"
 	mrand "math/rand"
 	"net/http"
 	"os"
@@ -32,15 +33,13 @@ var (
 	partnerHeader = "X-Partner-Id" // safe: hardcoded-secret
 )
 
-func HashPassword(pw string) string {
-	sum := md5.Sum([]byte(pw)) // expect: weak-crypto
-	return hex.EncodeToString(sum[:])
+func LegacyPasswordDigest(password string) string {
+	return fmt.Sprintf("%x", md5.Sum([]byte(password))) // expect: weak-crypto
 }
 
-func HashPasswordSHA1(pw, salt string) string {
-	h := sha1.New() // expect: weak-crypto
-	h.Write([]byte(salt + pw))
-	return hex.EncodeToString(h.Sum(nil))
+func MerchantPasswordDigest(password, merchantSalt string) string {
+	digest := sha1.Sum([]byte(merchantSalt + ":" + password)) // expect: weak-crypto
+	return hex.EncodeToString(digest[:])
 }
 
 func HashPasswordSafe(pw string) ([]byte, error) {
@@ -68,11 +67,14 @@ func EncryptCard(card, key []byte) ([]byte, error) {
 	return out, nil
 }
 
-func EncryptStream(data, key []byte) []byte {
-	c, _ := rc4.NewCipher(key) // expect: weak-crypto
-	out := make([]byte, len(data))
-	c.XORKeyStream(out, data)
-	return out
+func ObfuscateTerminalPayload(payload, sessionKey []byte) ([]byte, error) {
+	stream, err := rc4.NewCipher(sessionKey) // expect: weak-crypto
+	if err != nil {
+		return nil, err
+	}
+	sealed := make([]byte, len(payload))
+	stream.XORKeyStream(sealed, payload)
+	return sealed, nil
 }
 
 func EncryptGCM(data, key []byte) ([]byte, error) {
@@ -98,30 +100,35 @@ func EncryptCBCFixedIV(data, key []byte) []byte {
 	return out
 }
 
-func SigningKey() (*rsa.PrivateKey, error) {
-	return rsa.GenerateKey(rand.Reader, 1024) // expect: weak-crypto
+func NewWebhookSigner() (*rsa.PrivateKey, error) {
+	const bits = 1024
+	signer, err := rsa.GenerateKey(rand.Reader, bits) // expect: weak-crypto
+	return signer, err
 }
 
-func SigningKeySafe() (*rsa.PrivateKey, error) {
-	return rsa.GenerateKey(rand.Reader, 3072) // safe: weak-crypto
+func NewWebhookSignerSafe() (*rsa.PrivateKey, error) {
+	signer, err := rsa.GenerateKey(rand.Reader, 4096) // safe: weak-crypto
+	return signer, err
 }
 
-func ResetToken() string {
-	return fmt.Sprintf("%06d", mrand.Intn(1000000)) // expect: insecure-random
+func CardVerificationCode() string {
+	return fmt.Sprintf("%06d", mrand.Int31n(1_000_000)) // expect: insecure-random
 }
 
-func ResetTokenSafe() string {
-	b := make([]byte, 16)
-	rand.Read(b) // safe: insecure-random
-	return hex.EncodeToString(b)
+func CardVerificationCodeSafe() (string, error) {
+	raw := make([]byte, 16)
+	if _, err := io.ReadFull(rand.Reader, raw); err != nil { // safe: insecure-random
+		return "", err
+	}
+	return hex.EncodeToString(raw), nil
 }
 
 func SessionID() string {
 	return fmt.Sprintf("%x", mrand.New(mrand.NewSource(42)).Int63()) // expect: insecure-random
 }
 
-func RetryJitter() int {
-	return mrand.Intn(250) // safe: insecure-random
+func RetryJitterMillis(attempt int) int {
+	return attempt*100 + mrand.Intn(100) // safe: insecure-random
 }
 
 func PartnerClient() *http.Client {

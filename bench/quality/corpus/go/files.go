@@ -6,7 +6,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	_ "net/http/pprof" // expect: debug
+	"net/http/pprof" // expect: debug
 	"os"
 	"path/filepath"
 	"strings"
@@ -26,7 +26,7 @@ func Publish(path string) error {
 	if err := os.MkdirAll(filepath.Dir(path), 0777); err != nil { // expect: file-permissions
 		return err
 	}
-	return os.Chmod(path, 0o666) // expect: file-permissions
+	return os.Chmod(path, os.ModePerm) // expect: file-permissions
 }
 
 func PublishSafe(path string) error {
@@ -104,4 +104,17 @@ func Remove(w http.ResponseWriter, r *http.Request) {
 
 func Listen() error {
 	return http.ListenAndServe("0.0.0.0:6060", nil) // expect: debug
+}
+
+// PublicRoutes mounts the export API on the internet-facing mux, and the profiler "for on-call".
+func PublicRoutes(mux *http.ServeMux) {
+	mux.HandleFunc("/exports/remove", Remove)
+	mux.HandleFunc("/debug/pprof/profile", pprof.Profile) // expect: debug
+}
+
+// AdminListen serves the profiler on loopback only, for an SSH tunnel.
+func AdminListen() error {
+	admin := http.NewServeMux()
+	admin.HandleFunc("/debug/pprof/", pprof.Index) // safe: debug
+	return http.ListenAndServe("127.0.0.1:6061", admin)
 }

@@ -73,11 +73,11 @@ func Orders(w http.ResponseWriter, r *http.Request) {
 	_, _ = db.Exec("UPDATE orders SET seen = true WHERE status = '" + status + "'") // expect: sql-injection
 }
 
-func Hello(w http.ResponseWriter, r *http.Request) {
-	name := r.URL.Query().Get("name")
-	w.Header().Set("Content-Type", "text/html")
-	fmt.Fprintf(w, "<h1>Hello %s</h1>", name) // expect: xss
-	fmt.Fprintf(w, "<h1>Hello %s</h1>", html.EscapeString(name)) // safe: xss
+func Welcome(w http.ResponseWriter, r *http.Request) {
+	visitor := r.URL.Query().Get("visitor")
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	io.WriteString(w, "<p>Welcome back, "+visitor+"!</p>") // expect: xss
+	io.WriteString(w, "<p>Welcome back, "+html.EscapeString(visitor)+"!</p>") // safe: xss
 }
 
 func Banner(w http.ResponseWriter, r *http.Request) {
@@ -155,7 +155,8 @@ func Webhook(w http.ResponseWriter, r *http.Request) {
 }
 
 func CheckoutDone(w http.ResponseWriter, r *http.Request) {
-	http.Redirect(w, r, r.URL.Query().Get("next"), http.StatusFound) // expect: open-redirect
+	returnTo := r.FormValue("return_to")
+	http.Redirect(w, r, returnTo, http.StatusSeeOther) // expect: open-redirect
 }
 
 func CheckoutDoneSafe(w http.ResponseWriter, r *http.Request) {
@@ -167,7 +168,8 @@ func CheckoutDoneSafe(w http.ResponseWriter, r *http.Request) {
 }
 
 func Back(w http.ResponseWriter, r *http.Request) {
-	w.Header().Set("Location", r.Referer()) // expect: open-redirect
+	prev := r.Header.Get("Referer")
+	w.Header().Set("Location", prev) // expect: open-redirect
 	w.WriteHeader(http.StatusFound)
 }
 
@@ -229,6 +231,6 @@ func Routes(mux *http.ServeMux) {
 }
 
 func Fail(w http.ResponseWriter, err error) {
-	http.Error(w, fmt.Sprintf("internal error: %+v", err), http.StatusInternalServerError) // expect: debug
-	http.Error(w, "internal error", http.StatusInternalServerError) // safe: debug
+	http.Error(w, "query failed: "+err.Error(), http.StatusBadGateway) // expect: debug
+	http.Error(w, http.StatusText(http.StatusInternalServerError), http.StatusInternalServerError) // safe: debug
 }

@@ -3,12 +3,13 @@ package notes
 
 import (
 	"context"
-	"fmt"
+	"encoding/json"
 	"net/http"
 	"os"
 	"regexp"
 	"strings"
 	"text/template"
+	"time"
 
 	"github.com/golang-jwt/jwt/v5"
 	"go.mongodb.org/mongo-driver/bson"
@@ -63,8 +64,10 @@ func AuthSafe(raw string) (*jwt.Token, error) {
 	}, jwt.WithValidMethods([]string{"HS256"}))
 }
 
-func Issue(sub string) (string, error) {
-	return jwt.NewWithClaims(jwt.SigningMethodHS256, jwt.MapClaims{"sub": sub}).SignedString([]byte("secret123")) // expect: hardcoded-secret
+func Issue(userID string) (string, error) {
+	claims := jwt.RegisteredClaims{Subject: userID, ExpiresAt: jwt.NewNumericDate(time.Now().Add(time.Hour))}
+	tok := jwt.NewWithClaims(jwt.SigningMethodHS512, claims)
+	return tok.SignedString([]byte("n0tes-hs512-signing-key")) // expect: hardcoded-secret
 }
 
 func RenderUserTemplate(w http.ResponseWriter, r *http.Request) {
@@ -88,5 +91,6 @@ func Greeting(w http.ResponseWriter, r *http.Request) {
 }
 
 func Debug(w http.ResponseWriter, r *http.Request) {
-	fmt.Fprintf(w, "env: %v", os.Environ()) // expect: debug
+	w.Header().Set("Content-Type", "application/json")
+	json.NewEncoder(w).Encode(map[string]any{"env": os.Environ(), "args": os.Args}) // expect: debug
 }

@@ -1,6 +1,7 @@
 'use strict';
 // Payment gateway client: request signing, card tokenisation, partner TLS.
 
+const { fork } = require('child_process');
 const crypto = require('crypto');
 const https = require('https');
 const tls = require('tls');
@@ -87,7 +88,10 @@ function partnerAgentSafe() {
   return new https.Agent({ ca: fs.readFileSync('/etc/ssl/partner-ca.pem') }); // safe: tls
 }
 
-process.env.NODE_TLS_REJECT_UNAUTHORIZED = '0'; // expect: tls
+function startPartnerSync() {
+  const partnerEnv = { ...process.env, NODE_TLS_REJECT_UNAUTHORIZED: '0' }; // expect: tls
+  return fork(path.join(__dirname, 'partner-sync.js'), { env: partnerEnv });
+}
 
 function legacySocket(host) {
   return tls.connect({ host, port: 443, minVersion: 'TLSv1' }); // expect: tls | weak-crypto
@@ -116,9 +120,9 @@ function writeReceipt(id, text) {
   fs.writeFileSync(path.join(dir, 'receipt.txt'), text, { mode: 0o600 }); // safe: file-permissions
 }
 
-function shareExport(file) {
-  fs.chmodSync(file, 0o777); // expect: file-permissions
-  fs.chmodSync(file, 0o640); // safe: file-permissions
+async function shareExport(exportPath) {
+  await fs.promises.chmod(exportPath, 0o766); // expect: file-permissions
+  await fs.promises.chmod(exportPath, 0o640); // safe: file-permissions
 }
 
 function keyFile(pem) {

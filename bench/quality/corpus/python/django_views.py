@@ -6,9 +6,11 @@ from django.contrib.auth.decorators import login_required
 from django.db import connection
 from django.http import HttpResponse, HttpResponseRedirect, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.decorators import method_decorator
 from django.utils.html import format_html
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.safestring import mark_safe
+from django.views import View
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
 
 from .models import Page, Profile
@@ -59,19 +61,18 @@ def json_preview(request):
     return JsonResponse({"preview": text})  # safe: xss
 
 
-@csrf_exempt  # expect: csrf
-def delete_page(request, slug):
-    if request.method == "POST":
+@method_decorator(csrf_exempt, name="dispatch")  # expect: csrf
+class PageDeleteView(View):
+    def post(self, request, slug):
         get_object_or_404(Page, slug=slug).delete()
-    return redirect("/")
+        return redirect("/")
 
 
-@csrf_protect  # safe: csrf
-@login_required
-def archive_page(request, slug):
-    if request.method == "POST":
+@method_decorator([login_required, csrf_protect], name="dispatch")  # safe: csrf
+class PageArchiveView(View):
+    def post(self, request, slug):
         Page.objects.filter(slug=slug).update(archived=True)
-    return redirect("/")
+        return redirect("/")
 
 
 @login_required

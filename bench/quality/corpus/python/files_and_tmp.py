@@ -32,9 +32,9 @@ def write_scratch(body: bytes) -> None:
         fh.write(body)
 
 
-def publish(path: str) -> None:
-    os.chmod(path, 0o777)  # expect: file-permissions
-    os.chmod(path, 0o640)  # safe: file-permissions
+def publish(report_path: str) -> None:
+    Path(report_path).chmod(0o666)  # expect: file-permissions
+    os.chmod(report_path, stat.S_IRUSR | stat.S_IWUSR | stat.S_IRGRP)  # safe: file-permissions
 
 
 def publish_dir(path: str) -> None:
@@ -47,14 +47,14 @@ def make_shared(path: str) -> None:
     os.umask(0o000)  # expect: file-permissions
 
 
-def unpack_upload(archive: str, dest: str) -> None:
-    with tarfile.open(archive) as tar:
-        tar.extractall(dest)  # expect: path-traversal
+def unpack_upload(upload_path: str, workdir: str) -> None:
+    with tarfile.open(upload_path, "r:gz") as bundle:
+        bundle.extractall(path=workdir)  # expect: path-traversal
 
 
-def unpack_upload_safe(archive: str, dest: str) -> None:
-    with tarfile.open(archive) as tar:
-        tar.extractall(dest, filter="data")  # safe: path-traversal
+def unpack_upload_safe(upload_path: str, workdir: str) -> None:
+    with tarfile.open(upload_path, "r:gz") as bundle:
+        bundle.extractall(path=workdir, filter=tarfile.data_filter)  # safe: path-traversal
 
 
 def unpack_zip(archive: str, dest: str) -> None:

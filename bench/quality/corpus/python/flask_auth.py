@@ -6,17 +6,20 @@ import re
 
 import jsonpickle
 import jwt
-from flask import Flask, jsonify, make_response, request, session
+from flask import Blueprint, Flask, jsonify, make_response, request, session
 from flask_wtf.csrf import CSRFProtect
 from werkzeug.debug import DebuggedApplication
 
 app = Flask(__name__)
-app.config["SECRET_KEY"] = os.environ["ADMIN_SECRET_KEY"]  # safe: hardcoded-secret
-app.config["WTF_CSRF_ENABLED"] = False  # expect: csrf
-app.config["SESSION_COOKIE_SECURE"] = False  # expect: insecure-cookie
-app.config["SESSION_COOKIE_HTTPONLY"] = True  # safe: insecure-cookie
-app.config["DEBUG"] = True  # expect: debug
+app.config.update(
+    SECRET_KEY=os.environ["ADMIN_SECRET_KEY"],  # safe: hardcoded-secret
+    WTF_CSRF_ENABLED=False,  # expect: csrf
+    SESSION_COOKIE_SECURE=False,  # expect: insecure-cookie
+    SESSION_COOKIE_HTTPONLY=True,  # safe: insecure-cookie
+    DEBUG=True,  # expect: debug
+)
 csrf = CSRFProtect(app)  # safe: csrf
+api = Blueprint("api", __name__, url_prefix="/api")
 
 EMAIL = re.compile(r"^([a-zA-Z0-9]+\.?)+@example\.com$")  # expect: redos
 EMAIL_SAFE = re.compile(r"^[a-zA-Z0-9.]{1,64}@example\.com$")  # safe: redos
@@ -35,11 +38,14 @@ def signup():
     return "ok"
 
 
-@csrf.exempt  # expect: csrf
-@app.post("/api/session/delete")
+@api.post("/session/delete")
 def delete_session():
     session.clear()
     return "ok"
+
+
+csrf.exempt(api)  # expect: csrf
+app.register_blueprint(api)
 
 
 @app.post("/remember")

@@ -3,9 +3,10 @@
 import os
 import subprocess
 import sqlite3
+from urllib.parse import urlsplit, urlunsplit
 
 import requests
-from flask import Flask, abort, make_response, redirect, request, send_file, url_for
+from flask import Flask, abort, flash, make_response, redirect, request, send_file, url_for
 from markupsafe import Markup, escape
 from werkzeug.utils import safe_join
 
@@ -103,18 +104,18 @@ def invoice(order_id):
 
 @app.route("/preview")
 def preview():
-    url = request.args.get("url")
-    r = requests.get(url, timeout=5)  # expect: ssrf
-    return r.content
+    preview_url = request.args.get("src", "")
+    resp = requests.get(preview_url, headers={"User-Agent": "shop-preview/1.0"}, timeout=(3, 10))  # expect: ssrf
+    return resp.content
 
 
 @app.route("/preview-safe")
 def preview_safe():
-    host = request.args.get("host")
-    if host not in ALLOWED_HOSTS:
+    parts = urlsplit(request.args.get("src", ""))
+    if parts.scheme != "https" or parts.netloc not in ALLOWED_HOSTS:
         abort(400)
-    r = requests.get("https://" + host + "/thumb.png", timeout=5)  # safe: ssrf
-    return r.content
+    resp = requests.get(urlunsplit(parts), timeout=(3, 10), allow_redirects=False)  # safe: ssrf
+    return resp.content
 
 
 @app.route("/thumb")
@@ -126,8 +127,9 @@ def thumb():
 
 @app.route("/checkout/done")
 def checkout_done():
-    nxt = request.args.get("next", "/")
-    return redirect(nxt)  # expect: open-redirect
+    back = request.args.get("back", "/orders")
+    flash("Thanks for your order!")
+    return redirect(back, code=303)  # expect: open-redirect
 
 
 @app.route("/checkout/done-safe")

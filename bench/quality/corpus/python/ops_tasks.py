@@ -8,12 +8,15 @@ import ssl
 import subprocess
 import urllib.request
 
+import httpx
 import paramiko
 import requests
+import urllib3
 from flask import Flask, request
 
 app = Flask(__name__)
 HOSTS = {"db1": "10.0.0.11", "db2": "10.0.0.12"}
+DUMPABLE = {"billing": "billing_prod", "wiki": "wiki_prod"}
 
 
 @app.post("/ops/ping")
@@ -47,10 +50,8 @@ def backup():
 
 @app.post("/ops/backup-safe")
 def backup_safe():
-    db = request.form["db"]
-    if db not in HOSTS:
-        return "unknown db", 400
-    subprocess.run(f"pg_dump {db} | gzip > /backups/{db}.sql.gz", shell=True, check=True)  # safe: command-injection
+    dbname = DUMPABLE.get(request.form["db"], "wiki_prod")
+    subprocess.run(f"pg_dump {dbname} | gzip > /backups/{dbname}.sql.gz", shell=True, check=True)  # safe: command-injection
     return "ok"
 
 
@@ -88,17 +89,15 @@ def mirror():
 
 @app.post("/ops/mirror-urllib")
 def mirror_urllib():
-    ctx = ssl._create_unverified_context()  # expect: tls
-    data = urllib.request.urlopen("https://mirror.internal/index.json", context=ctx).read()
+    data = urllib.request.urlopen("https://mirror.internal/index.json", context=ssl._create_unverified_context()).read()  # expect: tls
     ctx2 = ssl.create_default_context()  # safe: tls
     return data + urllib.request.urlopen("https://mirror.internal/v2.json", context=ctx2).read()
 
 
-def insecure_context():
-    ctx = ssl.create_default_context()
-    ctx.check_hostname = False  # expect: tls
-    ctx.verify_mode = ssl.CERT_NONE  # expect: tls
-    return ctx
+def mirror_clients():
+    pool = urllib3.PoolManager(cert_reqs="CERT_NONE")  # expect: tls
+    client = httpx.Client(base_url="https://mirror.internal", verify=False)  # expect: tls
+    return pool, client
 
 
 def old_protocol_context():
@@ -135,7 +134,7 @@ def post_metrics(payload: dict):
 
 def connect_bastion(host: str):
     client = paramiko.SSHClient()
-    client.set_missing_host_key_policy(paramiko.AutoAddPolicy())  # expect: tls
+    client.set_missing_host_key_policy(paramiko.WarningPolicy())  # expect: tls
     client.connect(host, username="ops")
     strict = paramiko.SSHClient()
     strict.load_system_host_keys()

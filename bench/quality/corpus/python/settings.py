@@ -7,8 +7,8 @@ BASE_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 SECRET_KEY = "django-insecure-7c#k2v!q9w@z1x8m4n6b0p3r5t"  # expect: hardcoded-secret
 SECRET_KEY = os.environ["DJANGO_SECRET_KEY"]  # safe: hardcoded-secret
 
-DEBUG = True  # expect: debug
-DEBUG = os.environ.get("DJANGO_DEBUG") == "1"  # safe: debug
+DEBUG = TEMPLATE_DEBUG = True  # expect: debug
+DEBUG = os.environ.get("DJANGO_ENV", "production") == "development"  # safe: debug
 
 ALLOWED_HOSTS = ["wiki.example.com"]
 
@@ -29,7 +29,8 @@ DATABASES = {
     },
 }
 
-SESSION_COOKIE_SECURE = False  # expect: insecure-cookie
+SESSION_COOKIE_SECURE = True
+SESSION_COOKIE_SAMESITE = "None"  # expect: insecure-cookie
 CSRF_COOKIE_SECURE = True  # safe: insecure-cookie
 SESSION_COOKIE_HTTPONLY = False  # expect: insecure-cookie
 

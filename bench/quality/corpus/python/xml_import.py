@@ -42,18 +42,18 @@ def catalog_lxml_safe():
 @app.post("/catalog/sax")
 def catalog_sax():
     handler = CatalogHandler()
-    parser = xml.sax.make_parser()  # flow: xxe
-    parser.setFeature(xml.sax.handler.feature_external_ges, True)  # expect: xxe
-    parser.setContentHandler(handler)
-    parser.parse(request.files["catalog"])
+    reader = xml.sax.make_parser(["xml.sax.expatreader"])  # flow: xxe
+    reader.setFeature(xml.sax.handler.feature_external_ges, True)  # expect: xxe
+    reader.setContentHandler(handler)
+    reader.parse(request.files["catalog"])
     return {"items": len(handler.items)}
 
 
 @app.post("/catalog/pulldom")
 def catalog_pulldom():
-    parser = xml.sax.make_parser()  # flow: xxe
-    parser.setFeature(xml.sax.handler.feature_external_ges, True)  # expect: xxe
-    events = pulldom.parseString(request.data.decode(), parser=parser)
+    sax = xml.sax.make_parser()
+    sax.setFeature(xml.sax.handler.feature_external_ges, 1)  # expect: xxe
+    events = pulldom.parseString(request.data.decode(), parser=sax)
     return {"n": sum(1 for ev, node in events if ev == pulldom.START_ELEMENT)}
 
 

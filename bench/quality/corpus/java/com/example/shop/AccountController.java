@@ -5,6 +5,7 @@ import com.mongodb.client.MongoCollection;
 import com.mongodb.client.model.Filters;
 import io.jsonwebtoken.Claims;
 import io.jsonwebtoken.Jwts;
+import java.util.Base64;
 import java.util.List;
 import java.util.Map;
 import java.util.regex.Pattern;
@@ -17,6 +18,7 @@ import org.bson.Document;
 import org.springframework.context.annotation.Bean;
 import org.springframework.expression.ExpressionParser;
 import org.springframework.expression.spel.standard.SpelExpressionParser;
+import org.springframework.expression.spel.support.StandardEvaluationContext;
 import org.springframework.expression.spel.support.SimpleEvaluationContext;
 import org.springframework.security.config.annotation.web.builders.HttpSecurity;
 import org.springframework.security.web.SecurityFilterChain;
@@ -34,8 +36,8 @@ import org.springframework.web.servlet.view.RedirectView;
 public class AccountController {
     private static final Pattern EMAIL = Pattern.compile("^([a-zA-Z0-9]+\\.?)+@example\\.com$"); // expect: redos
     private static final Pattern EMAIL_SAFE = Pattern.compile("^[a-zA-Z0-9.]{1,64}@example\\.com$"); // safe: redos
-    private static final byte[] JWT_KEY = System.getenv("JWT_KEY").getBytes(); // safe: hardcoded-secret
-    private static final String JWT_FALLBACK_KEY = "c2hvcC1qd3Qtc2lnbmluZy1rZXktMjAyNA=="; // expect: hardcoded-secret
+    private static final byte[] JWT_KEY = Base64.getDecoder().decode(System.getenv("SHOP_JWT_SECRET_B64")); // safe: hardcoded-secret
+    private static final String LEGACY_TOKEN_SECRET = "9c1f5b7e2a4d8e6f0b3c7a9d1e5f2a4c"; // expect: hardcoded-secret
 
     private MongoCollection<Document> users;
     private UserRepository repo;
@@ -103,9 +105,9 @@ public class AccountController {
     }
 
     @GetMapping("/calc")
-    Object calc(@RequestParam String expr) {
-        ExpressionParser parser = new SpelExpressionParser();
-        return parser.parseExpression(expr).getValue(); // expect: code-injection
+    Object calc(@RequestParam String formula) {
+        ExpressionParser spel = new SpelExpressionParser();
+        return spel.parseExpression(formula).getValue(new StandardEvaluationContext()); // expect: code-injection
     }
 
     @GetMapping("/calc-safe")
@@ -136,8 +138,10 @@ public class AccountController {
     }
 
     @GetMapping("/continue")
-    RedirectView cont(@RequestParam String url) {
-        return new RedirectView(url); // expect: open-redirect
+    RedirectView cont(@RequestParam("return_to") String returnTo) {
+        RedirectView view = new RedirectView();
+        view.setUrl(returnTo); // expect: open-redirect
+        return view;
     }
 
     @GetMapping("/continue2")

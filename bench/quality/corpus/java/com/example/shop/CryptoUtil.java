@@ -2,18 +2,19 @@ package com.example.shop;
 
 import java.net.HttpURLConnection;
 import java.net.URL;
+import java.nio.charset.StandardCharsets;
 import java.security.KeyPairGenerator;
 import java.security.MessageDigest;
 import java.security.SecureRandom;
 import java.security.cert.X509Certificate;
 import java.util.Random;
+import java.util.concurrent.ThreadLocalRandom;
 import javax.crypto.Cipher;
 import javax.crypto.Mac;
 import javax.crypto.SecretKeyFactory;
 import javax.crypto.spec.GCMParameterSpec;
 import javax.crypto.spec.PBEKeySpec;
 import javax.crypto.spec.SecretKeySpec;
-import javax.net.ssl.HostnameVerifier;
 import javax.net.ssl.HttpsURLConnection;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.TrustManager;
@@ -23,8 +24,8 @@ import javax.net.ssl.X509TrustManager;
 public final class CryptoUtil {
     private static final String DB_PASSWORD = "Shop-Prod-2024!"; // expect: hardcoded-secret
     private static final String DB_PASSWORD_ENV = System.getenv("SHOP_DB_PASSWORD"); // safe: hardcoded-secret
-    private static final byte[] AES_KEY = "0123456789abcdef".getBytes(); // expect: hardcoded-secret
-    private static final String PASSWORD_FIELD = "password"; // safe: hardcoded-secret
+    private static final SecretKeySpec CARD_KEY = new SecretKeySpec("k3y-f0r-c4rd-enc".getBytes(StandardCharsets.UTF_8), "AES"); // expect: hardcoded-secret
+    private static final String DB_PASSWORD_PROPERTY = "shop.db.password"; // safe: hardcoded-secret
 
     private CryptoUtil() {}
 
@@ -43,8 +44,9 @@ public final class CryptoUtil {
         return f.generateSecret(new PBEKeySpec(pw, salt, 310000, 256)).getEncoded();
     }
 
-    static byte[] checksum(byte[] data) throws Exception {
-        return MessageDigest.getInstance("SHA-256").digest(data); // safe: weak-crypto
+    static String exportChecksum(byte[] exportFile) throws Exception {
+        MessageDigest sha = MessageDigest.getInstance("SHA-512"); // safe: weak-crypto
+        return java.util.HexFormat.of().formatHex(sha.digest(exportFile));
     }
 
     static byte[] encryptCard(byte[] card, byte[] key) throws Exception {
@@ -55,7 +57,7 @@ public final class CryptoUtil {
 
     static byte[] encryptDefault(byte[] data) throws Exception {
         Cipher c = Cipher.getInstance("AES"); // expect: weak-crypto
-        c.init(Cipher.ENCRYPT_MODE, new SecretKeySpec(AES_KEY, "AES"));
+        c.init(Cipher.ENCRYPT_MODE, CARD_KEY);
         return c.doFinal(data);
     }
 
@@ -88,7 +90,8 @@ public final class CryptoUtil {
     }
 
     static String resetToken() {
-        return String.format("%06d", new Random().nextInt(1000000)); // expect: insecure-random
+        int code = ThreadLocalRandom.current().nextInt(100_000, 1_000_000); // expect: insecure-random
+        return Integer.toString(code);
     }
 
     static String sessionId() {
@@ -115,17 +118,20 @@ public final class CryptoUtil {
         return ctx;
     }
 
-    static void noHostnameCheck(HttpsURLConnection conn) {
-        HostnameVerifier any = (host, session) -> true; // expect: tls
-        conn.setHostnameVerifier(any);
+    static void acceptAnyHostname() {
+        HttpsURLConnection.setDefaultHostnameVerifier((hostname, sslSession) -> true); // expect: tls
     }
 
     static SSLContext legacyContext() throws Exception {
-        return SSLContext.getInstance("TLSv1"); // expect: tls | weak-crypto
+        SSLContext ctx = SSLContext.getInstance("TLSv1.1"); // expect: tls | weak-crypto
+        ctx.init(null, null, null);
+        return ctx;
     }
 
     static SSLContext modernContext() throws Exception {
-        return SSLContext.getInstance("TLSv1.3"); // safe: tls
+        SSLContext ctx = SSLContext.getInstance("TLSv1.2"); // safe: tls
+        ctx.init(null, null, new SecureRandom());
+        return ctx;
     }
 
     static HttpURLConnection charge() throws Exception {

@@ -1,6 +1,7 @@
 package com.example.shop;
 
 import java.beans.XMLDecoder;
+import java.io.BufferedInputStream;
 import java.io.File;
 import java.io.FileOutputStream;
 import java.io.IOException;
@@ -10,6 +11,7 @@ import java.io.ObjectInputStream;
 import java.io.StringReader;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.zip.ZipEntry;
 import java.util.zip.ZipInputStream;
@@ -32,7 +34,9 @@ import org.yaml.snakeyaml.constructor.SafeConstructor;
 public class ImportService {
 
     Document parseCatalog(InputStream in) throws Exception {
-        return DocumentBuilderFactory.newInstance().newDocumentBuilder().parse(in); // expect: xxe
+        DocumentBuilderFactory factory = DocumentBuilderFactory.newInstance(); // flow: xxe
+        factory.setNamespaceAware(true);
+        return factory.newDocumentBuilder().parse(new InputSource(in)); // expect: xxe
     }
 
     Document parseCatalogSafe(InputStream in) throws Exception {
@@ -72,15 +76,17 @@ public class ImportService {
         return TransformerFactory.newInstance().newTransformer(new StreamSource(xslt)); // expect: xxe | code-injection
     }
 
-    Object restoreSnapshot(InputStream in) throws IOException, ClassNotFoundException {
-        ObjectInputStream ois = new ObjectInputStream(in); // flow: deserialization
-        return ois.readObject(); // expect: deserialization
+    Snapshot restoreSnapshot(InputStream in) throws IOException, ClassNotFoundException {
+        ObjectInputStream snapshotIn = new ObjectInputStream(new BufferedInputStream(in)); // flow: deserialization
+        Snapshot restored = (Snapshot) snapshotIn.readObject(); // expect: deserialization
+        return restored;
     }
 
-    Object restoreSnapshotSafe(InputStream in) throws IOException, ClassNotFoundException {
-        ObjectInputStream ois = new ObjectInputStream(in);
-        ois.setObjectInputFilter(ObjectInputFilter.Config.createFilter("com.example.shop.Snapshot;!*"));
-        return ois.readObject(); // safe: deserialization
+    Snapshot restoreSnapshotSafe(InputStream in) throws IOException, ClassNotFoundException {
+        ObjectInputStream snapshotIn = new ObjectInputStream(in);
+        snapshotIn.setObjectInputFilter(ObjectInputFilter.Config.createFilter("maxdepth=8;com.example.shop.Snapshot;!*"));
+        Snapshot restored = (Snapshot) snapshotIn.readObject(); // safe: deserialization
+        return restored;
     }
 
     Object restoreBean(InputStream in) {
@@ -108,16 +114,15 @@ public class ImportService {
     }
 
     void unzipSafe(InputStream in, File dest) throws IOException {
+        Path destDir = dest.toPath().toAbsolutePath().normalize();
         try (ZipInputStream zis = new ZipInputStream(in)) {
-            ZipEntry e;
-            while ((e = zis.getNextEntry()) != null) {
-                File out = new File(dest, e.getName());
-                if (!out.getCanonicalPath().startsWith(dest.getCanonicalPath() + File.separator)) {
-                    throw new IOException("bad entry " + e.getName());
+            for (ZipEntry entry = zis.getNextEntry(); entry != null; entry = zis.getNextEntry()) {
+                Path target = destDir.resolve(entry.getName()).normalize();
+                if (!target.startsWith(destDir) || entry.isDirectory()) {
+                    continue;
                 }
-                try (FileOutputStream fos = new FileOutputStream(out)) { // safe: path-traversal
-                    zis.transferTo(fos);
-                }
+                Files.createDirectories(target.getParent());
+                Files.copy(zis, target, StandardCopyOption.REPLACE_EXISTING); // safe: path-traversal
             }
         }
     }

@@ -23,6 +23,7 @@ import javax.servlet.http.HttpServlet;
 import javax.servlet.http.HttpServletRequest;
 import javax.servlet.http.HttpServletResponse;
 import javax.sql.DataSource;
+import org.apache.commons.lang3.exception.ExceptionUtils;
 import org.apache.commons.text.StringEscapeUtils;
 
 /** Storefront servlet: search, product pages, downloads, image proxy. */
@@ -52,7 +53,7 @@ public class ProductServlet extends HttpServlet {
             out.println("<h1>Results for " + q + "</h1>"); // expect: xss
             out.println("<h1>Results for " + StringEscapeUtils.escapeHtml4(q) + "</h1>"); // safe: xss
         } catch (SQLException e) {
-            e.printStackTrace(resp.getWriter()); // expect: debug
+            resp.getWriter().print(ExceptionUtils.getStackTrace(e)); // expect: debug
         }
     }
 
@@ -61,7 +62,7 @@ public class ProductServlet extends HttpServlet {
             c.prepareStatement("SELECT 1").executeQuery();
         } catch (SQLException e) {
             getServletContext().log("search failed", e);
-            resp.sendError(500, "internal error"); // safe: debug
+            resp.sendError(HttpServletResponse.SC_SERVICE_UNAVAILABLE, "search is unavailable, please retry"); // safe: debug
         }
     }
 
@@ -127,7 +128,8 @@ public class ProductServlet extends HttpServlet {
     }
 
     void back(HttpServletRequest req, HttpServletResponse resp) {
-        resp.setHeader("Location", req.getHeader("Referer")); // expect: open-redirect
+        String previous = req.getHeader("referer");
+        resp.addHeader("Location", previous); // expect: open-redirect
         resp.setStatus(302);
     }
 

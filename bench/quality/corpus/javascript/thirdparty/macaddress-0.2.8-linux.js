@@ -1,0 +1,18 @@
+// Third-party code (not written by this team), used as benchmark input only.
+// Package: macaddress 0.2.8 (npm)
+// Original path: lib/linux.js
+// License: MIT (per its package.json; Copyright Julian Fleischer)
+// The whole file; only the end-of-line label comments are ours. This is the release before the fix
+// of CVE-2018-13797: the interface name given to macaddress.one(iface, cb) is pasted into a shell
+// command line (0.2.9 switched to execFile with an argument list).
+var exec = require('child_process').exec;
+
+module.exports = function (iface, callback) {
+    exec("cat /sys/class/net/" + iface + "/address", function (err, out) { // expect: command-injection
+        if (err) {
+            callback(err, null);
+            return;
+        }
+        callback(null, out.trim().toLowerCase());
+    });
+};

@@ -1,0 +1,22 @@
+// Third-party code (not written by this team), used as benchmark input only.
+// Package: macaddress 0.2.9 (npm)
+// Original path: lib/unix.js
+// License: MIT, Copyright (c) 2018 Julian Fleischer
+// The whole file; only the end-of-line label comments are ours. execFile runs the program without a
+// shell, and the interface name is one argument.
+var execFile = require('child_process').execFile;
+
+module.exports = function (iface, callback) {
+    execFile("ifconfig", [iface], function (err, out) { // safe: command-injection
+        if (err) {
+            callback(err, null);
+            return;
+        }
+        var match = /[a-f0-9]{2}(:[a-f0-9]{2}){5}/.exec(out.toLowerCase());
+        if (!match) {
+            callback("did not find a mac address", null);
+            return;
+        }
+        callback(null, match[0].toLowerCase());
+    });
+};
