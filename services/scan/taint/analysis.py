@@ -192,8 +192,8 @@ class Analysis:
         self.visited = 0
         self.consts: dict[str, object] = {}  # names bound to a constant on every path so far
         self.containers: dict[str, _Container] = {}  # fresh local collections, per key / position
-        self.types: dict[str, str] = {}  # declared types of locals and parameters (Java)
-        self.declared: dict[tuple[int, str], str | None] = {}  # (function, name) -> type, looked up
+        self.types: dict[str, tuple[str, ...]] = {}  # what Java locals and parameters are (_type_of)
+        self.declared: dict[tuple[int, str], tuple[str, ...]] = {}  # (function, name) -> types, looked up
         self._functions: dict[str, list] | None = None  # simple name -> definitions in this file
         self._imported: frozenset[str] | None = None  # modules the file imports
         self.root = None
@@ -230,24 +230,28 @@ class Analysis:
         declared type (`XPath xp = ...; xp.evaluate(...)` -> XPath.evaluate)."""
         v = table.get(name)
         if v is None and receiver is not None and receiver.type == "identifier" and self.language == "java":
-            ty = self._type_of(receiver)
-            if ty is not None:
-                v = table.get(f"{ty}.{name.rsplit('.', 1)[-1]}")
+            method = name.rsplit(".", 1)[-1]
+            for ty in self._type_of(receiver):
+                v = table.get(f"{ty}.{method}")
+                if v is not None:
+                    break
         return v
 
-    def _type_of(self, ident) -> str | None:
-        """The declared type of a Java local or parameter, from the walk or, for declarations the walk
-        skipped (nothing tainted yet), from the nearest declaration before `ident` in its function."""
+    def _type_of(self, ident) -> tuple[str, ...]:
+        """What a Java local or parameter is known to be: `Type()` when it was made by a constructor
+        (the class itself), then its declared type (`Random r` may hold a SecureRandom). From the walk
+        or, for declarations the walk skipped (nothing tainted yet), from the nearest declaration
+        before `ident` in its function."""
         name = node_text(ident)
-        ty = self.types.get(name)
-        if ty is not None:
-            return ty
+        known = self.types.get(name)
+        if known is not None:
+            return known
         fn = _enclosing_function(ident)
         if fn is None:
-            return None
+            return ()
         key = (fn.id, name)
         if key not in self.declared:
-            found = None
+            found: tuple[str, ...] = ()
             stack = [fn]
             seen = 0
             while stack and seen < 20_000:
@@ -255,11 +259,10 @@ class Analysis:
                 seen += 1
                 if n.start_byte > ident.start_byte:
                     continue
-                if n.type == "variable_declarator" or n.type == "formal_parameter":
+                if n.type in ("variable_declarator", "formal_parameter"):
                     nm = n.child_by_field_name("name")
                     if nm is not None and node_text(nm) == name:
-                        ty_node = n.child_by_field_name("type") if n.type == "formal_parameter" else None
-                        found = type_name(ty_node) if ty_node is not None else _declared_type(n)
+                        found = _java_types(n)
                 stack.extend(c for c in n.named_children if c.child_count)
             self.declared[key] = found
         return self.declared[key]
@@ -824,7 +827,7 @@ class Analysis:
             name = node_text(target)
             declared = _declared_type(node)
             if declared is not None:
-                self.types[name] = declared
+                self.types[name] = _java_types(node)
                 if declared in _SCALAR_TYPES:  # `int n = ...`: a number carries no markup or code
                     taints = _block(taints, self.spec.scalar_blocks, self.spec.kinds)
             value_const = NOT_CONSTANT if augmented else fold(value, self.consts, self.language)
@@ -887,7 +890,7 @@ class Analysis:
             if p.type == "formal_parameter":  # Java: typed parameters
                 ty, name = p.child_by_field_name("type"), p.child_by_field_name("name")
                 if ty is not None and name is not None:
-                    self.types[node_text(name)] = type_name(ty)
+                    self.types[node_text(name)] = (type_name(ty),)
         self.memo.clear()
 
     def _live_branch(self, n, depth: int, stack: list) -> bool:
@@ -1232,6 +1235,24 @@ def _enclosing_function(node):
             return n
         n = n.parent
     return None
+
+
+def _java_types(node) -> tuple[str, ...]:
+    """A Java declarator's or parameter's types, most specific first: `Type()` of the constructor
+    that made the value, then the declared type."""
+    out: list[str] = []
+    if node.type == "formal_parameter":
+        ty = node.child_by_field_name("type")
+        return (type_name(ty),) if ty is not None else ()
+    value = node.child_by_field_name("value")
+    if value is not None and value.type == "object_creation_expression":
+        made = value.child_by_field_name("type")
+        if made is not None:
+            out.append(type_name(made) + "()")
+    declared = _declared_type(node)
+    if declared is not None:
+        out.append(declared)
+    return tuple(out)
 
 
 def _declared_type(node) -> str | None:
