@@ -240,6 +240,9 @@ def run(
 ) -> dict:
     """Score each edition present under `corpora`; returns {edition: figures} (empty when none is there)."""
     out: dict = {}
+    if not corpora.is_dir():
+        p(f"OWASP Benchmark: skipped, no corpora at {corpora} (test data kept outside the repository)")
+        return out
     scorer = corpora / "score_owasp.py"
     for ed in EDITIONS:
         if ed.name not in editions:
@@ -272,7 +275,13 @@ def run(
             "seconds": seconds,
             "files": len(files),
             "categories": [
-                {"category": c.name, **c.counts, "tpr": c.tpr, "fpr": c.fpr, "score": c.score}
+                {
+                    "category": c.name,
+                    **{k: c.counts[k] for k in ("TP", "FN", "FP", "TN")},
+                    "tpr": c.tpr,
+                    "fpr": c.fpr,
+                    "score": c.score,
+                }
                 for c in s.categories.values()
             ],
         }
@@ -290,9 +299,6 @@ def main(argv=None) -> int:
     ap.add_argument("--list", default="", metavar="CATEGORY", help="print the FN and FP test names of CATEGORY")
     ap.add_argument("--json", default="", metavar="PATH", help="also write every figure to PATH")
     a = ap.parse_args(argv)
-    if not a.corpora.is_dir():
-        print(f"OWASP Benchmark: skipped, no corpora at {a.corpora} (test data kept outside the repository)")
-        return 0
     out = run(
         a.corpora,
         a.edition or [e.name for e in EDITIONS],

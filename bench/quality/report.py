@@ -7,7 +7,9 @@ import json
 import os
 import sys
 from collections import Counter
+from pathlib import Path
 
+from bench.quality import owasp
 from bench.quality.labels import (
     BANDIT_OVERRIDES,
     CLASSES,
@@ -72,6 +74,7 @@ def run(
     repeat: int = 0,
     stdlib: int = 200,
     use_bandit: bool = True,
+    corpora: str = "",
     out=sys.stdout,
 ) -> dict:
     """Score both tools, time them, print the report; returns every figure as a dict."""
@@ -311,6 +314,15 @@ def run(
             for m in result["misses"][tool]:
                 p(f"  {m['kind']} {m['file']}:{m['line']} {m['class']} {m['detail']}")
 
+    # --- code nobody here wrote: the OWASP Benchmark editions beside the repository, when present
+    if corpora:
+        p("")
+        p("=" * 100)
+        p("OWASP Benchmark (bench.quality.owasp; scored here and by the corpora's own score_owasp.py)")
+        result["owasp"] = owasp.run(
+            Path(corpora), [e.name for e in owasp.EDITIONS], workers=os.cpu_count() or 1, sarif_dir=None, p=p
+        )
+
     if json_path:
         os.makedirs(os.path.dirname(os.path.abspath(json_path)), exist_ok=True)
         with open(json_path, "w") as fh:
@@ -347,6 +359,12 @@ def main(argv=None) -> int:
     ap.add_argument("--corpus", default=CORPUS, help="corpus root (default: bench/quality/corpus)")
     ap.add_argument("--json", default="", metavar="PATH", help="also write every number to PATH")
     ap.add_argument("--list-misses", action="store_true", help="print each FN/FP as file:line")
+    ap.add_argument(
+        "--corpora",
+        default=str(owasp.DEFAULT_CORPORA),
+        metavar="DIR",
+        help="OWASP Benchmark copies and score_owasp.py (default: ../shared/corpora; missing: skipped; '': skip)",
+    )
     args = ap.parse_args(argv)
     try:
         run(
@@ -356,6 +374,7 @@ def main(argv=None) -> int:
             corpus=args.corpus,
             repeat=max(0, args.repeat),
             stdlib=max(0, args.stdlib),
+            corpora=args.corpora,
         )
     except CorpusError as exc:
         print(f"corpus error: {exc}", file=sys.stderr)

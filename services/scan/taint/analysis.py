@@ -138,6 +138,7 @@ _ADDERS = frozenset(
         "write",
     }
 )
+_CHAINING = frozenset({"append", "insert", "put", "add", "set", "concat"})  # builders returning themselves
 _READERS = frozenset({"get", "getOrDefault", "elementAt", "peek", "first", "firstElement", "getFirst"})
 _CONTAINER_TYPES = ("Map", "List", "Set", "Vector", "Deque", "Queue", "Stack", "Array", "Dictionary", "Properties")
 
@@ -558,6 +559,13 @@ class Analysis:
         method = name.rsplit(".", 1)[-1]
         if method not in _ADDERS and method not in ("remove", "pop", "clear", "removeFirst", "shift"):
             return
+        for _ in range(64):  # sb.append(a).append(b): a builder's methods return the builder
+            if receiver.type not in CALLS:
+                break
+            inner_name, inner = callee_of(receiver)
+            if inner is None or (inner_name or "").rsplit(".", 1)[-1] not in _CHAINING:
+                break
+            receiver = inner
         target = name_of(receiver)
         if target is None or target.endswith(")"):
             return

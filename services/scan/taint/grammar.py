@@ -8,6 +8,8 @@ PROPAGATING_OPS, CONDITIONAL); node_text, dotted, name_of, callee_of, call_argum
 
 from __future__ import annotations
 
+from typing import Any
+
 __all__ = [
     "BINARY",
     "CALLS",
@@ -217,7 +219,7 @@ def name_of(node) -> str | None:
     return None if d is None else _join(d)
 
 
-def callee_of(call) -> tuple[str | None, object]:
+def callee_of(call) -> tuple[str | None, Any]:
     """(dotted callee name, receiver node or None) of a call-like node."""
     t = call.type
     if t == "method_invocation":

@@ -11,7 +11,6 @@ makes safe, inside or after it).
 from __future__ import annotations
 
 import re
-from typing import Any
 
 from services.scan.taint.grammar import CALLS, call_arguments, callee_of, name_of, node_text
 from services.scan.taint.spec import Names
@@ -295,8 +294,7 @@ def prefix_guard(if_node):
     check, negated = _unwrap_not(cond)
     if check is None or not negated or check.type not in CALLS:
         return None
-    callee, found = callee_of(check)
-    receiver: Any = found
+    callee, receiver = callee_of(check)
     if callee is None or callee.rsplit(".", 1)[-1] not in ("startswith", "startsWith", "HasPrefix") or receiver is None:
         if callee in ("strings.HasPrefix", "filepath.HasPrefix"):
             pos, _ = call_arguments(check)

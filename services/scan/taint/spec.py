@@ -67,10 +67,10 @@ def unqualified(name: str) -> str | None:
     """`java.net.URLDecoder.decode` -> `URLDecoder.decode`: the name without its package prefix (the
     leading lower-case segments before the first capitalised one); None when there is none to drop."""
     parts = name.split(".")
-    for i, part in enumerate(parts[:-1]):
+    for i, part in enumerate(parts):
         if part[:1].isupper():
             return ".".join(parts[i:]) if i else None
-        if not part.isidentifier() or not part.islower():
+        if i == len(parts) - 1 or not part.isidentifier() or not part.islower():
             return None
     return None
 

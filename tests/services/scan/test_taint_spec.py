@@ -87,6 +87,34 @@ def test_custom_taint_directory_loads(tmp_path):
         (lambda s: s + '[[sanitizers]]\nnames = ["int"]\nkinds = ["xss"]\n', "unknown kind(s) xss"),
         (lambda s: s.replace('names = ["request.args"]', 'names = "request.args"'), "names must be a list"),
         (lambda s: s + "[[rules", "not valid TOML"),
+        (lambda s: s.replace('prefix = "py"', 'prefix = "py"\nunknown_calls = "guess"'), "unknown_calls must be"),
+        (
+            lambda s: s.replace(
+                'message = "request data', 'not_for = ["sql-injection"]\nonly_for = []\nmessage = "request data'
+            ),
+            "not_for or only_for, not both",
+        ),
+        (
+            lambda s: s.replace('message = "request data', 'only_for = ["xss"]\nmessage = "request data'),
+            "unknown kind(s) xss",
+        ),
+        (
+            lambda s: s.replace('cwe = "CWE-89"', 'cwe = "CWE-89"\nown_sources = "yes"'),
+            "own_sources must be true or false",
+        ),
+        (
+            lambda s: s.replace('calls = ["*.execute"]', 'calls = ["*.execute"]\nunless = { "0" = "(" }'),
+            "bad regex in unless",
+        ),
+        (lambda s: s.replace('calls = ["*.execute"]', 'subscripts = ["("]'), "bad regex in subscripts"),
+        (
+            lambda s: s.replace('calls = ["*.execute"]', 'calls = ["*.execute"]\nreceiver = 1'),
+            "receiver must be true or false",
+        ),
+        (
+            lambda s: s.replace('calls = ["*.execute"]', 'calls = ["*.execute"]\nshell_list = "y"'),
+            "shell_list must be true or false",
+        ),
     ],
 )
 def test_spec_errors_name_the_file(tmp_path, edit, message):
