@@ -323,27 +323,35 @@ class RuleSet:
     def _with_taint(self, language: str, root, flows: list[Rule], hits: list[tuple], budget: Budget) -> list[tuple]:
         """`hits` plus the taint findings of the `flows` rules. A pattern hit of the same CWE on the
         same sink call (inside it, or around it) is dropped: the taint finding says more (its flow).
-        So is a pattern hit of a taint rule's CWE inside a function where the taint pass saw the
-        untrusted input that kind cares about: there the pass knows where data comes from, and a sink
-        it does not report is fed by constants, checked or sanitised data."""
+        So is a pattern hit on a sink call the taint pass examined for a kind of the same CWE inside a
+        function where it saw the untrusted input that kind cares about: there the pass knows where
+        data comes from, and a sink it does not report is fed by constants, checked or sanitised data.
+        Pattern hits on calls the pass has no model of stay."""
         spec = self._taint.get(language)
         if spec is None:
             return hits
         by_kind = {self._taint_kind[r.id]: r for r in flows}
         outcome = taint.analyse(root, spec, frozenset(by_kind), budget, language)
         found = outcome.hits
-        if outcome.scopes:
+        if outcome.scopes and outcome.checked:
             kinds_of_cwe: dict[str, set[str]] = {}
             for kind, r in by_kind.items():
                 kinds_of_cwe.setdefault(r.cwe, set()).add(kind)
-            hits = [
-                x
-                for x in hits
-                if not any(
-                    s <= x[0] and x[1] <= e and kinds & kinds_of_cwe.get(x[4].cwe, set())
-                    for (s, e), kinds in outcome.scopes.items()
+
+            def vouched(x) -> bool:
+                kinds = kinds_of_cwe.get(x[4].cwe)
+                if not kinds:
+                    return False
+                on_sink = [
+                    k
+                    for s, e, k in outcome.checked
+                    if k in kinds and ((s <= x[0] and x[1] <= e) or (x[0] <= s and e <= x[1]))
+                ]
+                return any(
+                    s <= x[0] and x[1] <= e and fed.intersection(on_sink) for (s, e), fed in outcome.scopes.items()
                 )
-            ]
+
+            hits = [x for x in hits if not vouched(x)]
         if not found:
             return hits
         sinks: dict[str, list[tuple[int, int]]] = {}

@@ -138,6 +138,7 @@ _ADDERS = frozenset(
         "write",
     }
 )
+_MUTATORS = _ADDERS | {"remove", "pop", "clear", "removeFirst", "shift"}
 _CHAINING = frozenset({"append", "insert", "put", "add", "set", "concat"})  # builders returning themselves
 _READERS = frozenset({"get", "getOrDefault", "elementAt", "peek", "first", "firstElement", "getFirst"})
 _CONTAINER_TYPES = ("Map", "List", "Set", "Vector", "Deque", "Queue", "Stack", "Array", "Dictionary", "Properties")
@@ -199,6 +200,8 @@ class Analysis:
         self._imported: frozenset[str] | None = None  # modules the file imports
         self.root = None
         self.text = b""
+        self.dead: frozenset[str] = frozenset()  # own-source kinds whose sinks the file cannot hold
+        self.uses: dict[str, int] = {}  # name -> occurrences in the file (could it be defined here?)
         self.summaries: dict[int, _Summary] = {}  # shared with the passes computing them
         self.returns: list | None = None  # taints returned, while computing a summary
         self.handler: list = []  # return-value sinks of the function being walked (a route's response)
@@ -209,6 +212,7 @@ class Analysis:
         # functions that read a source -> the sink kinds those sources feed: there, the taint pass
         # has seen the untrusted inputs, and what it does not report for those kinds is not reached
         self.scopes: dict[tuple[int, int], set[str]] = {}
+        self.checked: list[tuple[int, int, str]] = []  # sink calls looked at: (start, end, kind)
 
     # -- file facts, computed on first use (most files never need them)
 
@@ -361,6 +365,8 @@ class Analysis:
             return None
         message, calls_only, not_for = hit
         if calls_only and not call:
+            return None
+        if self.dead and self.spec.kinds - not_for <= self.dead:  # feeds only kinds this file cannot hold
             return None
         scope = _enclosing_function(node)
         if scope is not None:
@@ -551,14 +557,9 @@ class Analysis:
                 return _Container(keys={}) if keyed else _Container(items=[])
         return None
 
-    def _mutate(self, call, depth: int) -> None:
+    def _mutate(self, call, depth: int, name: str, receiver) -> None:
         """`sb.append(x)`, `list.add(x)`, `map.put(k, x)`: the receiver now holds what it was given."""
-        name, receiver = callee_of(call)
-        if name is None or receiver is None:
-            return
         method = name.rsplit(".", 1)[-1]
-        if method not in _ADDERS and method not in ("remove", "pop", "clear", "removeFirst", "shift"):
-            return
         for _ in range(64):  # sb.append(a).append(b): a builder's methods return the builder
             if receiver.type not in CALLS:
                 break
@@ -622,7 +623,10 @@ class Analysis:
         """The taint a call of a function of this file returns, from its summary; None when the callee
         is not (certainly) one of them."""
         simple = method.removesuffix("()")
-        if self.text.count(simple.encode()) < 2:  # a definition and this call
+        uses = self.uses.get(simple)
+        if uses is None:
+            uses = self.uses[simple] = self.text.count(simple.encode())
+        if uses < 2:  # a definition and this call
             return None
         fns = self.functions.get(simple)
         if not fns:
@@ -655,6 +659,7 @@ class Analysis:
         self.summaries[fn.id] = _NO_SUMMARY  # while it is computed: recursion returns nothing
         sub = Analysis(self.spec, frozenset(), self.budget, self.language)
         sub._functions, sub.summaries, sub.anchor_at = self.functions, self.summaries, self.anchor_at
+        sub.dead = self.dead
         sub.root, sub.text = self.root, self.text
         sub.visited = self.visited
         sub.returns = []
@@ -687,10 +692,7 @@ class Analysis:
             return True
         return False
 
-    def _check_call(self, call) -> None:
-        name, receiver = callee_of(call)
-        if name is None:
-            return
+    def _check_call(self, call, name: str, receiver) -> None:
         sinks = self._lookup(self.spec.sink_calls, name, receiver)
         if not sinks:
             return
@@ -698,6 +700,7 @@ class Analysis:
         for kind, sink in sinks:
             if kind not in self.kinds or (call.id, kind) in self.hits:
                 continue
+            self.checked.append((call.start_byte, call.end_byte, kind))
             if not all(_required(k, rx, pos, kw) for k, rx in sink.requires):
                 continue
             if any(_required(k, rx, pos, kw) for k, rx in sink.unless):
@@ -706,7 +709,7 @@ class Analysis:
                 continue
             if sink.shell_list:
                 if pos:
-                    self._report(call, kind, self._shell_command(pos[0]), f"a shell run by {name.removeprefix('?.')}()")
+                    self._report(call, kind, self._shell_command(pos), f"a shell run by {name.removeprefix('?.')}()")
                 continue
             values = [pos[i] for i in sink.args if i < len(pos)] + [kw[k] for k in sink.keywords if k in kw]
             if sink.receiver and receiver is not None:
@@ -717,16 +720,23 @@ class Analysis:
                 if self._report(call, kind, self.taint_of(v), f"{name.removeprefix('?.')}()"):
                     break
 
-    def _shell_command(self, node) -> tuple[Taint, ...]:
-        """Taints of the items after `-c` in an argument list that starts a shell (["sh", "-c", cmd])."""
+    def _items(self, node) -> list | None:
+        """(taints, constant) per element of a list literal or a tracked local list; None if unknown."""
         if node.type in ("list", "array", "tuple"):
-            items = [self._item(k) for k in node.named_children if k.type != "comment"]
-        else:
-            name = name_of(node)
-            c = self.containers.get(name) if name is not None else None
-            if c is None or c.items is None:
-                return ()
-            items = c.items
+            return [self._item(k) for k in node.named_children if k.type != "comment"]
+        name = name_of(node)
+        c = self.containers.get(name) if name is not None else None
+        return c.items if c is not None else None
+
+    def _shell_command(self, pos: list) -> tuple[Taint, ...]:
+        """Taints of the arguments after `-c` of a shell started with an argument list:
+        run(["sh", "-c", cmd]) or spawn("sh", ["-c", cmd])."""
+        items = self._items(pos[0])
+        if items is None and len(pos) > 1:
+            rest = self._items(pos[1])
+            items = [self._item(pos[0]), *rest] if rest is not None else None
+        if items is None:
+            return ()
         shell = False
         for i, (_taints, value) in enumerate(items):
             if isinstance(value, str) and value.rsplit("/", 1)[-1].lower() in _SHELLS:
@@ -822,7 +832,16 @@ class Analysis:
 
     def run(self, root) -> list[Hit]:
         self.text = root.text
-        self.anchor_at = _anchor_starts(self.text, self.spec)
+        spec = self.spec
+        # own-source kinds (weak randomness) whose sinks this file cannot hold: their sources are
+        # no sources here, and their words start no walk
+        self.dead = frozenset(
+            k for k, words in spec.own_words.items() if k not in self.kinds or not any(w in self.text for w in words)
+        )
+        words = spec.anchor_words
+        if (spec.kinds - spec.scalar_blocks) - self.dead:  # an own-source kind may be reported here
+            words = words + spec.own_anchor_words
+        self.anchor_at = _anchor_starts(self.text, spec, words)
         if not self.anchor_at:
             return []
         self.root = root
@@ -899,7 +918,40 @@ class Analysis:
                 ty, name = p.child_by_field_name("type"), p.child_by_field_name("name")
                 if ty is not None and name is not None:
                     self.types[node_text(name)] = (type_name(ty),)
+        if params is not None and (self.spec.param_annotations or self.spec.param_handlers):
+            self._parameter_sources(fn, params)
         self.memo.clear()
+
+    def _parameter_sources(self, fn, params) -> None:
+        """Parameters that carry request data: annotated (`@RequestParam String q`, `@Query('q') q`) or
+        of a request handler (`@app.route('/<name>') def show(name)`); numbers excepted."""
+        message = None
+        if self.spec.param_handlers and fn.parent is not None and fn.parent.type == "decorated_definition":
+            for d in fn.parent.named_children:
+                expr = d.named_children[0] if d.type == "decorator" and d.named_children else None
+                if expr is None:
+                    continue
+                callee = callee_of(expr)[0] if expr.type in CALLS else name_of(expr)
+                message = _pattern_get(self.spec.param_handlers, callee) if callee else None
+                if message is not None:
+                    break
+        for p in params.named_children:
+            name = _param_name(p)
+            if name is None or name in _NOT_REQUEST_DATA:
+                continue
+            default = p.child_by_field_name("value")
+            if default is not None and default.type in CALLS:  # FastAPI: db = Depends(get_db) is no input
+                if (callee_of(default)[0] or "").rsplit(".", 1)[-1] in ("Depends", "Security"):
+                    continue
+            said = message
+            for a in _annotations(p):
+                said = self.spec.param_annotations.get(a) or said
+            if said is None or _numeric_annotation(p):
+                continue
+            taint = Taint(((span_of(p), said),), frozenset())
+            self.env[name] = _Binding((taint,), 0)
+            scope = (fn.start_byte, fn.end_byte)
+            self.scopes.setdefault(scope, set()).update(self.spec.scalar_blocks)
 
     def _live_branch(self, n, depth: int, stack: list) -> bool:
         """`if` with a constant condition: queue only the branch that runs (as unconditional code)."""
@@ -1052,8 +1104,11 @@ class Analysis:
                 self.handler = self._handler_sinks(n)
                 depth = 0
             elif t in CALLS:
-                self._check_call(n)
-                self._mutate(n, depth)
+                name, receiver = callee_of(n)
+                if name is not None:
+                    self._check_call(n, name, receiver)
+                    if receiver is not None and name.rsplit(".", 1)[-1] in _MUTATORS:
+                        self._mutate(n, depth, name, receiver)
             elif t == "return_statement" and (self.returns is not None or self.handler):
                 kids = [c for c in n.named_children if c.type not in ("comment", "line_comment", "block_comment")]
                 if kids:
@@ -1245,6 +1300,59 @@ def _enclosing_function(node):
     return None
 
 
+_NOT_REQUEST_DATA = frozenset({"self", "cls", "request", "req", "res", "response", "db", "session", "ctx", "context"})
+_NUMERIC = frozenset(
+    {"int", "float", "bool", "Integer", "Long", "long", "Double", "double", "Boolean", "boolean", "UUID", "number"}
+)
+
+
+def _pattern_get(table: dict[str, str], name: str) -> str | None:
+    """`table`'s value for a dotted name, keys `a.b` exact or `*.b` for any object's b."""
+    got = table.get(name)
+    if got is None:
+        got = table.get("*." + name.rsplit(".", 1)[-1])
+    return got
+
+
+def _param_name(p) -> str | None:
+    """The name a parameter binds (Python identifier / typed / default parameters, Java, TS)."""
+    if p.type == "identifier":
+        return node_text(p)
+    for field in ("name", "pattern"):
+        n = p.child_by_field_name(field)
+        if n is not None and n.type == "identifier":
+            return node_text(n)
+    kids = [c for c in p.named_children if c.type == "identifier"]
+    return node_text(kids[0]) if kids else None
+
+
+def _annotations(p) -> list[str]:
+    """Names of the annotations (Java) or decorators (TypeScript) on a parameter."""
+    out = []
+    for c in p.named_children:
+        if c.type == "modifiers":
+            for a in c.named_children:
+                if a.type in ("annotation", "marker_annotation"):
+                    n = a.child_by_field_name("name")
+                    if n is not None:
+                        out.append(node_text(n).rsplit(".", 1)[-1])
+        elif c.type == "decorator" and c.named_children:
+            expr = c.named_children[0]
+            n = callee_of(expr)[0] if expr.type in CALLS else name_of(expr)
+            if n:
+                out.append(n.rsplit(".", 1)[-1])
+    return out
+
+
+def _numeric_annotation(p) -> bool:
+    """A parameter declared as a number or boolean (`id: int`, `Long id`, `n: number`)."""
+    ty = p.child_by_field_name("type")
+    if ty is None:
+        return False
+    text = node_text(ty).lstrip(":").strip()
+    return text in _NUMERIC
+
+
 def _java_types(node) -> tuple[str, ...]:
     """A Java declarator's or parameter's types, most specific first: `Type()` of the constructor
     that made the value, then the declared type."""
@@ -1323,11 +1431,11 @@ def _required(key: str, rx: re.Pattern, pos: list, kw: dict) -> bool:
     return key in kw and rx.search(node_text(kw[key])) is not None
 
 
-def _anchor_starts(text: bytes, spec: TaintSpec) -> list[int]:
-    """Sorted start offsets of `spec.anchors` matches: whole ASCII-word occurrences of an anchor word.
-    bytes.find per word (anchors.occurrences) is much faster than the regex's alternation, which tries
-    every word at every offset; the regex stays for words it would treat differently (non-ASCII)."""
-    words = spec.anchor_words
+def _anchor_starts(text: bytes, spec: TaintSpec, words: tuple[bytes, ...]) -> list[int]:
+    """Sorted start offsets of whole ASCII-word occurrences of `words` (anchor words of the sources
+    that can matter in this file). bytes.find per word (anchors.occurrences) is much faster than the
+    regex's alternation, which tries every word at every offset; the regex (all of the spec's words)
+    stays for words it would treat differently (non-ASCII)."""
     if not words or not all(w.isascii() and w and all(c in anchors.WORD_CHARS for c in w) for w in words):
         return [m.start() for m in spec.anchors.finditer(text)]
     return sorted(i for w in words for i, _ in anchors.occurrences(text, anchors.Anchor(anchors.TOKEN, w)))
@@ -1335,17 +1443,18 @@ def _anchor_starts(text: bytes, spec: TaintSpec) -> list[int]:
 
 @dataclass(frozen=True, slots=True)
 class Outcome:
-    """A file's taint hits, and the functions where the pass saw untrusted input: (start byte,
-    end byte) -> the sink kinds it feeds."""
+    """A file's taint hits; the functions where the pass saw untrusted input: (start byte, end byte)
+    -> the sink kinds it feeds; and the sink calls it examined there."""
 
     hits: list[Hit]
     scopes: dict[tuple[int, int], frozenset[str]]
+    checked: list[tuple[int, int, str]]  # sink calls the pass looked at, (start byte, end byte, kind)
 
 
 def analyse(root, spec: TaintSpec, kinds: frozenset[str], budget, language: str = "") -> Outcome:
     """Taint hits (sink node, kind, flow steps) of the wanted `kinds` in one parsed file."""
     if not kinds:
-        return Outcome([], {})
+        return Outcome([], {}, [])
     a = Analysis(spec, kinds, budget, language)
     hits = a.run(root)
-    return Outcome(hits, {k: frozenset(v) for k, v in a.scopes.items()})
+    return Outcome(hits, {k: frozenset(v) for k, v in a.scopes.items()}, a.checked)

@@ -122,7 +122,13 @@ class TaintSpec:
     sink_returns: list = field(default_factory=list)  # [(kind, Names of decorators, Sink)]
     sink_subscripts: list = field(default_factory=list)  # [(kind, Sink)] with subscripts
     anchors: re.Pattern[bytes] = _NO_ANCHORS  # a file without any of these words has no source
-    anchor_words: tuple[bytes, ...] = ()  # the same words, for _anchor_starts
+    anchor_words: tuple[bytes, ...] = ()  # the same words, for _anchor_starts (sources feeding any kind)
+    own_anchor_words: tuple[bytes, ...] = ()  # words of the sources of own_sources kinds only
+    param_annotations: dict[str, str] = field(default_factory=dict)  # @RequestParam -> message
+    param_handlers: dict[str, str] = field(default_factory=dict)  # route decorator -> message
+    # own_sources kind -> words one of which a file must hold for that kind's sinks to be there (a
+    # random number is everywhere; a session or cookie to put it in is not); kinds absent: no such test
+    own_words: dict[str, tuple[bytes, ...]] = field(default_factory=dict)
     unknown_calls: bool = False  # a call the spec does not know returns its arguments' taint
     scalar_blocks: frozenset[str] = frozenset()  # kinds a number cannot carry (all but own_sources kinds)
     kinds: frozenset[str] = frozenset()  # every sink kind of the spec
@@ -179,10 +185,14 @@ def load_spec(path: Path, *, severities: tuple[str, ...], owasp_for, known_langu
         raise SpecError(f"{name}: unknown_calls must be 'clean' or 'propagate', got {unknown!r}")
     spec.unknown_calls = unknown == "propagate"
 
-    sources, anchor_words, source_kinds = [], set(), []
+    sources: list = []
+    source_kinds: list = []
+    anchor_words: set[str] = set()
+    own_anchor_words: set[str] = set()
+    param_sources: list[tuple[str, str, str]] = []
     for i, s in enumerate(_tables(data, "sources", name)):
         where = f"{name}: [[sources]] #{i + 1}"
-        _only(s, {"names", "message", "calls_only", "not_for", "only_for"}, where)
+        _only(s, {"names", "annotations", "handlers", "message", "calls_only", "not_for", "only_for"}, where)
         msg = s.get("message")
         if not isinstance(msg, str) or not msg.strip():
             raise SpecError(f"{where}: message must be a non-empty string")
@@ -198,11 +208,19 @@ def load_spec(path: Path, *, severities: tuple[str, ...], owasp_for, known_langu
         if only_for is not None and not_for:
             raise SpecError(f"{where}: give not_for or only_for, not both")
         source_kinds.append((where, not_for, only_for))
+        # parameters as sources: annotated (@RequestParam, @Query) or of a request handler (@app.route)
+        for key in ("annotations", "handlers"):
+            for n in _str_list(s.get(key, []), where, key):
+                param_sources.append((key, n, msg.strip()))
+        if "annotations" in s or "handlers" in s:
+            if "names" not in s:
+                continue
         for n in _str_list(s.get("names"), where, "names"):
             sources.append((n, (msg.strip(), calls_only, not_for, only_for)))
             # The longest word of the name must occur in a file that reads this source ("request",
             # not "self", for self.request.GET): it is usually the rarest.
-            anchor_words.add(max(re.findall(r"\w+", n), key=len, default=n))
+            word = max(re.findall(r"\w+", n), key=len, default=n)
+            (own_anchor_words if only_for is not None else anchor_words).add(word)
     if not sources:
         raise SpecError(f"{name}: no [[sources]]")
     own = {r.get("kind") for r in _tables(data, "rules", name) if isinstance(r, dict) and r.get("own_sources")}
@@ -218,8 +236,14 @@ def load_spec(path: Path, *, severities: tuple[str, ...], owasp_for, known_langu
     spec.scalar_blocks = frozenset(
         r["kind"] for r in _tables(data, "rules", name) if isinstance(r, dict) and isinstance(r.get("kind"), str)
     ) - frozenset(k for k in own if isinstance(k, str))
-    spec.anchors = re.compile(rb"\b(?:" + b"|".join(re.escape(w.encode()) for w in sorted(anchor_words)) + rb")\b")
+    for key, n, msg in param_sources:
+        table = spec.param_annotations if key == "annotations" else spec.param_handlers
+        table[n] = msg
+        anchor_words.add(max(re.findall(r"\w+", n), key=len, default=n))
+    every_word = anchor_words | own_anchor_words
+    spec.anchors = re.compile(rb"\b(?:" + b"|".join(re.escape(w.encode()) for w in sorted(every_word)) + rb")\b")
     spec.anchor_words = tuple(sorted(w.encode() for w in anchor_words))
+    spec.own_anchor_words = tuple(sorted(w.encode() for w in own_anchor_words - anchor_words))
 
     kinds_seen: dict[str, int] = {}
     rules_raw = _tables(data, "rules", name)
@@ -329,6 +353,11 @@ def load_spec(path: Path, *, severities: tuple[str, ...], owasp_for, known_langu
     if not spec.rules:
         raise SpecError(f"{name}: no [[rules]]")
     spec.kinds = frozenset(r.kind for r in spec.rules)
+    for rule, raw in zip(spec.rules, rules_raw, strict=True):
+        if raw.get("own_sources"):
+            words = _sink_words(rule.sinks)
+            if words:
+                spec.own_words[rule.kind] = words
     for where, not_for, only_for in source_kinds:
         for key, kinds in (("not_for", not_for), ("only_for", only_for or frozenset())):
             if kinds - set(kinds_seen):
@@ -362,6 +391,26 @@ def load_spec(path: Path, *, severities: tuple[str, ...], owasp_for, known_langu
                 spec.sink_subscripts.append((rule.kind, sink))
     spec.sink_calls = Names(by_call.items())
     return spec
+
+
+def _sink_words(sinks) -> tuple[bytes, ...]:
+    """A word of each sink's name that every file with that sink holds, or () when some sink has
+    none to give (then no file can be ruled out)."""
+    words: set[bytes] = set()
+    for sink in sinks:
+        names = [c.rsplit(".", 1)[-1] for c in sink.calls] + list(sink.properties)
+        names += [d.rsplit(".", 1)[-1] for d in sink.returns_from]
+        for rx in sink.subscripts:  # "(?i)session$": the longest literal run, in both cases
+            run = max(re.findall(r"[A-Za-z_]\w*", re.sub(r"\(\?[a-zA-Z]+\)", "", rx.pattern)), key=len, default="")
+            if not run:
+                return ()
+            names += [run.lower(), run.capitalize(), run.upper()]
+        for n in names:
+            word = max(re.findall(r"\w+", n), key=len, default="")
+            if not word:
+                return ()
+            words.add(word.encode())
+    return tuple(sorted(words))
 
 
 def _tables(data: dict, key: str, where: str) -> list:
