@@ -80,7 +80,8 @@ async def _run(
     progress_cb: Callable[[int, int], None],
 ) -> repo.Runner:
     client = CoordinatorClient(address, timeout_s=BATCH_TIMEOUT_S, api_key=args.api_key)
-    send = client.repo_sender(args.command, options(args), args.priority)
+    opts = options(args)
+    send = client.repo_sender(args.command, opts, args.priority)
 
     async def progress(done: int, total: int) -> None:
         progress_cb(done, total)
@@ -93,6 +94,7 @@ async def _run(
         language=args.language,
         progress=progress,
         on_result=lambda path, r: results.__setitem__(path, r),
+        cross_file=opts if args.command == "scan" else None,  # two passes: cross-file summaries
     )
     try:
         await runner.run(walked)

@@ -126,7 +126,8 @@ class RepoTools:
             batch_timeout_s=bcfg.timeout_s,
             max_file_bytes=bcfg.max_file_bytes,
         )
-        runner = repo.Runner(op, send, limits=limits, deadline=deadline, progress=progress)
+        cross_file = options if op == "scan" else None  # scans run in two passes (cross-file summaries)
+        runner = repo.Runner(op, send, limits=limits, deadline=deadline, progress=progress, cross_file=cross_file)
         await progress(0, len(walked.entries))
         self.running += 1
         try:

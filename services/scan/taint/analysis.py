@@ -20,6 +20,7 @@ from __future__ import annotations
 import bisect
 import re
 from dataclasses import dataclass
+from typing import Any
 
 from tree_sitter import Node
 
@@ -208,6 +209,7 @@ class Analysis:
         # functions that read a source -> the sink kinds those sources feed: there, the taint pass
         # has seen the untrusted inputs, and what it does not report for those kinds is not reached
         self.scopes: dict[tuple[int, int], set[str]] = {}
+        self.external: Any = None  # summaries.Table of other files' functions (repository runs), or None
 
     # -- file facts, computed on first use (most files never need them)
 
@@ -433,6 +435,10 @@ class Analysis:
                 local = self._local_call(n, method, receiver, pos)
                 if local is not None:
                     return local, (), None
+                if self.external is not None:
+                    ext = self._external_call(n, name, method, receiver, pos)
+                    if ext is not None:
+                        return ext, (), None
                 if self._lookup(self.spec.propagators, name, receiver) is not None or self.spec.unknown_calls:
                     # what a sink returns (Markup(x)) was reported there, not again where it goes next
                     sinks = self._lookup(self.spec.sink_calls, name, receiver)
@@ -640,6 +646,26 @@ class Analysis:
             out.append(summary.sources)
         return _merge(out)
 
+    def _external_call(self, call, name: str, method: str, receiver, pos: list):
+        """The taint a call of another file's function returns, from that file's summaries (the
+        repository run's pass 1); None when no summary stands for the callee. A summary returning
+        nothing tainted makes the call clean, whatever the spec says of unknown calls."""
+        if call.type in ("object_creation_expression", "new_expression"):
+            return None
+        types: tuple[str, ...] = ()
+        if receiver is not None and receiver.type == "identifier" and self.language == "java":
+            types = self._type_of(receiver)
+        found = self.external.lookup(name, method.removesuffix("()"), types)
+        if found is None:
+            return None
+        taints, sourced = self.external.taint(found, call, pos, self.taint_of)
+        if sourced:
+            scope = _enclosing_function(call)
+            if scope is not None:
+                kinds = set().union(*(s.source_kinds for s in found))
+                self.scopes.setdefault((scope.start_byte, scope.end_byte), set()).update(kinds)
+        return _merge([taints])
+
     def _summary(self, fn) -> _Summary:
         got = self.summaries.get(fn.id)
         if got is not None:
@@ -647,6 +673,7 @@ class Analysis:
         self.summaries[fn.id] = _NO_SUMMARY  # while it is computed: recursion returns nothing
         sub = Analysis(self.spec, frozenset(), self.budget, self.language)
         sub._functions, sub.summaries, sub.anchor_at = self.functions, self.summaries, self.anchor_at
+        sub.external = self.external
         sub.root, sub.text = self.root, self.text
         sub.visited = self.visited
         sub.returns = []
@@ -815,6 +842,10 @@ class Analysis:
     def run(self, root) -> list[Hit]:
         self.text = root.text
         self.anchor_at = _anchor_starts(self.text, self.spec)
+        words = self.external.source_words if self.external is not None else ()
+        if words:  # another file's function returning a source: its calls read untrusted data too
+            extra = [i for w in words for i, _ in anchors.occurrences(self.text, anchors.Anchor(anchors.TOKEN, w))]
+            self.anchor_at = sorted(self.anchor_at + extra)
         if not self.anchor_at:
             return []
         self.root = root
@@ -1334,10 +1365,12 @@ class Outcome:
     scopes: dict[tuple[int, int], frozenset[str]]
 
 
-def analyse(root, spec: TaintSpec, kinds: frozenset[str], budget, language: str = "") -> Outcome:
-    """Taint hits (sink node, kind, flow steps) of the wanted `kinds` in one parsed file."""
+def analyse(root, spec: TaintSpec, kinds: frozenset[str], budget, language: str = "", external=None) -> Outcome:
+    """Taint hits (sink node, kind, flow steps) of the wanted `kinds` in one parsed file; `external`:
+    a summaries.Table of other files' functions, used at calls this file cannot resolve."""
     if not kinds:
         return Outcome([], {})
     a = Analysis(spec, kinds, budget, language)
+    a.external = external if external else None
     hits = a.run(root)
     return Outcome(hits, {k: frozenset(v) for k, v in a.scopes.items()})
