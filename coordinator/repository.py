@@ -8,6 +8,9 @@ tools and the CLI); this module adds what is particular to running it inside the
 - each batch goes through `Coordinator.batch` in-process: the same caches, merging, queue,
   priority and per-tenant queue cap as a ParseBatch/AnalyzeBatch/ScanBatch call, and `charge`
   bills the tenant's rate and byte budget per batch as such a call would be billed;
+- a scan runs in two passes with cross-file function summaries (codeintel.repo.crossfile); pass 1's
+  batches go through `Coordinator.batch` too (ScanOptions.summarize), stream no results and are not
+  billed (the same bytes are billed once, in pass 2);
 - the caller's deadline becomes the run's deadline, a little early, so that the summary still
   goes out before the RPC itself expires; cancelling the RPC cancels the run (in-flight batches
   and their worker calls included).
@@ -29,6 +32,7 @@ from codeintel import repo
 from codeintel.kernel import errors
 from codeintel.kernel.source import DEFAULT_MAX_FILE_BYTES
 from codeintel.v1 import coordinator_pb2 as pb
+from codeintel.v1 import scan_pb2
 from coordinator.core import Caller, Coordinator
 from coordinator.operations import BY_NAME
 from coordinator.ratelimit import rejection_message
@@ -250,12 +254,13 @@ async def run(
         "scan": pb.CodeIntelServiceScanBatchResponse,
     }[req.op]
 
-    async def send(files, timeout: float):
-        if charge is not None:
+    async def send(files, timeout: float, options=None):
+        summaries = options is not None and options.summarize  # pass 1 of a scan: not a result of the run
+        if charge is not None and not summaries:  # the run's bytes are billed once, in pass 2
             await _charged(charge, sum(len(f.content) for f in files), time.monotonic() + timeout)
         try:
             served = await core.batch(
-                req.op, files, req.options, req.request_options, time.monotonic() + timeout, caller
+                req.op, files, options or req.options, req.request_options, time.monotonic() + timeout, caller
             )
         except errors.CodeIntelError as exc:  # the batch as a whole (e.g. too many files): its files fail
             raise repo.BatchError(str(exc), deadline=isinstance(exc, errors.DeadlineExceeded)) from None
@@ -267,7 +272,7 @@ async def run(
                 chunk.append(pb.RepositoryFileResult(path=f.path, cache=s.cache, **{result_field: r}))
             else:
                 results.append(op.file_result_cls(error=s.error))
-        if chunk:
+        if chunk and not summaries:
             await events.put(pb.CodeIntelServiceRunRepositoryResponse(results=pb.RepositoryResults(results=chunk)))
         return batch_response(results=results, info=pb.BatchInfo(cache=[s.cache for s in served]))
 
@@ -282,7 +287,13 @@ async def run(
             await events.put(e)
         await events.put(_progress(done, total, runner.report))
 
-    runner = repo.Runner(req.aggregate, send, limits=limits, deadline=deadline, progress=progress)
+    cross_file = None
+    if isinstance(req.options, scan_pb2.ScanOptions) and req.options.cross_file:  # two passes: summaries, then scans
+        req.options.cross_file = False  # a flag for this run, not for the workers (nor their cache keys)
+        cross_file = req.options
+    runner = repo.Runner(
+        req.aggregate, send, limits=limits, deadline=deadline, progress=progress, cross_file=cross_file
+    )
     yield _progress(0, len(walked.entries), runner.report)
     for e in _skips(walked.skipped):
         yield e

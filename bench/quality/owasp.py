@@ -63,13 +63,19 @@ class Edition:
     expected: str
     cases: str  # folder of the test case files, relative to the edition
     suffix: str
+    helpers: str  # glob of the helper sources the cases call, relative to the edition
 
 
 EDITIONS = (
     Edition(
-        "java", "owasp-benchmark-java", "expectedresults-1.2.csv", "src/main/java/org/owasp/benchmark/testcode", ".java"
+        "java",
+        "owasp-benchmark-java",
+        "expectedresults-1.2.csv",
+        "src/main/java/org/owasp/benchmark/testcode",
+        ".java",
+        "src/main/java/org/owasp/benchmark/helpers/**/*.java",
     ),
-    Edition("python", "owasp-benchmark-python", "expectedresults-0.1.csv", "testcode", ".py"),
+    Edition("python", "owasp-benchmark-python", "expectedresults-0.1.csv", "testcode", ".py", "helpers/*.py"),
 )
 
 # Figures measured with score_owasp.py on these files, printed beside ours (corpora README, 2026-12-06).
@@ -166,27 +172,70 @@ def score(cases: list[Case], flagged: dict[str, set[int]]) -> Score:
 _RULES = None
 
 
-def _scan_one(path: str):
-    """Worker: one file through the engine, as the scan service's result message."""
+def _rules():
     global _RULES
-    from codeintel.kernel.source import prepare
     from services.scan import engine
-    from services.scan.servicer import result_pb
 
     if _RULES is None:
         _RULES = engine.RuleSet.load()
+    return _RULES
+
+
+def _scan_one(job: tuple[str, bytes]):
+    """Worker: one file through the engine (with other files' summaries, in serialised ScanOptions),
+    as the scan service's result message -- what the service's servicer does."""
+    from codeintel.kernel.source import prepare
+    from codeintel.v1 import scan_pb2
+    from services.scan.servicer import result_pb, summaries_of
+
+    path, options = job
     p = Path(path)
-    return result_pb(_RULES.scan(prepare(p.name, "", p.read_bytes()))).SerializeToString()
+    summaries = summaries_of(scan_pb2.ScanOptions.FromString(options)) if options else ()
+    return result_pb(_rules().scan(prepare(p.name, "", p.read_bytes()), summaries=summaries)).SerializeToString()
 
 
-def scan_edition(files: list[Path], workers: int) -> dict:
-    """Scan `files` (a process each core) and return the SARIF log the service would produce."""
+def _summarise_one(path: str):
+    """Worker: one file's function summaries, as a ScanResult (ScanOptions.summarize)."""
+    from codeintel.kernel.source import prepare
+    from codeintel.v1 import scan_pb2
+    from services.scan.servicer import summary_pb
+
+    p = Path(path)
+    src = prepare(p.name, "", p.read_bytes())
+    found = _rules().summarise(src)
+    result = scan_pb2.ScanResult(path=p.name, language=src.language, summaries=[summary_pb(x) for x in found])
+    return result.SerializeToString()
+
+
+def cross_file_options(files: list[Path], helpers: list[Path], pool) -> list[bytes]:
+    """A repository run's pass 1 over the cases and their helpers, then each case's pass-2 options
+    (serialised ScanOptions with the summaries it could use; b"" for none), chosen as the runner does."""
+    from codeintel.repo import crossfile
+    from codeintel.v1 import scan_pb2
+
+    every = files + helpers
+    gathered = crossfile.Gathered()
+    for f, raw in zip(every, pool.map(_summarise_one, [str(f) for f in every], chunksize=32), strict=True):
+        gathered.add(str(f), scan_pb2.ScanResult.FromString(raw))
+    base = scan_pb2.ScanOptions()
+    out = []
+    for f in files:
+        opts = gathered.options_for(base, gathered.for_file(str(f), "", f.read_bytes()))
+        out.append(b"" if opts is base else opts.SerializeToString())
+    return out
+
+
+def scan_edition(files: list[Path], workers: int, helpers: list[Path] | None = None) -> dict:
+    """Scan `files` (a process each core) and return the SARIF log the service would produce. With
+    `helpers`, as a cross-file repository run: summaries of the cases and helpers first."""
     from codeintel.kernel.sarif import build_sarif
     from codeintel.v1 import scan_pb2
     from services.scan import engine
 
     with ProcessPoolExecutor(max_workers=workers) as pool:
-        raw = list(pool.map(_scan_one, [str(f) for f in files], chunksize=32))
+        options = cross_file_options(files, helpers, pool) if helpers is not None else [b""] * len(files)
+        jobs = [(str(f), o) for f, o in zip(files, options, strict=True)]
+        raw = list(pool.map(_scan_one, jobs, chunksize=32))
     results = []
     for f, data in zip(files, raw, strict=True):
         r = scan_pb2.ScanResult.FromString(data)
@@ -210,8 +259,10 @@ def _pct(x: float) -> str:
     return f"{100 * x:6.1f}%"
 
 
-def report(edition: Edition, s: Score, reference: float | None, seconds: float, nfiles: int, p=print) -> None:
-    p(f"\nOWASP Benchmark, {edition.name} edition: {nfiles} test case files in {seconds:.1f} s")
+def report(
+    edition: Edition, s: Score, reference: float | None, seconds: float, nfiles: int, p=print, how: str = ""
+) -> None:
+    p(f"\nOWASP Benchmark, {edition.name} edition: {nfiles} test case files {how} in {seconds:.1f} s")
     p(f"{'category':12} {'TP':>5} {'FN':>5} {'FP':>5} {'TN':>5} {'TPR':>7} {'FPR':>7} {'score':>7}")
     for c in s.categories.values():
         k = c.counts
@@ -236,7 +287,14 @@ def report(edition: Edition, s: Score, reference: float | None, seconds: float, 
 
 
 def run(
-    corpora: Path, editions: list[str], *, workers: int, sarif_dir: Path | None, list_category: str = "", p=print
+    corpora: Path,
+    editions: list[str],
+    *,
+    workers: int,
+    sarif_dir: Path | None,
+    list_category: str = "",
+    cross_file: bool = False,
+    p=print,
 ) -> dict:
     """Score each edition present under `corpora`; returns {edition: figures} (empty when none is there)."""
     out: dict = {}
@@ -254,22 +312,28 @@ def run(
             continue
         cases = load_expected(expected)
         files = sorted((base / ed.cases).glob(f"*{ed.suffix}"))
+        helpers = sorted(base.glob(ed.helpers)) if cross_file else None
         t0 = time.perf_counter()
-        sarif = scan_edition(files, workers)
+        sarif = scan_edition(files, workers, helpers)
         seconds = time.perf_counter() - t0
         target = sarif_dir or Path(os.environ.get("TMPDIR", "/tmp"))
         target.mkdir(parents=True, exist_ok=True)
-        sarif_path = target / f"owasp-{ed.name}.sarif"
+        sarif_path = target / f"owasp-{ed.name}{'-cross-file' if cross_file else ''}.sarif"
         sarif_path.write_text(json.dumps(sarif))
         s = score(cases, flagged_cwes(sarif))
         reference = reference_mean(scorer, expected, sarif_path)
-        report(ed, s, reference, seconds, len(files), p)
+        how = (
+            f"as a cross-file repository run (with {len(helpers)} helper sources)"
+            if helpers is not None
+            else "one file at a time"
+        )
+        report(ed, s, reference, seconds, len(files), p, how)
         if list_category:
             by_name = {c.name: c for c in cases}
             for verdict, names in s.misses.items():
                 picked = [n for n in names if by_name[n].category == list_category]
                 p(f"  {verdict} {list_category}: {' '.join(picked)}")
-        out[ed.name] = {
+        out[ed.name + ("-cross-file" if cross_file else "")] = {
             "score": s.mean,
             "reference_score": reference,
             "seconds": seconds,
@@ -298,14 +362,16 @@ def main(argv=None) -> int:
     ap.add_argument("--sarif-dir", type=Path, default=None, help="keep the SARIF logs here (default: $TMPDIR)")
     ap.add_argument("--list", default="", metavar="CATEGORY", help="print the FN and FP test names of CATEGORY")
     ap.add_argument("--json", default="", metavar="PATH", help="also write every figure to PATH")
-    a = ap.parse_args(argv)
-    out = run(
-        a.corpora,
-        a.edition or [e.name for e in EDITIONS],
-        workers=a.workers,
-        sarif_dir=a.sarif_dir,
-        list_category=a.list,
+    ap.add_argument(
+        "--cross-file",
+        action="store_true",
+        help="also score each edition as a cross-file repository run (its helper sources summarised first)",
     )
+    a = ap.parse_args(argv)
+    names = a.edition or [e.name for e in EDITIONS]
+    out = run(a.corpora, names, workers=a.workers, sarif_dir=a.sarif_dir, list_category=a.list)
+    if a.cross_file:
+        out |= run(a.corpora, names, workers=a.workers, sarif_dir=a.sarif_dir, list_category=a.list, cross_file=True)
     if a.json:
         Path(a.json).write_text(json.dumps(out, indent=1))
     return 0

@@ -9,7 +9,6 @@ import sys
 from collections import Counter
 from pathlib import Path
 
-from bench.quality import owasp
 from bench.quality.labels import (
     BANDIT_OVERRIDES,
     CLASSES,
@@ -316,12 +315,16 @@ def run(
 
     # --- code nobody here wrote: the OWASP Benchmark editions beside the repository, when present
     if corpora:
+        from bench.quality import owasp  # here: `python -m bench.quality.owasp` imports this package first
+
         p("")
         p("=" * 100)
-        p("OWASP Benchmark (bench.quality.owasp; scored here and by the corpora's own score_owasp.py)")
-        result["owasp"] = owasp.run(
-            Path(corpora), [e.name for e in owasp.EDITIONS], workers=os.cpu_count() or 1, sarif_dir=None, p=p
-        )
+        p("OWASP Benchmark (bench.quality.owasp; scored here and by the corpora's own score_owasp.py),")
+        p("one file at a time, then as a cross-file repository run (the helpers the cases call summarised first)")
+        names = [e.name for e in owasp.EDITIONS]
+        workers = os.cpu_count() or 1
+        result["owasp"] = owasp.run(Path(corpora), names, workers=workers, sarif_dir=None, p=p)
+        result["owasp"] |= owasp.run(Path(corpora), names, workers=workers, sarif_dir=None, p=p, cross_file=True)
 
     if json_path:
         os.makedirs(os.path.dirname(os.path.abspath(json_path)), exist_ok=True)
@@ -361,7 +364,7 @@ def main(argv=None) -> int:
     ap.add_argument("--list-misses", action="store_true", help="print each FN/FP as file:line")
     ap.add_argument(
         "--corpora",
-        default=str(owasp.DEFAULT_CORPORA),
+        default=str(Path(ROOT).parent / "shared" / "corpora"),
         metavar="DIR",
         help="OWASP Benchmark copies and score_owasp.py (default: ../shared/corpora; missing: skipped; '': skip)",
     )

@@ -83,6 +83,13 @@ def _file_settings(command: str) -> tuple[Setting, ...]:
             Setting(
                 "--write-baseline", None, metavar="FILE", help="write the fingerprints of this scan's findings to FILE"
             ),
+            Setting(
+                "--cross-file",
+                False,
+                help="directories: summarise every file's functions first, then follow untrusted data into "
+                "helpers defined in other files (a second pass over the files of taint languages)",
+                switch=True,
+            ),
         ]
     if command == "parse":
         out.append(Setting("--ast", False, help="include the syntax tree (json format)", switch=True))

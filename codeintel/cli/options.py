@@ -16,7 +16,9 @@ def options(args: argparse.Namespace) -> parse_pb2.ParseOptions | analyze_pb2.An
     if args.command == "analyze":
         return analyze_pb2.AnalyzeOptions()
     return scan_pb2.ScanOptions(
-        min_severity=vocab.SEVERITY_VALUES[args.min_severity], baseline_fingerprints=args.baseline_prints
+        min_severity=vocab.SEVERITY_VALUES[args.min_severity],
+        baseline_fingerprints=args.baseline_prints,
+        cross_file=bool(getattr(args, "cross_file", False)),
     )
 
 

@@ -29,6 +29,7 @@ from codeintel.client import ClientError, CoordinatorClient, SyncCoordinatorClie
 from codeintel.client.requests import request_options
 from codeintel.kernel.source import DEFAULT_MAX_FILE_BYTES
 from codeintel.v1 import coordinator_pb2 as pb
+from codeintel.v1 import scan_pb2
 
 OPERATION = {"parse": "index", "analyze": "analyze", "scan": "scan"}
 BATCH_TIMEOUT_S = 600.0
@@ -80,7 +81,12 @@ async def _run(
     progress_cb: Callable[[int, int], None],
 ) -> repo.Runner:
     client = CoordinatorClient(address, timeout_s=BATCH_TIMEOUT_S, api_key=args.api_key)
-    send = client.repo_sender(args.command, options(args), args.priority)
+    opts = options(args)
+    cross_file = None
+    if isinstance(opts, scan_pb2.ScanOptions) and opts.cross_file:
+        opts.cross_file = False  # a flag for this run, not for the workers (nor their cache keys)
+        cross_file = opts
+    send = client.repo_sender(args.command, opts, args.priority)
 
     async def progress(done: int, total: int) -> None:
         progress_cb(done, total)
@@ -93,6 +99,7 @@ async def _run(
         language=args.language,
         progress=progress,
         on_result=lambda path, r: results.__setitem__(path, r),
+        cross_file=cross_file,  # two passes: cross-file summaries, then the scans
     )
     try:
         await runner.run(walked)

@@ -145,11 +145,15 @@ class CoordinatorClient:
     def repo_sender(self, operation: str, options: Any, priority: str = "normal") -> repo.Send:
         """The `send` of a codeintel.repo.Runner over this client: one batch call (`operation`: parse,
         analyze, scan) per batch with the time the run has left; a failed call becomes a repo.BatchError
-        (`deadline` when it ran out of time, `fatal` when no later batch could succeed either)."""
+        (`deadline` when it ran out of time, `fatal` when no later batch could succeed either). The
+        runner's `options=` (a two-pass scan) replaces `options` for that batch."""
 
-        async def send(files: list[common_pb2.SourceFile], timeout: float) -> Any:
+        base = options
+
+        async def send(files: list[common_pb2.SourceFile], timeout: float, options: Any = None) -> Any:
             try:
-                return await self.batch(operation, files, options, priority, timeout_s=max(timeout, 0.001))
+                opts = base if options is None else options
+                return await self.batch(operation, files, opts, priority, timeout_s=max(timeout, 0.001))
             except ClientError as exc:
                 raise repo.BatchError(
                     str(exc), deadline=exc.code == "DEADLINE_EXCEEDED", fatal=exc.code in _FATAL_CODES

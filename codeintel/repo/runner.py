@@ -6,7 +6,15 @@ coroutine (the coordinator's ParseBatch/AnalyzeBatch/ScanBatch) with several bat
 and stops sending at the deadline. Per-file failures become skips ("timed out", "too complex",
 ...). Files answered from a cache are counted as reused, the rest as computed.
 
-Domain code: no grpc here. `send` raises `BatchError` for a batch that failed as a whole.
+A scan given `cross_file` (the run's ScanOptions) over more than one file of a taint language runs
+in two passes (codeintel.repo.crossfile): pass 1 gathers the function summaries of those files
+(within half the time left; at its deadline the run goes on with what it has; it reports no
+progress, skips or results: pass 2 reports every file), pass 2 scans every file with the summaries
+of the other files it could call, sending files with the same options together. The report's notes
+say how many summaries were used.
+
+Domain code: no grpc here. `send(files, timeout, options=None)` raises `BatchError` for a batch that
+failed as a whole; `options` (only in two-pass scans) replaces the options the sender was made with.
 """
 
 from __future__ import annotations
@@ -16,8 +24,10 @@ import time
 from collections import Counter
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 from codeintel.kernel import vocab
+from codeintel.repo import crossfile
 from codeintel.repo.aggregate import AGGREGATORS, Aggregator
 from codeintel.repo.walk import (
     BINARY,
@@ -74,7 +84,7 @@ class RunLimits:
             raise ValueError(f"batch_timeout_s must be positive, got {self.batch_timeout_s!r}")
 
 
-Send = Callable[[list[common_pb2.SourceFile], float], Awaitable[object]]
+Send = Callable[..., Awaitable[object]]  # (files, timeout, options=None) -> the batch response
 Progress = Callable[[int, int], Awaitable[None]]
 
 
@@ -93,6 +103,7 @@ class RunReport:
     stopped: str | None = None  # why the run ended early: "deadline", "cancelled", a fatal error, "file limit"
     elapsed_s: float = 0.0
     notes: list[str] = field(default_factory=list)  # the walk's notes (e.g. a named path that .gitignore ignores)
+    cross_file: dict | None = None  # a two-pass scan: summaries gathered and used
 
     def skipped_by_reason(self) -> dict[str, int]:
         return dict(sorted(Counter(s.reason for s in self.skipped).items(), key=lambda kv: (-kv[1], kv[0])))
@@ -128,6 +139,7 @@ class Runner:
         progress: Progress | None = None,
         on_result: Callable[[str, object], None] | None = None,
         clock: Callable[[], float] = time.monotonic,
+        cross_file: object = None,
     ):
         if operation not in AGGREGATORS:
             raise ValueError(f"unknown operation {operation!r}")
@@ -142,6 +154,8 @@ class Runner:
         self.aggregator: Aggregator = AGGREGATORS[operation]()
         self.report = RunReport(operation)
         self._unsupported: set[str] = set()  # languages the workers refused in this run: not sent again
+        self.cross_file = cross_file if operation == "scan" else None  # the run's ScanOptions: two passes
+        self.gathered: crossfile.Gathered | None = None
         self._done = 0
         self._total = 0
 
@@ -162,6 +176,8 @@ class Runner:
         rep.files_found = len(walked.entries) + sum(1 for s in walked.skipped if not s.path.endswith("/"))
         if walked.limit_reached:
             rep.stopped = "file limit"
+        if self.cross_file is not None and crossfile.two_passes(walked.entries) and rep.stopped is None:
+            await self._summarise(walked.entries)
         todo = batches(walked.entries, self.limits.batch_files, self.limits.batch_bytes)
         self._total = len(walked.entries)
         pending: set[asyncio.Task] = set()
@@ -196,7 +212,51 @@ class Runner:
                 for e in batch:
                     rep.skipped.append(Skip(e.display, NOT_PROCESSED, why.get(rep.stopped or "", rep.stopped or "")))
             rep.elapsed_s = self.clock() - t0
+            if self.gathered is not None:
+                g = self.gathered
+                rep.cross_file = {
+                    "functions": g.functions,
+                    "files": g.files,
+                    "sent": g.sent,
+                    "files_using": g.files_using,
+                }
+                rep.notes.append(g.note())
         return rep
+
+    async def _summarise(self, entries: list[Entry]) -> None:
+        """Pass 1: the function summaries of the taint-language files, within half the time left.
+        Failures are not reported here (pass 2 sends every file again and reports them)."""
+        gathered = self.gathered = crossfile.Gathered()
+        remaining = self._remaining()
+        until = None if remaining is None else self.clock() + remaining / 2
+        todo = batches(crossfile.taint_entries(entries), self.limits.batch_files, self.limits.batch_bytes)
+        limit, lang = self.limits.max_file_bytes, self.language
+        slots = asyncio.Semaphore(self.limits.in_flight)
+        fatal = False
+
+        async def one(batch: list[Entry]) -> None:
+            nonlocal fatal
+            async with slots:
+                left = None if until is None else until - self.clock()
+                if fatal or (left is not None and left <= 0):
+                    return
+                read = await asyncio.to_thread(lambda: [read_source(e, limit, lang) for e in batch])
+                pairs = [(e, src) for e, (src, _) in zip(batch, read, strict=True) if src is not None]
+                if not pairs:
+                    return
+                timeout = self.limits.batch_timeout_s if left is None else min(left, self.limits.batch_timeout_s)
+                gathered.sent += len(pairs)
+                try:
+                    resp: Any = await self.send([src for _, src in pairs], timeout, options=crossfile.SUMMARIZE)
+                except BatchError as exc:
+                    fatal = fatal or exc.fatal
+                    return
+            if len(resp.results) == len(pairs):
+                for (e, _), r in zip(pairs, resp.results, strict=True):
+                    if r.HasField("result"):
+                        gathered.add(e.display, r.result)
+
+        await asyncio.gather(*(one(b) for b in todo))
 
     async def _one(self, batch: list[Entry]) -> None:
         try:
@@ -227,6 +287,23 @@ class Runner:
             sent.append(e)
         if not sources:
             return
+        if self.gathered is None:
+            await self._send(sent, sources, None)
+            return
+        groups: dict[bytes, tuple[Any, list[Entry], list[common_pb2.SourceFile]]] = {}
+        for e, src in zip(sent, sources, strict=True):
+            options = self.gathered.options_for(
+                self.cross_file, self.gathered.for_file(e.display, src.language or e.language, src.content)
+            )
+            key = b"" if options is self.cross_file else options.SerializeToString(deterministic=True)
+            groups.setdefault(key, (options if key else None, [], []))
+            groups[key][1].append(e)
+            groups[key][2].append(src)
+        # files that could use the same summaries go together; each group is one request
+        await asyncio.gather(*(self._send(es, ss, opts) for opts, es, ss in groups.values()))
+
+    async def _send(self, sent: list[Entry], sources: list[common_pb2.SourceFile], options: Any) -> None:
+        rep = self.report
         remaining = self._remaining()
         if remaining is not None and remaining <= 0:
             for e in sent:
@@ -237,7 +314,9 @@ class Runner:
         timeout = self.limits.batch_timeout_s if remaining is None else min(remaining, self.limits.batch_timeout_s)
         rep.batches += 1
         try:
-            resp = await self.send(sources, timeout)
+            resp = await (
+                self.send(sources, timeout) if options is None else self.send(sources, timeout, options=options)
+            )
         except BatchError as exc:
             at_deadline = exc.deadline and self._past_deadline()
             for e in sent:

@@ -20,6 +20,7 @@ def summary(report: RunReport, aggregator: Aggregator, path: str) -> dict:
         "elapsed_s": round(report.elapsed_s, 3),
         "batches": report.batches,
         "notes": list(report.notes),
+        **({"cross_file": report.cross_file} if report.cross_file is not None else {}),
         **aggregator.summary(),
     }
 

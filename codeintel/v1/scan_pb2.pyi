@@ -44,7 +44,7 @@ SUPPRESSION_INLINE: Suppression
 SUPPRESSION_BASELINE: Suppression
 
 class ScanOptions(_message.Message):
-    __slots__ = ("min_severity", "min_confidence", "rule_ids", "exclude_rule_ids", "include_sarif", "include_suppressed", "baseline_fingerprints")
+    __slots__ = ("min_severity", "min_confidence", "rule_ids", "exclude_rule_ids", "include_sarif", "include_suppressed", "baseline_fingerprints", "summarize", "summaries", "cross_file")
     MIN_SEVERITY_FIELD_NUMBER: _ClassVar[int]
     MIN_CONFIDENCE_FIELD_NUMBER: _ClassVar[int]
     RULE_IDS_FIELD_NUMBER: _ClassVar[int]
@@ -52,6 +52,9 @@ class ScanOptions(_message.Message):
     INCLUDE_SARIF_FIELD_NUMBER: _ClassVar[int]
     INCLUDE_SUPPRESSED_FIELD_NUMBER: _ClassVar[int]
     BASELINE_FINGERPRINTS_FIELD_NUMBER: _ClassVar[int]
+    SUMMARIZE_FIELD_NUMBER: _ClassVar[int]
+    SUMMARIES_FIELD_NUMBER: _ClassVar[int]
+    CROSS_FILE_FIELD_NUMBER: _ClassVar[int]
     min_severity: Severity
     min_confidence: Confidence
     rule_ids: _containers.RepeatedScalarFieldContainer[str]
@@ -59,7 +62,36 @@ class ScanOptions(_message.Message):
     include_sarif: bool
     include_suppressed: bool
     baseline_fingerprints: _containers.RepeatedScalarFieldContainer[str]
-    def __init__(self, min_severity: _Optional[_Union[Severity, str]] = ..., min_confidence: _Optional[_Union[Confidence, str]] = ..., rule_ids: _Optional[_Iterable[str]] = ..., exclude_rule_ids: _Optional[_Iterable[str]] = ..., include_sarif: _Optional[bool] = ..., include_suppressed: _Optional[bool] = ..., baseline_fingerprints: _Optional[_Iterable[str]] = ...) -> None: ...
+    summarize: bool
+    summaries: _containers.RepeatedCompositeFieldContainer[FunctionSummary]
+    cross_file: bool
+    def __init__(self, min_severity: _Optional[_Union[Severity, str]] = ..., min_confidence: _Optional[_Union[Confidence, str]] = ..., rule_ids: _Optional[_Iterable[str]] = ..., exclude_rule_ids: _Optional[_Iterable[str]] = ..., include_sarif: _Optional[bool] = ..., include_suppressed: _Optional[bool] = ..., baseline_fingerprints: _Optional[_Iterable[str]] = ..., summarize: _Optional[bool] = ..., summaries: _Optional[_Iterable[_Union[FunctionSummary, _Mapping]]] = ..., cross_file: _Optional[bool] = ...) -> None: ...
+
+class ParameterFlow(_message.Message):
+    __slots__ = ("position", "sanitized_kinds")
+    POSITION_FIELD_NUMBER: _ClassVar[int]
+    SANITIZED_KINDS_FIELD_NUMBER: _ClassVar[int]
+    position: int
+    sanitized_kinds: _containers.RepeatedScalarFieldContainer[str]
+    def __init__(self, position: _Optional[int] = ..., sanitized_kinds: _Optional[_Iterable[str]] = ...) -> None: ...
+
+class FunctionSummary(_message.Message):
+    __slots__ = ("name", "language", "parameters", "source_kinds", "source_message", "path", "line")
+    NAME_FIELD_NUMBER: _ClassVar[int]
+    LANGUAGE_FIELD_NUMBER: _ClassVar[int]
+    PARAMETERS_FIELD_NUMBER: _ClassVar[int]
+    SOURCE_KINDS_FIELD_NUMBER: _ClassVar[int]
+    SOURCE_MESSAGE_FIELD_NUMBER: _ClassVar[int]
+    PATH_FIELD_NUMBER: _ClassVar[int]
+    LINE_FIELD_NUMBER: _ClassVar[int]
+    name: str
+    language: str
+    parameters: _containers.RepeatedCompositeFieldContainer[ParameterFlow]
+    source_kinds: _containers.RepeatedScalarFieldContainer[str]
+    source_message: str
+    path: str
+    line: int
+    def __init__(self, name: _Optional[str] = ..., language: _Optional[str] = ..., parameters: _Optional[_Iterable[_Union[ParameterFlow, _Mapping]]] = ..., source_kinds: _Optional[_Iterable[str]] = ..., source_message: _Optional[str] = ..., path: _Optional[str] = ..., line: _Optional[int] = ...) -> None: ...
 
 class FlowStep(_message.Message):
     __slots__ = ("range", "message")
@@ -98,20 +130,22 @@ class Finding(_message.Message):
     def __init__(self, rule_id: _Optional[str] = ..., cwe: _Optional[str] = ..., severity: _Optional[_Union[Severity, str]] = ..., confidence: _Optional[_Union[Confidence, str]] = ..., range: _Optional[_Union[_common_pb2.Range, _Mapping]] = ..., message: _Optional[str] = ..., snippet: _Optional[str] = ..., fingerprint: _Optional[str] = ..., suppressed: _Optional[bool] = ..., owasp: _Optional[str] = ..., suppression: _Optional[_Union[Suppression, str]] = ..., flow: _Optional[_Iterable[_Union[FlowStep, _Mapping]]] = ...) -> None: ...
 
 class ScanResult(_message.Message):
-    __slots__ = ("path", "language", "findings", "suppressed_count", "rules_evaluated", "has_syntax_errors")
+    __slots__ = ("path", "language", "findings", "suppressed_count", "rules_evaluated", "has_syntax_errors", "summaries")
     PATH_FIELD_NUMBER: _ClassVar[int]
     LANGUAGE_FIELD_NUMBER: _ClassVar[int]
     FINDINGS_FIELD_NUMBER: _ClassVar[int]
     SUPPRESSED_COUNT_FIELD_NUMBER: _ClassVar[int]
     RULES_EVALUATED_FIELD_NUMBER: _ClassVar[int]
     HAS_SYNTAX_ERRORS_FIELD_NUMBER: _ClassVar[int]
+    SUMMARIES_FIELD_NUMBER: _ClassVar[int]
     path: str
     language: str
     findings: _containers.RepeatedCompositeFieldContainer[Finding]
     suppressed_count: int
     rules_evaluated: int
     has_syntax_errors: bool
-    def __init__(self, path: _Optional[str] = ..., language: _Optional[str] = ..., findings: _Optional[_Iterable[_Union[Finding, _Mapping]]] = ..., suppressed_count: _Optional[int] = ..., rules_evaluated: _Optional[int] = ..., has_syntax_errors: _Optional[bool] = ...) -> None: ...
+    summaries: _containers.RepeatedCompositeFieldContainer[FunctionSummary]
+    def __init__(self, path: _Optional[str] = ..., language: _Optional[str] = ..., findings: _Optional[_Iterable[_Union[Finding, _Mapping]]] = ..., suppressed_count: _Optional[int] = ..., rules_evaluated: _Optional[int] = ..., has_syntax_errors: _Optional[bool] = ..., summaries: _Optional[_Iterable[_Union[FunctionSummary, _Mapping]]] = ...) -> None: ...
 
 class ScanRequest(_message.Message):
     __slots__ = ("file", "options")

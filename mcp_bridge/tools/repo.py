@@ -126,7 +126,11 @@ class RepoTools:
             batch_timeout_s=bcfg.timeout_s,
             max_file_bytes=bcfg.max_file_bytes,
         )
-        runner = repo.Runner(op, send, limits=limits, deadline=deadline, progress=progress)
+        cross_file = None
+        if isinstance(options, scan_pb2.ScanOptions) and options.cross_file:  # two passes: summaries, then scans
+            options.cross_file = False  # a flag for this run, not for the workers (nor their cache keys)
+            cross_file = options
+        runner = repo.Runner(op, send, limits=limits, deadline=deadline, progress=progress, cross_file=cross_file)
         await progress(0, len(walked.entries))
         self.running += 1
         try:
@@ -269,12 +273,20 @@ def register(server: MCPServer, bridge: Bridge, config: RepoConfig | None = None
             ConfidenceName | None, Field(description="Only findings at or above this confidence.")
         ] = None,
         priority: PriorityArg = "normal",
+        cross_file: Annotated[
+            bool,
+            Field(
+                description="Summarise every file's functions first, then follow untrusted data into helpers "
+                "defined in other files (a second pass over the files of taint languages)."
+            ),
+        ] = False,
         *,
         mcp_context: Context | None = None,
     ) -> Annotated[CallToolResult, RepoScanOutput]:
         options = scan_pb2.ScanOptions(
             min_severity=severity_value(min_severity),
             min_confidence=confidence_value(min_confidence),
+            cross_file=cross_file,
         )
         return await tools.run(
             "scan",

@@ -6,9 +6,10 @@ a small Python predicate (predicates.py) for checks a query cannot express, e.g.
 not a constant string". Taint specs (services/scan/taint/specs/*.toml; the taint package) add one
 dataflow rule per sink kind. A scan parses the file once, runs the pattern rules' queries (near
 their anchors only: matching.py), the taint pass when a dataflow rule is selected, then drops or
-marks suppressed findings (suppression.py).
+marks suppressed findings (suppression.py). For repository runs, `summarise` gives a file's function
+summaries and `scan(..., summaries=...)` uses other files' summaries at calls it cannot resolve.
 
-Holds: RuleSet (load, select, scan), ScanOutcome, FindingInfo, FlowStepInfo, VERSION; and, for
+Holds: RuleSet (load, select, scan, summarise), ScanOutcome, FindingInfo, FlowStepInfo, VERSION; and, for
 callers, the rule records and errors (Rule, Example, RuleLoadError, RULES_DIR, TAINT_DIR, MAX_BASELINE).
 
 Every walk over the tree is iterative (QueryCursor in C, explicit stacks elsewhere): files may
@@ -21,7 +22,7 @@ import difflib
 import hashlib
 import threading
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -33,7 +34,7 @@ from codeintel.kernel.span import Span, span_of
 from services.scan import anchors, loader, matching, suppression, taint
 from services.scan.rules import RULES_DIR, Example, Rule, RuleLoadError, rule_files
 from services.scan.suppression import MAX_BASELINE, SUPPRESSIONS
-from services.scan.taint import TAINT_DIR
+from services.scan.taint import MAX_SUMMARIES, TAINT_DIR, Summary
 
 __all__ = [
     "VERSION",
@@ -48,6 +49,8 @@ __all__ = [
     "RuleSet",
     "MAX_BASELINE",
     "SUPPRESSIONS",
+    "MAX_SUMMARIES",
+    "Summary",
     "version_of",
 ]
 
@@ -289,11 +292,16 @@ class RuleSet:
         include_suppressed: bool = False,
         baseline=(),
         budget: Budget | None = None,
+        summaries: Sequence[Summary] = (),
     ) -> ScanOutcome:
         """Run the selected rules over one file within `budget`; findings in document order. Findings whose
-        fingerprint is in `baseline` (accepted earlier) are suppressed like inline-suppressed ones."""
+        fingerprint is in `baseline` (accepted earlier) are suppressed like inline-suppressed ones.
+        `summaries`: other files' function summaries (at most MAX_SUMMARIES), for the taint pass's
+        calls of functions this file does not define."""
         if len(baseline) > MAX_BASELINE:
             raise InvalidInput(f"the baseline has {len(baseline)} fingerprints; the limit is {MAX_BASELINE}")
+        if len(summaries) > MAX_SUMMARIES:
+            raise InvalidInput(f"{len(summaries)} function summaries; the limit is {MAX_SUMMARIES} per scan")
         if src.language not in self.languages:
             raise UnsupportedLanguage(
                 f"no scan rules for language {src.language!r}; scanning supports: {', '.join(sorted(self.languages))}"
@@ -316,11 +324,25 @@ class RuleSet:
             hits = self._pattern_hits(src, root, patterns, budget)
         flows = [r for r in selected if r.dataflow]
         if flows:
-            hits = self._with_taint(src.language, root, flows, hits, budget)
+            hits = self._with_taint(src.language, root, flows, hits, budget, summaries)
         findings, suppressed = self._findings(src, hits, include_suppressed, frozenset(baseline))
         return ScanOutcome(src.path, src.language, findings, suppressed, len(selected), root.has_error)
 
-    def _with_taint(self, language: str, root, flows: list[Rule], hits: list[tuple], budget: Budget) -> list[tuple]:
+    def summarise(self, src: Source, *, budget: Budget | None = None) -> list[Summary]:
+        """The summary of every named function / method `src` defines (taint.summaries): what a call
+        of it returns, for other files' scans. Empty for a language without a taint spec."""
+        if src.language not in self.languages:
+            raise UnsupportedLanguage(
+                f"no scan rules for language {src.language!r}; scanning supports: {', '.join(sorted(self.languages))}"
+            )
+        spec = self._taint.get(src.language)
+        if spec is None:
+            return []
+        return taint.export(parse(src).root_node, spec, src.language, src.path, budget or unlimited())
+
+    def _with_taint(
+        self, language: str, root, flows: list[Rule], hits: list[tuple], budget: Budget, summaries: Sequence[Summary]
+    ) -> list[tuple]:
         """`hits` plus the taint findings of the `flows` rules. A pattern hit of the same CWE on the
         same sink call (inside it, or around it) is dropped: the taint finding says more (its flow).
         So is a pattern hit on a sink call the taint pass examined for a kind of the same CWE inside a
@@ -331,7 +353,8 @@ class RuleSet:
         if spec is None:
             return hits
         by_kind = {self._taint_kind[r.id]: r for r in flows}
-        outcome = taint.analyse(root, spec, frozenset(by_kind), budget, language)
+        external = taint.Table(summaries, spec) if summaries else None
+        outcome = taint.analyse(root, spec, frozenset(by_kind), budget, language, external)
         found = outcome.hits
         if outcome.scopes and outcome.checked:
             kinds_of_cwe: dict[str, set[str]] = {}

@@ -1,8 +1,10 @@
-"""gRPC face of the scan service: proto -> services.scan.engine -> proto (+ SARIF)."""
+"""gRPC face of the scan service: proto -> services.scan.engine -> proto (+ SARIF), function summaries
+both ways (ScanOptions.summarize / ScanOptions.summaries, for repository runs)."""
 
 from __future__ import annotations
 
 from codeintel.kernel import vocab
+from codeintel.kernel.errors import InvalidInput
 from codeintel.kernel.sarif import sarif_json
 from codeintel.kernel.source import prepare
 from codeintel.observability import tracing
@@ -64,14 +66,47 @@ def result_pb(o: engine.ScanOutcome) -> scan_pb2.ScanResult:
     )
 
 
+def summary_pb(s: engine.Summary) -> scan_pb2.FunctionSummary:
+    return scan_pb2.FunctionSummary(
+        name=s.name,
+        language=s.language,
+        parameters=[scan_pb2.ParameterFlow(position=i, sanitized_kinds=sorted(k)) for i, k in s.params],
+        source_kinds=sorted(s.source_kinds),
+        source_message=s.source_message,
+        path=s.path,
+        line=s.line,
+    )
+
+
+def summaries_of(options: scan_pb2.ScanOptions) -> tuple[engine.Summary, ...]:
+    """ScanOptions.summaries as the engine's records; more than MAX_SUMMARIES is InvalidInput."""
+    if len(options.summaries) > engine.MAX_SUMMARIES:
+        raise InvalidInput(f"{len(options.summaries)} function summaries; the limit is {engine.MAX_SUMMARIES} per scan")
+    return tuple(
+        engine.Summary(
+            s.name,
+            tuple((p.position, frozenset(p.sanitized_kinds)) for p in s.parameters),
+            frozenset(s.source_kinds),
+            s.source_message,
+            s.path,
+            s.line,
+            s.language,
+        )
+        for s in options.summaries
+    )
+
+
 class ScanServicer(scan_pb2_grpc.ScanServiceServicer):
     def __init__(self, rules: engine.RuleSet, limits: WorkerConfig):
         self.rules = rules
         self.limits = limits
 
     @tracing.file_work("scan")
-    def _one(self, f, options, budget) -> scan_pb2.ScanResult:
+    def _one(self, f, options, budget, summaries: tuple[engine.Summary, ...] = ()) -> scan_pb2.ScanResult:
         src = prepare(f.path, f.language, f.content, self.limits.max_file_bytes)
+        if options.summarize:
+            found = self.rules.summarise(src, budget=budget)
+            return scan_pb2.ScanResult(path=src.path, language=src.language, summaries=[summary_pb(s) for s in found])
         return result_pb(
             self.rules.scan(
                 src,
@@ -82,12 +117,15 @@ class ScanServicer(scan_pb2_grpc.ScanServiceServicer):
                 include_suppressed=options.include_suppressed,
                 baseline=tuple(options.baseline_fingerprints),
                 budget=budget,
+                summaries=summaries,
             )
         )
 
     @unary_guard
     def Scan(self, request, context):
-        result = self._one(request.file, request.options, file_budget(context, self.limits.max_file_seconds))
+        summaries = summaries_of(request.options)
+        budget = file_budget(context, self.limits.max_file_seconds)
+        result = self._one(request.file, request.options, budget, summaries)
         sarif = sarif_json([result], engine.VERSION) if request.options.include_sarif else ""
         return scan_pb2.ScanResponse(result=result, sarif_json=sarif, service_version=engine.VERSION)
 
@@ -99,9 +137,20 @@ class ScanServicer(scan_pb2_grpc.ScanServiceServicer):
 
     @unary_guard
     def ScanBatch(self, request, context):
+        failure: InvalidInput | None = None
+        try:
+            summaries = summaries_of(request.options)  # converted once for every file
+        except InvalidInput as exc:  # each file fails with it, as with an unknown rule id
+            summaries, failure = (), exc
+
+        def one(f, budget):
+            if failure is not None:
+                raise failure
+            return self._one(f, request.options, budget, summaries)
+
         results = run_batch(
             request.files,
-            lambda f, budget: self._one(f, request.options, budget),
+            one,
             scan_pb2.ScanFileResult,
             context,
             self.limits.max_batch_files,

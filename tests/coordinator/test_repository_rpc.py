@@ -356,6 +356,22 @@ def test_deadline_stops_the_work_and_ends_with_a_partial_summary(chan, roots, fi
     assert _files_received(chan, "scan") - before == received
 
 
+def test_cross_file_run_keeps_its_deadline_and_ends_with_a_partial_summary(chan, roots, files_per_second, request):
+    timeout = 2.0
+    n = _files_for(files_per_second["scan"], 4 * timeout)
+    base = roots[0] / "deadline-cross"
+    vulnerable(base, n, body_lines=600)
+    request.addfinalizer(lambda: shutil.rmtree(base, ignore_errors=True))
+    events = _events(chan, base, "scan", key=SOLO, timeout=timeout, scan_options=scan_pb2.ScanOptions(cross_file=True))
+    _, results, skipped, _, summary = _split(events)  # it ends normally, with a summary
+    assert not summary.complete and summary.stopped == "deadline"
+    assert summary.files_found == summary.processed + summary.not_processed == n
+    cross = json.loads(summary.summary_json)["cross_file"]
+    assert 0 < cross["sent"] <= n  # pass 1 summarised what it could in its share of the time
+    _ended(chan, roots)
+    _idle(chan, "scan")
+
+
 def test_cancel_stops_the_workers_calls(chan, roots, files_per_second, request):
     # Work for far longer than a cancel takes to arrive (4 s at the pace just measured).
     n = _files_for(files_per_second["analyze"], 4)
@@ -442,3 +458,52 @@ def test_cli_server_side_runs_the_rpc(repo_stack, roots):
         argv[:5] + ["--server-side", "--coordinator", repo_stack.address], capture_output=True, text=True, timeout=120
     )
     assert r.returncode == 1 and "UNAUTHENTICATED" in r.stderr
+
+
+WRAPPER_JAVA = """package app.helpers;
+public class RequestWrapper {
+    private HttpServletRequest request;
+    public RequestWrapper(HttpServletRequest request) { this.request = request; }
+    public String getTheParameter(String p) { return request.getParameter(p); }
+}
+"""
+NUMBER_JAVA = """package app.helpers;
+public class Numbers {
+    public String clean(String s) { return String.valueOf(Integer.parseInt(s)); }
+}
+"""
+SERVLET_JAVA = """package app;
+public class Servlet {
+    void doGet(HttpServletRequest request, Statement st) throws Exception {
+        RequestWrapper w = new RequestWrapper(request);
+        st.executeQuery("SELECT * FROM t WHERE id = " + w.getTheParameter("id"));
+        Numbers n = new Numbers();
+        st.executeUpdate("DELETE FROM t WHERE id = " + n.clean(request.getParameter("id")));
+    }
+}
+"""
+
+
+def test_a_scan_run_finds_flows_through_helpers_in_other_files(chan, roots):
+    base = roots[0] / f"crossfile-{uuid.uuid4().hex[:8]}"
+    _write(base, "src/helpers/RequestWrapper.java", WRAPPER_JAVA)
+    _write(base, "src/helpers/Numbers.java", NUMBER_JAVA)
+    _write(base, "src/Servlet.java", SERVLET_JAVA)
+    # without asking, one pass: the wrapper is a call the servlet's file cannot see into
+    _, results, _, _, summary = _split(_events(chan, base, key=ACME))
+    servlet = next(r.scan for r in results if r.path == "src/Servlet.java")
+    assert "cross_file" not in json.loads(summary.summary_json)
+    assert not any("RequestWrapper.getTheParameter" in s.message for f in servlet.findings for s in f.flow)
+    _, results, _, _, summary = _split(
+        _events(chan, base, key=ACME, scan_options=scan_pb2.ScanOptions(cross_file=True))
+    )
+    assert summary.complete and summary.processed == 3
+    servlet = next(r.scan for r in results if r.path == "src/Servlet.java")
+    sql = [f for f in servlet.findings if f.rule_id == "java.taint.sql-injection"]
+    # the wrapper's request data reaches executeQuery (line 5); Numbers.clean's parseInt makes line 7 safe
+    assert [f.range.start.line + 1 for f in sql] == [5]
+    assert "RequestWrapper.getTheParameter() (src/helpers/RequestWrapper.java:5)" in sql[0].flow[0].message
+    assert not any(r.scan.summaries for r in results)  # pass 1 is not streamed as results
+    cross = json.loads(summary.summary_json)["cross_file"]
+    assert cross == {"functions": 3, "files": 3, "sent": 3, "files_using": 1}  # doGet is summarised too
+    assert "cross-file summaries used: 3 function summaries" in summary.summary_text

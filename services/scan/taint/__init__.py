@@ -4,7 +4,8 @@ Specs are data (services/scan/taint/specs/*.toml, one file per language family):
 propagators and, per sink kind, the calls and argument positions that are dangerous. Each sink kind
 becomes one scan rule with `dataflow = true` (built by the scan's loader from `TaintRule`).
 
-Modules: spec (loading and validating the specs), analysis (the pass over one file), guards (allow-list
+Modules: spec (loading and validating the specs), analysis (the pass over one file), summaries (what
+a file's functions return, for the calls of other files in a repository run), guards (allow-list
 checks that make a name safe), grammar (node-type facts and dotted names). This package re-exports
 what the scan engine and the tests use. No grpc here.
 """
@@ -14,14 +15,18 @@ from __future__ import annotations
 from services.scan.taint.analysis import MAX_STEPS, Analysis, Hit, Outcome, Taint, analyse
 from services.scan.taint.grammar import call_arguments, callee_of, dotted, name_of
 from services.scan.taint.spec import TAINT_DIR, Sink, SpecError, TaintRule, TaintSpec, load_spec, spec_files
+from services.scan.taint.summaries import MAX_SUMMARIES, Summary, Table, export
 
 __all__ = [
     "MAX_STEPS",
+    "MAX_SUMMARIES",
     "TAINT_DIR",
     "Analysis",
     "Hit",
     "Outcome",
     "Sink",
+    "Summary",
+    "Table",
     "SpecError",
     "Taint",
     "TaintRule",
@@ -30,6 +35,7 @@ __all__ = [
     "call_arguments",
     "callee_of",
     "dotted",
+    "export",
     "load_spec",
     "name_of",
     "spec_files",

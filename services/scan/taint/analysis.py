@@ -20,6 +20,7 @@ from __future__ import annotations
 import bisect
 import re
 from dataclasses import dataclass
+from typing import Any
 
 from tree_sitter import Node
 
@@ -213,6 +214,7 @@ class Analysis:
         # has seen the untrusted inputs, and what it does not report for those kinds is not reached
         self.scopes: dict[tuple[int, int], set[str]] = {}
         self.checked: list[tuple[int, int, str]] = []  # sink calls looked at: (start, end, kind)
+        self.external: Any = None  # summaries.Table of other files' functions (repository runs), or None
 
     # -- file facts, computed on first use (most files never need them)
 
@@ -251,7 +253,7 @@ class Analysis:
         known = self.types.get(name)
         if known is not None:
             return known
-        fn = _enclosing_function(ident)
+        fn = enclosing(ident)
         if fn is None:
             return ()
         key = (fn.id, name)
@@ -368,7 +370,7 @@ class Analysis:
             return None
         if self.dead and self.spec.kinds - not_for <= self.dead:  # feeds only kinds this file cannot hold
             return None
-        scope = _enclosing_function(node)
+        scope = enclosing(node)
         if scope is not None:
             self.scopes.setdefault((scope.start_byte, scope.end_byte), set()).update(self.spec.kinds - not_for)
         return (Taint(((span_of(node), message),), not_for),)
@@ -440,6 +442,10 @@ class Analysis:
                 local = self._local_call(n, method, receiver, pos)
                 if local is not None:
                     return local, (), None
+                if self.external is not None:
+                    ext = self._external_call(n, name, method, receiver, pos)
+                    if ext is not None:
+                        return ext, (), None
                 if self._lookup(self.spec.propagators, name, receiver) is not None or self.spec.unknown_calls:
                     # what a sink returns (Markup(x)) was reported there, not again where it goes next
                     sinks = self._lookup(self.spec.sink_calls, name, receiver)
@@ -652,6 +658,26 @@ class Analysis:
             out.append(summary.sources)
         return _merge(out)
 
+    def _external_call(self, call, name: str, method: str, receiver, pos: list):
+        """The taint a call of another file's function returns, from that file's summaries (the
+        repository run's pass 1); None when no summary stands for the callee. A summary returning
+        nothing tainted makes the call clean, whatever the spec says of unknown calls."""
+        if call.type in ("object_creation_expression", "new_expression"):
+            return None
+        types: tuple[str, ...] = ()
+        if receiver is not None and receiver.type == "identifier" and self.language == "java":
+            types = self._type_of(receiver)
+        found = self.external.lookup(name, method.removesuffix("()"), types)
+        if found is None:
+            return None
+        taints, sourced = self.external.taint(found, call, pos, self.taint_of)
+        if sourced:
+            scope = enclosing(call)
+            if scope is not None:
+                kinds = set().union(*(s.source_kinds for s in found))
+                self.scopes.setdefault((scope.start_byte, scope.end_byte), set()).update(kinds)
+        return _merge([taints])
+
     def _summary(self, fn) -> _Summary:
         got = self.summaries.get(fn.id)
         if got is not None:
@@ -660,6 +686,7 @@ class Analysis:
         sub = Analysis(self.spec, frozenset(), self.budget, self.language)
         sub._functions, sub.summaries, sub.anchor_at = self.functions, self.summaries, self.anchor_at
         sub.dead = self.dead
+        sub.external = self.external
         sub.root, sub.text = self.root, self.text
         sub.visited = self.visited
         sub.returns = []
@@ -842,6 +869,10 @@ class Analysis:
         if (spec.kinds - spec.scalar_blocks) - self.dead:  # an own-source kind may be reported here
             words = words + spec.own_anchor_words
         self.anchor_at = _anchor_starts(self.text, spec, words)
+        external = self.external.source_words if self.external is not None else ()
+        if external:  # another file's function returning a source: its calls read untrusted data too
+            extra = [i for w in external for i, _ in anchors.occurrences(self.text, anchors.Anchor(anchors.TOKEN, w))]
+            self.anchor_at = sorted(self.anchor_at + extra)
         if not self.anchor_at:
             return []
         self.root = root
@@ -1291,10 +1322,11 @@ def _constant_table(node, env, sources) -> bool:
     return _ALL_CAPS.match(text) is not None and text not in env and sources.get(text) is None
 
 
-def _enclosing_function(node):
+def enclosing(node, types=FUNCTIONS) -> Any:
+    """The nearest ancestor of `node` whose type is in `types` (a function by default), or None."""
     n = node.parent
     for _ in range(10_000):
-        if n is None or n.type in FUNCTIONS:
+        if n is None or n.type in types:
             return n
         n = n.parent
     return None
@@ -1451,10 +1483,12 @@ class Outcome:
     checked: list[tuple[int, int, str]]  # sink calls the pass looked at, (start byte, end byte, kind)
 
 
-def analyse(root, spec: TaintSpec, kinds: frozenset[str], budget, language: str = "") -> Outcome:
-    """Taint hits (sink node, kind, flow steps) of the wanted `kinds` in one parsed file."""
+def analyse(root, spec: TaintSpec, kinds: frozenset[str], budget, language: str = "", external=None) -> Outcome:
+    """Taint hits (sink node, kind, flow steps) of the wanted `kinds` in one parsed file; `external`:
+    a summaries.Table of other files' functions, used at calls this file cannot resolve."""
     if not kinds:
         return Outcome([], {}, [])
     a = Analysis(spec, kinds, budget, language)
+    a.external = external if external else None
     hits = a.run(root)
     return Outcome(hits, {k: frozenset(v) for k, v in a.scopes.items()}, a.checked)
