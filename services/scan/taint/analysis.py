@@ -634,9 +634,6 @@ class Analysis:
             uses = self.uses[simple] = self.text.count(simple.encode())
         if uses < 2:  # a definition and this call
             return None
-        fns = self.functions.get(simple)
-        if not fns:
-            return None
         if receiver is not None and not (
             receiver.type in _LOCAL_RECEIVERS
             or node_text(receiver) in _LOCAL_RECEIVERS
@@ -644,9 +641,15 @@ class Analysis:
             or (receiver.type == "identifier" and node_text(receiver)[:1].isupper())
         ):
             return None
+        fns = self.functions.get(simple)
+        if not fns:
+            return None
+        tainted = any(self.taint_of(a) for a in pos)
         out: list[tuple[Taint, ...]] = []
         step = (span_of(call), f"returned by {method.removesuffix('()')}()")
         for fn in fns:
+            if not tainted and not self._may_hold_source(fn):  # nothing goes in, no source inside
+                continue
             summary = self._summary(fn)
             params = parameters(fn)
             offset = 1 if receiver is not None and params[:1] in (["self"], ["cls"]) else 0
@@ -869,6 +872,10 @@ class Analysis:
         if (spec.kinds - spec.scalar_blocks) - self.dead:  # an own-source kind may be reported here
             words = words + spec.own_anchor_words
         self.anchor_at = _anchor_starts(self.text, spec, words)
+        if spec.handler_anchor is not None and b"@" in self.text:  # route parameters are request data
+            handlers = [m.start() for m in spec.handler_anchor.finditer(self.text)]
+            if handlers:
+                self.anchor_at = sorted(self.anchor_at + handlers)
         external = self.external.source_words if self.external is not None else ()
         if external:  # another file's function returning a source: its calls read untrusted data too
             extra = [i for w in external for i, _ in anchors.occurrences(self.text, anchors.Anchor(anchors.TOKEN, w))]

@@ -126,6 +126,7 @@ class TaintSpec:
     own_anchor_words: tuple[bytes, ...] = ()  # words of the sources of own_sources kinds only
     param_annotations: dict[str, str] = field(default_factory=dict)  # @RequestParam -> message
     param_handlers: dict[str, str] = field(default_factory=dict)  # route decorator -> message
+    handler_anchor: re.Pattern[bytes] | None = None  # `@app.route(`: where a handler's parameters start
     # own_sources kind -> words one of which a file must hold for that kind's sinks to be there (a
     # random number is everywhere; a session or cookie to put it in is not); kinds absent: no such test
     own_words: dict[str, tuple[bytes, ...]] = field(default_factory=dict)
@@ -237,9 +238,17 @@ def load_spec(path: Path, *, severities: tuple[str, ...], owasp_for, known_langu
         r["kind"] for r in _tables(data, "rules", name) if isinstance(r, dict) and isinstance(r.get("kind"), str)
     ) - frozenset(k for k in own if isinstance(k, str))
     for key, n, msg in param_sources:
-        table = spec.param_annotations if key == "annotations" else spec.param_handlers
-        table[n] = msg
-        anchor_words.add(max(re.findall(r"\w+", n), key=len, default=n))
+        if key == "annotations":
+            spec.param_annotations[n] = msg
+            anchor_words.add(max(re.findall(r"\w+", n), key=len, default=n))
+        else:  # route decorators: their words (get, post) are everywhere; the decorator itself is not
+            spec.param_handlers[n] = msg
+    if spec.param_handlers:
+        alternatives = [
+            (rb"[\w.]+\." + re.escape(n[2:].encode())) if n.startswith("*.") else re.escape(n.encode())
+            for n in spec.param_handlers
+        ]
+        spec.handler_anchor = re.compile(rb"@[ \t]*(?:" + b"|".join(alternatives) + rb")[ \t]*\(")
     every_word = anchor_words | own_anchor_words
     spec.anchors = re.compile(rb"\b(?:" + b"|".join(re.escape(w.encode()) for w in sorted(every_word)) + rb")\b")
     spec.anchor_words = tuple(sorted(w.encode() for w in anchor_words))
