@@ -873,7 +873,10 @@ class Analysis:
             words = words + spec.own_anchor_words
         self.anchor_at = _anchor_starts(self.text, spec, words)
         if spec.handler_anchor is not None and b"@" in self.text:  # route parameters are request data
-            handlers = [m.start() for m in spec.handler_anchor.finditer(self.text)]
+            # the anchor goes on the `def` after the decorator: the walk enters the function there
+            handlers = [
+                max(m.start(), self.text.find(b"def", m.end())) for m in spec.handler_anchor.finditer(self.text)
+            ]
             if handlers:
                 self.anchor_at = sorted(self.anchor_at + handlers)
         external = self.external.source_words if self.external is not None else ()
@@ -956,7 +959,9 @@ class Analysis:
                 ty, name = p.child_by_field_name("type"), p.child_by_field_name("name")
                 if ty is not None and name is not None:
                     self.types[node_text(name)] = (type_name(ty),)
-        if params is not None and (self.spec.param_annotations or self.spec.param_handlers):
+        if params is not None and (
+            self.spec.param_annotations or self.spec.param_handlers or self.spec.param_signatures
+        ):
             self._parameter_sources(fn, params)
         self.memo.clear()
 
@@ -973,8 +978,14 @@ class Analysis:
                 message = _pattern_get(self.spec.param_handlers, callee) if callee else None
                 if message is not None:
                     break
-        for p in params.named_children:
+        names = tuple(_param_name(p) or "" for p in params.named_children)
+        said_first = self.spec.param_signatures.get(names)  # handler(event, context): event is the request
+        for k, p in enumerate(params.named_children):
             name = _param_name(p)
+            if k == 0 and said_first is not None and name:
+                self.env[name] = _Binding((Taint(((span_of(p), said_first),), frozenset()),), 0)
+                self.scopes.setdefault((fn.start_byte, fn.end_byte), set()).update(self.spec.scalar_blocks)
+                continue
             if name is None or name in _NOT_REQUEST_DATA:
                 continue
             default = p.child_by_field_name("value")

@@ -127,6 +127,9 @@ class TaintSpec:
     param_annotations: dict[str, str] = field(default_factory=dict)  # @RequestParam -> message
     param_handlers: dict[str, str] = field(default_factory=dict)  # route decorator -> message
     handler_anchor: re.Pattern[bytes] | None = None  # `@app.route(`: where a handler's parameters start
+    # parameter names of a function -> message: its first parameter is request data (AWS Lambda's
+    # handler(event, context))
+    param_signatures: dict[tuple[str, ...], str] = field(default_factory=dict)
     # own_sources kind -> words one of which a file must hold for that kind's sinks to be there (a
     # random number is everywhere; a session or cookie to put it in is not); kinds absent: no such test
     own_words: dict[str, tuple[bytes, ...]] = field(default_factory=dict)
@@ -193,7 +196,9 @@ def load_spec(path: Path, *, severities: tuple[str, ...], owasp_for, known_langu
     param_sources: list[tuple[str, str, str]] = []
     for i, s in enumerate(_tables(data, "sources", name)):
         where = f"{name}: [[sources]] #{i + 1}"
-        _only(s, {"names", "annotations", "handlers", "message", "calls_only", "not_for", "only_for"}, where)
+        _only(
+            s, {"names", "annotations", "handlers", "signatures", "message", "calls_only", "not_for", "only_for"}, where
+        )
         msg = s.get("message")
         if not isinstance(msg, str) or not msg.strip():
             raise SpecError(f"{where}: message must be a non-empty string")
@@ -213,7 +218,12 @@ def load_spec(path: Path, *, severities: tuple[str, ...], owasp_for, known_langu
         for key in ("annotations", "handlers"):
             for n in _str_list(s.get(key, []), where, key):
                 param_sources.append((key, n, msg.strip()))
-        if "annotations" in s or "handlers" in s:
+        sigs = s.get("signatures", [])
+        if not isinstance(sigs, list) or not all(isinstance(x, list) and x for x in sigs):
+            raise SpecError(f'{where}: signatures must be a list of parameter-name lists, e.g. [["event", "context"]]')
+        for sig in sigs:
+            spec.param_signatures[tuple(_str_list(sig, where, "signatures"))] = msg.strip()
+        if "annotations" in s or "handlers" in s or "signatures" in s:
             if "names" not in s:
                 continue
         for n in _str_list(s.get("names"), where, "names"):
@@ -243,6 +253,8 @@ def load_spec(path: Path, *, severities: tuple[str, ...], owasp_for, known_langu
             anchor_words.add(max(re.findall(r"\w+", n), key=len, default=n))
         else:  # route decorators: their words (get, post) are everywhere; the decorator itself is not
             spec.param_handlers[n] = msg
+    for sig in spec.param_signatures:
+        anchor_words.add(sig[-1])  # "context": rarer than "event"
     if spec.param_handlers:
         alternatives = [
             (rb"[\w.]+\." + re.escape(n[2:].encode())) if n.startswith("*.") else re.escape(n.encode())

@@ -369,3 +369,61 @@ def test_pattern_rule_defers_where_the_taint_pass_saw_the_input():
     assert not [i for i in ids(handler, "app.py") if i in ("py.eval-non-constant", "py.taint.code-injection")]
     library = "def run(expr):\n    return eval(expr)\n"  # no untrusted input seen: the pattern rule still warns
     assert "py.eval-non-constant" in ids(library, "lib.py")
+
+
+# --------------------------------------------------------------------------- parameters that carry request data
+
+
+@pytest.mark.parametrize(
+    ("code", "path", "rule"),
+    [
+        (
+            'class C {\n  @GetMapping("/u")\n  List<User> find(@RequestParam("q") String q, JdbcTemplate t) {\n'
+            '    return t.queryForList("SELECT * FROM u WHERE n = \'" + q + "\'");\n  }\n}\n',
+            "C.java",
+            "java.taint.sql-injection",
+        ),
+        (
+            "class C {\n  @Get('x')\n  f(@Query('role') role: string) {\n"
+            '    return this.db.query("SELECT * FROM u WHERE r = \'" + role + "\'");\n  }\n}\n',
+            "c.ts",
+            "js.taint.sql-injection",
+        ),
+        (
+            "import os\n@app.route('/files/<name>')\ndef show(name):\n    return open('/srv/' + name).read()\n",
+            "app.py",
+            "py.taint.path-traversal",
+        ),
+        (
+            "import subprocess\ndef lambda_handler(event, context):\n"
+            "    subprocess.run('echo ' + event['queryStringParameters']['n'], shell=True)\n",
+            "fn.py",
+            "py.taint.command-injection",
+        ),
+        (
+            "const { exec } = require('child_process');\n"
+            "exports.handler = async (event, context) => {\n  exec('ls ' + event.queryStringParameters.dir);\n};\n",
+            "fn.js",
+            "js.taint.command-injection",
+        ),
+        (
+            "async def h(request):\n    name = request.match_info['name']\n"
+            '    cur.execute("SELECT * FROM t WHERE n = \'" + name + "\'")\n',
+            "aio.py",
+            "py.taint.sql-injection",
+        ),
+    ],
+)
+def test_framework_parameters_and_events_are_sources(code, path, rule):
+    assert rule in ids(code, path)
+
+
+def test_numbers_and_dependencies_are_not_request_data():
+    code = (
+        "@app.get('/items/{item_id}')\nasync def read(item_id: int, db: Session = Depends(get_db), "
+        "q: str = ''):\n    db.execute('SELECT * FROM t WHERE id = ' + str(item_id))\n"
+    )
+    assert "py.taint.sql-injection" not in ids(code, "api.py")
+    assert "py.taint.sql-injection" in ids(code.replace("str(item_id)", "q"), "api.py")
+    # a plain function with the same parameters is no route
+    assert "py.taint.path-traversal" not in ids("def show(name):\n    return open('/srv/' + name).read()\n", "lib.py")
