@@ -115,6 +115,10 @@ def test_custom_taint_directory_loads(tmp_path):
             lambda s: s.replace('calls = ["*.execute"]', 'calls = ["*.execute"]\nshell_list = "y"'),
             "shell_list must be true or false",
         ),
+        (
+            lambda s: s.replace('names = ["request.args"]', 'names = ["request.args"]\nsignatures = ["event"]'),
+            "signatures must be a list of parameter-name lists",
+        ),
     ],
 )
 def test_spec_errors_name_the_file(tmp_path, edit, message):
