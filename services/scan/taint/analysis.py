@@ -87,6 +87,7 @@ def _merge(groups) -> tuple[Taint, ...]:
 
 
 _SHELLS = frozenset({"sh", "bash", "zsh", "dash", "ksh", "cmd", "cmd.exe", "powershell", "powershell.exe", "pwsh"})
+_MAX_SUMMARY_BYTES = 16_384  # functions longer than this are not summarised (calls stay unknown calls)
 _ARG = "\x00arg"  # the step that stands for a function's parameter while its summary is computed
 _LOCAL_RECEIVERS = frozenset({"this", "self", "cls", "super"})
 # Declared types whose values carry no text an attacker could shape into code or markup.
@@ -644,6 +645,8 @@ class Analysis:
         fns = self.functions.get(simple)
         if not fns:
             return None
+        if any(fn.end_byte - fn.start_byte > _MAX_SUMMARY_BYTES for fn in fns):
+            return None  # summarising it costs a walk as long as the file: an unknown call instead
         tainted = any(self.taint_of(a) for a in pos)
         out: list[tuple[Taint, ...]] = []
         step = (span_of(call), f"returned by {method.removesuffix('()')}()")
@@ -731,9 +734,9 @@ class Analysis:
             if kind not in self.kinds or (call.id, kind) in self.hits:
                 continue
             self.checked.append((call.start_byte, call.end_byte, kind))
-            if not all(_required(k, rx, pos, kw) for k, rx in sink.requires):
+            if not all(_required(k, rx, pos, kw, receiver) for k, rx in sink.requires):
                 continue
-            if any(_required(k, rx, pos, kw) for k, rx in sink.unless):
+            if any(_required(k, rx, pos, kw, receiver) for k, rx in sink.unless):
                 continue
             if sink.imports and not any(m.split(".")[0] in sink.imports for m in self.imported):
                 continue
@@ -764,7 +767,8 @@ class Analysis:
         items = self._items(pos[0])
         if items is None and len(pos) > 1:
             rest = self._items(pos[1])
-            items = [self._item(pos[0]), *rest] if rest is not None else None
+            # spawn("sh", ["-c", cmd]); else the arguments themselves: new ProcessBuilder("sh", "-c", cmd)
+            items = [self._item(pos[0]), *rest] if rest is not None else [self._item(a) for a in pos]
         if items is None:
             return ()
         shell = False
@@ -1472,9 +1476,11 @@ def _functions(root, language: str, budget) -> dict[str, list]:
     return out
 
 
-def _required(key: str, rx: re.Pattern, pos: list, kw: dict) -> bool:
-    """A sink's `requires` entry holds: keyword `key` (or positional argument number `key`) is given
-    and its text matches `rx`."""
+def _required(key: str, rx: re.Pattern, pos: list, kw: dict, receiver=None) -> bool:
+    """A sink's `requires` entry holds: keyword `key` (or positional argument number `key`, or the
+    `receiver` the method is called on) is given and its text matches `rx`."""
+    if key == "receiver":
+        return receiver is not None and rx.search(node_text(receiver)) is not None
     if key.isdigit():
         i = int(key)
         return i < len(pos) and rx.search(node_text(pos[i])) is not None

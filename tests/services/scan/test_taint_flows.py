@@ -427,3 +427,38 @@ def test_numbers_and_dependencies_are_not_request_data():
     assert "py.taint.sql-injection" in ids(code.replace("str(item_id)", "q"), "api.py")
     # a plain function with the same parameters is no route
     assert "py.taint.path-traversal" not in ids("def show(name):\n    return open('/srv/' + name).read()\n", "lib.py")
+
+
+@pytest.mark.parametrize(
+    ("line", "found"),
+    [
+        ('new ProcessBuilder("sh", "-c", "echo " + param).start();', True),
+        ('new ProcessBuilder("echo", param).start();', False),  # no shell: one argument, not a command line
+        (
+            'java.util.List<String> a = new java.util.ArrayList<String>();\n    a.add("sh");\n    a.add("-c");\n'
+            '    a.add("echo " + param);\n    ProcessBuilder pb = new ProcessBuilder();\n    pb.command(a);',
+            True,
+        ),
+        ('String[] env = {"X=" + param};\n    Runtime.getRuntime().exec("ls", env);', True),  # the environment
+        ('response.getWriter().format(java.util.Locale.US, "%s", new Object[] {param});', False),
+    ],
+)
+def test_java_process_and_writer_sinks(line, found):
+    assert ("java.taint.command-injection" in ids(servlet(line), "T.java")) is found
+
+
+def test_java_formatted_response_is_xss():
+    code = servlet('Object[] obj = {"a", param};\n    response.getWriter().format(java.util.Locale.US, "%s %s", obj);')
+    assert "java.taint.xss" in ids(code, "T.java")
+
+
+@pytest.mark.parametrize(
+    ("line", "found"),
+    [
+        ('jdbcTemplate.query("SELECT * FROM t WHERE a = \'" + param + "\'", mapper);', True),
+        ('Db.JDBCtemplate.batchUpdate("DELETE FROM t WHERE a = \'" + param + "\'");', True),
+        ('cache.query("k" + param);', False),  # a query method of something that is no SQL template
+    ],
+)
+def test_java_spring_jdbc_template_sinks(line, found):
+    assert ("java.taint.sql-injection" in ids(servlet(line), "T.java")) is found
