@@ -45,7 +45,7 @@ from services.scan.taint.grammar import (
     parameters,
     type_name,
 )
-from services.scan.taint.guards import deny_guard, guard_of, prefix_guard, safety_check
+from services.scan.taint.guards import deny_guard, guard_of, prefix_guard, removed_kinds, safety_check
 from services.scan.taint.spec import TaintSpec
 
 __all__ = ["MAX_STEPS", "Analysis", "Hit", "Outcome", "Taint", "analyse"]
@@ -428,6 +428,10 @@ class Analysis:
                         kinds = self.spec.scalar_blocks
                     return None, args + ([receiver] if receiver is not None else []), kinds
                 method = name.rsplit(".", 1)[-1]
+                if method in ("replace", "replaceAll") and receiver is not None and len(pos) >= 2:
+                    old, new = literal(pos[0]), literal(pos[1])
+                    if isinstance(old, str) and isinstance(new, str) and (gone := removed_kinds(old, new)):
+                        return None, [receiver], gone  # x.replace("'", "&apos;"): no quote left
                 if (
                     method in _READERS
                     and receiver is not None

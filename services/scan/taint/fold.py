@@ -76,13 +76,37 @@ def _string(node):
     text = node_text(node)
     if len(text) > _MAX_STR:
         return NOT_CONSTANT
-    if any(k.type in ("interpolation", "template_substitution", "escape_sequence") for k in node.named_children):
+    if any(k.type in ("interpolation", "template_substitution") for k in node.named_children):
         return NOT_CONSTANT
     for q in ('"""', "'''", '"', "'", "`"):
         if len(text) >= 2 * len(q) and text.startswith(q) and text.endswith(q):
             inner = text[len(q) : -len(q)]
-            return NOT_CONSTANT if "\\" in inner else inner
+            if q == "`" and "\\" in inner:  # a Go raw string keeps its backslashes, a JS template does not
+                return NOT_CONSTANT
+            return _unescape(inner)
     return NOT_CONSTANT
+
+
+_ESCAPES = {"\\'": "'", '\\"': '"', "\\\\": "\\", "\\n": "\n", "\\t": "\t", "\\r": "\r", "\\0": "\0"}
+
+
+def _unescape(inner: str):
+    """A literal's text with the common escapes (quotes, backslash, newline, tab) decoded; others
+    (\\x, \\u, line continuations) are NOT_CONSTANT rather than guessed."""
+    if "\\" not in inner:
+        return inner
+    out, i = [], 0
+    while i < len(inner):
+        pair = inner[i : i + 2]
+        if inner[i] == "\\":
+            if pair not in _ESCAPES:
+                return NOT_CONSTANT
+            out.append(_ESCAPES[pair])
+            i += 2
+        else:
+            out.append(inner[i])
+            i += 1
+    return "".join(out)
 
 
 def fold(node, consts: dict, language: str):

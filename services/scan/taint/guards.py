@@ -15,7 +15,7 @@ import re
 from services.scan.taint.grammar import CALLS, call_arguments, callee_of, name_of, node_text
 from services.scan.taint.spec import Names
 
-__all__ = ["deny_guard", "guard_of", "prefix_guard", "safety_check"]
+__all__ = ["deny_guard", "guard_of", "prefix_guard", "removed_kinds", "safety_check"]
 
 _EXITS = frozenset({"return_statement", "raise_statement", "throw_statement", "continue_statement", "break_statement"})
 _EXIT_CALLS = frozenset({"abort", "flask.abort", "sys.exit", "exit", "os._exit", "next"})
@@ -256,6 +256,12 @@ _DENIED = (
     ("(", frozenset({"ldap-injection"})),
     ("*", frozenset({"ldap-injection"})),
 )
+
+
+def removed_kinds(old: str, new: str) -> frozenset[str]:
+    """The sink kinds a `x.replace(old, new)` protects against: those of the characters it removes
+    (`replace("'", "&apos;")` leaves no quote to close an SQL or XPath string literal)."""
+    return frozenset().union(*(k for c, k in _DENIED if c in old and c not in new))
 
 
 def deny_guard(if_node):

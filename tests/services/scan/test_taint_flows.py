@@ -462,3 +462,14 @@ def test_java_formatted_response_is_xss():
 )
 def test_java_spring_jdbc_template_sinks(line, found):
     assert ("java.taint.sql-injection" in ids(servlet(line), "T.java")) is found
+
+
+def test_replacing_a_character_guards_the_kinds_it_matters_to():
+    quoted = py_view(
+        'q = "//u[@id=\'" + bar.replace("\'", "&apos;") + "\']"\n    tree.xpath(q)\n    open(bar.replace("\'", ""))'
+    )
+    found = ids("from lxml import etree\n" + quoted, "app.py")
+    assert "py.taint.xpath-injection" not in found and "py.taint.path-traversal" in found
+    # a replacement that puts the character back protects nothing
+    kept = py_view('tree.xpath("//u[@id=\'" + bar.replace("\'", "\\\\\'") + "\']")')
+    assert "py.taint.xpath-injection" in ids(kept, "app.py")
