@@ -5,8 +5,10 @@ propagators and, per sink kind, the calls and argument positions that are danger
 becomes one scan rule with `dataflow = true` (built by the scan's loader from `TaintRule`).
 
 Modules: spec (loading and validating the specs), analysis (the pass over one file), summaries (what
-a file's functions return, for the calls of other files in a repository run), guards (allow-list
-checks that make a name safe), grammar (node-type facts and dotted names). This package re-exports
+a file's functions return, for the calls of other files in a repository run), guards (checks that
+make a name safe, per sink kind), fold (constant values: dead branches, constant keys), facts
+(declared types, request-data parameters, imports and other facts read off the syntax), grammar
+(node-type facts and dotted names). This package re-exports
 what the scan engine and the tests use. No grpc here.
 """
 

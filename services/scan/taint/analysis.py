@@ -18,15 +18,33 @@ reports), MAX_STEPS. Every walk is iterative and checks the caller's budget.
 from __future__ import annotations
 
 import bisect
-import re
 from dataclasses import dataclass
 from typing import Any
 
 from tree_sitter import Node
 
-from codeintel.kernel.query import matches
 from codeintel.kernel.span import Span, span_of
 from services.scan import anchors
+from services.scan.taint.facts import (
+    NOT_REQUEST_DATA,
+    PATH_KINDS,
+    URL_KINDS,
+    URL_PARTS,
+    argument_matches,
+    constant_table,
+    declared_type,
+    enclosing,
+    function_definitions,
+    imported_modules,
+    index_of,
+    java_types,
+    normalises,
+    numeric_annotation,
+    param_name,
+    parameter_annotations,
+    parsed_url_of,
+    pattern_get,
+)
 from services.scan.taint.fold import NOT_CONSTANT, fold, literal
 from services.scan.taint.grammar import (
     BINARY,
@@ -222,13 +240,15 @@ class Analysis:
     @property
     def functions(self) -> dict[str, list]:
         if self._functions is None:
-            self._functions = _functions(self.root, self.language, self.budget) if self.root is not None else {}
+            self._functions = (
+                function_definitions(self.root, self.language, self.budget) if self.root is not None else {}
+            )
         return self._functions
 
     @property
     def imported(self) -> frozenset[str]:
         if self._imported is None:
-            self._imported = _imports(self.text)
+            self._imported = imported_modules(self.text)
         return self._imported
 
     # -- lookups
@@ -270,7 +290,7 @@ class Analysis:
                 if n.type in ("variable_declarator", "formal_parameter"):
                     nm = n.child_by_field_name("name")
                     if nm is not None and node_text(nm) == name:
-                        found = _java_types(n)
+                        found = java_types(n)
                 stack.extend(c for c in n.named_children if c.child_count)
             self.declared[key] = found
         return self.declared[key]
@@ -396,14 +416,12 @@ class Analysis:
             return (), (), None
         if t in SUBSCRIPTS:
             base = n.child_by_field_name(SUBSCRIPTS[t])
-            if base is not None and _constant_table(
-                base, self.env, self.spec.sources
-            ):  # PAGES[x]: one of PAGES' values
-                key = _index_of(n)
+            if base is not None and constant_table(base, self.env, self.spec.sources):  # PAGES[x]: one of PAGES' values
+                key = index_of(n)
                 if key is not None:
                     self.taint_of(key)  # not returned, but its sources are read in this function
                 return (), (), None
-            held = self._held(base, _index_of(n))
+            held = self._held(base, index_of(n))
             if held is not None:
                 return held, (), None
             name = name_of(n)
@@ -436,7 +454,7 @@ class Analysis:
                     method in _READERS
                     and receiver is not None
                     and pos
-                    and _constant_table(receiver, self.env, self.spec.sources)
+                    and constant_table(receiver, self.env, self.spec.sources)
                 ):
                     self.taint_of(pos[0])  # not returned, but its sources are read in this function
                     return None, list(pos[1:]) + list(kw.values()), None  # ALLOWED.get(x, default)
@@ -738,9 +756,9 @@ class Analysis:
             if kind not in self.kinds or (call.id, kind) in self.hits:
                 continue
             self.checked.append((call.start_byte, call.end_byte, kind))
-            if not all(_required(k, rx, pos, kw, receiver) for k, rx in sink.requires):
+            if not all(argument_matches(k, rx, pos, kw, receiver) for k, rx in sink.requires):
                 continue
-            if any(_required(k, rx, pos, kw, receiver) for k, rx in sink.unless):
+            if any(argument_matches(k, rx, pos, kw, receiver) for k, rx in sink.unless):
                 continue
             if sink.imports and not any(m.split(".")[0] in sink.imports for m in self.imported):
                 continue
@@ -791,7 +809,7 @@ class Analysis:
             return
         for kind, sink in self.spec.sink_subscripts:
             if kind in self.kinds and any(rx.search(name) for rx in sink.subscripts):
-                key = _index_of(target)
+                key = index_of(target)
                 taints = _merge([self.taint_of(value), self.taint_of(key) if key is not None else ()])
                 self._report(node, kind, taints, f"`{name}[...]`")
 
@@ -901,9 +919,9 @@ class Analysis:
         taints = self.taint_of(value)
         if target.type == "identifier":
             name = node_text(target)
-            declared = _declared_type(node)
+            declared = declared_type(node)
             if declared is not None:
-                self.types[name] = _java_types(node)
+                self.types[name] = java_types(node)
                 if declared in _SCALAR_TYPES:  # `int n = ...`: a number carries no markup or code
                     taints = _block(taints, self.spec.scalar_blocks, self.spec.kinds)
             value_const = NOT_CONSTANT if augmented else fold(value, self.consts, self.language)
@@ -915,11 +933,11 @@ class Analysis:
                 self.texts.add(name)
             elif not augmented:
                 self.texts.discard(name)
-            if not augmented and _normalises(value):
+            if not augmented and normalises(value):
                 self.normalised.add(name)
             else:
                 self.normalised.discard(name)
-            source = _parsed_url_of(value)
+            source = parsed_url_of(value)
             if source is not None and not augmented:
                 self.parsed[name] = source
             else:
@@ -940,7 +958,7 @@ class Analysis:
             bname = name_of(base) if base is not None else None
             c = self.containers.get(bname) if bname is not None else None
             if c is not None:
-                key_node = _index_of(target)
+                key_node = index_of(target)
                 key = fold(key_node, self.consts, self.language) if key_node is not None else NOT_CONSTANT
                 if isinstance(key, str) and c.keys is not None:
                     c.keys[(key,)] = taints
@@ -983,27 +1001,27 @@ class Analysis:
                 if expr is None:
                     continue
                 callee = callee_of(expr)[0] if expr.type in CALLS else name_of(expr)
-                message = _pattern_get(self.spec.param_handlers, callee) if callee else None
+                message = pattern_get(self.spec.param_handlers, callee) if callee else None
                 if message is not None:
                     break
-        names = tuple(_param_name(p) or "" for p in params.named_children)
+        names = tuple(param_name(p) or "" for p in params.named_children)
         said_first = self.spec.param_signatures.get(names)  # handler(event, context): event is the request
         for k, p in enumerate(params.named_children):
-            name = _param_name(p)
+            name = param_name(p)
             if k == 0 and said_first is not None and name:
                 self.env[name] = _Binding((Taint(((span_of(p), said_first),), frozenset()),), 0)
                 self.scopes.setdefault((fn.start_byte, fn.end_byte), set()).update(self.spec.scalar_blocks)
                 continue
-            if name is None or name in _NOT_REQUEST_DATA:
+            if name is None or name in NOT_REQUEST_DATA:
                 continue
             default = p.child_by_field_name("value")
             if default is not None and default.type in CALLS:  # FastAPI: db = Depends(get_db) is no input
                 if (callee_of(default)[0] or "").rsplit(".", 1)[-1] in ("Depends", "Security"):
                     continue
             said = message
-            for a in _annotations(p):
+            for a in parameter_annotations(p):
                 said = self.spec.param_annotations.get(a) or said
-            if said is None or _numeric_annotation(p):
+            if said is None or numeric_annotation(p):
                 continue
             taint = Taint(((span_of(p), said),), frozenset())
             self.env[name] = _Binding((taint,), 0)
@@ -1134,9 +1152,9 @@ class Analysis:
                 base, _, attr = item[1].rpartition(".")
                 attr = attr.removesuffix("()")
                 attr = attr[3:].lower() if attr.startswith("get") else attr  # uri.getHost()
-                if attr in _URL_PARTS and base in self.parsed:  # `if u.netloc not in HOSTS: return`
-                    self._make_safe(base, _URL_KINDS)
-                    self._make_safe(self.parsed[base], _URL_KINDS)
+                if attr in URL_PARTS and base in self.parsed:  # `if u.netloc not in HOSTS: return`
+                    self._make_safe(base, URL_KINDS)
+                    self._make_safe(self.parsed[base], URL_KINDS)
                 continue
             if op == "clear":  # the body of `if x in ALLOWED:`, with x clean
                 _, name, kinds, body, depth = item
@@ -1226,7 +1244,7 @@ class Analysis:
                     later.append(("drop", deny[0], deny[1]))
                 inside = prefix_guard(n)
                 if inside is not None and inside in self.normalised:  # resolve(), then startswith(BASE)
-                    later.append(("drop", inside, _PATH_KINDS))
+                    later.append(("drop", inside, PATH_KINDS))
                 guard = guard_of(n, self.spec.sanitizers)
                 if guard is not None:
                     name, positive, kinds = guard
@@ -1257,238 +1275,6 @@ def _block(taints: tuple[Taint, ...], kinds: frozenset[str], every: frozenset[st
     """`taints` made safe for `kinds`; a taint safe for `every` kind is gone."""
     out = tuple(Taint(t.steps, t.blocked | kinds) for t in taints)
     return _merge([tuple(t for t in out if not every <= t.blocked)])
-
-
-def _index_of(subscript):
-    """The key / index expression of a subscript node."""
-    for f in ("subscript", "index"):
-        k = subscript.child_by_field_name(f)
-        if k is not None:
-            return k
-    kids = subscript.named_children
-    return kids[1] if len(kids) == 2 else None
-
-
-_IMPORT = re.compile(rb"^[ \t]*(?:import|from)[ \t]+([\w.]+(?:[ \t]*,[ \t]*[\w.]+)*)", re.M)
-
-
-_PATH_KINDS = frozenset({"path-traversal"})
-_NORMALISERS = frozenset(
-    {
-        "resolve",
-        "realpath",
-        "abspath",
-        "normpath",
-        "getCanonicalPath",
-        "getCanonicalFile",
-        "normalize",
-        "toRealPath",
-        "Clean",
-        "Abs",
-        "EvalSymlinks",
-        "absolute",
-    }
-)
-
-
-def _normalises(value) -> bool:
-    """`value` resolves a path (`..` gone): path.resolve(...), os.path.realpath(...), p.resolve(),
-    f.getCanonicalPath(), filepath.Clean(...)."""
-    for _ in range(8):
-        if value.type in CALLS:
-            name, receiver = callee_of(value)
-            method = (name or "").rsplit(".", 1)[-1].removesuffix("()")
-            if method in _NORMALISERS:
-                return True
-            if method in ("toString", "toFile", "toPath", "str", "String") or name in ("str", "String"):
-                pos, _ = call_arguments(value)
-                nxt = receiver if receiver is not None else (pos[0] if pos else None)
-                if nxt is None:
-                    return False
-                value = nxt
-                continue
-        return False
-    return False
-
-
-_URL_PARTS = frozenset({"netloc", "hostname", "host", "scheme", "protocol", "origin"})
-_URL_KINDS = frozenset({"open-redirect", "ssrf"})
-_URL_PARSERS = frozenset({"urlparse", "urlsplit", "URL", "URI", "URI.create", "url.parse", "parse_url"})
-
-
-def _parsed_url_of(value) -> str | None:
-    """`urlparse(x)` / `new URL(x)` -> the name x, else None."""
-    if value.type not in CALLS:
-        return None
-    name, _ = callee_of(value)
-    if name is None or (name not in _URL_PARSERS and name.rsplit(".", 1)[-1] not in _URL_PARSERS):
-        return None
-    pos, _ = call_arguments(value)
-    return name_of(pos[0]) if pos else None
-
-
-def _imports(text: bytes) -> frozenset[str]:
-    """Modules a Python file imports (`import a.b, c` / `from a.b import x`), by their dotted names."""
-    out: set[str] = set()
-    for m in _IMPORT.finditer(text):
-        for part in m.group(1).split(b","):
-            out.add(part.strip().decode("ascii", "replace"))
-    return frozenset(out)
-
-
-_ALL_CAPS = re.compile(r"^(?:[A-Za-z_][\w.]*\.)?_?[A-Z][A-Z0-9_]*$")
-
-
-def _constant_table(node, env, sources) -> bool:
-    """An ALL_CAPS name (a module constant: a table of allowed values) holding no tainted data and
-    naming no source (Django's request.GET is upper-case too)."""
-    if node.type not in ("identifier", "attribute", "member_expression", "field_access", "selector_expression"):
-        return False
-    text = node_text(node)
-    return _ALL_CAPS.match(text) is not None and text not in env and sources.get(text) is None
-
-
-def enclosing(node, types=FUNCTIONS) -> Any:
-    """The nearest ancestor of `node` whose type is in `types` (a function by default), or None."""
-    n = node.parent
-    for _ in range(10_000):
-        if n is None or n.type in types:
-            return n
-        n = n.parent
-    return None
-
-
-_NOT_REQUEST_DATA = frozenset({"self", "cls", "request", "req", "res", "response", "db", "session", "ctx", "context"})
-_NUMERIC = frozenset(
-    {"int", "float", "bool", "Integer", "Long", "long", "Double", "double", "Boolean", "boolean", "UUID", "number"}
-)
-
-
-def _pattern_get(table: dict[str, str], name: str) -> str | None:
-    """`table`'s value for a dotted name, keys `a.b` exact or `*.b` for any object's b."""
-    got = table.get(name)
-    if got is None:
-        got = table.get("*." + name.rsplit(".", 1)[-1])
-    return got
-
-
-def _param_name(p) -> str | None:
-    """The name a parameter binds (Python identifier / typed / default parameters, Java, TS)."""
-    if p.type == "identifier":
-        return node_text(p)
-    for field in ("name", "pattern"):
-        n = p.child_by_field_name(field)
-        if n is not None and n.type == "identifier":
-            return node_text(n)
-    kids = [c for c in p.named_children if c.type == "identifier"]
-    return node_text(kids[0]) if kids else None
-
-
-def _annotations(p) -> list[str]:
-    """Names of the annotations (Java) or decorators (TypeScript) on a parameter."""
-    out = []
-    for c in p.named_children:
-        if c.type == "modifiers":
-            for a in c.named_children:
-                if a.type in ("annotation", "marker_annotation"):
-                    n = a.child_by_field_name("name")
-                    if n is not None:
-                        out.append(node_text(n).rsplit(".", 1)[-1])
-        elif c.type == "decorator" and c.named_children:
-            expr = c.named_children[0]
-            n = callee_of(expr)[0] if expr.type in CALLS else name_of(expr)
-            if n:
-                out.append(n.rsplit(".", 1)[-1])
-    return out
-
-
-def _numeric_annotation(p) -> bool:
-    """A parameter declared as a number or boolean (`id: int`, `Long id`, `n: number`)."""
-    ty = p.child_by_field_name("type")
-    if ty is None:
-        return False
-    text = node_text(ty).lstrip(":").strip()
-    return text in _NUMERIC
-
-
-def _java_types(node) -> tuple[str, ...]:
-    """A Java declarator's or parameter's types, most specific first: `Type()` of the constructor
-    that made the value, then the declared type."""
-    out: list[str] = []
-    if node.type == "formal_parameter":
-        ty = node.child_by_field_name("type")
-        return (type_name(ty),) if ty is not None else ()
-    value = node.child_by_field_name("value")
-    if value is not None and value.type == "object_creation_expression":
-        made = value.child_by_field_name("type")
-        if made is not None:
-            out.append(type_name(made) + "()")
-    declared = _declared_type(node)
-    if declared is not None:
-        out.append(declared)
-    return tuple(out)
-
-
-def _declared_type(node) -> str | None:
-    """The declared type of a Java local or field declarator (`String[] a = ...` -> String)."""
-    if node.type != "variable_declarator" or node.parent is None:
-        return None
-    ty = node.parent.child_by_field_name("type")
-    return type_name(ty) if ty is not None else None
-
-
-_DEFINITIONS: dict[str, object] = {}  # language -> compiled query for named function definitions
-
-
-def _definitions_query(language: str):
-    """A query capturing every named function / method definition of `language` (node types the
-    grammar lacks are left out), compiled once; None without a grammar."""
-    if language not in _DEFINITIONS:
-        from tree_sitter import Query
-
-        from codeintel.kernel.languages import get_language
-
-        try:
-            lang = get_language(language)
-        except Exception:  # noqa: BLE001 -- no grammar: no definitions
-            _DEFINITIONS[language] = None
-            return None
-        parts = []
-        for t in sorted(FUNCTIONS):
-            pattern = f"({t} name: (_) @name) @fn"
-            try:
-                Query(lang, pattern)
-            except Exception:  # noqa: BLE001 -- the grammar has no such node / field
-                continue
-            parts.append(pattern)
-        _DEFINITIONS[language] = Query(lang, "\n".join(parts)) if parts else None
-    return _DEFINITIONS[language]
-
-
-def _functions(root, language: str, budget) -> dict[str, list]:
-    """Simple name -> function / method definitions in the file (a query: no walk in Python)."""
-    query = _definitions_query(language) if language else None
-    out: dict[str, list] = {}
-    if query is None:
-        return out
-    for _, caps in matches(query, root, budget, "taint analysis"):
-        fns, names = caps.get("fn", []), caps.get("name", [])
-        if fns and names:
-            bucket = out.setdefault(node_text(names[0]), [])
-            if fns[0] not in bucket:
-                bucket.append(fns[0])
-    return out
-
-
-def _required(key: str, rx: re.Pattern, pos: list, kw: dict, receiver=None) -> bool:
-    """A sink's `requires` entry holds: keyword `key` (or positional argument number `key`, or the
-    `receiver` the method is called on) is given and its text matches `rx`."""
-    if key == "receiver":
-        return receiver is not None and rx.search(node_text(receiver)) is not None
-    if key.isdigit():
-        i = int(key)
-        return i < len(pos) and rx.search(node_text(pos[i])) is not None
-    return key in kw and rx.search(node_text(kw[key])) is not None
 
 
 def _anchor_starts(text: bytes, spec: TaintSpec, words: tuple[bytes, ...]) -> list[int]:

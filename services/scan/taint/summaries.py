@@ -23,7 +23,8 @@ from pathlib import PurePosixPath
 
 from codeintel.kernel.errors import InvalidInput
 from codeintel.kernel.span import span_of
-from services.scan.taint.analysis import Analysis, Taint, _anchor_starts, _extend, enclosing
+from services.scan.taint.analysis import Analysis, Taint, _anchor_starts, _extend
+from services.scan.taint.facts import enclosing
 from services.scan.taint.grammar import node_text, parameters, type_name
 from services.scan.taint.spec import TaintSpec
 
