@@ -33,6 +33,7 @@ CLASSES: dict[str, tuple[int, ...]] = {
     "file-permissions": (276, 377, 378, 379, 732),
     "redos": (730, 1333),  # not CWE-400: that is any resource exhaustion (e.g. a missing timeout)
     "mass-assignment": (915, 1321),
+    "cors": (346, 942),  # any origin with credentials; the request Origin echoed unchecked
 }
 CWE_CLASS: dict[int, str] = {cwe: cls for cls, cwes in CLASSES.items() for cwe in cwes}
 

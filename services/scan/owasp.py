@@ -96,6 +96,7 @@ BY_CWE = {
     "CWE-287": A07,
     "CWE-295": A07,
     "CWE-297": A07,
+    "CWE-346": A07,  # Origin Validation Error (OWASP lists it here; CORS rules set A05 themselves)
     "CWE-384": A07,
     "CWE-521": A07,
     "CWE-613": A07,
