@@ -6,9 +6,10 @@ becomes one scan rule with `dataflow = true` (built by the scan's loader from `T
 
 Modules: spec (loading and validating the specs), analysis (the pass over one file), summaries (what
 a file's functions return, for the calls of other files in a repository run), guards (checks that
-make a name safe, per sink kind), fold (constant values: dead branches, constant keys), facts
-(declared types, request-data parameters, imports and other facts read off the syntax), grammar
-(node-type facts and dotted names). This package re-exports
+make a name safe, per sink kind), fold (constant values), branches (dead branches skipped),
+containers (local collections read back at constant keys, builders, shell argument lists), facts
+(declared types, request-data parameters, imports and other facts read off the syntax), values (what
+is tracked: Taint, Hit), grammar (node-type facts and dotted names). This package re-exports
 what the scan engine and the tests use. No grpc here.
 """
 

@@ -21,10 +21,10 @@ import bisect
 from dataclasses import dataclass
 from typing import Any
 
-from tree_sitter import Node
-
-from codeintel.kernel.span import Span, span_of
+from codeintel.kernel.span import span_of
 from services.scan import anchors
+from services.scan.taint.branches import Branches
+from services.scan.taint.containers import _MUTATORS, _READERS, Collections, _Container
 from services.scan.taint.facts import (
     NOT_REQUEST_DATA,
     PATH_KINDS,
@@ -65,46 +65,11 @@ from services.scan.taint.grammar import (
 )
 from services.scan.taint.guards import deny_guard, guard_of, prefix_guard, removed_kinds, safety_check
 from services.scan.taint.spec import TaintSpec
+from services.scan.taint.values import MAX_STEPS, Hit, Taint, _Binding, _block, _extend, _merge
 
 __all__ = ["MAX_STEPS", "Analysis", "Hit", "Outcome", "Taint", "analyse"]
 
-MAX_STEPS = 12  # flow steps kept per finding: the source, then the latest ones
-_MAX_TAINTS = 3  # alternative taints kept per expression (differing in sanitised kinds)
 _BUDGET_EVERY = 2048  # nodes between budget checks
-
-
-@dataclass(frozen=True, slots=True)
-class Taint:
-    steps: tuple[tuple[Span, str], ...]  # source first
-    blocked: frozenset[str] = frozenset()  # sink kinds a sanitiser made it safe for
-
-
-@dataclass(frozen=True, slots=True)
-class Hit:
-    node: Node  # the sink call / assignment
-    kind: str
-    steps: tuple[tuple[Span, str], ...]  # source first, sink last
-
-
-def _extend(steps: tuple, step: tuple) -> tuple:
-    steps = steps + (step,)
-    if len(steps) > MAX_STEPS:
-        steps = steps[:1] + steps[-(MAX_STEPS - 1) :]
-    return steps
-
-
-def _merge(groups) -> tuple[Taint, ...]:
-    best: dict[frozenset, Taint] = {}
-    for g in groups:
-        for t in g:
-            if t.blocked not in best:
-                best[t.blocked] = t
-    if len(best) <= 1:
-        return tuple(best.values())
-    return tuple(sorted(best.values(), key=lambda t: len(t.blocked))[:_MAX_TAINTS])
-
-
-_SHELLS = frozenset({"sh", "bash", "zsh", "dash", "ksh", "cmd", "cmd.exe", "powershell", "powershell.exe", "pwsh"})
 _MAX_SUMMARY_BYTES = 16_384  # functions longer than this are not summarised (calls stay unknown calls)
 _ARG = "\x00arg"  # the step that stands for a function's parameter while its summary is computed
 _LOCAL_RECEIVERS = frozenset({"this", "self", "cls", "super"})
@@ -133,51 +98,6 @@ _SCALAR_TYPES = frozenset(
         "Instant",
     }
 )
-# Methods that put their arguments into the receiver (a builder, a collection, a map).
-_ADDERS = frozenset(
-    {
-        "append",
-        "add",
-        "addAll",
-        "addElement",
-        "addFirst",
-        "addLast",
-        "push",
-        "unshift",
-        "offer",
-        "put",
-        "putAll",
-        "putIfAbsent",
-        "set",
-        "setdefault",
-        "update",
-        "extend",
-        "insert",
-        "appendChild",
-        "concat",
-        "write",
-    }
-)
-_MUTATORS = _ADDERS | {"remove", "pop", "clear", "removeFirst", "shift"}
-_CHAINING = frozenset({"append", "insert", "put", "add", "set", "concat"})  # builders returning themselves
-_READERS = frozenset({"get", "getOrDefault", "elementAt", "peek", "first", "firstElement", "getFirst"})
-_CONTAINER_TYPES = ("Map", "List", "Set", "Vector", "Deque", "Queue", "Stack", "Array", "Dictionary", "Properties")
-
-
-class _Container:
-    """What a fresh local collection holds, per constant key (taints) or position ((taints, constant
-    value) pairs); None where unknown."""
-
-    __slots__ = ("keys", "items")
-
-    def __init__(self, keys: dict | None = None, items: list | None = None):
-        self.keys = keys
-        self.items = items
-
-    def copy(self) -> _Container:
-        return _Container(
-            dict(self.keys) if self.keys is not None else None, list(self.items) if self.items is not None else None
-        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -192,15 +112,7 @@ class _Summary:
 _NO_SUMMARY = _Summary((), ())
 
 
-class _Binding:
-    __slots__ = ("taints", "depth")
-
-    def __init__(self, taints: tuple[Taint, ...], depth: int):
-        self.taints = taints
-        self.depth = depth
-
-
-class Analysis:
+class Analysis(Collections, Branches):
     """One file's taint pass; `run()` returns the hits for the wanted sink kinds."""
 
     def __init__(self, spec: TaintSpec, kinds: frozenset[str], budget, language: str = ""):
@@ -512,140 +424,6 @@ class Analysis:
             return None, ([v] if v is not None else []), None
         return None, n.named_children, None
 
-    # -- containers (fresh local maps and lists, read back at constant keys)
-
-    def _held(self, base, key_node, more: tuple = ()):
-        """Taints held at a constant key / index of a tracked container; None when not tracked.
-        `more`: further arguments of a reader call (`conf.get(section, option)`, `d.get(k, default)`)."""
-        if base is None or key_node is None:
-            return None
-        name = name_of(base)
-        c = self.containers.get(name) if name is not None else None
-        if c is None:
-            return None
-        key = fold(key_node, self.consts, self.language)
-        if key is NOT_CONSTANT:
-            return None
-        if isinstance(key, int) and not isinstance(key, bool):
-            if c.items is None or more:
-                return None
-            return c.items[key][0] if -len(c.items) <= key < len(c.items) else ()
-        if not isinstance(key, str) or c.keys is None:
-            return None
-        rest = [fold(m, self.consts, self.language) for m in more]
-        if more and all(isinstance(r, str) for r in rest) and (key, *rest) in c.keys:
-            return c.keys[(key, *rest)]
-        held = c.keys.get((key,), ())
-        if more:  # d.get(k, default): the default may be what comes back
-            held = _merge((held, *(self.taint_of(m) for m in more)))
-        return held
-
-    def _item(self, node) -> tuple:
-        """A collection element: its taints and its constant value (NOT_CONSTANT when unknown)."""
-        return self.taint_of(node), fold(node, self.consts, self.language)
-
-    def _fresh(self, value):
-        """A container for a value that builds a new local collection (`{}`, `[a, b]`, `new HashMap<>()`)."""
-        t = value.type
-        if t in ("dictionary", "object"):
-            keys: dict = {}
-            for pair in value.named_children:
-                if pair.type != "pair":
-                    if pair.type == "comment":
-                        continue
-                    return _Container()
-                k = pair.child_by_field_name("key")
-                v = pair.child_by_field_name("value")
-                key = fold(k, self.consts, self.language) if k is not None else NOT_CONSTANT
-                if k is not None and k.type in ("property_identifier", "identifier") and t == "object":
-                    key = node_text(k)
-                if key is NOT_CONSTANT or v is None:
-                    return _Container()
-                keys[(key,)] = self.taint_of(v)
-            return _Container(keys=keys)
-        if t in ("list", "array", "array_initializer", "tuple"):
-            kids = [k for k in value.named_children if k.type != "comment"]
-            if any(k.type in ("list_splat", "spread_element") for k in kids):
-                return _Container()
-            return _Container(items=[self._item(k) for k in kids])
-        if t == "array_creation_expression":
-            init = value.child_by_field_name("value")
-            return self._fresh(init) if init is not None else _Container(items=None)
-        if t in CALLS:
-            name, receiver = callee_of(value)
-            pos, kw = call_arguments(value)
-            if pos or kw or name is None:
-                return None
-            short = name.rsplit(".", 1)[-1].removesuffix("()")
-            if (
-                name in ("dict", "list")
-                or short.endswith(("ConfigParser", "OrderedDict", "defaultdict"))
-                or (t in ("object_creation_expression", "new_expression") and short.endswith(_CONTAINER_TYPES))
-            ):
-                keyed = short.endswith(("Map", "dict", "Dictionary", "Properties", "ConfigParser", "OrderedDict"))
-                return _Container(keys={}) if keyed else _Container(items=[])
-        return None
-
-    def _mutate(self, call, depth: int, name: str, receiver) -> None:
-        """`sb.append(x)`, `list.add(x)`, `map.put(k, x)`: the receiver now holds what it was given."""
-        method = name.rsplit(".", 1)[-1]
-        for _ in range(64):  # sb.append(a).append(b): a builder's methods return the builder
-            if receiver.type not in CALLS:
-                break
-            inner_name, inner = callee_of(receiver)
-            if inner is None or (inner_name or "").rsplit(".", 1)[-1] not in _CHAINING:
-                break
-            receiver = inner
-        target = name_of(receiver)
-        if target is None or target.endswith(")"):
-            return
-        pos, kw = call_arguments(call)
-        c = self.containers.get(target)
-        if c is not None:
-            self._restructure(c, method, pos)
-            self.memo.clear()
-        if method in _ADDERS:
-            taints = _merge(self.taint_of(a) for a in pos + list(kw.values()))
-            if taints:
-                self._set(target, taints, call, depth, keep=True)
-
-    def _restructure(self, c: _Container, method: str, pos: list) -> None:
-        keys = [fold(a, self.consts, self.language) for a in pos[:-1] or pos[:1]]
-        key = keys[0] if keys else NOT_CONSTANT
-        if method in ("put", "set", "setdefault", "putIfAbsent") and len(pos) >= 2:
-            if c.keys is not None and all(isinstance(k, str) for k in keys):
-                path = tuple(keys)
-                if method in ("put", "set") or path not in c.keys:
-                    c.keys[path] = self.taint_of(pos[-1])
-            else:
-                c.keys = None
-        elif method in ("add", "append", "push", "addElement", "addLast", "offer") and len(pos) == 1:
-            if c.items is not None:
-                c.items.append(self._item(pos[0]))
-        elif method in ("add", "insert") and len(pos) == 2 and c.items is not None and isinstance(key, int):
-            c.items.insert(key, self._item(pos[1]))
-        elif method in ("remove", "pop") and c.items is not None:
-            if not pos and method == "pop":
-                if c.items:
-                    c.items.pop()
-            elif isinstance(key, int) and not isinstance(key, bool) and -len(c.items) <= key < len(c.items):
-                del c.items[key]
-            else:
-                c.items = None
-        elif method in ("remove", "pop") and c.keys is not None:
-            if isinstance(key, str):
-                c.keys.pop((key,), None)
-            else:
-                c.keys = None
-        elif method in ("removeFirst", "shift") and c.items:
-            del c.items[0]
-        elif method == "clear":
-            c.keys = {} if c.keys is not None else None
-            c.items = [] if c.items is not None else None
-        else:
-            c.keys = None
-            c.items = None
-
     # -- calls of functions defined in this file
 
     def _local_call(self, call, method: str, receiver, pos: list):
@@ -774,32 +552,6 @@ class Analysis:
                     v = v.named_children[0] if v.named_children else v
                 if self._report(call, kind, self.taint_of(v), f"{name.removeprefix('?.')}()"):
                     break
-
-    def _items(self, node) -> list | None:
-        """(taints, constant) per element of a list literal or a tracked local list; None if unknown."""
-        if node.type in ("list", "array", "tuple"):
-            return [self._item(k) for k in node.named_children if k.type != "comment"]
-        name = name_of(node)
-        c = self.containers.get(name) if name is not None else None
-        return c.items if c is not None else None
-
-    def _shell_command(self, pos: list) -> tuple[Taint, ...]:
-        """Taints of the arguments after `-c` of a shell started with an argument list:
-        run(["sh", "-c", cmd]) or spawn("sh", ["-c", cmd])."""
-        items = self._items(pos[0])
-        if items is None and len(pos) > 1:
-            rest = self._items(pos[1])
-            # spawn("sh", ["-c", cmd]); else the arguments themselves: new ProcessBuilder("sh", "-c", cmd)
-            items = [self._item(pos[0]), *rest] if rest is not None else [self._item(a) for a in pos]
-        if items is None:
-            return ()
-        shell = False
-        for i, (_taints, value) in enumerate(items):
-            if isinstance(value, str) and value.rsplit("/", 1)[-1].lower() in _SHELLS:
-                shell = True
-            elif shell and value in ("-c", "/c", "/C", "-Command"):
-                return _merge(t for t, _ in items[i + 1 :])
-        return ()
 
     def _check_subscript(self, node, target, value) -> None:
         """`session[key] = value` into a store a sink names: the key and the value both count."""
@@ -1028,112 +780,6 @@ class Analysis:
             scope = (fn.start_byte, fn.end_byte)
             self.scopes.setdefault(scope, set()).update(self.spec.scalar_blocks)
 
-    def _live_branch(self, n, depth: int, stack: list) -> bool:
-        """`if` with a constant condition: queue only the branch that runs (as unconditional code)."""
-        cond = n.child_by_field_name("condition")
-        if cond is None:
-            return False
-        value = fold(cond, self.consts, self.language)
-        if value is NOT_CONSTANT:
-            return False
-        if value:
-            body = n.child_by_field_name("consequence")
-            if body is not None:
-                stack.append(("node", body, depth))
-            return True
-        for i, c in enumerate(n.children):
-            if n.field_name_for_child(i) != "alternative":
-                continue
-            if c.type == "else_clause":  # Python / JS: else's body runs
-                body = c.child_by_field_name("body") or (c.named_children[-1] if c.named_children else None)
-                if body is not None:
-                    stack.append(("node", body, depth))
-            elif c.type == "elif_clause":
-                stack.append(("node", c, depth + 1))
-            else:
-                stack.append(("node", c, depth))
-        return True
-
-    def _constant_subject(self, n, field: str):
-        """(the constant value of a switch / match subject or NOT_CONSTANT, the body node or None)."""
-        subject, body = n.child_by_field_name(field), n.child_by_field_name("body")
-        if subject is None or body is None:
-            return NOT_CONSTANT, None
-        return fold(subject, self.consts, self.language), body
-
-    def _live_cases(self, n, depth: int, stack: list) -> bool:
-        """Java `switch` on a constant: queue the statements that run, from the matching case to the
-        first break (falling through), as unconditional code."""
-        value, body = self._constant_subject(n, "condition")
-        if value is NOT_CONSTANT or body is None:
-            return False
-        groups = [g for g in body.named_children if g.type == "switch_block_statement_group"]
-        if not groups or len(groups) != len([g for g in body.named_children if g.type != "comment"]):
-            return False
-        start = None
-        for i, g in enumerate(groups):
-            for label in (c for c in g.named_children if c.type == "switch_label"):
-                kids = label.named_children
-                if not kids and start is None and node_text(label).startswith("default"):
-                    start = ("default", i)
-                for k in kids:
-                    got = fold(k, self.consts, self.language)
-                    if got is NOT_CONSTANT:
-                        return False
-                    if got == value:
-                        start = ("case", i)
-                        break
-                if start is not None and start[0] == "case":
-                    break
-            if start is not None and start[0] == "case":
-                break
-        if start is None:
-            return True
-        run: list = []
-        for g in groups[start[1] :]:
-            for c in g.named_children:
-                if c.type == "switch_label":
-                    continue
-                if c.type == "break_statement":
-                    break
-                run.append(c)
-            else:
-                continue
-            break
-        for c in reversed(run):
-            stack.append(("node", c, depth))
-        return True
-
-    def _live_match(self, n, depth: int, stack: list) -> bool:
-        """Python `match` on a constant with literal cases: queue the body of the case that matches."""
-        value, body = self._constant_subject(n, "subject")
-        if value is NOT_CONSTANT or body is None:
-            return False
-        for clause in body.named_children:
-            if clause.type != "case_clause":
-                continue
-            if clause.child_by_field_name("guard") is not None:
-                return False
-            patterns = [c for c in clause.named_children if c.type == "case_pattern"]
-            matched = False
-            for p in patterns:
-                alts = p.named_children
-                if len(alts) == 1 and alts[0].type == "union_pattern":
-                    alts = alts[0].named_children
-                if not alts and node_text(p) == "_":
-                    matched = True
-                for a in alts:
-                    got = literal(a)
-                    if got is NOT_CONSTANT:
-                        return False
-                    matched = matched or got == value
-            if matched:
-                cons = clause.child_by_field_name("consequence")
-                if cons is not None:
-                    stack.append(("node", cons, depth))
-                return True
-        return True
-
     def walk(self, root) -> None:
         stack: list = [("node", root, 0)]
         while stack:
@@ -1269,12 +915,6 @@ class Analysis:
             for c in reversed(kids):
                 if c.child_count:
                     stack.append(("node", c, child_depth))
-
-
-def _block(taints: tuple[Taint, ...], kinds: frozenset[str], every: frozenset[str]) -> tuple[Taint, ...]:
-    """`taints` made safe for `kinds`; a taint safe for `every` kind is gone."""
-    out = tuple(Taint(t.steps, t.blocked | kinds) for t in taints)
-    return _merge([tuple(t for t in out if not every <= t.blocked)])
 
 
 def _anchor_starts(text: bytes, spec: TaintSpec, words: tuple[bytes, ...]) -> list[int]:

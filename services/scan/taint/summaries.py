@@ -23,10 +23,11 @@ from pathlib import PurePosixPath
 
 from codeintel.kernel.errors import InvalidInput
 from codeintel.kernel.span import span_of
-from services.scan.taint.analysis import Analysis, Taint, _anchor_starts, _extend
+from services.scan.taint.analysis import Analysis, _anchor_starts
 from services.scan.taint.facts import enclosing
 from services.scan.taint.grammar import node_text, parameters, type_name
 from services.scan.taint.spec import TaintSpec
+from services.scan.taint.values import Taint, _extend
 
 __all__ = ["MAX_NAME", "MAX_SUMMARIES", "Summary", "Table", "export"]
 
