@@ -435,6 +435,8 @@ class Analysis(Collections, Branches):
             uses = self.uses[simple] = self.text.count(simple.encode())
         if uses < 2:  # a definition and this call
             return None
+        if self.language == "python" and b"def " + simple.encode() not in self.text:  # cheap: no definition
+            return None
         if receiver is not None and not (
             receiver.type in _LOCAL_RECEIVERS
             or node_text(receiver) in _LOCAL_RECEIVERS
@@ -650,6 +652,10 @@ class Analysis(Collections, Branches):
         if (spec.kinds - spec.scalar_blocks) - self.dead:  # an own-source kind may be reported here
             words = words + spec.own_anchor_words
         self.anchor_at = _anchor_starts(self.text, spec, words)
+        if spec.signature_anchor is not None and any(w in self.text for w in spec.signature_words):
+            found = [m.start() for m in spec.signature_anchor.finditer(self.text)]  # handler(event, context)
+            if found:
+                self.anchor_at = sorted(self.anchor_at + found)
         if spec.handler_anchor is not None and b"@" in self.text:  # route parameters are request data
             # the anchor goes on the `def` after the decorator: the walk enters the function there
             handlers = [

@@ -130,6 +130,8 @@ class TaintSpec:
     # parameter names of a function -> message: its first parameter is request data (AWS Lambda's
     # handler(event, context))
     param_signatures: dict[tuple[str, ...], str] = field(default_factory=dict)
+    signature_anchor: re.Pattern[bytes] | None = None  # where such a parameter list is
+    signature_words: tuple[bytes, ...] = ()  # one of which a file holds before the pattern is worth a search
     # own_sources kind -> words one of which a file must hold for that kind's sinks to be there (a
     # random number is everywhere; a session or cookie to put it in is not); kinds absent: no such test
     own_words: dict[str, tuple[bytes, ...]] = field(default_factory=dict)
@@ -253,8 +255,10 @@ def load_spec(path: Path, *, severities: tuple[str, ...], owasp_for, known_langu
             anchor_words.add(max(re.findall(r"\w+", n), key=len, default=n))
         else:  # route decorators: their words (get, post) are everywhere; the decorator itself is not
             spec.param_handlers[n] = msg
-    for sig in spec.param_signatures:
-        anchor_words.add(sig[-1])  # "context": rarer than "event"
+    if spec.param_signatures:  # `(event, context`: the parameter list itself, not words found everywhere
+        lists = [rb"\s*,\s*".join(re.escape(n.encode()) for n in sig) for sig in spec.param_signatures]
+        spec.signature_anchor = re.compile(rb"\(\s*(?:" + b"|".join(lists) + rb")\b")
+        spec.signature_words = tuple(sorted({sig[-1].encode() for sig in spec.param_signatures}))
     if spec.param_handlers:
         alternatives = [
             (rb"[\w.]+\." + re.escape(n[2:].encode())) if n.startswith("*.") else re.escape(n.encode())
