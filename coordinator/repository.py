@@ -32,7 +32,6 @@ from codeintel import repo
 from codeintel.kernel import errors
 from codeintel.kernel.source import DEFAULT_MAX_FILE_BYTES
 from codeintel.v1 import coordinator_pb2 as pb
-from codeintel.v1 import scan_pb2
 from coordinator.core import Caller, Coordinator
 from coordinator.operations import BY_NAME
 from coordinator.ratelimit import rejection_message
@@ -287,10 +286,7 @@ async def run(
             await events.put(e)
         await events.put(_progress(done, total, runner.report))
 
-    cross_file = None
-    if isinstance(req.options, scan_pb2.ScanOptions) and req.options.cross_file:  # two passes: summaries, then scans
-        req.options.cross_file = False  # a flag for this run, not for the workers (nor their cache keys)
-        cross_file = req.options
+    cross_file = repo.cross_file_options(req.options)  # two passes: summaries, then scans
     runner = repo.Runner(
         req.aggregate, send, limits=limits, deadline=deadline, progress=progress, cross_file=cross_file
     )

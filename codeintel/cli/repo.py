@@ -29,7 +29,6 @@ from codeintel.client import ClientError, CoordinatorClient, SyncCoordinatorClie
 from codeintel.client.requests import request_options
 from codeintel.kernel.source import DEFAULT_MAX_FILE_BYTES
 from codeintel.v1 import coordinator_pb2 as pb
-from codeintel.v1 import scan_pb2
 
 OPERATION = {"parse": "index", "analyze": "analyze", "scan": "scan"}
 BATCH_TIMEOUT_S = 600.0
@@ -82,10 +81,7 @@ async def _run(
 ) -> repo.Runner:
     client = CoordinatorClient(address, timeout_s=BATCH_TIMEOUT_S, api_key=args.api_key)
     opts = options(args)
-    cross_file = None
-    if isinstance(opts, scan_pb2.ScanOptions) and opts.cross_file:
-        opts.cross_file = False  # a flag for this run, not for the workers (nor their cache keys)
-        cross_file = opts
+    cross_file = repo.cross_file_options(opts)  # two passes: summaries, then scans
     send = client.repo_sender(args.command, opts, args.priority)
 
     async def progress(done: int, total: int) -> None:

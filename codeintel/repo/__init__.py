@@ -15,6 +15,7 @@ Domain code: no grpc here.
 """
 
 from codeintel.repo.aggregate import AGGREGATORS, Aggregator, AnalyzeAggregator, IndexAggregator, ScanAggregator
+from codeintel.repo.crossfile import take as cross_file_options
 from codeintel.repo.runner import BatchError, Progress, RunLimits, Runner, RunReport, Send
 from codeintel.repo.summary import summary, summary_text
 from codeintel.repo.walk import (
@@ -46,6 +47,7 @@ from codeintel.repo.walk import (
 OPERATIONS = ("scan", "analyze", "index")
 
 __all__ = [
+    "cross_file_options",
     "AGGREGATORS",
     "BENIGN",
     "BINARY",

@@ -9,7 +9,7 @@ files that all define `main` would otherwise each get a different set, one reque
 change only when a summary it could use changes; a file that can use none is sent with the run's
 own options (the same cache entry as a one-pass scan).
 
-Holds: TAINT_LANGUAGES, two_passes, Gathered (pass 1's summaries, pass 2's options per file),
+Holds: TAINT_LANGUAGES, take (the run's options when they ask for it), two_passes, Gathered (pass 1's summaries, pass 2's options per file),
 SUMMARIZE, MAX_SUMMARIES, MAX_DEFINITIONS, PER_FILE. Domain code: no grpc here.
 """
 
@@ -33,6 +33,15 @@ MAX_DEFINITIONS = 8
 PER_FILE = 1_000  # summaries sent with one file's scan, at most
 SUMMARIZE = scan_pb2.ScanOptions(summarize=True)  # pass 1: the run's own options do not matter
 _WORD = re.compile(rb"[A-Za-z_$][A-Za-z0-9_$]*")
+
+
+def take(options: Any) -> Any:
+    """The run's ScanOptions when they ask for a cross-file scan (`cross_file`), else None. The flag is
+    cleared on them: it is for this run, not for the workers (nor their cache keys)."""
+    if not isinstance(options, scan_pb2.ScanOptions) or not options.cross_file:
+        return None
+    options.cross_file = False
+    return options
 
 
 def family(language: str) -> str:

@@ -126,10 +126,7 @@ class RepoTools:
             batch_timeout_s=bcfg.timeout_s,
             max_file_bytes=bcfg.max_file_bytes,
         )
-        cross_file = None
-        if isinstance(options, scan_pb2.ScanOptions) and options.cross_file:  # two passes: summaries, then scans
-            options.cross_file = False  # a flag for this run, not for the workers (nor their cache keys)
-            cross_file = options
+        cross_file = repo.cross_file_options(options)  # two passes: summaries, then scans
         runner = repo.Runner(op, send, limits=limits, deadline=deadline, progress=progress, cross_file=cross_file)
         await progress(0, len(walked.entries))
         self.running += 1

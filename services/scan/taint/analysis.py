@@ -33,6 +33,7 @@ from services.scan.taint.facts import (
     argument_matches,
     constant_table,
     declared_type,
+    decorators_of,
     enclosing,
     function_definitions,
     imported_modules,
@@ -43,7 +44,6 @@ from services.scan.taint.facts import (
     param_name,
     parameter_annotations,
     parsed_url_of,
-    pattern_get,
 )
 from services.scan.taint.fold import NOT_CONSTANT, fold, literal
 from services.scan.taint.grammar import (
@@ -595,16 +595,9 @@ class Analysis(Collections, Branches):
 
     def _handler_sinks(self, fn) -> list:
         """The return-value sinks that apply to `fn`: it is decorated as a request handler (@app.route)."""
-        if not self.spec.sink_returns or fn.parent is None or fn.parent.type != "decorated_definition":
+        if not self.spec.sink_returns:
             return []
-        names = []
-        for d in fn.parent.named_children:
-            if d.type != "decorator" or not d.named_children:
-                continue
-            expr = d.named_children[0]
-            callee = callee_of(expr)[0] if expr.type in CALLS else name_of(expr)
-            if callee is not None:
-                names.append(callee)
+        names = decorators_of(fn)
         return [
             (kind, sink)
             for kind, decorators, sink in self.spec.sink_returns
@@ -744,7 +737,7 @@ class Analysis(Collections, Branches):
                 if ty is not None and name is not None:
                     self.types[node_text(name)] = (type_name(ty),)
         if params is not None and (
-            self.spec.param_annotations or self.spec.param_handlers or self.spec.param_signatures
+            self.spec.param_annotations or self.spec.handler_anchor is not None or self.spec.param_signatures
         ):
             self._parameter_sources(fn, params)
         self.memo.clear()
@@ -753,13 +746,9 @@ class Analysis(Collections, Branches):
         """Parameters that carry request data: annotated (`@RequestParam String q`, `@Query('q') q`) or
         of a request handler (`@app.route('/<name>') def show(name)`); numbers excepted."""
         message = None
-        if self.spec.param_handlers and fn.parent is not None and fn.parent.type == "decorated_definition":
-            for d in fn.parent.named_children:
-                expr = d.named_children[0] if d.type == "decorator" and d.named_children else None
-                if expr is None:
-                    continue
-                callee = callee_of(expr)[0] if expr.type in CALLS else name_of(expr)
-                message = pattern_get(self.spec.param_handlers, callee) if callee else None
+        if self.spec.handler_anchor is not None:  # the spec names route decorators
+            for callee in decorators_of(fn):
+                message = self.spec.param_handlers.get(callee)
                 if message is not None:
                     break
         names = tuple(param_name(p) or "" for p in params.named_children)

@@ -120,12 +120,22 @@ _NUMERIC = frozenset(
 )
 
 
-def pattern_get(table: dict[str, str], name: str) -> str | None:
-    """`table`'s value for a dotted name, keys `a.b` exact or `*.b` for any object's b."""
-    got = table.get(name)
-    if got is None:
-        got = table.get("*." + name.rsplit(".", 1)[-1])
-    return got
+def decorator_name(expr) -> str | None:
+    """The dotted name a decorator or annotation expression calls or names (`app.route`, `Query`)."""
+    return callee_of(expr)[0] if expr.type in CALLS else name_of(expr)
+
+
+def decorators_of(fn) -> list[str]:
+    """The names of the decorators on a Python function (`@app.route(...)` -> `app.route`)."""
+    if fn.parent is None or fn.parent.type != "decorated_definition":
+        return []
+    names = []
+    for d in fn.parent.named_children:
+        if d.type == "decorator" and d.named_children:
+            name = decorator_name(d.named_children[0])
+            if name is not None:
+                names.append(name)
+    return names
 
 
 def param_name(p) -> str | None:
@@ -151,8 +161,7 @@ def parameter_annotations(p) -> list[str]:
                     if n is not None:
                         out.append(node_text(n).rsplit(".", 1)[-1])
         elif c.type == "decorator" and c.named_children:
-            expr = c.named_children[0]
-            n = callee_of(expr)[0] if expr.type in CALLS else name_of(expr)
+            n = decorator_name(c.named_children[0])
             if n:
                 out.append(n.rsplit(".", 1)[-1])
     return out

@@ -125,7 +125,7 @@ class TaintSpec:
     anchor_words: tuple[bytes, ...] = ()  # the same words, for _anchor_starts (sources feeding any kind)
     own_anchor_words: tuple[bytes, ...] = ()  # words of the sources of own_sources kinds only
     param_annotations: dict[str, str] = field(default_factory=dict)  # @RequestParam -> message
-    param_handlers: dict[str, str] = field(default_factory=dict)  # route decorator -> message
+    param_handlers: Names = field(default_factory=Names)  # route decorator (`*.route`) -> message
     handler_anchor: re.Pattern[bytes] | None = None  # `@app.route(`: where a handler's parameters start
     # parameter names of a function -> message: its first parameter is request data (AWS Lambda's
     # handler(event, context))
@@ -236,33 +236,34 @@ def load_spec(path: Path, *, severities: tuple[str, ...], owasp_for, known_langu
             (own_anchor_words if only_for is not None else anchor_words).add(word)
     if not sources:
         raise SpecError(f"{name}: no [[sources]]")
-    own = {r.get("kind") for r in _tables(data, "rules", name) if isinstance(r, dict) and r.get("own_sources")}
-    kinds_all = {r.get("kind") for r in _tables(data, "rules", name) if isinstance(r, dict)}
+    rules_raw = _tables(data, "rules", name)
+    kinds_all = frozenset(r["kind"] for r in rules_raw if isinstance(r.get("kind"), str))
+    own = frozenset(r["kind"] for r in rules_raw if isinstance(r.get("kind"), str) and r.get("own_sources"))
     resolved: list[tuple[str, tuple[str, bool, frozenset[str]]]] = []
     for n, (msg, calls_only, not_for, only_for) in sources:
         if only_for is not None:
-            not_for = frozenset(k for k in kinds_all if isinstance(k, str) and k not in only_for)
+            not_for = kinds_all - only_for
         else:  # kinds with their own sources (weak randomness) take no other source
-            not_for = not_for | frozenset(k for k in own if isinstance(k, str))
+            not_for = not_for | own
         resolved.append((n, (msg, calls_only, not_for)))
     spec.sources = Names(resolved)
-    spec.scalar_blocks = frozenset(
-        r["kind"] for r in _tables(data, "rules", name) if isinstance(r, dict) and isinstance(r.get("kind"), str)
-    ) - frozenset(k for k in own if isinstance(k, str))
+    spec.scalar_blocks = kinds_all - own
+    handlers: list[tuple[str, str]] = []
     for key, n, msg in param_sources:
         if key == "annotations":
             spec.param_annotations[n] = msg
             anchor_words.add(max(re.findall(r"\w+", n), key=len, default=n))
         else:  # route decorators: their words (get, post) are everywhere; the decorator itself is not
-            spec.param_handlers[n] = msg
+            handlers.append((n, msg))
     if spec.param_signatures:  # `(event, context`: the parameter list itself, not words found everywhere
         lists = [rb"\s*,\s*".join(re.escape(n.encode()) for n in sig) for sig in spec.param_signatures]
         spec.signature_anchor = re.compile(rb"\(\s*(?:" + b"|".join(lists) + rb")\b")
         spec.signature_words = tuple(sorted({sig[-1].encode() for sig in spec.param_signatures}))
-    if spec.param_handlers:
+    if handlers:
+        spec.param_handlers = Names(handlers)
         alternatives = [
             (rb"[\w.]+\." + re.escape(n[2:].encode())) if n.startswith("*.") else re.escape(n.encode())
-            for n in spec.param_handlers
+            for n, _ in handlers
         ]
         spec.handler_anchor = re.compile(rb"@[ \t]*(?:" + b"|".join(alternatives) + rb")[ \t]*\(")
     every_word = anchor_words | own_anchor_words
@@ -271,7 +272,6 @@ def load_spec(path: Path, *, severities: tuple[str, ...], owasp_for, known_langu
     spec.own_anchor_words = tuple(sorted(w.encode() for w in own_anchor_words - anchor_words))
 
     kinds_seen: dict[str, int] = {}
-    rules_raw = _tables(data, "rules", name)
     for i, r in enumerate(rules_raw):
         kind = r.get("kind")
         where = f"{name}: [[rules]] #{i + 1}" + (f" (kind {kind!r})" if isinstance(kind, str) else "")
