@@ -68,6 +68,11 @@ bench-metrics: ## cyclomatic complexity vs lizard over the CPython stdlib: agree
 bench-quality: ## scanner recall/precision per language and CWE class vs Bandit on a labelled corpus, and files/s
 	$(PY) -m bench.quality --json bench/results/quality.json
 
+.PHONY: bench-graph
+bench-graph: ## repository graph: definitions/references vs Jedi and the TypeScript language service, then index/query speed
+	$(PY) -m bench.graph.correctness --json bench/results/graph.json
+	$(PY) -m bench.graph.speed --json bench/results/graph.json
+
 .PHONY: bench-fairness
 bench-fairness: ## a quiet tenant's p50/p99 alone vs during another tenant's flood at the same priority
 	$(PY) -m bench.fairness --json bench/results/fairness.json

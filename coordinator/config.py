@@ -31,6 +31,12 @@ def _redis_url(value: str) -> str | None:
     return f"must start with redis://, rediss:// or unix://, got {value!r}"
 
 
+def _graph_store(value: str) -> str | None:
+    if not value or value.startswith(("sqlite:///", "postgresql://", "postgres://")):
+        return None
+    return f"must start with sqlite:///, postgresql:// or postgres://, got {value.split('://')[0]!r}"
+
+
 @dataclass(frozen=True)
 class CoordinatorConfig:
     host: str = "127.0.0.1"
@@ -69,6 +75,10 @@ class CoordinatorConfig:
     max_queued_per_tenant: int = 0  # queued work items per tenant and operation; 0: a quarter of max_queue
     # RunRepository (opt-in): directories on this machine a caller may have walked; empty: the RPC is off.
     repo_roots: tuple[str, ...] = ()  # resolved (realpath) at start-up
+    # The repository graph (GraphService; needs repo_roots): where indexes live, and their limits.
+    graph_store: str = ""  # "" = SQLite files under the cache directory; sqlite:///DIR; postgresql://...
+    graph_max_files: int = 100_000  # most files one index holds; over it the index is partial
+    graph_watch: bool = False  # keep indexed roots fresh: re-index files as they change on disk
 
     @classmethod
     def from_args(cls, argv: Sequence[str] | None = None) -> CoordinatorConfig:
@@ -212,5 +222,27 @@ SETTINGS = (
         metavar="DIR[,DIR]",
         help="directories RunRepository may walk (and "
         "everything under them); unset: the RPC answers FAILED_PRECONDITION",
+    ),
+    settings.Setting(
+        "--graph-store",
+        _D.graph_store,
+        metavar="URL",
+        help="repository graph indexes: sqlite:///DIR (one file per repository) or postgresql://USER@HOST/DB "
+        "(shared by replicas); unset: SQLite under $CODEINTEL_GRAPH_DIR or ~/.cache/codeintel/graph",
+        check=_graph_store,
+        env=("CODEINTEL_GRAPH_STORE",),
+    ),
+    settings.Setting(
+        "--graph-max-files",
+        _D.graph_max_files,
+        int,
+        "most files one repository index holds (over it the index is partial and says so)",
+        settings.positive,
+    ),
+    settings.Setting(
+        "--graph-watch",
+        _D.graph_watch,
+        help="watch indexed repositories and re-index files as they change",
+        switch=True,
     ),
 )

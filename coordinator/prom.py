@@ -45,9 +45,10 @@ def _histogram(family: HistogramMetricFamily, labels: list[str], buckets) -> Non
 
 
 class CoordinatorCollector(Collector):
-    def __init__(self, core, gatekeeper):
+    def __init__(self, core, gatekeeper, graph=None):
         self.core = core
         self.gatekeeper = gatekeeper
+        self.graph = graph  # coordinator.graph.GraphStats
 
     def describe(self):
         return []  # families depend on the configuration (L2 or not); nothing to pre-declare
@@ -57,6 +58,44 @@ class CoordinatorCollector(Collector):
         yield from self._workers()
         yield from self._caches()
         yield from self._admission()
+        if self.graph is not None:
+            yield from self._graph(self.graph)
+
+    def _graph(self, g):
+        runs = CounterMetricFamily(
+            "codeintel_graph_index_runs_total", "Repository index runs by outcome", labels=["outcome"]
+        )
+        for outcome, n in dict(g.index_runs).items():
+            runs.add_metric([outcome], n)
+        yield runs
+        files = CounterMetricFamily(
+            "codeintel_graph_index_files_total",
+            "Files of index runs: written (re-parsed), unchanged (hash), removed, skipped",
+            labels=["outcome"],
+        )
+        for outcome, n in dict(g.index_files).items():
+            files.add_metric([outcome], n)
+        yield files
+        seconds = HistogramMetricFamily("codeintel_graph_index_seconds", "Wall time of index runs")
+        _histogram(seconds, [], g.index_seconds)
+        yield seconds
+        queries = CounterMetricFamily(
+            "codeintel_graph_queries_total", "Graph queries by query and outcome", labels=["query", "outcome"]
+        )
+        for (query, outcome), n in dict(g.queries).items():
+            queries.add_metric([query, outcome], n)
+        yield queries
+        latency = HistogramMetricFamily(
+            "codeintel_graph_query_seconds", "Graph query latency inside the coordinator", labels=["query"]
+        )
+        for query, buckets in dict(g.query_seconds).items():
+            _histogram(latency, [query], buckets)
+        yield latency
+        yield CounterMetricFamily(
+            "codeintel_graph_watch_reindexes_total",
+            "Re-index runs started by file changes (--graph-watch)",
+            value=g.watch_reindexes,
+        )
 
     def _operations(self):
         def counter(name, doc):
@@ -209,7 +248,7 @@ class CoordinatorCollector(Collector):
         )
 
 
-def install(core, gatekeeper, host: str, port: int):
+def install(core, gatekeeper, host: str, port: int, graph=None):
     """Export the coordinator's counters, gRPC server metrics and the process collector on
     host:port; returns the GrpcServerMetrics for the server's interceptor."""
     from prometheus_client import REGISTRY
@@ -217,6 +256,6 @@ def install(core, gatekeeper, host: str, port: int):
     from codeintel.observability import metrics
 
     grpc_metrics = metrics.shared(metrics.GrpcServerMetrics)
-    REGISTRY.register(CoordinatorCollector(core, gatekeeper))
+    REGISTRY.register(CoordinatorCollector(core, gatekeeper, graph))
     metrics.serve_http(host, port)
     return grpc_metrics

@@ -22,7 +22,6 @@ progress; the summary is always last. No gRPC here: errors are codeintel.errors.
 from __future__ import annotations
 
 import asyncio
-import json
 import os
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
@@ -43,22 +42,6 @@ OPERATIONS = {
     pb.REPOSITORY_OPERATION_SCAN: ("scan", "scan", "scan_options"),
 }
 _RESULT_FIELD = {"parse": "parse", "analyze": "analyze", "scan": "scan"}
-
-REASONS = {
-    repo.IGNORED: pb.REPOSITORY_SKIP_REASON_IGNORED,
-    repo.EXCLUDED: pb.REPOSITORY_SKIP_REASON_EXCLUDED,
-    repo.SYMLINK: pb.REPOSITORY_SKIP_REASON_SYMLINK,
-    repo.TOO_LARGE: pb.REPOSITORY_SKIP_REASON_TOO_LARGE,
-    repo.BINARY: pb.REPOSITORY_SKIP_REASON_BINARY,
-    repo.NOT_UTF8: pb.REPOSITORY_SKIP_REASON_NOT_UTF8,
-    repo.NO_GRAMMAR: pb.REPOSITORY_SKIP_REASON_NO_GRAMMAR,
-    repo.UNSUPPORTED: pb.REPOSITORY_SKIP_REASON_UNSUPPORTED,
-    repo.UNREADABLE: pb.REPOSITORY_SKIP_REASON_UNREADABLE,
-    repo.TIMED_OUT: pb.REPOSITORY_SKIP_REASON_TIMED_OUT,
-    repo.TOO_COMPLEX: pb.REPOSITORY_SKIP_REASON_TOO_COMPLEX,
-    repo.FAILED: pb.REPOSITORY_SKIP_REASON_FAILED,
-    repo.NOT_PROCESSED: pb.REPOSITORY_SKIP_REASON_NOT_PROCESSED,
-}
 
 
 # Time kept back from the caller's deadline to wind down in-flight batches and send the summary:
@@ -132,17 +115,20 @@ def check_request(request: pb.CodeIntelServiceRunRepositoryRequest, roots: tuple
     )
 
 
-def _skips(items: list[repo.Skip]) -> list[pb.CodeIntelServiceRunRepositoryResponse]:
+def skipped_chunks(items: list[repo.Skip]) -> list[pb.RepositorySkipped]:
+    """Skipped files as messages of at most SKIPS_PER_EVENT files each."""
     out = []
     for i in range(0, len(items), SKIPS_PER_EVENT):
         files = [
-            pb.RepositorySkippedFile(
-                path=s.path, reason=REASONS.get(s.reason, pb.REPOSITORY_SKIP_REASON_FAILED), message=s.detail
-            )
+            pb.RepositorySkippedFile(path=s.path, reason=repo.skip_reason(s.reason), message=s.detail)
             for s in items[i : i + SKIPS_PER_EVENT]
         ]
-        out.append(pb.CodeIntelServiceRunRepositoryResponse(skipped=pb.RepositorySkipped(files=files)))
+        out.append(pb.RepositorySkipped(files=files))
     return out
+
+
+def _skips(items: list[repo.Skip]) -> list[pb.CodeIntelServiceRunRepositoryResponse]:
+    return [pb.CodeIntelServiceRunRepositoryResponse(skipped=chunk) for chunk in skipped_chunks(items)]
 
 
 def _progress(done: int, total: int, rep: repo.RunReport) -> pb.CodeIntelServiceRunRepositoryResponse:
@@ -159,32 +145,8 @@ def _progress(done: int, total: int, rep: repo.RunReport) -> pb.CodeIntelService
 
 
 def _summary(runner: repo.Runner, label: str) -> pb.CodeIntelServiceRunRepositoryResponse:
-    rep = runner.report
-    s = repo.summary(rep, runner.aggregator, label)
-    f = s["files"]
-    by_reason = [
-        pb.RepositorySkipCount(reason=REASONS.get(r, pb.REPOSITORY_SKIP_REASON_FAILED), count=n)
-        for r, n in s["skipped_by_reason"].items()
-    ]
-    common = {"operation", "path", "complete", "stopped", "files", "skipped_by_reason", "elapsed_s", "batches"}
     return pb.CodeIntelServiceRunRepositoryResponse(
-        summary=pb.RepositorySummary(
-            files_found=f["files_found"],
-            processed=f["processed"],
-            computed=f["computed"],
-            reused=f["reused"],
-            skipped=f["skipped"],
-            not_processed=f["not_processed"],
-            out_of_scope=f["out_of_scope"],
-            directories_skipped=f["directories_skipped"],
-            skipped_by_reason=by_reason,
-            complete=s["complete"],
-            stopped=s["stopped"] or "",
-            elapsed_seconds=rep.elapsed_s,
-            batches=rep.batches,
-            summary_text=repo.summary_text(s),
-            summary_json=json.dumps({k: v for k, v in s.items() if k not in common}, separators=(",", ":")),
-        )
+        summary=repo.summary_message(runner.report, runner.aggregator, label)
     )
 
 
@@ -217,6 +179,80 @@ async def _charged(charge: Charge, cost: int, until: float) -> None:
             raise repo.BatchError(str(exc), fatal=True) from None
 
 
+_BATCH_RESPONSES = {
+    "parse": pb.CodeIntelServiceParseBatchResponse,
+    "analyze": pb.CodeIntelServiceAnalyzeBatchResponse,
+    "scan": pb.CodeIntelServiceScanBatchResponse,
+}
+
+
+def batch_sender(
+    core: Coordinator,
+    op_name: str,
+    base_options,
+    request_options: pb.RequestOptions,
+    caller: Caller,
+    charge: Charge | None,
+    on_chunk: Callable[[list[pb.RepositoryFileResult]], Awaitable[None]] | None = None,
+) -> repo.Send:
+    """A codeintel.repo `send` going through `Coordinator.batch` in-process (caches, queue, priority,
+    tenant caps), billing each batch with `charge`; `on_chunk` gets each batch's results as
+    RepositoryFileResults (not for pass 1 of a two-pass scan: those are not results of the run)."""
+    op = BY_NAME[op_name]
+    result_field = _RESULT_FIELD[op_name]
+    batch_response = _BATCH_RESPONSES[op_name]
+
+    async def send(files, timeout: float, options=None):
+        summaries = options is not None and options.summarize  # pass 1 of a scan: not a result of the run
+        if charge is not None and not summaries:  # the run's bytes are billed once, in pass 2
+            await _charged(charge, sum(len(f.content) for f in files), time.monotonic() + timeout)
+        try:
+            served = await core.batch(
+                op_name, files, options or base_options, request_options, time.monotonic() + timeout, caller
+            )
+        except errors.CodeIntelError as exc:  # the batch as a whole (e.g. too many files): its files fail
+            raise repo.BatchError(str(exc), deadline=isinstance(exc, errors.DeadlineExceeded)) from None
+        results, chunk = [], []
+        for f, s in zip(files, served, strict=True):
+            if s.result is not None:
+                r = op.result_cls.FromString(s.result)
+                results.append(op.file_result_cls(result=r))
+                if on_chunk is not None:
+                    chunk.append(pb.RepositoryFileResult(path=f.path, cache=s.cache, **{result_field: r}))
+            else:
+                results.append(op.file_result_cls(error=s.error))
+        if chunk and not summaries and on_chunk is not None:
+            await on_chunk(chunk)
+        return batch_response(results=results, info=pb.BatchInfo(cache=[s.cache for s in served]))
+
+    return send
+
+
+async def drain(work: Awaitable[object], events: asyncio.Queue) -> AsyncIterator:
+    """Run `work` and yield what it puts on `events` while it runs, then what is left. A failure of
+    the work is raised here (INTERNAL with an incident id, not a summary); closing the iterator early
+    (the caller went away) cancels the work, in-flight batches and their worker calls included."""
+    task = asyncio.ensure_future(work)
+    get: asyncio.Future | None = None
+    try:
+        while True:
+            get = asyncio.ensure_future(events.get())
+            await asyncio.wait((get, task), return_when=asyncio.FIRST_COMPLETED)
+            if not get.done():
+                get.cancel()
+                break
+            yield get.result()
+        while not events.empty():
+            yield events.get_nowait()
+        task.result()
+    finally:
+        if get is not None:
+            get.cancel()
+        if not task.done():
+            task.cancel()
+            await asyncio.gather(task, return_exceptions=True)
+
+
 async def run(
     core: Coordinator,
     req: RunRequest,
@@ -245,35 +281,11 @@ async def run(
     )
     # Bounded: a slow reader holds the run back (fewer batches in flight) instead of piling results up here.
     events: asyncio.Queue = asyncio.Queue(maxsize=QUEUED_EVENTS)
-    op = BY_NAME[req.op]
-    result_field = _RESULT_FIELD[req.op]
-    batch_response = {
-        "parse": pb.CodeIntelServiceParseBatchResponse,
-        "analyze": pb.CodeIntelServiceAnalyzeBatchResponse,
-        "scan": pb.CodeIntelServiceScanBatchResponse,
-    }[req.op]
 
-    async def send(files, timeout: float, options=None):
-        summaries = options is not None and options.summarize  # pass 1 of a scan: not a result of the run
-        if charge is not None and not summaries:  # the run's bytes are billed once, in pass 2
-            await _charged(charge, sum(len(f.content) for f in files), time.monotonic() + timeout)
-        try:
-            served = await core.batch(
-                req.op, files, options or req.options, req.request_options, time.monotonic() + timeout, caller
-            )
-        except errors.CodeIntelError as exc:  # the batch as a whole (e.g. too many files): its files fail
-            raise repo.BatchError(str(exc), deadline=isinstance(exc, errors.DeadlineExceeded)) from None
-        results, chunk = [], []
-        for f, s in zip(files, served, strict=True):
-            if s.result is not None:
-                r = op.result_cls.FromString(s.result)
-                results.append(op.file_result_cls(result=r))
-                chunk.append(pb.RepositoryFileResult(path=f.path, cache=s.cache, **{result_field: r}))
-            else:
-                results.append(op.file_result_cls(error=s.error))
-        if chunk and not summaries:
-            await events.put(pb.CodeIntelServiceRunRepositoryResponse(results=pb.RepositoryResults(results=chunk)))
-        return batch_response(results=results, info=pb.BatchInfo(cache=[s.cache for s in served]))
+    async def on_chunk(chunk: list[pb.RepositoryFileResult]) -> None:
+        await events.put(pb.CodeIntelServiceRunRepositoryResponse(results=pb.RepositoryResults(results=chunk)))
+
+    send = batch_sender(core, req.op, req.options, req.request_options, caller, charge, on_chunk)
 
     runner: repo.Runner
     reported = len(walked.skipped)
@@ -293,25 +305,8 @@ async def run(
     yield _progress(0, len(walked.entries), runner.report)
     for e in _skips(walked.skipped):
         yield e
-    task = asyncio.create_task(runner.run(walked))
-    get: asyncio.Future | None = None
-    try:
-        while True:
-            get = asyncio.ensure_future(events.get())
-            await asyncio.wait((get, task), return_when=asyncio.FIRST_COMPLETED)
-            if not get.done():
-                get.cancel()
-                break
-            yield get.result()
-        while not events.empty():
-            yield events.get_nowait()
-        task.result()  # a bug in the run surfaces here (INTERNAL with an incident id), not as a summary
-    finally:
-        if get is not None:
-            get.cancel()
-        if not task.done():
-            task.cancel()  # the caller went away: stop sending work, cancel what is in flight
-            await asyncio.gather(task, return_exceptions=True)
+    async for event in drain(runner.run(walked), events):
+        yield event
     for e in _skips(runner.report.skipped[reported:]):  # files the run never got to
         yield e
     yield _summary(runner, req.root)

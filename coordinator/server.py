@@ -17,27 +17,33 @@ from codeintel.kernel import procs
 from codeintel.observability import logs, tracing
 from codeintel.rpc import reflection
 from codeintel.rpc.interceptors import LINGER, AsyncServerGuard, InFlight
-from codeintel.v1 import coordinator_pb2, coordinator_pb2_grpc
+from codeintel.v1 import coordinator_pb2, coordinator_pb2_grpc, graph_pb2, graph_pb2_grpc
 from coordinator.admission import Gatekeeper
 from coordinator.config import CoordinatorConfig
 from coordinator.core import Coordinator
+from coordinator.graph import GraphHost, GraphServicer
 from coordinator.servicer import AdminServicer, CodeIntelServicer
 from coordinator.tenants import TenantConfigError
 
 log = logging.getLogger("codeintel.coordinator")
 
-SERVICES = [coordinator_pb2.DESCRIPTOR.services_by_name[n].full_name for n in ("CodeIntelService", "AdminService")]
+SERVICES = [coordinator_pb2.DESCRIPTOR.services_by_name[n].full_name for n in ("CodeIntelService", "AdminService")] + [
+    graph_pb2.DESCRIPTOR.services_by_name["GraphService"].full_name
+]
 
 
 async def serve(config: CoordinatorConfig) -> None:
     core = Coordinator(config)
     gatekeeper = Gatekeeper(config)
+    graph_host = GraphHost(core)
     inflight = InFlight()
     grpc_metrics = None  # --metrics-port 0: no /metrics, no per-call observations
     if config.metrics_port:
         from coordinator import prom
 
-        grpc_metrics = prom.install(core, gatekeeper, config.metrics_host or config.host, config.metrics_port)
+        grpc_metrics = prom.install(
+            core, gatekeeper, config.metrics_host or config.host, config.metrics_port, graph=graph_host.stats
+        )
     options = [
         ("grpc.max_receive_message_length", config.max_message_bytes),
         ("grpc.max_send_message_length", config.max_message_bytes),
@@ -56,6 +62,7 @@ async def serve(config: CoordinatorConfig) -> None:
     )
     coordinator_pb2_grpc.add_CodeIntelServiceServicer_to_server(CodeIntelServicer(core, gatekeeper), server)
     coordinator_pb2_grpc.add_AdminServiceServicer_to_server(AdminServicer(core, gatekeeper), server)
+    graph_pb2_grpc.add_GraphServiceServicer_to_server(GraphServicer(graph_host, gatekeeper), server)
     health_servicer = health.aio.HealthServicer()
     health_pb2_grpc.add_HealthServicer_to_server(health_servicer, server)
     reflection.enable(server, SERVICES + [health.SERVICE_NAME])
@@ -84,6 +91,7 @@ async def serve(config: CoordinatorConfig) -> None:
         log.warning("%d calls still running after the %.0fs grace period", inflight.count, config.grace)
     await asyncio.sleep(LINGER)
     await server.stop(max(0.0, end - time.monotonic()))
+    await graph_host.stop()
     await gatekeeper.stop()
     await core.stop()
     tracing.shutdown()  # export the last calls' spans before exiting

@@ -27,7 +27,7 @@ def _deadline(context, default: float) -> float:
     return time.monotonic() + (default if remaining is None else remaining)
 
 
-def _authorization(context) -> str | None:
+def authorization(context) -> str | None:
     return next((v for k, v in (context.invocation_metadata() or ()) if k == "authorization"), None)
 
 
@@ -79,7 +79,7 @@ class CodeIntelServicer(coordinator_pb2_grpc.CodeIntelServiceServicer):
     async def _admit(self, request, context, cost_bytes: int) -> Ticket:
         """Authenticate and charge the call; the request then carries the priority it was granted."""
         with tracing.span("coordinator.admission"):
-            ticket = await self.gatekeeper.admit(_authorization(context), request.request_options.priority, cost_bytes)
+            ticket = await self.gatekeeper.admit(authorization(context), request.request_options.priority, cost_bytes)
         request.request_options.priority = ticket.priority
         return ticket
 
@@ -160,7 +160,7 @@ class CodeIntelServicer(coordinator_pb2_grpc.CodeIntelServiceServicer):
 
     @aio_guard
     async def ListRules(self, request, context):
-        ticket = await self.gatekeeper.admit(_authorization(context), 0, 0)
+        ticket = await self.gatekeeper.admit(authorization(context), 0, 0)
         try:
             listed = await self.core.list_rules(
                 request.language, _deadline(context, self.core.config.default_deadline), ticket.caller
@@ -201,12 +201,12 @@ class AdminServicer(coordinator_pb2_grpc.AdminServiceServicer):
 
     @aio_guard
     async def GetStats(self, request, context):
-        self.gatekeeper.registry.authenticate(_authorization(context))
+        self.gatekeeper.registry.authenticate(authorization(context))
         stats = self.core.stats()
         stats.admission.CopyFrom(coordinator_pb2.AdmissionStats(**self.gatekeeper.snapshot()))
         return stats
 
     @aio_guard
     async def ListWorkers(self, request, context):
-        self.gatekeeper.registry.authenticate(_authorization(context))
+        self.gatekeeper.registry.authenticate(authorization(context))
         return coordinator_pb2.ListWorkersResponse(workers=self.core.workers(request.service))

@@ -22,7 +22,7 @@ from codeintel.observability import tracing
 from mcp_bridge import probes
 from mcp_bridge.bridge import Bridge
 from mcp_bridge.config import BridgeConfig, ServeOptions
-from mcp_bridge.tools import admin, code, repo, rules
+from mcp_bridge.tools import admin, code, graph, repo, rules
 
 log = logging.getLogger("mcp_bridge")
 
@@ -32,7 +32,11 @@ complexity (code_analyze), find security issues (vulnerability_scan), and check 
 health (admin_get_metrics). Pass source inline with `code` (+ `language` or `filename`), \
 or a file with `path` (relative to the allowed roots). Results are bounded; look for \
 `truncated: true`. Lines and columns are 1-based. For a whole directory or glob use repo_scan, \
-repo_analyze or repo_index: summary first, details page by page with `cursor`."""
+repo_analyze or repo_index: summary first, details page by page with `cursor`. Cross-file \
+questions (where is X defined, who uses or calls it, what imports what, the shape of the code): \
+call index_repository once (again after edits; unchanged files are reused), then search_symbols, \
+go_to_definition, find_references, call_hierarchy, import_graph, repo_outline; each answer says \
+what the index is missing (`completeness`)."""
 
 
 class BridgeServer(MCPServer[Any]):
@@ -40,6 +44,7 @@ class BridgeServer(MCPServer[Any]):
 
     bridge: Bridge
     repo_tools: repo.RepoTools
+    graph_tools: graph.GraphTools
 
 
 def build_server(config: BridgeConfig) -> BridgeServer:
@@ -52,6 +57,7 @@ def build_server(config: BridgeConfig) -> BridgeServer:
     rules.register(server, bridge)
     admin.register(server, bridge)
     server.repo_tools = repo.register(server, bridge)
+    server.graph_tools = graph.register(server, bridge)
     probes.add_routes(server, config.coordinator)  # /metrics, /healthz, /readyz beside /mcp (HTTP transport)
     return server
 

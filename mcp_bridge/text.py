@@ -1,7 +1,7 @@
 """The text summaries of tool results: what a model reads first, beside the structured result.
 
 Jobs: one ``*_text`` function per result (``parse_text``, ``analyze_text``, ``scan_text``,
-``rules_text``, ``metrics_text``, ``repo_text``) that states the totals, lists the first items,
+``rules_text``, ``metrics_text``, ``repo_text``, ``graph_*_text`` for the repository graph) that states the totals, lists the first items,
 and says when and how a result was cut (and how to see the rest). ``notes`` are extra lines a
 tool appends, e.g. that a requested limit was capped.
 """
@@ -12,6 +12,17 @@ from codeintel import repo
 from codeintel.kernel.vocab import SEVERITIES
 from mcp_bridge.outputs.admin import MetricsOutput
 from mcp_bridge.outputs.code import AnalyzeOutput, ParseOutput, ScanOutput
+from mcp_bridge.outputs.graph import (
+    CallHierarchyOutput,
+    CompletenessOut,
+    DefinitionOutput,
+    ImportGraphOutput,
+    IndexRepositoryOutput,
+    OutlineOutput,
+    ReferencesOutput,
+    SearchSymbolsOutput,
+    SymbolOut,
+)
 from mcp_bridge.outputs.repo import FileMetricsRecord, FindingRecord, RepoOutput
 from mcp_bridge.outputs.rules import RulesOutput
 
@@ -189,3 +200,172 @@ def repo_text(out: RepoOutput) -> str:
     if out.next_skipped_cursor:
         lines.append("More skipped files: call again with `cursor` = `next_skipped_cursor`.")
     return "\n".join(lines)
+
+
+# --------------------------------------------------------------------------- repository graph
+
+
+def completeness_text(c: CompletenessOut) -> str:
+    """One line: how much the index holds and what it is missing."""
+    parts = [f"{c.files_indexed} files indexed"]
+    if c.files_skipped:
+        reasons = ", ".join(f"{n} {reason}" for reason, n in c.files_skipped.items())
+        parts.append(f"{sum(c.files_skipped.values())} skipped ({reasons})")
+    if c.files_with_errors:
+        parts.append(f"{c.files_with_errors} with syntax errors (read as far as possible)")
+    if c.files_truncated:
+        parts.append(f"{c.files_truncated} with facts cut short")
+    if c.languages_without_facts:
+        parts.append(f"no facts for {', '.join(c.languages_without_facts)} (those files are not in answers)")
+    if c.index_partial:
+        parts.append(
+            f"PARTIAL index ({c.index_stopped or 'the last run stopped early'}): some files are not indexed; "
+            "call index_repository again"
+        )
+    if c.indexed_at:
+        parts.append(f"indexed at {c.indexed_at}")
+    return "Index: " + "; ".join(parts) + "."
+
+
+def _symbol_line(s: SymbolOut) -> str:
+    name = s.qualified_name or s.name or "<file level>"
+    if not s.path:
+        return f"{name} (outside the repository)"
+    return f"{s.path}:{s.line}:{s.column} {s.kind} {name}".replace("  ", " ")
+
+
+def _n(n: int, word: str, plural: str = "") -> str:
+    return f"{n} {word if n == 1 else plural or word + 's'}"
+
+
+def _more(next_cursor: str | None, shown: int, returned: int) -> list[str]:
+    lines = []
+    if shown < returned:
+        lines.append(f"... {returned - shown} more on this page in the structured result.")
+    if next_cursor:
+        lines.append("More: call again with the same arguments and `cursor` = `next_cursor`.")
+    return lines
+
+
+def graph_index_text(out: IndexRepositoryOutput) -> str:
+    lines = [
+        f"Indexed {out.repo} in {out.elapsed_s:.1f} s: {out.files_written} files written, {out.files_unchanged} "
+        f"unchanged (reused), {out.files_removed} removed; {out.files_skipped} skipped."
+    ]
+    if out.skipped_by_reason:
+        lines.append("Skipped by reason: " + ", ".join(f"{r} {n}" for r, n in out.skipped_by_reason.items()) + ".")
+    if not out.complete:
+        lines.append(
+            f"PARTIAL: {out.stopped or 'the run stopped early'}; {out.files_not_processed} files not indexed. "
+            "What was written is usable; call index_repository again to finish (unchanged files are reused)."
+        )
+    t = out.totals
+    lines.append(
+        f"The index holds {t.files} files, {t.definitions} definitions, {t.references} references, "
+        f"{t.imports} imports (store: {out.store})."
+    )
+    for s in out.skipped[:10]:
+        lines.append(f"- skipped {s.path}: {s.reason}" + (f" ({s.detail})" if s.detail else ""))
+    if out.skipped_total > len(out.skipped[:10]):
+        lines.append(f"... {out.skipped_total - len(out.skipped[:10])} more skipped files worth a look.")
+    lines.append(
+        "Query it with search_symbols, go_to_definition, find_references, call_hierarchy, import_graph, "
+        f"repo_outline (repo = {out.repo!r})."
+    )
+    lines.extend(out.notes)
+    return "\n".join(lines)
+
+
+def graph_search_text(out: SearchSymbolsOutput) -> str:
+    lines = [
+        f"Search {out.query!r} ({out.match}): {_n(out.total, 'definition')}; this page has {out.returned}.",
+        completeness_text(out.completeness),
+    ]
+    lines += [f"- {_symbol_line(s)}" for s in out.symbols[:_TEXT_ITEMS]]
+    if out.total == 0 and out.match != "fuzzy":
+        lines.append("Nothing found: try match='fuzzy', or a shorter query.")
+    return "\n".join(lines + _more(out.next_cursor, min(len(out.symbols), _TEXT_ITEMS), out.returned))
+
+
+def graph_definition_text(out: DefinitionOutput) -> str:
+    n = len(out.definitions)
+    lines = [f"{out.name!r}: {n} definition{'s' if n != 1 else ''} ({out.resolution})."]
+    if out.external:
+        lines.append(f"It resolves outside the repository, to {out.external}.")
+    if out.resolution == "ambiguous":
+        lines.append("Several definitions have this name: pick by path, or look it up at a position.")
+    lines.append(completeness_text(out.completeness))
+    lines += [f"- {_symbol_line(s)} (lines {s.start_line}-{s.end_line})" for s in out.definitions[:_TEXT_ITEMS]]
+    return "\n".join(lines + _more(out.next_cursor, min(n, _TEXT_ITEMS), n))
+
+
+def graph_references_text(out: ReferencesOutput) -> str:
+    lines = [f"References of {_symbol_line(out.symbol)}: {_n(out.total, 'use')}; this page has {out.returned}."]
+    if out.name_only_omitted:
+        lines.append(
+            f"{out.name_only_omitted} more uses match by name only (attributes of objects of unknown type); "
+            "include_name_only=true lists them."
+        )
+    lines.append(completeness_text(out.completeness))
+    for r in out.references[:_TEXT_ITEMS]:
+        where = f"in {r.enclosing}" if r.enclosing else "at file level"
+        flag = f" [{r.resolution}]" if r.resolution != "resolved" else ""
+        lines.append(f"- {r.path}:{r.line}:{r.column} {r.kind} {where}{flag}: {r.line_text}")
+    return "\n".join(lines + _more(out.next_cursor, min(len(out.references), _TEXT_ITEMS), out.returned))
+
+
+def graph_calls_text(out: CallHierarchyOutput) -> str:
+    lines = [
+        f"{out.direction.capitalize()} of {_symbol_line(out.symbol)} (depth {out.depth}): {_n(out.returned, 'edge')}."
+    ]
+    if out.cut and not out.next_cursor:
+        lines.append("The depth or the edge limit cut the hierarchy: raise `depth` (at most 5) to see further.")
+    lines.append(completeness_text(out.completeness))
+    for e in out.edges[:_TEXT_ITEMS]:
+        sites = ", ".join(f"{p.line}:{p.column}" for p in e.call_sites[:3])
+        flag = f" [{e.resolution}]" if e.resolution != "resolved" else ""
+        if out.direction == "callers":
+            lines.append(f"- {'  ' * (e.depth - 1)}{_symbol_line(e.caller)} calls it at {sites}{flag}")
+        else:
+            lines.append(
+                f"- {'  ' * (e.depth - 1)}{_symbol_line(e.callee)} called from {e.caller.qualified_name or e.caller.path}"
+                f" at {sites}{flag}"
+            )
+    return "\n".join(lines + _more(out.next_cursor, min(len(out.edges), _TEXT_ITEMS), out.returned))
+
+
+def graph_imports_text(out: ImportGraphOutput) -> str:
+    what = "Imported by" if out.direction == "imported_by" else "Imports"
+    lines = [
+        f"{what} of {out.path or 'the whole repository'} (depth {out.depth}): {_n(out.returned, 'edge')}, "
+        f"{_n(len(out.cycles), 'cycle')}, {_n(len(out.external_modules), 'external module')}."
+    ]
+    if out.cut and not out.next_cursor:
+        lines.append("The depth or the edge limit cut the graph: raise `depth` or narrow `path`.")
+    lines.append(completeness_text(out.completeness))
+    for c in out.cycles[:10]:
+        lines.append("- cycle: " + " -> ".join([*c, c[0]] if c else []))
+    for e in out.edges[:_TEXT_ITEMS]:
+        lines.append(f"- {e.from_path} -> {e.to_path or e.module + ' (external)'}")
+    if out.external_modules:
+        lines.append("External: " + ", ".join(f"{m.module} ({m.count})" for m in out.external_modules[:20]) + ".")
+    return "\n".join(lines + _more(out.next_cursor, min(len(out.edges), _TEXT_ITEMS), out.returned))
+
+
+def graph_outline_text(out: OutlineOutput) -> str:
+    lines = [
+        f"Outline of {out.path or 'the repository root'}: {_n(len(out.directories), 'directory', 'directories')}, "
+        f"{_n(out.total_files, 'file')} (this page has {out.returned_files}).",
+        completeness_text(out.completeness),
+    ]
+    for d in out.directories[:_TEXT_ITEMS]:
+        lines.append(f"- {d.path} ({d.files} files, {d.definitions} definitions)")
+    shown = 0
+    for f in out.files:
+        if shown >= _TEXT_ITEMS:
+            break
+        names = ", ".join(f"{s.kind} {s.name}" for s in f.symbols[:8])
+        more = f" +{len(f.symbols) - 8 + f.symbols_omitted}" if len(f.symbols) > 8 or f.symbols_omitted else ""
+        lines.append(f"- {f.path} ({f.language}): {names or 'no symbols'}{more}")
+        shown += 1
+    return "\n".join(lines + _more(out.next_cursor, shown, out.returned_files))

@@ -5,21 +5,26 @@
     codeintel parse|analyze|scan PATH... [--format text|json|sarif]
     codeintel rules|stats|workers [--coordinator HOST:PORT]
     codeintel load [--coordinator HOST:PORT] [--concurrency 100] [--duration 30] [--mix parse=1,analyze=1,scan=1]
+    codeintel index DIR [--watch] [--rebuild]        the repository graph (persistent, incremental)
+    codeintel search|definition|references|callers|callees|imports|outline ... [--repo DIR]
 
 Every flag has an environment variable (`--help` names it): the connection flags CODEINTEL_COORDINATOR,
 CODEINTEL_API_KEY and CODEINTEL_WORKERS; `codeintel mcp` the bridge's own (CODEINTEL_TRANSPORT, ...);
-other commands CODEINTEL_<COMMAND>_<FLAG>, e.g. CODEINTEL_SCAN_FAIL_ON=high.
+other commands CODEINTEL_<COMMAND>_<FLAG>, e.g. CODEINTEL_SCAN_FAIL_ON=high; the flags every graph query
+shares CODEINTEL_GRAPH_<FLAG>, e.g. CODEINTEL_GRAPH_REPO. Positions on the command line are 1-based LINE:COL.
 """
 
 from __future__ import annotations
 
 import argparse
 import contextlib
+import os
 import sys
 from collections.abc import Iterator, Sequence
 
 from codeintel.kernel import settings, vocab
 from codeintel.kernel.settings import Setting
+from codeintel.v1 import parse_pb2
 
 SERVICES = ("parse", "analyze", "scan")
 
@@ -125,6 +130,131 @@ RULES = (
 )
 ADMIN = (Setting("--format", "text", help="output format", choices=("text", "json")),)
 
+# The repository graph: `codeintel index DIR` and the queries on its index.
+GRAPH_QUERIES = ("search", "definition", "references", "callers", "callees", "imports", "outline")
+GRAPH_ENV_PREFIX = f"{settings.PREFIX}GRAPH_"  # the flags every query shares: CODEINTEL_GRAPH_REPO, ...
+SYMBOL_KINDS = tuple(
+    vocab.enum_name(parse_pb2.SymbolKind, v, "SYMBOL_KIND_")
+    for v in parse_pb2.SymbolKind.values()
+    if v not in (parse_pb2.SYMBOL_KIND_UNSPECIFIED, parse_pb2.SYMBOL_KIND_IMPORT)
+)
+POSITION_HELP = (
+    "a name ('save', 'Store.save', 'pkg.mod.Store') or a position PATH:LINE:COL in an indexed file "
+    "(1-based line and column, the column counting bytes of the line)"
+)
+INDEX = (
+    Setting(
+        "--watch",
+        False,
+        help="after indexing, keep watching DIR and re-index the files that change, until Ctrl-C",
+        switch=True,
+    ),
+    Setting("--rebuild", False, help="drop the existing index of DIR first (a full rebuild)", switch=True),
+    Setting(
+        "--include",
+        (),
+        repeat=True,
+        metavar="PATTERN",
+        help="gitignore-style pattern relative to DIR: only matching files are indexed; repeatable",
+    ),
+    Setting(
+        "--exclude",
+        (),
+        repeat=True,
+        metavar="PATTERN",
+        help="gitignore-style pattern relative to DIR: matching files are skipped; repeatable",
+    ),
+    Setting(
+        "--max-files",
+        0,
+        int,
+        "most files to index (0: the coordinator's limit); over it the index is partial and says so",
+        settings.non_negative,
+    ),
+    Setting(
+        "--deadline",
+        None,
+        float,
+        "stop indexing after this many seconds; what was written stays usable, the summary says it is partial",
+        settings.positive,
+        metavar="SECONDS",
+    ),
+    Setting("--format", "text", help="output format of the summary", choices=("text", "json")),
+)
+GRAPH_COMMON = (
+    Setting(
+        "--repo",
+        "",
+        help="the indexed repository (default: the current directory)",
+        check=settings.directory,
+        metavar="DIR",
+    ),
+    Setting(
+        "--page-size",
+        50,
+        int,
+        "most items per answer (callers, callees, imports: edges); the server caps it",
+        settings.positive,
+    ),
+    Setting("--cursor", "", help="the next page: the value a truncated answer printed after 'more: --cursor'"),
+    Setting(
+        "--format",
+        "text",
+        help="output format (json: the GraphService answer, 0-based lines and columns)",
+        choices=("text", "json"),
+    ),
+)
+GRAPH_DEPTH = {
+    "callers": Setting("--depth", 1, int, "levels of callers to follow (the server caps it at 5)", settings.positive),
+    "callees": Setting("--depth", 1, int, "levels of callees to follow (the server caps it at 5)", settings.positive),
+    "imports": Setting("--depth", 1, int, "levels of imports to follow (the server caps it at 10)", settings.positive),
+    "outline": Setting("--depth", 0, int, "symbol nesting: 0 top level only, 1 adds members", settings.non_negative),
+}
+NAME_ONLY = Setting(
+    "--name-only",
+    False,
+    help="also list uses matched by name only (attributes of objects whose type the index cannot tell)",
+    switch=True,
+)
+GRAPH_FLAGS: dict[str, tuple[Setting, ...]] = {
+    "search": (
+        Setting("--match", "prefix", help="how names are compared", choices=("exact", "prefix", "fuzzy")),
+        Setting("--kind", (), repeat=True, metavar="KIND", help="only these kinds; repeatable", choices=SYMBOL_KINDS),
+        Setting("--language", (), repeat=True, metavar="LANG", help="only these languages; repeatable"),
+        Setting("--path", "", metavar="PREFIX", help="only files under this path (relative to the repository)"),
+    ),
+    "definition": (),
+    "references": (NAME_ONLY,),
+    "callers": (GRAPH_DEPTH["callers"], NAME_ONLY),
+    "callees": (GRAPH_DEPTH["callees"], NAME_ONLY),
+    "imports": (
+        Setting("--reverse", False, help="which files import PATH, instead of what PATH imports", switch=True),
+        GRAPH_DEPTH["imports"],
+    ),
+    "outline": (GRAPH_DEPTH["outline"],),
+}
+GRAPH_HELP = {
+    "search": (
+        "search the index for definitions by name",
+        "QUERY",
+        "a name or part of it; a dotted query ('Store.save') matches qualified names",
+    ),
+    "definition": ("where a name, or the name at a position, is defined", "NAME_OR_PATH:LINE:COL", POSITION_HELP),
+    "references": ("the uses of a definition across the repository", "NAME_OR_PATH:LINE:COL", POSITION_HELP),
+    "callers": ("who calls a function, method or class", "SYMBOL", POSITION_HELP),
+    "callees": ("what a function, method or class calls", "SYMBOL", POSITION_HELP),
+    "imports": (
+        "the import graph of a file or directory, with its cycles",
+        "PATH",
+        "a file or directory of the repository (default: all of it)",
+    ),
+    "outline": (
+        "directories, files and their symbols",
+        "PATH",
+        "a directory or file of the repository (default: its root)",
+    ),
+}
+
 
 def _env_prefix(command: str) -> str:
     return f"{settings.PREFIX}{command.upper()}_"
@@ -182,6 +312,30 @@ def _commands() -> _Commands:
         c.add(name, f"show the coordinator's {name}")
         c.settings(name, CONNECTION, settings.PREFIX)
         c.settings(name, ADMIN, _env_prefix(name))
+
+    sp = c.add("index", "index a repository for the graph queries (search, definition, references, ...)")
+    sp.description = (
+        "Index DIR into the repository graph: files whose content is unchanged since the last run are reused, "
+        "changed and new files are parsed, removed files dropped. A progress bar on stderr, then the summary."
+    )
+    sp.add_argument("dir", metavar="DIR", help="the repository's directory")
+    c.settings("index", CONNECTION, settings.PREFIX)
+    c.settings("index", INDEX, _env_prefix("index"))
+    for name in GRAPH_QUERIES:
+        summary, metavar, arg_help = GRAPH_HELP[name]
+        sp = c.add(name, summary)
+        sp.description = (
+            f"{summary[0].upper()}{summary[1:]}, from the index `codeintel index` wrote. Positions are 1-based "
+            "line:column on the command line (as editors show them)."
+        )
+        dest = {"search": "query", "imports": "path", "outline": "path"}.get(name, "target")
+        if name in ("imports", "outline"):
+            sp.add_argument(dest, nargs="?", default="", metavar=metavar, help=arg_help)
+        else:
+            sp.add_argument(dest, metavar=metavar, help=arg_help)
+        c.settings(name, GRAPH_COMMON, GRAPH_ENV_PREFIX)
+        c.settings(name, GRAPH_FLAGS[name], _env_prefix(name))
+        c.settings(name, CONNECTION, settings.PREFIX)
     return c
 
 
@@ -195,13 +349,17 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
 
 
 @contextlib.contextmanager
-def coordinator_address(args: argparse.Namespace) -> Iterator[str]:
+def coordinator_address(args: argparse.Namespace, repo_roots: Sequence[str] = ()) -> Iterator[str]:
+    """The coordinator to talk to: --coordinator, or a local stack started for the command (whose
+    coordinator may walk and index `repo_roots`: RunRepository and the repository graph)."""
     if args.coordinator:
         yield args.coordinator
         return
     from codeintel.ops.stack import LocalStack
 
-    with LocalStack(workers=args.workers) as stack:
+    roots = [os.path.realpath(r) for r in repo_roots]
+    extra = [f"--coordinator-arg=--repo-roots={','.join(roots)}"] if roots else []
+    with LocalStack(workers=args.workers, extra_args=extra) as stack:
         yield stack.address
 
 
@@ -226,7 +384,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         from mcp_bridge.server import run
 
         logs.setup(args.log_level.upper())
-        with coordinator_address(args) as address:
+        # A local stack's coordinator may index the roots the bridge serves (the repository graph).
+        with coordinator_address(args, tuple(args.root) or (os.getcwd(),)) as address:
             bridge, serve = bridge_config.from_namespace(args, coordinator=address)
             run(bridge, serve)
         return 0
@@ -235,6 +394,15 @@ def main(argv: Sequence[str] | None = None) -> int:
 
         with coordinator_address(args) as address:
             return load.run_cli(args, address)
+    if args.command == "index" or args.command in GRAPH_QUERIES:
+        from codeintel.cli import graph
+
+        plan = graph.plan(args)  # usage errors (a bad position, a path outside the repository) end here
+        if isinstance(plan, int):
+            return plan
+        # A local stack's coordinator may index (and answer for) the repository.
+        with coordinator_address(args, (plan.root,)) as address:
+            return graph.run(args, address, plan)
     from codeintel.cli import commands
 
     with coordinator_address(args) as address:

@@ -148,7 +148,8 @@ def _server_side(
     return results, summary, failed
 
 
-def _progress_bar(command: str) -> Progress:
+def progress_bar(command: str) -> Progress:
+    """The progress bar of the repository commands (on stderr, gone when done)."""
     return Progress(
         TextColumn(command),
         BarColumn(),
@@ -164,7 +165,7 @@ def run(args: argparse.Namespace, address: str) -> int:
 
 
 def _run_server_side(args: argparse.Namespace, address: str) -> int:
-    with _progress_bar(args.command) as bar:
+    with progress_bar(args.command) as bar:
         out = _server_side(args, address, bar, bar.add_task(args.command, total=None))
     if isinstance(out, int):
         return out
@@ -181,7 +182,7 @@ def _run_server_side(args: argparse.Namespace, address: str) -> int:
 def _run_here(args: argparse.Namespace, address: str) -> int:
     walked = _walk(args.paths, args.language)
     results: dict[str, Any] = {}
-    with _progress_bar(args.command) as bar:
+    with progress_bar(args.command) as bar:
         task = bar.add_task(args.command, total=len(walked.entries))
         try:
             runner = asyncio.run(

@@ -26,9 +26,21 @@ from codeintel.v1 import (
     common_pb2,
     coordinator_pb2,
     coordinator_pb2_grpc,
+    graph_pb2,
+    graph_pb2_grpc,
     parse_pb2,
     scan_pb2,
 )
+
+# What each GraphService call is called in error messages ("the symbol search did not finish ...").
+GRAPH_OPERATIONS = {
+    "SearchSymbols": "symbol search",
+    "GetDefinition": "definition lookup",
+    "FindReferences": "reference search",
+    "CallHierarchy": "call hierarchy",
+    "ImportGraph": "import graph",
+    "Outline": "outline",
+}
 
 # Refusals no later call of a run can get past: bad credentials, a refused request.
 _FATAL_CODES = frozenset({"UNAUTHENTICATED", "PERMISSION_DENIED", "INVALID_ARGUMENT"})
@@ -55,6 +67,7 @@ class CoordinatorClient:
         self._codeintel: coordinator_pb2_grpc.CodeIntelServiceStub | None = None
         self._admin: coordinator_pb2_grpc.AdminServiceStub | None = None
         self._health: health_pb2_grpc.HealthStub | None = None
+        self._graph: graph_pb2_grpc.GraphServiceStub | None = None
 
     def _ensure(self) -> tuple[coordinator_pb2_grpc.CodeIntelServiceStub, coordinator_pb2_grpc.AdminServiceStub]:
         loop = asyncio.get_running_loop()
@@ -64,6 +77,7 @@ class CoordinatorClient:
             self._codeintel = coordinator_pb2_grpc.CodeIntelServiceStub(self._channel)
             self._admin = coordinator_pb2_grpc.AdminServiceStub(self._channel)
             self._health = health_pb2_grpc.HealthStub(self._channel)
+            self._graph = graph_pb2_grpc.GraphServiceStub(self._channel)
         assert self._codeintel is not None and self._admin is not None
         return self._codeintel, self._admin
 
@@ -173,6 +187,27 @@ class CoordinatorClient:
                 yield event
         except grpc.aio.AioRpcError as err:
             raise map_rpc_error(err, "repository run", timeout) from None
+
+    async def graph(self, rpc: str, request: Any, timeout_s: float | None = None) -> Any:
+        """A unary GraphService method by name ("SearchSymbols", "GetDefinition", "FindReferences",
+        "CallHierarchy", "ImportGraph", "Outline") with a request built by the caller."""
+        self._ensure()
+        assert self._graph is not None
+        return await self._call(GRAPH_OPERATIONS.get(rpc, rpc), getattr(self._graph, rpc), request, timeout_s)
+
+    async def index_repository(
+        self, request: graph_pb2.IndexRepositoryRequest, timeout_s: float | None = None
+    ) -> AsyncIterator[graph_pb2.IndexRepositoryResponse]:
+        """The events of an IndexRepository call (progress, skipped files, summary last)."""
+        self._ensure()
+        assert self._graph is not None
+        timeout = self.timeout_s if timeout_s is None else timeout_s
+        call = self._graph.IndexRepository(request, timeout=timeout, metadata=ch.call_metadata(self.metadata))
+        try:
+            async for event in call:
+                yield event
+        except grpc.aio.AioRpcError as err:
+            raise map_rpc_error(err, "index run", timeout) from None
 
     async def list_rules(self, language: str = "") -> coordinator_pb2.CodeIntelServiceListRulesResponse:
         codeintel, _ = self._ensure()

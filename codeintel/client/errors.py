@@ -138,6 +138,10 @@ def _map(err: grpc.RpcError, operation: str, timeout_s: float | None) -> ClientE
         )
     if code == grpc.StatusCode.PERMISSION_DENIED:
         return ClientError(f"the {operation} is not permitted: {details}", code=name)
+    if code == grpc.StatusCode.FAILED_PRECONDITION:  # e.g. a repository not indexed yet: the server says what to do
+        return ClientError(f"the {operation} cannot be answered yet: {details}", code=name)
+    if code == grpc.StatusCode.NOT_FOUND:  # e.g. no symbol by that name: an answer, not a failure to log
+        return ClientError(f"the {operation} found nothing: {details}", code=name)
     if code == grpc.StatusCode.CANCELLED:
         return ClientError(f"the {operation} was cancelled; retry if still needed", code=name)
     log.warning("coordinator %s failed: %s %s", operation, name, details)

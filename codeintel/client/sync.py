@@ -12,9 +12,10 @@ from typing import Any
 import grpc
 
 from codeintel.client import channel as ch
+from codeintel.client.aio import GRAPH_OPERATIONS
 from codeintel.client.errors import map_rpc_error
 from codeintel.client.requests import batch_request
-from codeintel.v1 import common_pb2, coordinator_pb2, coordinator_pb2_grpc
+from codeintel.v1 import common_pb2, coordinator_pb2, coordinator_pb2_grpc, graph_pb2, graph_pb2_grpc
 
 
 class SyncCoordinatorClient:
@@ -25,6 +26,7 @@ class SyncCoordinatorClient:
         self._channel = ch.sync_channel(address)
         self._codeintel = coordinator_pb2_grpc.CodeIntelServiceStub(self._channel)
         self._admin = coordinator_pb2_grpc.AdminServiceStub(self._channel)
+        self._graph = graph_pb2_grpc.GraphServiceStub(self._channel)
 
     def close(self) -> None:
         self._channel.close()
@@ -62,6 +64,19 @@ class SyncCoordinatorClient:
             yield from self._codeintel.RunRepository(request, timeout=timeout_s, metadata=self.metadata)
         except grpc.RpcError as err:
             raise map_rpc_error(err, "repository run", timeout_s) from None
+
+    def graph(self, rpc: str, request: Any, timeout_s: float | None = None) -> Any:
+        """A unary GraphService method by name (see CoordinatorClient.graph)."""
+        return self._call(GRAPH_OPERATIONS.get(rpc, rpc), getattr(self._graph, rpc), request, timeout_s)
+
+    def index_repository(
+        self, request: graph_pb2.IndexRepositoryRequest, timeout_s: float | None = None
+    ) -> Iterator[graph_pb2.IndexRepositoryResponse]:
+        """The events of an IndexRepository call; `timeout_s` None: no deadline beyond the server's own."""
+        try:
+            yield from self._graph.IndexRepository(request, timeout=timeout_s, metadata=self.metadata)
+        except grpc.RpcError as err:
+            raise map_rpc_error(err, "index run", timeout_s) from None
 
     def list_rules(self, language: str = "", timeout_s: float | None = None) -> Any:
         request = coordinator_pb2.CodeIntelServiceListRulesRequest(language=language)

@@ -35,6 +35,7 @@ LABEL_VALUES: dict[str, frozenset[str]] = {
             "codeintel.v1.ScanService",
             "codeintel.v1.CodeIntelService",
             "codeintel.v1.AdminService",
+            "codeintel.v1.GraphService",
             "codeintel.v1.InfoService",
             "grpc.health.v1.Health",
         }
@@ -53,6 +54,13 @@ LABEL_VALUES: dict[str, frozenset[str]] = {
             "GetServiceInfo",
             "Check",
             "RunRepository",
+            "IndexRepository",
+            "SearchSymbols",
+            "GetDefinition",
+            "FindReferences",
+            "CallHierarchy",
+            "ImportGraph",
+            "Outline",
         }
     ),
     "code": frozenset(STATUS_CODES),
@@ -72,9 +80,23 @@ LABEL_VALUES: dict[str, frozenset[str]] = {
             "repo_scan",
             "repo_analyze",
             "repo_index",
+            "index_repository",
+            "search_symbols",
+            "go_to_definition",
+            "find_references",
+            "call_hierarchy",
+            "import_graph",
+            "repo_outline",
         }
     ),
-    "outcome": frozenset({"ok", "invalid_input", "internal"} | {c.lower() for c in STATUS_CODES if c != "OK"}),
+    # Repository graph queries (coordinator/graph.py).
+    "query": frozenset({"search", "definition", "references", "calls", "imports", "outline"}),
+    "outcome": frozenset(
+        {"ok", "invalid_input", "internal"}
+        | {c.lower() for c in STATUS_CODES if c != "OK"}
+        # graph index runs and the files they handle
+        | {"complete", "partial", "failed", "written", "unchanged", "removed", "skipped"}
+    ),
 }
 
 

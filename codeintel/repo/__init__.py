@@ -17,7 +17,7 @@ Domain code: no grpc here.
 from codeintel.repo.aggregate import AGGREGATORS, Aggregator, AnalyzeAggregator, IndexAggregator, ScanAggregator
 from codeintel.repo.crossfile import take as cross_file_options
 from codeintel.repo.runner import BatchError, Progress, RunLimits, Runner, RunReport, Send
-from codeintel.repo.summary import summary, summary_text
+from codeintel.repo.summary import SKIP_REASONS, skip_reason, summary, summary_message, summary_text
 from codeintel.repo.walk import (
     BENIGN,
     BINARY,
@@ -27,6 +27,7 @@ from codeintel.repo.walk import (
     NO_GRAMMAR,
     NOT_PROCESSED,
     NOT_UTF8,
+    OUT_OF_SCOPE,
     SKIP_DIRS,
     SYMLINK,
     TIMED_OUT,
@@ -35,6 +36,7 @@ from codeintel.repo.walk import (
     UNREADABLE,
     UNSUPPORTED,
     Entry,
+    PathFilter,
     Skip,
     WalkResult,
     batches,
@@ -58,6 +60,7 @@ __all__ = [
     "NOT_UTF8",
     "NO_GRAMMAR",
     "OPERATIONS",
+    "OUT_OF_SCOPE",
     "SKIP_DIRS",
     "SYMLINK",
     "TIMED_OUT",
@@ -69,6 +72,7 @@ __all__ = [
     "AnalyzeAggregator",
     "BatchError",
     "Entry",
+    "PathFilter",
     "IndexAggregator",
     "Progress",
     "RunLimits",
@@ -82,7 +86,10 @@ __all__ = [
     "git_toplevel",
     "read_source",
     "split_glob",
+    "SKIP_REASONS",
+    "skip_reason",
     "summary",
+    "summary_message",
     "summary_text",
     "walk",
 ]

@@ -140,6 +140,7 @@ class Runner:
         on_result: Callable[[str, object], None] | None = None,
         clock: Callable[[], float] = time.monotonic,
         cross_file: object = None,
+        aggregator: Aggregator | None = None,
     ):
         if operation not in AGGREGATORS:
             raise ValueError(f"unknown operation {operation!r}")
@@ -151,7 +152,9 @@ class Runner:
         self.progress = progress
         self.on_result = on_result
         self.clock = clock
-        self.aggregator: Aggregator = AGGREGATORS[operation]()
+        # A caller that keeps results elsewhere (the repository graph) passes one that holds counts
+        # only: the default ones keep a detail record per symbol/finding, for the whole run.
+        self.aggregator: Aggregator = aggregator if aggregator is not None else AGGREGATORS[operation]()
         self.report = RunReport(operation)
         self._unsupported: set[str] = set()  # languages the workers refused in this run: not sent again
         self.cross_file = cross_file if operation == "scan" else None  # the run's ScanOptions: two passes

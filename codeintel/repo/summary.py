@@ -2,9 +2,48 @@
 
 from __future__ import annotations
 
+import json
+
 from codeintel.repo.aggregate import Aggregator
 from codeintel.repo.runner import RunReport
-from codeintel.repo.walk import IGNORED
+from codeintel.repo.walk import (
+    BINARY,
+    EXCLUDED,
+    FAILED,
+    IGNORED,
+    NO_GRAMMAR,
+    NOT_PROCESSED,
+    NOT_UTF8,
+    SYMLINK,
+    TIMED_OUT,
+    TOO_COMPLEX,
+    TOO_LARGE,
+    UNREADABLE,
+    UNSUPPORTED,
+)
+from codeintel.v1 import coordinator_pb2 as pb
+
+# Skip reason -> RepositorySkipReason (what RunRepository and the repository graph report).
+SKIP_REASONS: dict[str, pb.RepositorySkipReason] = {
+    IGNORED: pb.REPOSITORY_SKIP_REASON_IGNORED,
+    EXCLUDED: pb.REPOSITORY_SKIP_REASON_EXCLUDED,
+    SYMLINK: pb.REPOSITORY_SKIP_REASON_SYMLINK,
+    TOO_LARGE: pb.REPOSITORY_SKIP_REASON_TOO_LARGE,
+    BINARY: pb.REPOSITORY_SKIP_REASON_BINARY,
+    NOT_UTF8: pb.REPOSITORY_SKIP_REASON_NOT_UTF8,
+    NO_GRAMMAR: pb.REPOSITORY_SKIP_REASON_NO_GRAMMAR,
+    UNSUPPORTED: pb.REPOSITORY_SKIP_REASON_UNSUPPORTED,
+    UNREADABLE: pb.REPOSITORY_SKIP_REASON_UNREADABLE,
+    TIMED_OUT: pb.REPOSITORY_SKIP_REASON_TIMED_OUT,
+    TOO_COMPLEX: pb.REPOSITORY_SKIP_REASON_TOO_COMPLEX,
+    FAILED: pb.REPOSITORY_SKIP_REASON_FAILED,
+    NOT_PROCESSED: pb.REPOSITORY_SKIP_REASON_NOT_PROCESSED,
+}
+
+
+def skip_reason(reason: str) -> pb.RepositorySkipReason:
+    """The RepositorySkipReason of a skip reason (FAILED for one this code does not know)."""
+    return SKIP_REASONS.get(reason, pb.REPOSITORY_SKIP_REASON_FAILED)
 
 
 def summary(report: RunReport, aggregator: Aggregator, path: str) -> dict:
@@ -83,3 +122,38 @@ def summary_text(s: dict, *, max_items: int = 10) -> str:
             f"{s['total_symbols']} symbols ({kinds}); {s['files_with_syntax_errors']} files with syntax errors."
         )
     return "\n".join(lines)
+
+
+_COMMON = {"operation", "path", "complete", "stopped", "files", "skipped_by_reason", "elapsed_s", "batches"}
+
+
+def summary_message(
+    report: RunReport, aggregator: Aggregator, path: str, *, extra_text: str = "", extra: dict | None = None
+) -> pb.RepositorySummary:
+    """A run's summary as the RepositorySummary message; `extra_text` is appended to the text and
+    `extra` merged into summary_json (what a caller adds about its own work)."""
+    s = summary(report, aggregator, path)
+    f = s["files"]
+    text = summary_text(s)
+    data = {k: v for k, v in s.items() if k not in _COMMON}
+    if extra:
+        data.update(extra)
+    return pb.RepositorySummary(
+        files_found=f["files_found"],
+        processed=f["processed"],
+        computed=f["computed"],
+        reused=f["reused"],
+        skipped=f["skipped"],
+        not_processed=f["not_processed"],
+        out_of_scope=f["out_of_scope"],
+        directories_skipped=f["directories_skipped"],
+        skipped_by_reason=[
+            pb.RepositorySkipCount(reason=skip_reason(r), count=n) for r, n in s["skipped_by_reason"].items()
+        ],
+        complete=s["complete"],
+        stopped=s["stopped"] or "",
+        elapsed_seconds=report.elapsed_s,
+        batches=report.batches,
+        summary_text=text + ("\n" + extra_text if extra_text else ""),
+        summary_json=json.dumps(data, separators=(",", ":")),
+    )

@@ -323,6 +323,90 @@ def walk(
     return out
 
 
+OUT_OF_SCOPE = "out of scope"  # PathFilter only: not matching the include globs (counted, never a skip)
+
+
+class PathFilter:
+    """Would `walk(root, ...)` list this file? The same answer for one path at a time, without
+    walking: default excludes, .gitignore files (the root's and those below it; above it up to
+    `gitignore_stop`), include and exclude globs, symbolic links leaving the root.
+
+    For callers that hear of single files (a file watcher, a re-index of named files). .gitignore
+    files are read once and kept; `forget()` drops them after one changes.
+    """
+
+    def __init__(
+        self,
+        root: str,
+        *,
+        include: Sequence[str] = (),
+        exclude: Sequence[str] = (),
+        gitignore_stop: str | None = None,
+    ):
+        self.root = os.path.realpath(root)
+        self._stop = os.path.realpath(gitignore_stop or root)
+        self._wanted = _spec(include) if include else None
+        self._unwanted = _spec(exclude) if exclude else None
+        self._specs: dict[str, pathspec.GitIgnoreSpec | None] = {}
+        self._above: list[tuple[str, pathspec.GitIgnoreSpec]] | None = None
+
+    def forget(self) -> None:
+        self._specs.clear()
+        self._above = None
+
+    def _gitignore(self, directory: str) -> pathspec.GitIgnoreSpec | None:
+        if directory not in self._specs:
+            self._specs[directory] = _read_gitignore(directory)
+        return self._specs[directory]
+
+    def check(self, rel: str) -> Skip | None:
+        """None when the walk would list `rel` ('/'-separated, relative to the root) as a file to
+        send (its name and size still decide: see `walk`); otherwise the Skip the walk would give it
+        or its directory, or a Skip with reason OUT_OF_SCOPE."""
+        if self._above is None:
+            above = _ancestor_specs(self.root, self._stop)
+            if above and _ignored(above, self.root, True):  # as walk does for a root it was asked to walk
+                above, _ = _named_path_rules(above, self.root)
+            self._above = above
+        stack = list(self._above)
+        parts = [p for p in rel.split("/") if p not in ("", ".")]
+        if not parts or ".." in parts:
+            return Skip(rel, EXCLUDED, "not a file under the root")
+        directory = self.root
+        spec = self._gitignore(directory)
+        if spec is not None:
+            stack.append((directory, spec))
+        for i, name in enumerate(parts[:-1]):
+            directory = os.path.join(directory, name)
+            rel_dir = "/".join(parts[: i + 1])
+            if os.path.islink(directory):
+                return Skip(rel_dir + "/", SYMLINK, "it points to a directory")
+            if name in SKIP_DIRS or os.path.exists(os.path.join(directory, "pyvenv.cfg")):
+                return Skip(rel_dir + "/", EXCLUDED, "default exclude")
+            if _ignored(stack, directory, True):
+                return Skip(rel_dir + "/", IGNORED)
+            if self._unwanted is not None and self._unwanted.match_file(rel_dir + "/"):
+                return Skip(rel_dir + "/", EXCLUDED, "exclude pattern")
+            spec = self._gitignore(directory)
+            if spec is not None:
+                stack.append((directory, spec))
+        rel = "/".join(parts)
+        full = os.path.join(self.root, *parts)
+        if os.path.islink(full):
+            real = os.path.realpath(full)
+            if not _within(real, self.root):
+                return Skip(rel, SYMLINK, "it points outside the root")
+            if os.path.isdir(real):
+                return Skip(rel + "/", SYMLINK, "it points to a directory")
+        if self._wanted is not None and not self._wanted.match_file(rel):
+            return Skip(rel, OUT_OF_SCOPE)
+        if _ignored(stack, full, False):
+            return Skip(rel, IGNORED)
+        if self._unwanted is not None and self._unwanted.match_file(rel):
+            return Skip(rel, EXCLUDED, "exclude pattern")
+        return None
+
+
 def _add_file(out: WalkResult, real: str, display: str, size: int, max_file_bytes: int, language: str) -> None:
     lang = languages.normalize(language) if language else (languages.from_path(display) or "")
     if not lang:

@@ -25,37 +25,49 @@ _sym_db = _symbol_database.Default()
 from codeintel.v1 import common_pb2 as codeintel_dot_v1_dot_common__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x18\x63odeintel/v1/parse.proto\x12\x0c\x63odeintel.v1\x1a\x19\x63odeintel/v1/common.proto\"i\n\x0cParseOptions\x12\x13\n\x0binclude_ast\x18\x01 \x01(\x08\x12\x15\n\rast_max_depth\x18\x02 \x01(\r\x12\x15\n\rast_max_nodes\x18\x03 \x01(\r\x12\x16\n\x0e\x61st_named_only\x18\x04 \x01(\x08\"\xcd\x01\n\x06Symbol\x12\x0c\n\x04name\x18\x01 \x01(\t\x12&\n\x04kind\x18\x02 \x01(\x0e\x32\x18.codeintel.v1.SymbolKind\x12\"\n\x05range\x18\x03 \x01(\x0b\x32\x13.codeintel.v1.Range\x12,\n\x0fselection_range\x18\x04 \x01(\x0b\x32\x13.codeintel.v1.Range\x12\x16\n\x0equalified_name\x18\x05 \x01(\t\x12\x14\n\x0cparent_index\x18\x06 \x01(\x05\x12\r\n\x05\x64\x65pth\x18\x07 \x01(\r\"o\n\x0bSyntaxError\x12+\n\x04kind\x18\x01 \x01(\x0e\x32\x1d.codeintel.v1.SyntaxErrorKind\x12\"\n\x05range\x18\x02 \x01(\x0b\x32\x13.codeintel.v1.Range\x12\x0f\n\x07message\x18\x03 \x01(\t\"\xb2\x01\n\x07\x41stNode\x12\x0c\n\x04type\x18\x01 \x01(\t\x12\r\n\x05named\x18\x02 \x01(\x08\x12\"\n\x05range\x18\x03 \x01(\x0b\x32\x13.codeintel.v1.Range\x12\x14\n\x0cparent_index\x18\x04 \x01(\x05\x12\r\n\x05\x66ield\x18\x05 \x01(\t\x12\r\n\x05\x64\x65pth\x18\x06 \x01(\r\x12\x0c\n\x04text\x18\x07 \x01(\t\x12\x10\n\x08is_error\x18\x08 \x01(\x08\x12\x12\n\nis_missing\x18\t \x01(\x08\"\x91\x02\n\x0bParseResult\x12\x0c\n\x04path\x18\x01 \x01(\t\x12\x10\n\x08language\x18\x02 \x01(\t\x12\x12\n\nhas_errors\x18\x03 \x01(\x08\x12)\n\x06\x65rrors\x18\x04 \x03(\x0b\x32\x19.codeintel.v1.SyntaxError\x12%\n\x07symbols\x18\x05 \x03(\x0b\x32\x14.codeintel.v1.Symbol\x12\"\n\x03\x61st\x18\x06 \x03(\x0b\x32\x15.codeintel.v1.AstNode\x12\x15\n\rast_truncated\x18\x07 \x01(\x08\x12\x12\n\nline_count\x18\x08 \x01(\r\x12\x12\n\nbyte_count\x18\t \x01(\x04\x12\x19\n\x11symbols_supported\x18\n \x01(\x08\"c\n\x0cParseRequest\x12&\n\x04\x66ile\x18\x01 \x01(\x0b\x32\x18.codeintel.v1.SourceFile\x12+\n\x07options\x18\x02 \x01(\x0b\x32\x1a.codeintel.v1.ParseOptions\"S\n\rParseResponse\x12)\n\x06result\x18\x01 \x01(\x0b\x32\x19.codeintel.v1.ParseResult\x12\x17\n\x0fservice_version\x18\x02 \x01(\t\"i\n\x11ParseBatchRequest\x12\'\n\x05\x66iles\x18\x01 \x03(\x0b\x32\x18.codeintel.v1.SourceFile\x12+\n\x07options\x18\x02 \x01(\x0b\x32\x1a.codeintel.v1.ParseOptions\"s\n\x0fParseFileResult\x12+\n\x06result\x18\x01 \x01(\x0b\x32\x19.codeintel.v1.ParseResultH\x00\x12(\n\x05\x65rror\x18\x02 \x01(\x0b\x32\x17.codeintel.v1.FileErrorH\x00\x42\t\n\x07outcome\"]\n\x12ParseBatchResponse\x12.\n\x07results\x18\x01 \x03(\x0b\x32\x1d.codeintel.v1.ParseFileResult\x12\x17\n\x0fservice_version\x18\x02 \x01(\t*\xcb\x02\n\nSymbolKind\x12\x1b\n\x17SYMBOL_KIND_UNSPECIFIED\x10\x00\x12\x18\n\x14SYMBOL_KIND_FUNCTION\x10\x01\x12\x16\n\x12SYMBOL_KIND_METHOD\x10\x02\x12\x15\n\x11SYMBOL_KIND_CLASS\x10\x03\x12\x19\n\x15SYMBOL_KIND_INTERFACE\x10\x04\x12\x16\n\x12SYMBOL_KIND_STRUCT\x10\x05\x12\x14\n\x10SYMBOL_KIND_ENUM\x10\x06\x12\x15\n\x11SYMBOL_KIND_TRAIT\x10\x07\x12\x16\n\x12SYMBOL_KIND_MODULE\x10\x08\x12\x16\n\x12SYMBOL_KIND_IMPORT\x10\t\x12\x14\n\x10SYMBOL_KIND_TYPE\x10\n\x12\x1b\n\x17SYMBOL_KIND_CONSTRUCTOR\x10\x0b\x12\x14\n\x10SYMBOL_KIND_IMPL\x10\x0c*p\n\x0fSyntaxErrorKind\x12!\n\x1dSYNTAX_ERROR_KIND_UNSPECIFIED\x10\x00\x12\x1b\n\x17SYNTAX_ERROR_KIND_ERROR\x10\x01\x12\x1d\n\x19SYNTAX_ERROR_KIND_MISSING\x10\x02\x32\xa1\x01\n\x0cParseService\x12@\n\x05Parse\x12\x1a.codeintel.v1.ParseRequest\x1a\x1b.codeintel.v1.ParseResponse\x12O\n\nParseBatch\x12\x1f.codeintel.v1.ParseBatchRequest\x1a .codeintel.v1.ParseBatchResponseb\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x18\x63odeintel/v1/parse.proto\x12\x0c\x63odeintel.v1\x1a\x19\x63odeintel/v1/common.proto\"\x80\x01\n\x0cParseOptions\x12\x13\n\x0binclude_ast\x18\x01 \x01(\x08\x12\x15\n\rast_max_depth\x18\x02 \x01(\r\x12\x15\n\rast_max_nodes\x18\x03 \x01(\r\x12\x16\n\x0e\x61st_named_only\x18\x04 \x01(\x08\x12\x15\n\rinclude_facts\x18\x05 \x01(\x08\"\xcd\x01\n\x06Symbol\x12\x0c\n\x04name\x18\x01 \x01(\t\x12&\n\x04kind\x18\x02 \x01(\x0e\x32\x18.codeintel.v1.SymbolKind\x12\"\n\x05range\x18\x03 \x01(\x0b\x32\x13.codeintel.v1.Range\x12,\n\x0fselection_range\x18\x04 \x01(\x0b\x32\x13.codeintel.v1.Range\x12\x16\n\x0equalified_name\x18\x05 \x01(\t\x12\x14\n\x0cparent_index\x18\x06 \x01(\x05\x12\r\n\x05\x64\x65pth\x18\x07 \x01(\r\"o\n\x0bSyntaxError\x12+\n\x04kind\x18\x01 \x01(\x0e\x32\x1d.codeintel.v1.SyntaxErrorKind\x12\"\n\x05range\x18\x02 \x01(\x0b\x32\x13.codeintel.v1.Range\x12\x0f\n\x07message\x18\x03 \x01(\t\"\xb2\x01\n\x07\x41stNode\x12\x0c\n\x04type\x18\x01 \x01(\t\x12\r\n\x05named\x18\x02 \x01(\x08\x12\"\n\x05range\x18\x03 \x01(\x0b\x32\x13.codeintel.v1.Range\x12\x14\n\x0cparent_index\x18\x04 \x01(\x05\x12\r\n\x05\x66ield\x18\x05 \x01(\t\x12\r\n\x05\x64\x65pth\x18\x06 \x01(\r\x12\x0c\n\x04text\x18\x07 \x01(\t\x12\x10\n\x08is_error\x18\x08 \x01(\x08\x12\x12\n\nis_missing\x18\t \x01(\x08\"\xb9\x02\n\x0bParseResult\x12\x0c\n\x04path\x18\x01 \x01(\t\x12\x10\n\x08language\x18\x02 \x01(\t\x12\x12\n\nhas_errors\x18\x03 \x01(\x08\x12)\n\x06\x65rrors\x18\x04 \x03(\x0b\x32\x19.codeintel.v1.SyntaxError\x12%\n\x07symbols\x18\x05 \x03(\x0b\x32\x14.codeintel.v1.Symbol\x12\"\n\x03\x61st\x18\x06 \x03(\x0b\x32\x15.codeintel.v1.AstNode\x12\x15\n\rast_truncated\x18\x07 \x01(\x08\x12\x12\n\nline_count\x18\x08 \x01(\r\x12\x12\n\nbyte_count\x18\t \x01(\x04\x12\x19\n\x11symbols_supported\x18\n \x01(\x08\x12&\n\x05\x66\x61\x63ts\x18\x0b \x01(\x0b\x32\x17.codeintel.v1.FileFacts\"\xe7\x01\n\x0e\x46\x61\x63tDefinition\x12\x0c\n\x04name\x18\x01 \x01(\t\x12&\n\x04kind\x18\x02 \x01(\x0e\x32\x18.codeintel.v1.SymbolKind\x12\"\n\x05range\x18\x03 \x01(\x0b\x32\x13.codeintel.v1.Range\x12,\n\x0fselection_range\x18\x04 \x01(\x0b\x32\x13.codeintel.v1.Range\x12\x16\n\x0equalified_name\x18\x05 \x01(\t\x12\x14\n\x0cparent_index\x18\x06 \x01(\x05\x12\r\n\x05\x62\x61ses\x18\x07 \x03(\t\x12\x10\n\x08\x65xported\x18\x08 \x01(\x08\"\x97\x01\n\rFactReference\x12\x0c\n\x04name\x18\x01 \x01(\t\x12\"\n\x05range\x18\x02 \x01(\x0b\x32\x13.codeintel.v1.Range\x12)\n\x04kind\x18\x03 \x01(\x0e\x32\x1b.codeintel.v1.ReferenceKind\x12\x17\n\x0f\x65nclosing_index\x18\x04 \x01(\x05\x12\x10\n\x08receiver\x18\x05 \x01(\t\"\x98\x01\n\nFactImport\x12\x0e\n\x06module\x18\x01 \x01(\t\x12\x0c\n\x04name\x18\x02 \x01(\t\x12\r\n\x05\x61lias\x18\x03 \x01(\t\x12\r\n\x05level\x18\x04 \x01(\r\x12\"\n\x05range\x18\x05 \x01(\x0b\x32\x13.codeintel.v1.Range\x12\x11\n\tis_export\x18\x06 \x01(\x08\x12\x17\n\x0f\x65nclosing_index\x18\x07 \x01(\x05\"H\n\x0c\x46\x61\x63tTypeHint\x12\x0c\n\x04name\x18\x01 \x01(\t\x12\x11\n\ttype_name\x18\x02 \x01(\t\x12\x17\n\x0f\x65nclosing_index\x18\x03 \x01(\x05\"\x9d\x02\n\tFileFacts\x12\x11\n\tsupported\x18\x01 \x01(\x08\x12\x31\n\x0b\x64\x65\x66initions\x18\x02 \x03(\x0b\x32\x1c.codeintel.v1.FactDefinition\x12/\n\nreferences\x18\x03 \x03(\x0b\x32\x1b.codeintel.v1.FactReference\x12)\n\x07imports\x18\x04 \x03(\x0b\x32\x18.codeintel.v1.FactImport\x12.\n\ntype_hints\x18\x05 \x03(\x0b\x32\x1a.codeintel.v1.FactTypeHint\x12\x0f\n\x07package\x18\x06 \x01(\t\x12\x11\n\ttruncated\x18\x07 \x01(\x08\x12\x1a\n\x12references_dropped\x18\x08 \x01(\r\"c\n\x0cParseRequest\x12&\n\x04\x66ile\x18\x01 \x01(\x0b\x32\x18.codeintel.v1.SourceFile\x12+\n\x07options\x18\x02 \x01(\x0b\x32\x1a.codeintel.v1.ParseOptions\"S\n\rParseResponse\x12)\n\x06result\x18\x01 \x01(\x0b\x32\x19.codeintel.v1.ParseResult\x12\x17\n\x0fservice_version\x18\x02 \x01(\t\"i\n\x11ParseBatchRequest\x12\'\n\x05\x66iles\x18\x01 \x03(\x0b\x32\x18.codeintel.v1.SourceFile\x12+\n\x07options\x18\x02 \x01(\x0b\x32\x1a.codeintel.v1.ParseOptions\"s\n\x0fParseFileResult\x12+\n\x06result\x18\x01 \x01(\x0b\x32\x19.codeintel.v1.ParseResultH\x00\x12(\n\x05\x65rror\x18\x02 \x01(\x0b\x32\x17.codeintel.v1.FileErrorH\x00\x42\t\n\x07outcome\"]\n\x12ParseBatchResponse\x12.\n\x07results\x18\x01 \x03(\x0b\x32\x1d.codeintel.v1.ParseFileResult\x12\x17\n\x0fservice_version\x18\x02 \x01(\t*\xcb\x02\n\nSymbolKind\x12\x1b\n\x17SYMBOL_KIND_UNSPECIFIED\x10\x00\x12\x18\n\x14SYMBOL_KIND_FUNCTION\x10\x01\x12\x16\n\x12SYMBOL_KIND_METHOD\x10\x02\x12\x15\n\x11SYMBOL_KIND_CLASS\x10\x03\x12\x19\n\x15SYMBOL_KIND_INTERFACE\x10\x04\x12\x16\n\x12SYMBOL_KIND_STRUCT\x10\x05\x12\x14\n\x10SYMBOL_KIND_ENUM\x10\x06\x12\x15\n\x11SYMBOL_KIND_TRAIT\x10\x07\x12\x16\n\x12SYMBOL_KIND_MODULE\x10\x08\x12\x16\n\x12SYMBOL_KIND_IMPORT\x10\t\x12\x14\n\x10SYMBOL_KIND_TYPE\x10\n\x12\x1b\n\x17SYMBOL_KIND_CONSTRUCTOR\x10\x0b\x12\x14\n\x10SYMBOL_KIND_IMPL\x10\x0c*p\n\x0fSyntaxErrorKind\x12!\n\x1dSYNTAX_ERROR_KIND_UNSPECIFIED\x10\x00\x12\x1b\n\x17SYNTAX_ERROR_KIND_ERROR\x10\x01\x12\x1d\n\x19SYNTAX_ERROR_KIND_MISSING\x10\x02*\x96\x01\n\rReferenceKind\x12\x1e\n\x1aREFERENCE_KIND_UNSPECIFIED\x10\x00\x12\x17\n\x13REFERENCE_KIND_READ\x10\x01\x12\x17\n\x13REFERENCE_KIND_CALL\x10\x02\x12\x17\n\x13REFERENCE_KIND_TYPE\x10\x03\x12\x1a\n\x16REFERENCE_KIND_INHERIT\x10\x04\x32\xa1\x01\n\x0cParseService\x12@\n\x05Parse\x12\x1a.codeintel.v1.ParseRequest\x1a\x1b.codeintel.v1.ParseResponse\x12O\n\nParseBatch\x12\x1f.codeintel.v1.ParseBatchRequest\x1a .codeintel.v1.ParseBatchResponseb\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
 _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'codeintel.v1.parse_pb2', _globals)
 if not _descriptor._USE_C_DESCRIPTORS:
   DESCRIPTOR._loaded_options = None
-  _globals['_SYMBOLKIND']._serialized_start=1460
-  _globals['_SYMBOLKIND']._serialized_end=1791
-  _globals['_SYNTAXERRORKIND']._serialized_start=1793
-  _globals['_SYNTAXERRORKIND']._serialized_end=1905
-  _globals['_PARSEOPTIONS']._serialized_start=69
-  _globals['_PARSEOPTIONS']._serialized_end=174
-  _globals['_SYMBOL']._serialized_start=177
-  _globals['_SYMBOL']._serialized_end=382
-  _globals['_SYNTAXERROR']._serialized_start=384
-  _globals['_SYNTAXERROR']._serialized_end=495
-  _globals['_ASTNODE']._serialized_start=498
-  _globals['_ASTNODE']._serialized_end=676
-  _globals['_PARSERESULT']._serialized_start=679
-  _globals['_PARSERESULT']._serialized_end=952
-  _globals['_PARSEREQUEST']._serialized_start=954
-  _globals['_PARSEREQUEST']._serialized_end=1053
-  _globals['_PARSERESPONSE']._serialized_start=1055
-  _globals['_PARSERESPONSE']._serialized_end=1138
-  _globals['_PARSEBATCHREQUEST']._serialized_start=1140
-  _globals['_PARSEBATCHREQUEST']._serialized_end=1245
-  _globals['_PARSEFILERESULT']._serialized_start=1247
-  _globals['_PARSEFILERESULT']._serialized_end=1362
-  _globals['_PARSEBATCHRESPONSE']._serialized_start=1364
-  _globals['_PARSEBATCHRESPONSE']._serialized_end=1457
-  _globals['_PARSESERVICE']._serialized_start=1908
-  _globals['_PARSESERVICE']._serialized_end=2069
+  _globals['_SYMBOLKIND']._serialized_start=2429
+  _globals['_SYMBOLKIND']._serialized_end=2760
+  _globals['_SYNTAXERRORKIND']._serialized_start=2762
+  _globals['_SYNTAXERRORKIND']._serialized_end=2874
+  _globals['_REFERENCEKIND']._serialized_start=2877
+  _globals['_REFERENCEKIND']._serialized_end=3027
+  _globals['_PARSEOPTIONS']._serialized_start=70
+  _globals['_PARSEOPTIONS']._serialized_end=198
+  _globals['_SYMBOL']._serialized_start=201
+  _globals['_SYMBOL']._serialized_end=406
+  _globals['_SYNTAXERROR']._serialized_start=408
+  _globals['_SYNTAXERROR']._serialized_end=519
+  _globals['_ASTNODE']._serialized_start=522
+  _globals['_ASTNODE']._serialized_end=700
+  _globals['_PARSERESULT']._serialized_start=703
+  _globals['_PARSERESULT']._serialized_end=1016
+  _globals['_FACTDEFINITION']._serialized_start=1019
+  _globals['_FACTDEFINITION']._serialized_end=1250
+  _globals['_FACTREFERENCE']._serialized_start=1253
+  _globals['_FACTREFERENCE']._serialized_end=1404
+  _globals['_FACTIMPORT']._serialized_start=1407
+  _globals['_FACTIMPORT']._serialized_end=1559
+  _globals['_FACTTYPEHINT']._serialized_start=1561
+  _globals['_FACTTYPEHINT']._serialized_end=1633
+  _globals['_FILEFACTS']._serialized_start=1636
+  _globals['_FILEFACTS']._serialized_end=1921
+  _globals['_PARSEREQUEST']._serialized_start=1923
+  _globals['_PARSEREQUEST']._serialized_end=2022
+  _globals['_PARSERESPONSE']._serialized_start=2024
+  _globals['_PARSERESPONSE']._serialized_end=2107
+  _globals['_PARSEBATCHREQUEST']._serialized_start=2109
+  _globals['_PARSEBATCHREQUEST']._serialized_end=2214
+  _globals['_PARSEFILERESULT']._serialized_start=2216
+  _globals['_PARSEFILERESULT']._serialized_end=2331
+  _globals['_PARSEBATCHRESPONSE']._serialized_start=2333
+  _globals['_PARSEBATCHRESPONSE']._serialized_end=2426
+  _globals['_PARSESERVICE']._serialized_start=3030
+  _globals['_PARSESERVICE']._serialized_end=3191
 # @@protoc_insertion_point(module_scope)

@@ -3,7 +3,9 @@
 - ``code``: code_parse, code_analyze, vulnerability_scan (one file: inline `code` or a `path`);
 - ``rules``: scan_list_rules;
 - ``admin``: admin_get_metrics;
-- ``repo``: repo_scan, repo_analyze, repo_index (a directory or glob, paginated with cursors).
+- ``repo``: repo_scan, repo_analyze, repo_index (a directory or glob, paginated with cursors);
+- ``graph``: index_repository and the repository-graph queries (search_symbols, go_to_definition,
+  find_references, call_hierarchy, import_graph, repo_outline), paginated with cursors.
 
 mcp_bridge.server.build_server registers them in this order, which is the order clients list them.
 """

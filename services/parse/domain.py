@@ -1,4 +1,5 @@
-"""Parse one source file: syntax errors, symbols and (optionally) a flattened AST.
+"""Parse one source file: syntax errors, symbols and (optionally) a flattened AST and the
+file's cross-file facts (services.parse.facts).
 
 Plain Python over tree-sitter; the gRPC layer (services.parse.servicer) converts the
 dataclasses here to the messages of proto/codeintel/v1/parse.proto.
@@ -15,6 +16,8 @@ from dataclasses import dataclass
 from codeintel.kernel.budget import Budget, unlimited
 from codeintel.kernel.source import Source, parse
 from codeintel.kernel.span import Span, span_of
+from codeintel.v1 import parse_pb2
+from services.parse import facts as _facts
 from services.parse import symbols as _symbols
 from services.parse.symbols import SymbolInfo
 
@@ -27,6 +30,7 @@ __all__ = [
     "MAX_ERRORS",
     "MAX_LEAF_TEXT_BYTES",
     "SYMBOL_LANGUAGES",
+    "FACT_LANGUAGES",
     "SymbolInfo",
     "SyntaxIssue",
     "AstEntry",
@@ -35,7 +39,7 @@ __all__ = [
 ]
 
 # Bump whenever results for the same input could change (results are cached by version).
-VERSION = "parse-1.0.0"
+VERSION = "parse-1.1.0"
 
 DEFAULT_AST_MAX_DEPTH = 64
 MAX_AST_DEPTH = 256
@@ -47,6 +51,8 @@ _ERROR_SNIPPET_CHARS = 40
 
 # Languages with symbol extraction; others still get errors and the AST.
 SYMBOL_LANGUAGES: frozenset[str] = _symbols.SUPPORTED_LANGUAGES
+# Languages with cross-file facts (include_facts); others get FileFacts(supported=False).
+FACT_LANGUAGES: frozenset[str] = _facts.SUPPORTED_LANGUAGES
 
 
 @dataclass(frozen=True, slots=True)
@@ -87,6 +93,9 @@ class ParseOutcome:
     line_count: int
     byte_count: int
     symbols_supported: bool
+    # Present only when asked for (include_facts); a protobuf message already, as it is built
+    # in one pass and converting it twice would double the cost of the biggest result part.
+    facts: parse_pb2.FileFacts | None = None
 
 
 def _bound(value: int, default: int, maximum: int) -> int:
@@ -102,15 +111,18 @@ def parse_source(
     ast_max_depth: int = 0,
     ast_max_nodes: int = 0,
     ast_named_only: bool = False,
+    include_facts: bool = False,
     budget: Budget | None = None,
 ) -> ParseOutcome:
     """Parse `src` (already validated by codeintel.source.prepare) within `budget`."""
+    budget = budget or unlimited()
     tree = parse(src)
     root = tree.root_node
     content = src.content
     has_errors = root.has_error
     errors = _syntax_errors(tree, content) if has_errors else []
-    syms = _symbols.extract(tree, content, src.language, budget or unlimited())
+    syms = _symbols.extract(tree, content, src.language, budget)
+    facts = _facts.extract(tree, content, src.language, syms or [], budget) if include_facts else None
     if include_ast:
         ast, truncated = _flatten(
             tree,
@@ -132,6 +144,7 @@ def parse_source(
         line_count=src.line_count,
         byte_count=len(content),
         symbols_supported=syms is not None,
+        facts=facts,
     )
 
 

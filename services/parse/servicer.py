@@ -18,7 +18,7 @@ _ERROR_KINDS = {"error": parse_pb2.SYNTAX_ERROR_KIND_ERROR, "missing": parse_pb2
 
 
 def result_pb(o: domain.ParseOutcome) -> parse_pb2.ParseResult:
-    return parse_pb2.ParseResult(
+    result = parse_pb2.ParseResult(
         path=o.path,
         language=o.language,
         has_errors=o.has_errors,
@@ -57,6 +57,9 @@ def result_pb(o: domain.ParseOutcome) -> parse_pb2.ParseResult:
         byte_count=o.byte_count,
         symbols_supported=o.symbols_supported,
     )
+    if o.facts is not None:
+        result.facts.CopyFrom(o.facts)
+    return result
 
 
 class ParseServicer(parse_pb2_grpc.ParseServiceServicer):
@@ -73,6 +76,7 @@ class ParseServicer(parse_pb2_grpc.ParseServiceServicer):
                 ast_max_depth=options.ast_max_depth,
                 ast_max_nodes=options.ast_max_nodes,
                 ast_named_only=options.ast_named_only,
+                include_facts=options.include_facts,
                 budget=budget,
             )
         )

@@ -135,7 +135,8 @@ class LocalPlan:
                 files = {
                     k: s.encode() for k, s in self.objs.get("ConfigMap", v["configMap"]["name"]).get("data", {}).items()
                 }
-            elif "emptyDir" in v:
+            elif "emptyDir" in v or "persistentVolumeClaim" in v:
+                # A claim starts empty like an emptyDir; locally both are a fresh directory.
                 files = {}
             else:
                 raise AssertionError(f"{proc.deployment}: volume {m['name']} of an unmapped kind")

@@ -354,3 +354,39 @@ def test_tenants_come_from_a_mounted_secret_directory(overlay):
 
 def dev_secret_keys(objs: Objects, name: str) -> set[str]:
     return set(objs.secret_data(name))
+
+
+def _volume_of(d: dict, c: dict, path: str) -> dict:
+    (mount,) = [m for m in c["volumeMounts"] if m["mountPath"].rstrip("/") == path.rstrip("/")]
+    (vol,) = [v for v in d["spec"]["template"]["spec"]["volumes"] if v["name"] == mount["name"]]
+    return {"mount": mount, "volume": vol}
+
+
+def test_graph_store_is_embedded_on_a_claim_in_dev_and_postgresql_from_a_secret_in_prod(dev, prod):
+    """Dev keeps the embedded SQLite store on a PersistentVolumeClaim (indexes survive restarts);
+    prod shares one PostgreSQL between replicas, its URL (with the password) from a Secret."""
+    d = dev.get("Deployment", "coordinator")
+    (c,) = containers(d)
+    env = dev.container_env(c)
+    assert "CODEINTEL_GRAPH_STORE" not in env
+    graph = _volume_of(d, c, env["CODEINTEL_GRAPH_DIR"])
+    claim = graph["volume"]["persistentVolumeClaim"]["claimName"]
+    assert "emptyDir" not in graph["volume"] and not graph["mount"].get("readOnly")
+    assert dev.get("PersistentVolumeClaim", claim)["spec"]["accessModes"] == ["ReadWriteOnce"]
+    assert d["spec"]["replicas"] == 1  # a ReadWriteOnce SQLite volume serves one coordinator
+
+    d = prod.get("Deployment", "coordinator")
+    (c,) = containers(d)
+    (store,) = [e for e in c["env"] if e["name"] == "CODEINTEL_GRAPH_STORE"]
+    assert store["valueFrom"]["secretKeyRef"]["name"] == "codeintel-graph-store"
+
+
+def test_repositories_are_mounted_read_only_where_the_coordinator_may_index(overlay):
+    name, objs = overlay
+    d = objs.get("Deployment", "coordinator")
+    (c,) = containers(d)
+    roots = objs.container_env(c, external_secrets=True)["CODEINTEL_REPO_ROOTS"].split(",")
+    for root in roots:
+        repos = _volume_of(d, c, root)
+        assert repos["mount"].get("readOnly") is True
+        assert "persistentVolumeClaim" in repos["volume"], f"{name}: repositories on a claim, not an emptyDir"

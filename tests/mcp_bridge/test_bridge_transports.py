@@ -17,6 +17,14 @@ TOOLS = {
     "repo_scan",
     "repo_analyze",
     "repo_index",
+    # the repository graph (mcp_bridge/tools/graph.py; tested in test_graph_tools.py)
+    "index_repository",
+    "search_symbols",
+    "go_to_definition",
+    "find_references",
+    "call_hierarchy",
+    "import_graph",
+    "repo_outline",
 }
 
 

@@ -14,15 +14,16 @@ from prometheus_client import CollectorRegistry, Histogram
 
 from codeintel.observability.metrics import LABEL_VALUES, GrpcServerMetrics, McpMetrics
 from codeintel.rpc.interceptors import AsyncServerGuard, InFlight, ServerGuard
-from codeintel.v1 import coordinator_pb2, parse_pb2
+from codeintel.v1 import coordinator_pb2, graph_pb2, parse_pb2
 from coordinator.admission import Gatekeeper
 from coordinator.config import CoordinatorConfig
 from coordinator.core import Coordinator
+from coordinator.graph import GraphStats
 from coordinator.l2cache import L2Cache
 from coordinator.prom import CoordinatorCollector
 from coordinator.stats import Buckets
 
-NAME = re.compile(r"^codeintel_(grpc_server|coordinator|cache|ratelimit|mcp)_[a-z][a-z0-9_]*[a-z0-9]$")
+NAME = re.compile(r"^codeintel_(grpc_server|coordinator|cache|ratelimit|mcp|graph)_[a-z][a-z0-9_]*[a-z0-9]$")
 PARSE = "/codeintel.v1.ParseService/Parse"
 
 
@@ -194,8 +195,17 @@ def _coordinator_registry(tmp_path):
         core.cache.put(b"k" * 32, b"v" * 1000)
         core.cache.get(b"k" * 32)
         core.cache.get(b"nope")
+        graph = GraphStats()
+        graph.indexed(
+            graph_pb2.IndexSummary(
+                run=coordinator_pb2.RepositorySummary(complete=True, skipped=2), files_written=7, files_unchanged=3
+            ),
+            1.5,
+        )
+        graph.queried("references", "ok", 0.004)
+        graph.queried("definition", "not_found", 0.001)
         registry = CollectorRegistry()
-        registry.register(CoordinatorCollector(core, gk))
+        registry.register(CoordinatorCollector(core, gk, graph))
         mcp = McpMetrics(registry)
         mcp.observe("code_parse", "ok", 0.01)
         mcp.observe("code_parse", "invalid_argument", 0.01)
@@ -226,9 +236,20 @@ def test_coordinator_names_and_labels_are_bounded(tmp_path):
         "codeintel_ratelimit_redis_errors",
         "codeintel_mcp_tool_calls",
         "codeintel_mcp_tool_call_seconds",
+        "codeintel_graph_index_runs",
+        "codeintel_graph_index_files",
+        "codeintel_graph_index_seconds",
+        "codeintel_graph_queries",
+        "codeintel_graph_query_seconds",
+        "codeintel_graph_watch_reindexes",
     ):
         assert needed in names, needed
     v = registry.get_sample_value
+    assert v("codeintel_graph_index_runs_total", {"outcome": "complete"}) == 1
+    assert v("codeintel_graph_index_files_total", {"outcome": "written"}) == 7
+    assert v("codeintel_graph_index_files_total", {"outcome": "skipped"}) == 2
+    assert v("codeintel_graph_queries_total", {"query": "definition", "outcome": "not_found"}) == 1
+    assert v("codeintel_graph_query_seconds_count", {"query": "references"}) == 1
     assert v("codeintel_coordinator_requests_total", {"operation": "parse"}) == 5
     assert v("codeintel_coordinator_retries_total", {"operation": "parse"}) == 1
     assert v("codeintel_coordinator_cache_lookups_total", {"operation": "parse", "result": "hit_l1"}) == 2
