@@ -567,15 +567,17 @@ class _Run:
             go_module=self.go_module,
         )
         try:
-            resolved = resolve.resolve_file(facts, ctx)
+            resolved = resolve.resolve_file(facts, ctx, src.content)
             ref_targets = resolved.refs
             import_targets = resolved.imports
+            variables = resolved.variables
         except Exception:
             # One file's facts the resolver cannot handle must not stop a repository's index:
             # its references are stored unresolved (found by name) and the log says which.
             log.exception("resolving the references of %s failed; they are stored unresolved", src.path)
             ref_targets = [(None, None, 0)] * len(facts.references)
             import_targets = [None] * len(facts.imports)
+            variables = []
         sc = w.scope
         w.defs = [
             (
@@ -631,6 +633,7 @@ class _Run:
             )
             for im, tmod in zip(facts.imports, import_targets, strict=True)
         ]
+        w.vars = [(sc, name, t[0], t[1], t[2]) for name, t in variables]
         return w
 
 

@@ -9,9 +9,13 @@ A target ``(tmod, tname, flags)`` is followed through the store, one indexed loo
 3. the longest defined prefix of `tname`: a class -> its member, looked up in the class, then in
    its bases breadth first (each base resolved through the INHERIT reference the file recorded
    for it, so the defining file's own imports decide); anything else -> unresolved;
-4. the module's import bindings of the first segment (Python: every module-level import, so
+4. a module-level variable with a type hint named by the first segment (``request.path`` ->
+   the hinted type's ``path``; `resolve_owner` also takes a bare variable for its type), then
+   the module's import bindings of the first segment (Python: every module-level import, so
    ``__init__`` re-exports work; JS/TS: its imports and exports, including ``export default x``
-   and ``export {a as b}``; Go/Java: none, imports do not leave the file), then a submodule
+   and ``export {a as b}``; CommonJS ``exports.a = b`` / ``module.exports = {a: b}`` are export
+   rows like ``export {b as a}``, and ``module.exports = X`` (alias "module.exports") makes X the
+   module's value: what a ``require`` of it, its ``default`` and its other names lead to; Go/Java: none, imports do not leave the file), then a submodule
    (Python/Java ``a`` + ``b.c`` -> ``a.b`` + ``c``), then ``*`` imports / ``export *``;
 5. language fallbacks: Java ``java.lang`` classes, Go builtins (both EXTERNAL).
 
@@ -30,6 +34,10 @@ from codeintel.graph.resolve import CLASSLIKE, EXTERNAL, JS_LANGUAGES, NAME_ONLY
 from codeintel.v1 import common_pb2, graph_pb2
 
 MAX_DEPTH = 8
+# The alias of a JS export row for a CommonJS `module.exports = X` (module "", name "X",
+# is_export): the module's value is X, what `require()` returns.
+CJS_EXPORTS = "module.exports"
+_TYPED = 8  # internal: a variable stands for its type (the owner of `var.attr`), see `resolve_owner`
 _CHUNK = 500  # values per SQL `IN (...)` list
 
 DEF_COLUMNS = (
@@ -163,6 +171,7 @@ class Links:
         self._bases: dict[tuple[int, int], list[Result]] = {}
         self._bindings: dict[tuple[str, str], list[tuple]] = {}
         self._stars: dict[str, list[tuple]] = {}
+        self._vars: dict[tuple[str, str], list[tuple]] = {}
 
     # ------------------------------------------------------------------ store look-ups
 
@@ -221,6 +230,17 @@ class Links:
             self._bindings[key] = got
         return got
 
+    def _var_rows(self, scope: str, name: str) -> list[tuple]:
+        key = (scope, name)
+        got = self._vars.get(key)
+        if got is None:
+            got = self.db.fetch(
+                "SELECT tmod, tname, flags FROM vars WHERE repo_id = ? AND scope = ? AND name = ?",
+                (self.repo_id, scope, name),
+            )
+            self._vars[key] = got
+        return got
+
     def _star_rows(self, scope: str) -> list[tuple]:
         got = self._stars.get(scope)
         if got is None:
@@ -241,6 +261,16 @@ class Links:
         if flags & EXTERNAL:
             return External(tmod, tname or "")
         return self._resolve(tmod, tname or "", flags & SUPER, 0)
+
+    def resolve_owner(self, tmod: str | None, tname: str | None, flags: int = 0) -> Result:
+        """Like `resolve`, for the object before an attribute: a module-level variable with a type
+        hint stands for its type (``mod.request`` -> the class ``Request``), as it does in
+        ``mod.request.attr``. `resolve` itself never answers a variable with its type."""
+        if tmod is None or flags & NAME_ONLY:
+            return None
+        if flags & EXTERNAL:
+            return External(tmod, tname or "")
+        return self._resolve(tmod, tname or "", (flags & SUPER) | _TYPED, 0)
 
     def _resolve(self, mod: str, name: str, sup: int, depth: int) -> Result:
         key = (mod, name, sup)
@@ -276,8 +306,13 @@ class Links:
         scope = files[0].module
         lang = files[0].language
         if not name:
+            if lang in JS_LANGUAGES:
+                # `require('./x')` of a CommonJS module whose `module.exports = X`: the value X
+                r = self._module_exports(scope, lang, "", depth)
+                if r is not None:
+                    return r
             return ModuleHit(scope, files)
-        if sup:
+        if sup & SUPER:
             cls, _, member = name.rpartition(".")
             classes = [d for d in self.defs(scope, cls) if d.kind in CLASSLIKE]
             return self._member(classes, member, depth + 1, skip_self=True) if classes and member else None
@@ -291,8 +326,19 @@ class Links:
                 classes = [d for d in found if d.kind in CLASSLIKE]
                 if not classes:
                     return None  # an attribute of a function or a variable: not followed
-                return self._member(classes, ".".join(segs[i:]), depth + 1)
+                return self._member(classes, ".".join(segs[i:]), depth + 1, typed=bool(sup & _TYPED))
         head, rest = segs[0], ".".join(segs[1:])
+        if rest or sup & _TYPED:
+            # a module-level variable with a type hint: `var.attr` is the attribute of its type
+            for tm, tn, vflags in self._var_rows(scope, head):
+                if tm is None:
+                    continue
+                tn = f"{tn}.{rest}" if tn and rest else (tn or rest)
+                if vflags & EXTERNAL:
+                    return External(tm, tn)
+                r = self._resolve(tm, tn, 0, depth + 1)
+                if r is not None:
+                    return r
         if lang == "python" or lang in JS_LANGUAGES:
             for tmod, bname, module, level, _is_export in self._binding_rows(scope, head):
                 target = _binding(lang, tmod, bname, module, level, head)
@@ -302,9 +348,14 @@ class Links:
                 tn = f"{tn}.{rest}" if tn and rest else (tn or rest)
                 if external:
                     return External(tm, tn)
-                r = self._resolve(tm, tn, 0, depth + 1)
+                r = self._resolve(tm, tn, 0 if rest else sup & _TYPED, depth + 1)
                 if r is not None:
                     return r
+        if lang in JS_LANGUAGES:
+            # a CommonJS module's value: `default` is it (ESM interop), other names are its members
+            r = self._module_exports(scope, lang, rest if head == "default" else name, depth)
+            if r is not None:
+                return r
         if lang in ("python", "java") and scope not in ("", "."):
             sub = f"{scope}.{head}"
             if self.module(sub):
@@ -321,18 +372,49 @@ class Links:
             return External("builtin", name)
         return None
 
-    def _member(self, classes: Iterable[Def], member: str, depth: int, *, skip_self: bool = False) -> Result:
-        """`member` of the first class (breadth first through bases) that defines it."""
+    def _module_exports(self, scope: str, lang: str, rest: str, depth: int) -> Result:
+        """What ``module.exports = X`` (an export row with alias "module.exports") makes of the
+        module's value, or of `rest` in it; None when the module has no such row."""
+        for tmod, bname, module, level, _is_export in self._binding_rows(scope, CJS_EXPORTS):
+            target = _binding(lang, tmod, bname, module, level, CJS_EXPORTS)
+            if target is None:
+                continue
+            tm, tn, external = target
+            tn = f"{tn}.{rest}" if tn and rest else (tn or rest)
+            if external:
+                return External(tm, tn)
+            r = self._resolve(tm, tn, 0, depth + 1)
+            if r is not None:
+                return r
+        return None
+
+    def _member(
+        self, classes: Iterable[Def], member: str, depth: int, *, skip_self: bool = False, typed: bool = False
+    ) -> Result:
+        """`member` of the first class (breadth first through bases) that defines it. An attribute
+        with a type hint (``self.json: JSONProvider``, a class-level ``json: JSONProvider``) leads
+        to its type for what follows it (``json.dumps``), or with `typed` for itself."""
         level = list(classes)
         seen = {c.key for c in level}
         external: External | None = None
         first = True
+        attr, _, rest = member.partition(".")
         while level and depth <= MAX_DEPTH:
             if not (first and skip_self):
                 for c in level:
                     hit = self.defs(c.scope, f"{c.qname}.{member}")
                     if hit:
                         return hit
+                    if rest or typed:
+                        for tm, tn, vflags in self._var_rows(c.scope, f"{c.qname}.{attr}"):
+                            if tm is None:
+                                continue
+                            tn = f"{tn}.{rest}" if tn and rest else (tn or rest)
+                            if vflags & EXTERNAL:
+                                return External(tm, tn)
+                            r = self._resolve(tm, tn, 0, depth + 1)
+                            if r is not None:
+                                return r
             first = False
             nxt: list[Def] = []
             for c in level:

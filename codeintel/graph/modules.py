@@ -5,10 +5,13 @@ are visible to one another without an import (a Go package directory, a Java pac
 computed from the path (and, for Java, the declared package) only, so they are stable across runs
 and need no other file's facts:
 
-- Python: the dotted path from the outermost chain of directories holding ``__init__.py``
-  (``pkg/sub/mod.py`` -> ``pkg.sub.mod``, ``pkg/__init__.py`` -> ``pkg``); a file whose directory
-  is not a package is a top-level module named by its stem. When the chain reaches the root and the
-  root itself is a package, the root's directory name leads (indexing an installed package).
+- Python: the dotted path from the outermost directory holding ``__init__.py`` above the file
+  (``pkg/sub/mod.py`` -> ``pkg.sub.mod``, ``pkg/__init__.py`` -> ``pkg``). Directories without
+  ``__init__.py`` below a package continue the path (PEP 420 namespace subpackages:
+  ``pkg/ns/mod.py`` -> ``pkg.ns.mod`` when only ``pkg/`` has one); a file with no package above it
+  (a loose script, ``tools/gen.py`` with no ``__init__.py`` in ``tools/`` or above) is a top-level
+  module named by its stem. When the package reaches the root and the root itself is a package,
+  the root's directory name leads (indexing an installed package).
 - JavaScript / TypeScript: the path without its extension (``src/util``, ``src/util/index``);
   ``.d.ts`` counts as the extension.
 - Go: the package directory (``pkg/server``; ``.`` for the root); all files of a package share one
@@ -45,14 +48,24 @@ def python_module(path: str, is_package_dir: Callable[[str], bool], root_name: s
     directory, name = posixpath.split(path)
     stem = _strip_extension(name)
     parts: list[str] = [] if stem == "__init__" else [stem]
+    # The directories from the file's own up to the root, and the outermost one holding an
+    # __init__.py: everything below it is a package, regular or a PEP 420 namespace subpackage
+    # (a directory without __init__.py inside a package: ``pkg/sub/`` -> ``pkg.sub``).
+    dirs: list[str] = []
     cur = directory
-    while is_package_dir(cur):
+    top = -1
+    while True:
+        dirs.append(cur)
+        if is_package_dir(cur):
+            top = len(dirs) - 1
         if not cur:
-            if root_name:
-                parts.append(root_name)
             break
-        cur, last = posixpath.split(cur)
-        parts.append(last)
+        cur = posixpath.dirname(cur)
+    for d in dirs[: top + 1]:
+        if d:
+            parts.append(posixpath.basename(d))
+        elif root_name:
+            parts.append(root_name)
     if not parts:  # the root's own __init__.py with no name for the root
         return root_name or "__init__"
     return ".".join(reversed(parts))

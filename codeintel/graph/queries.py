@@ -15,8 +15,10 @@ Semantics worth knowing:
   (for anything else) whose chain stops inside the repository. A member reached through a known
   class that is not the definition's class or a subclass of it is some other attribute, not a use.
   NAME_ONLY uses are listed only on request and counted otherwise.
-- Several definitions with one (scope, qualified name) (`if`/`else` definitions, a Go package) are
-  one symbol; distinct symbols with the name make a name target ambiguous for references and calls.
+- Several definitions with one (scope, qualified name) (`if`/`else` definitions, overloads, a
+  property's getter and setter, a Go package) are one symbol: answered RESOLVED, go-to-definition
+  with one of them, the implementation (`Queries._one_symbol`; Java overloads stay distinct).
+  Distinct symbols with the name make a name target ambiguous for references and calls.
 - Callers of a function are the CALL references resolving to it, grouped by their innermost
   enclosing definition (file-level code: a caller with an empty name). Callees are the CALL
   references directly in the function's body (enclosing_idx == the function): calls inside nested
@@ -31,6 +33,7 @@ from __future__ import annotations
 
 import os
 import posixpath
+import re
 import threading
 import time
 from collections import Counter, defaultdict
@@ -68,6 +71,8 @@ _PRIME_OVER = 16  # candidate references above which definitions and modules are
 _FAMILY_CAP = 5000  # classes in a family above which members are resolved without pruning
 _FRONTIER_CHUNK = 32  # call-hierarchy symbols whose callers are looked up together
 
+
+_SETTER_LINE = re.compile(r"^(?:(?:public|private|protected|static|override|declare)\s+)*set\s")
 
 REF_SELECT = (
     "SELECT r.file_id, r.name, r.kind, r.enclosing_idx, r.receiver, r.tmod, r.tname, r.flags, "
@@ -519,6 +524,44 @@ class Queries:
             )
         return next(iter(groups.values()))
 
+    def _one_symbol(self, ctx: _Ctx, defs: Sequence[Def]) -> Def | None:
+        """The definition standing for `defs` when they are one symbol, else None.
+
+        Several definitions with one (scope, qualified name, language) are one symbol: TypeScript
+        overload signatures and their implementation, Python ``@overload`` stubs and the function,
+        a property's getter and setter (Python ``@x.setter``, JS/TS ``get x`` / ``set x``), ``if`` /
+        ``else`` definitions, a Go function in files for different build tags. The one answered is
+        the implementation: the last definition (TypeScript puts the implementation after its
+        overloads, Python after its ``@overload`` stubs) that is not a property setter or deleter
+        (so a property is its getter). Java methods overloaded by parameter types are distinct
+        symbols: None for them.
+        """
+        if not _same_symbol(defs):
+            return None
+        if len(defs) == 1:
+            return defs[0]
+        ordered = sorted(defs, key=lambda d: (d.path, d.sb, d.idx))
+        accessors = self._setters(ctx, ordered)
+        rest = [d for d in ordered if d.key not in accessors] or ordered
+        return rest[-1]
+
+    def _setters(self, ctx: _Ctx, defs: Sequence[Def]) -> set[tuple[int, int]]:
+        """Keys of the definitions among `defs` that are property setters or deleters."""
+        out: set[tuple[int, int]] = set()
+        for d in defs:
+            if d.language == "python":
+                if ctx.fetchone(
+                    "SELECT 1 FROM refs WHERE file_id = ? AND enclosing_idx = ? AND name IN ('setter', 'deleter') "
+                    "AND receiver = ? AND sb < ? LIMIT 1",
+                    (d.file_id, d.idx, d.name, d.nsb),
+                ):
+                    out.add(d.key)
+            elif d.language in JS_LANGUAGES:
+                # the current line (the index keeps no modifiers): `set x(v) {`, `static set x(v)`
+                if _SETTER_LINE.match(ctx.line_text(d.path, d.nsl)):
+                    out.add(d.key)
+        return out
+
     # ------------------------------------------------------------------ definition
 
     def definition(self, req: graph_pb2.GetDefinitionRequest) -> graph_pb2.GetDefinitionResponse:
@@ -531,6 +574,9 @@ class Queries:
         refs: list[graph_pb2.SymbolRef] = []
         if which == "name":
             defs = self._defs_by_name(ctx, target.name)
+            one = self._one_symbol(ctx, defs)
+            if one is not None:
+                defs = [one]
             if defs:
                 refs = [symbol_ref(d) for d in defs]
             else:
@@ -546,7 +592,8 @@ class Queries:
             else:
                 _, ref, res = outcome
                 if isinstance(res, tuple):
-                    refs = [symbol_ref(d) for d in res]
+                    one = self._one_symbol(ctx, res)
+                    refs = [symbol_ref(d) for d in ((one,) if one is not None else res)]
                     if len(refs) > 1:
                         resolution = _G.RESOLUTION_AMBIGUOUS
                 elif isinstance(res, External):
@@ -600,7 +647,7 @@ class Queries:
         plain = {d.name for d in group if self._owner(ctx, d) is None}
         resolved: list[tuple[Ref, int]] = []
         name_only: list[Ref] = []
-        single = len(group) == 1
+        single = _same_symbol(group)
         names = {d.name for d in group}
         for r in rows:
             flags = r.flags
@@ -620,7 +667,7 @@ class Queries:
                     # The owner decides: unknown -> the name is all there is (name-only); a class outside
                     # the symbol's family (its class and every class inheriting from it) or a module ->
                     # some other attribute. Only then are the owner's bases walked for the member.
-                    owned = links.resolve(r.tmod, owner, 0)
+                    owned = links.resolve_owner(r.tmod, owner)
                     if owned is None:
                         if r.name in names:
                             name_only.append(r)
@@ -634,7 +681,7 @@ class Queries:
             if isinstance(res, tuple):
                 hit = [d for d in res if d.key in keys]
                 if hit:
-                    exact = len(res) == len(hit) and single
+                    exact = single and (len(res) == len(hit) or _same_symbol(res))
                     resolved.append((r, _G.RESOLUTION_RESOLVED if exact else _G.RESOLUTION_AMBIGUOUS))
             elif res is None and not owner_known and r.name in names:
                 name_only.append(r)  # a chain that stops inside the repository: the name is all we have
@@ -997,6 +1044,9 @@ class Queries:
                     res = None if r.flags & NAME_ONLY else links.resolve(r.tmod, r.tname, r.flags)
                     targets: list[tuple[Any, graph_pb2.SymbolRef, int, Def | None]] = []
                     if isinstance(res, tuple):
+                        one = self._one_symbol(ctx, res)
+                        if one is not None:
+                            res = (one,)
                         how: int = _G.RESOLUTION_RESOLVED if len(res) == 1 else _G.RESOLUTION_AMBIGUOUS
                         targets = [(d.key, symbol_ref(d), how, d) for d in res]
                     elif isinstance(res, External):
@@ -1490,6 +1540,18 @@ def _span_rank(sl: int, sc: int, el: int, ec: int, line: int, col: int) -> tuple
     if (el, ec) == (line, col):
         return (1, (el - sl) * 10_000 + (ec - sc))
     return None
+
+
+def _same_symbol(defs: Sequence[Def]) -> bool:
+    """Whether `defs` are one symbol (see `Queries._one_symbol`)."""
+    if not defs:
+        return False
+    first = defs[0]
+    if len(defs) == 1:
+        return True
+    if first.language == "java":
+        return False
+    return all(d.scope == first.scope and d.qname == first.qname and d.language == first.language for d in defs)
 
 
 def _worst(resolutions: Iterable[int]) -> int:

@@ -17,17 +17,23 @@ Scopes searched for a bare name, innermost first:
 - Python builtins (flag EXTERNAL, module "builtins"); a Python file with a ``*`` import gets
   ``(module, name)`` so the query side can look through the star.
 
+A use placed before the name of its enclosing definition (a decorator, a Go receiver type) is
+evaluated in the scope around that definition: a method's decorator sees its class body's names
+(``@prop.setter``).
+
 A receiver chain ``a.b.c`` resolves its head (``self``/``cls``/``this`` -> the enclosing class,
 ``super()``/``super`` -> the enclosing class with the SUPER flag, a name with a type hint in scope ->
 that type, else the bare-name rules above) and appends the remaining segments and the referenced
-name to the target name. A chain that cannot be followed (unknown object, call result) is NAME_ONLY.
+name to the target name. A chain that cannot be followed (unknown object, call result) is NAME_ONLY;
+``self.attr`` with no hint in this file (Python, JS/TS) becomes ``Class.attr...`` for the query side
+to type through the bases' files (`variables`: the hints a file gives other files).
 """
 
 from __future__ import annotations
 
 import builtins
 import posixpath
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from codeintel.graph.modules import go_package
 from codeintel.v1 import parse_pb2
@@ -56,7 +62,7 @@ PY_BUILTINS = frozenset(n for n in dir(builtins) if not n.startswith("__") or n 
 JS_LANGUAGES = frozenset({"javascript", "typescript", "tsx"})
 _JS_EXTENSIONS = (".d.ts", ".d.mts", ".d.cts", ".tsx", ".ts", ".mts", ".cts", ".jsx", ".js", ".mjs", ".cjs")
 
-VERSION = "1"  # bump when targets change meaning: the indexer re-resolves every file
+VERSION = "2"  # bump when targets change meaning: the indexer re-resolves every file
 
 Target = tuple[str | None, str | None, int]
 _NONE: Target = (None, None, 0)
@@ -77,6 +83,8 @@ class FileContext:
 class Resolved:
     refs: list[tuple[str | None, str | None, int]]  # one per facts.references: (tmod, tname, flags)
     imports: list[str | None]  # one per facts.imports: target module key or None
+    # module-level variables with a type hint: (name, where the type leads), for `mod.var.attr`
+    variables: list[tuple[str, Target]] = field(default_factory=list)
 
 
 def import_target(imp: parse_pb2.FactImport, ctx: FileContext) -> str | None:
@@ -159,7 +167,13 @@ class _File:
         "type_memo",
     )
 
-    def __init__(self, facts: parse_pb2.FileFacts, ctx: FileContext, import_targets: list[str | None]):
+    def __init__(
+        self,
+        facts: parse_pb2.FileFacts,
+        ctx: FileContext,
+        import_targets: list[str | None],
+        unbound: frozenset[int] = frozenset(),
+    ):
         self.ctx = ctx
         self.lang = ctx.language
         self.scope = ctx.scope
@@ -175,6 +189,8 @@ class _File:
             p = parent[i]
             if p < 0 and qn[i] != name:
                 continue  # a Go method "T.M" declared at top level is not a bare name
+            if i in unbound:
+                continue  # an object literal's method: a property, not a name in scope
             members.setdefault(name, {}).setdefault(p, i)
         self.members = members
         self.bindings: dict[str, dict[int, Target]] = {}
@@ -388,7 +404,11 @@ class _File:
                 field_type = self.hints.get(attr, {}).get(c)
                 h = (c, field_type) if field_type else None
             if h is None:
-                return _NAME_ONLY
+                if lang == "java" or lang == "go" or c in self.members.get(attr, {}):
+                    return _NAME_ONLY
+                # an attribute this file does not type: a base class's file may (`links` looks
+                # for `Class.attr` hints up the bases; none found -> name-only at query time)
+                return (self.scope, f"{self.qn[c]}.{rest}", 0)
             ht = self.type_target(h[0], h[1])
             return _append(ht, more) if ht else _NAME_ONLY
         if head == "super()" or head == "super" and lang != "python":
@@ -435,19 +455,30 @@ def _append(t: Target, rest: str) -> Target:
     return (t[0], f"{tname}.{rest}" if tname else rest, t[2])
 
 
-def resolve_file(facts: parse_pb2.FileFacts, ctx: FileContext) -> Resolved:
-    """Symbolic targets of every reference and import of one file (see the module docstring)."""
+def resolve_file(facts: parse_pb2.FileFacts, ctx: FileContext, content: bytes | None = None) -> Resolved:
+    """Symbolic targets of every reference and import of one file (see the module docstring).
+
+    `content` (the file's bytes, optional) tells JS/TS object-literal methods from functions."""
     targets = [_import_target(i.module, i.level, ctx) for i in facts.imports]
     refs = facts.references
-    if not refs:
+    if not refs and not facts.type_hints:
         return Resolved([], targets)
-    f = _File(facts, ctx, targets)
+    unbound = _object_literal_methods(facts, content) if content and ctx.language in JS_LANGUAGES else frozenset()
+    f = _File(facts, ctx, targets, unbound)
+    variables = _module_variables(f)
     out: list[tuple[str | None, str | None, int]] = []
     append = out.append
     bare_target, receiver = f.bare_target, f.receiver
     memo: dict[tuple[int, str, str], Target] = {}
+    # A use before its enclosing definition's name (a decorator, a Go method's receiver type) is
+    # evaluated where the definition is: `@prop.setter` on a method sees the class body's names.
+    defs = facts.definitions
+    name_at = [d.selection_range.start_byte for d in defs]
+    parent = f.parent
     for r in refs:
         name, recv, e = r.name, r.receiver, r.enclosing_index
+        if 0 <= e < len(name_at) and r.range.start_byte < name_at[e]:
+            e = _up(parent, e)
         key = (e, recv, name)
         t = memo.get(key)
         if t is None:
@@ -462,7 +493,70 @@ def resolve_file(facts: parse_pb2.FileFacts, ctx: FileContext) -> Resolved:
                     t = (base[0], f"{tname}.{name}" if tname else name, base[2])
             memo[key] = t
         append(t)
-    return Resolved(out, targets)
+    return Resolved(out, targets, variables)
+
+
+_JS_MODIFIERS = frozenset({b"async", b"get", b"set", b"static", b"*", b"export", b"default", b"declare"})
+
+
+def _object_literal_methods(facts: parse_pb2.FileFacts, content: bytes) -> frozenset[int]:
+    """Top-level JS/TS "functions" that are methods of an object literal (``{ run() {} }``): they
+    start at their name (or a modifier: async, get, set, ``*``), with no ``function`` keyword, and
+    a parameter list follows the name. A function declaration has the keyword; a function held by
+    a variable (``const f = () => ...``) has ``=`` or a type after its name."""
+    out: set[int] = set()
+    n = len(content)
+    for i, d in enumerate(facts.definitions):
+        if d.parent_index >= 0 or d.kind != _K.SYMBOL_KIND_FUNCTION:
+            continue
+        start, name_start, name_end = d.range.start_byte, d.selection_range.start_byte, d.selection_range.end_byte
+        if not 0 <= start <= name_start <= name_end <= n:
+            continue
+        lead = content[start:name_start].replace(b"*", b" * ").split()
+        if any(w not in _JS_MODIFIERS for w in lead):
+            continue  # `function f`, `export function f`
+        j = name_end
+        while j < n and content[j] in b" \t\r\n":
+            j += 1
+        if j < n and content[j] in b"(<":
+            out.add(i)
+    return frozenset(out)
+
+
+def _module_variables(f: _File) -> list[tuple[str, Target]]:
+    """Names with a type hint other files may reach, with where their type leads (`links`):
+    module-level variables that are neither definitions nor import bindings (``var.attr``), and
+    (Python, JS/TS) class attributes, ``self.x`` / ``this.x`` or annotated in the class body, as
+    ``Class.x`` (``obj.x.attr`` for an ``obj`` of the class or a subclass)."""
+    out: list[tuple[str, Target]] = []
+    kind, qn = f.kind, f.qn
+    for name, by_scope in f.hints.items():
+        for s, type_name in by_scope.items():
+            if s == -1:
+                if -1 in f.members.get(name, {}) or -1 in f.bindings.get(name, {}):
+                    continue
+                key = name
+            elif (
+                f.lang != "java"
+                and f.lang != "go"
+                and 0 <= s < len(kind)
+                and kind[s] in CLASSLIKE
+                and s not in f.members.get(name, {})
+            ):
+                key = f"{qn[s]}.{name}"
+            else:
+                continue
+            t = f.type_target(s, type_name)
+            if t is not None and t[0] is not None and t[1]:
+                out.append((key, t))
+    if f.lang != "java" and f.lang != "go":
+        for (c, attr), (e, type_name) in f.attr_hints.items():
+            if attr in f.members and c in f.members[attr]:
+                continue  # a method of the class: the definition answers
+            t = f.type_target(e, type_name)
+            if t is not None and t[0] is not None and t[1]:
+                out.append((f"{qn[c]}.{attr}", t))
+    return out
 
 
 __all__ = [

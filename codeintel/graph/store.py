@@ -41,8 +41,8 @@ from typing import Any
 
 from codeintel.kernel import errors
 
-SCHEMA_VERSION = 3
-_TABLES = ("skips", "imports", "refs", "defs", "files", "repos", "graph_meta")
+SCHEMA_VERSION = 4
+_TABLES = ("skips", "vars", "imports", "refs", "defs", "files", "repos", "graph_meta")
 
 # {pk}: an auto-assigned 64-bit row id. Everything else is spelled the same on both databases.
 SCHEMA = """
@@ -108,6 +108,12 @@ CREATE TABLE IF NOT EXISTS imports (
 CREATE INDEX IF NOT EXISTS imports_alias ON imports (repo_id, scope, alias);
 CREATE INDEX IF NOT EXISTS imports_tmod ON imports (repo_id, tmod);
 CREATE INDEX IF NOT EXISTS imports_file ON imports (file_id);
+CREATE TABLE IF NOT EXISTS vars (
+    repo_id BIGINT NOT NULL, file_id BIGINT NOT NULL, scope TEXT NOT NULL, name TEXT NOT NULL,
+    tmod TEXT, tname TEXT, flags INTEGER NOT NULL
+);
+CREATE INDEX IF NOT EXISTS vars_name ON vars (repo_id, scope, name);
+CREATE INDEX IF NOT EXISTS vars_file ON vars (file_id);
 CREATE TABLE IF NOT EXISTS skips (
     repo_id BIGINT NOT NULL, path TEXT NOT NULL, reason TEXT NOT NULL, detail TEXT NOT NULL,
     PRIMARY KEY (repo_id, path)
@@ -124,6 +130,7 @@ DEF_COLUMNS = (
 )
 REF_COLUMNS = "repo_id, file_id, name, kind, enclosing_idx, receiver, tmod, tname, flags, sl, sc, el, ec, sb, eb"
 IMPORT_COLUMNS = "repo_id, file_id, scope, module, level, name, alias, is_export, enclosing_idx, tmod, line"
+VAR_COLUMNS = "repo_id, file_id, scope, name, tmod, tname, flags"
 _REPO_COLUMNS = (
     "id, root, indexed_at, partial, stopped, skipped_json, languages_without_facts, go_module, version, patterns"
 )
@@ -212,6 +219,8 @@ class FileWrite:
     defs: (idx, name, lname, qname, scope, kind, parent_idx, exported, bases, sl..eb, nsl..neb)
     refs: (name, kind, enclosing_idx, receiver, tmod, tname, flags, sl, sc, el, ec, sb, eb)
     imports: (scope, module, level, name, alias, is_export, enclosing_idx, tmod, line)
+    vars: (scope, name, tmod, tname, flags): a module-level variable with a type hint and where its
+        type leads (a symbolic target, as refs have), so ``mod.var.attr`` resolves from other files
     """
 
     path: str
@@ -230,6 +239,7 @@ class FileWrite:
     defs: list[tuple] = field(default_factory=list)
     refs: list[tuple] = field(default_factory=list)
     imports: list[tuple] = field(default_factory=list)
+    vars: list[tuple] = field(default_factory=list)
 
 
 @dataclass(frozen=True, slots=True)
@@ -520,7 +530,7 @@ class Store:
             row = c.execute(db.sql(f"SELECT {_REPO_COLUMNS} FROM repos WHERE root = ?"), (real,)).fetchone()
             repo = self._repo_row(tuple(row))
             if rebuild:
-                for table in ("defs", "refs", "imports", "files", "skips"):
+                for table in ("defs", "refs", "imports", "vars", "files", "skips"):
                     c.execute(db.sql(f"DELETE FROM {table} WHERE repo_id = ?"), (repo.id,))
                 c.execute(
                     db.sql(
@@ -579,18 +589,22 @@ class Store:
             defs: list[tuple] = []
             refs: list[tuple] = []
             imports: list[tuple] = []
+            variables: list[tuple] = []
             for fid, w in zip(ids, writes, strict=True):
                 head = (rid, fid)
                 defs.extend([head + r for r in w.defs])
                 refs.extend([head + r for r in w.refs])
                 imports.extend([head + r for r in w.imports])
+                variables.extend([head + r for r in w.vars])
             db.insert_many(c, "defs", DEF_COLUMNS, defs)
             db.insert_many(c, "refs", REF_COLUMNS, refs)
             db.insert_many(c, "imports", IMPORT_COLUMNS, imports)
+            if variables:
+                db.insert_many(c, "vars", VAR_COLUMNS, variables)
 
     @staticmethod
     def _delete_rows(db: _Db, c: Any, ids: list[int]) -> None:
-        for table in ("defs", "refs", "imports"):
+        for table in ("defs", "refs", "imports", "vars"):
             _delete_in(db, c, f"DELETE FROM {table} WHERE file_id IN ({{}})", ids)
 
     def touch_files(self, repo: RepoRow, stats: Sequence[tuple[str, int, int]]) -> None:
@@ -734,7 +748,7 @@ def _index_ddl() -> list[str]:
 
 
 # Secondary indexes of the big tables: dropped during a bulk load of a SQLite file.
-_BULK_INDEXES = tuple(s.split()[5] for s in _index_ddl() if s.split()[7] in ("defs", "refs", "imports"))
+_BULK_INDEXES = tuple(s.split()[5] for s in _index_ddl() if s.split()[7] in ("defs", "refs", "imports", "vars"))
 
 
 def _schema_version(fetchone: Any) -> int | None:

@@ -26,6 +26,15 @@ from hypothesis import strategies as st
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 ANSWER_TIMEOUT_S = 30.0
 TOOLS = ("code_parse", "code_analyze", "vulnerability_scan", "scan_list_rules", "admin_get_metrics")
+# The repository graph's queries: fuzzed too (without an index they must answer with tool errors).
+GRAPH_TOOLS = (
+    "search_symbols",
+    "go_to_definition",
+    "find_references",
+    "call_hierarchy",
+    "import_graph",
+    "repo_outline",
+)
 PROTOCOL_VERSION = "2025-06-18"
 
 
@@ -131,10 +140,11 @@ class StdioBridge:
 
     def assert_alive(self) -> None:
         tools = self.request("tools/list", {})
-        assert {t["name"] for t in tools["result"]["tools"]} == set(TOOLS) | {
+        assert {t["name"] for t in tools["result"]["tools"]} == set(TOOLS) | set(GRAPH_TOOLS) | {
             "repo_scan",
             "repo_analyze",
             "repo_index",
+            "index_repository",
         }, tools
         r = self.call_tool("code_parse", {"code": "def f(x):\n    return x\n", "language": "python"})
         res = r["result"]
@@ -514,7 +524,7 @@ mostly_valid = st.fixed_dictionaries(
     database=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
-@given(tool=st.sampled_from(TOOLS + ("code_parse", "nope")), args=st.one_of(argument_dicts, mostly_valid))
+@given(tool=st.sampled_from(TOOLS + GRAPH_TOOLS + ("code_parse", "nope")), args=st.one_of(argument_dicts, mostly_valid))
 def test_random_arguments(bridge, tool, args):
     resp = bridge.call_tool(tool, args)
     check_no_traceback(resp)
@@ -525,7 +535,7 @@ def test_random_arguments(bridge, tool, args):
     if res.get("isError"):
         assert_error_or_tool_error(resp, f"{tool} {args!r:.200}")
     else:
-        assert tool in TOOLS, resp
+        assert tool in TOOLS + GRAPH_TOOLS, resp
         assert isinstance(res.get("structuredContent"), dict), resp
         assert len(json.dumps(res)) < 400_000
 

@@ -86,8 +86,8 @@ def test_adding_a_field_is_not_breaking(tmp_path):
     text = path.read_text()
     path.write_text(
         text.replace(
-            "  bool symbols_supported = 10;\n",
-            "  bool symbols_supported = 10;\n  // A new field, added compatibly.\n  uint32 new_field = 11;\n",
+            "  FileFacts facts = 11;\n",
+            "  FileFacts facts = 11;\n  // A new field, added compatibly.\n  uint32 new_field = 12;\n",
         )
     )
     r = buf("breaking", "--against", SNAPSHOT, cwd=str(proto))

@@ -40,6 +40,21 @@ def test_a_root_that_is_a_package_leads_with_its_name():
     assert module_key("sub/x.py", "python", root_pkg, root_name="flask")[0] == "flask.sub.x"
 
 
+def test_namespace_subpackages_continue_the_dotted_path():
+    # PEP 420: a directory without __init__.py inside a package is a namespace subpackage
+    def pkgs(d: str) -> bool:
+        return d in ("flask", "a", "a/b/c")
+
+    assert module_key("flask/sansio/app.py", "python", pkgs)[0] == "flask.sansio.app"
+    assert module_key("flask/sansio/deep/x.py", "python", pkgs)[0] == "flask.sansio.deep.x"
+    assert module_key("a/b/c/m.py", "python", pkgs)[0] == "a.b.c.m"  # the outermost package leads
+    # loose scripts with no package above them stay top-level modules
+    assert module_key("tools/gen.py", "python", pkgs)[0] == "gen"
+    assert module_key("run.py", "python", pkgs)[0] == "run"
+    # below a root that is a package, a plain directory is a namespace subpackage of it
+    assert module_key("ns/x.py", "python", lambda d: d == "", root_name="flask")[0] == "flask.ns.x"
+
+
 @pytest.mark.parametrize(
     "path, language, expected",
     [

@@ -1094,3 +1094,188 @@ def test_real_python_extractor_end_to_end(store, tmp_path):
     assert [list(c.paths) for c in graph.cycles] == [["pkg/core.py", "pkg/util.py"]]
     out = q.outline(G.OutlineRequest(path="pkg/core.py", depth=1))
     assert [s.name for s in out.files[0].symbols][:4] == ["Base", "Store", "helper", "shadow"]
+
+
+# --------------------------------------------------------------------------- one symbol, many definitions
+
+
+def test_overloads_and_property_accessors_are_one_resolved_symbol(store, tmp_path):
+    files = {
+        "src/of.ts": """
+            export function of(a: number): number;
+            export function of(a: string): string;
+            export function of(a: any): any {
+              return a;
+            }
+            """,
+        "src/use.ts": """
+            import { of } from './of';
+            export const x = of(1);
+            """,
+        "pkg/__init__.py": "",
+        "pkg/m.py": """
+            from typing import overload
+
+
+            class C:
+                @property
+                def p(self):
+                    return 1
+
+                @p.setter
+                def p(self, v):
+                    pass
+
+
+            @overload
+            def f(x: int) -> int: ...
+            @overload
+            def f(x: str) -> str: ...
+            def f(x):
+                return x
+
+
+            def use(c: C):
+                return f(c.p)
+            """,
+    }
+    q = index_real(store, tmp_path / "r", files)
+
+    def definition(path: str, line: int, col: int) -> G.GetDefinitionResponse:
+        return q.definition(G.GetDefinitionRequest(target=pos_target(path, line, col)))
+
+    got = definition("src/use.ts", 1, 17)  # of(1): the implementation, after the overloads
+    assert got.resolution == G.RESOLUTION_RESOLVED
+    assert [(d.path, d.selection_range.start.line) for d in got.definitions] == [("src/of.ts", 2)]
+    got = definition("pkg/m.py", 22, 12)  # f(...): the function after its @overload stubs
+    assert got.resolution == G.RESOLUTION_RESOLVED
+    assert [d.selection_range.start.line for d in got.definitions] == [17]
+    got = definition("pkg/m.py", 22, 16)  # c.p: the property's getter
+    assert got.resolution == G.RESOLUTION_RESOLVED
+    assert [d.selection_range.start.line for d in got.definitions] == [5]
+    # by name too, and the references of the symbol are resolved ones
+    got = q.definition(G.GetDefinitionRequest(target=name_target("pkg.m.C.p")))
+    assert got.resolution == G.RESOLUTION_RESOLVED and len(got.definitions) == 1
+    refs = q.references(G.FindReferencesRequest(target=name_target("src/of.ts:of")))
+    assert {(r.path, r.resolution) for r in refs.references} == {("src/use.ts", G.RESOLUTION_RESOLVED)}
+
+
+def test_module_level_variables_resolve_through_their_type(store, tmp_path):
+    files = {
+        "pkg/__init__.py": "",
+        "pkg/wrappers.py": """
+            class Request:
+                def path(self):
+                    return "/"
+            """,
+        "pkg/globals.py": """
+            from .wrappers import Request
+
+            request: Request = make_proxy()
+            """,
+        "pkg/app.py": """
+            from .globals import request
+
+
+            def handle():
+                return request.path()
+            """,
+    }
+    q = index_real(store, tmp_path / "r", files)
+    got = q.definition(G.GetDefinitionRequest(target=pos_target("pkg/app.py", 4, 20)))
+    assert got.resolution == G.RESOLUTION_RESOLVED
+    assert [d.qualified_name for d in got.definitions] == ["pkg.wrappers.Request.path"]
+    refs = q.references(G.FindReferencesRequest(target=name_target("Request.path")))
+    assert [(r.path, r.resolution) for r in refs.references] == [("pkg/app.py", G.RESOLUTION_RESOLVED)]
+    assert refs.name_only_omitted == 0
+    # the variable itself is not its type (nor any definition)
+    with pytest.raises(errors.NotFound):
+        q.definition(G.GetDefinitionRequest(target=pos_target("pkg/app.py", 4, 12)))
+
+
+def test_commonjs_module_exports(store, tmp_path):
+    # The export rows a CommonJS file contributes: `module.exports = Sender` (alias "module.exports")
+    # and `module.exports = { mask: _mask }` (like `export { _mask as mask }`).
+    sender = Src(
+        """
+        class Sender {
+          send() {}
+        }
+        module.exports = Sender;
+        """
+    )
+    sender.d("Sender", CLASS)
+    sender.d("send", METHOD, 0)
+    sender.i("", name="Sender", alias="module.exports", export=True, at="Sender")
+    util = Src(
+        """
+        function _mask(a) {}
+        module.exports = { mask: _mask };
+        """
+    )
+    util.d("_mask")
+    util.i("", name="_mask", alias="mask", export=True, at="mask")
+    app = Src(
+        """
+        const Sender = require('./sender');
+        const { mask } = require('./util');
+        const s = new Sender();
+        s.send();
+        mask(1);
+        """
+    )
+    app.i("./sender", alias="Sender", at="Sender")
+    app.i("./util", name="mask", alias="mask", at="mask")
+    app.r("Sender", 1, kind=CALL)
+    app.h("s", "Sender")
+    app.r("send", recv="s", kind=CALL)
+    app.r("mask", 1, kind=CALL)
+    files = {"lib/sender.js": sender, "lib/util.js": util, "lib/app.js": app}
+    q = index(store, tmp_path / "r", files)
+
+    def target(token: str, nth: int) -> list[str]:
+        got = q.definition(G.GetDefinitionRequest(target=at(files, "lib/app.js", token, nth)))
+        assert got.resolution == G.RESOLUTION_RESOLVED
+        return [d.qualified_name for d in got.definitions]
+
+    assert target("Sender", 1) == ["lib/sender.js:Sender"]  # require() binds the class, not the module
+    assert target("send", 0) == ["lib/sender.js:Sender.send"]
+    assert target("mask", 1) == ["lib/util.js:_mask"]  # the export's rename is followed
+
+
+def test_attributes_typed_in_a_base_class_file(store, tmp_path):
+    files = {
+        "pkg/__init__.py": "",
+        "pkg/provider.py": """
+            class Provider:
+                def dumps(self):
+                    return ""
+            """,
+        "pkg/base.py": """
+            from .provider import Provider
+
+
+            class App:
+                def __init__(self):
+                    self.json: Provider = Provider()
+            """,
+        "pkg/app.py": """
+            from .base import App
+
+
+            class Flask(App):
+                def run(self):
+                    self.other.dumps()
+                    return self.json.dumps()
+            """,
+    }
+    q = index_real(store, tmp_path / "r", files)
+    got = q.definition(G.GetDefinitionRequest(target=pos_target("pkg/app.py", 6, 27)))
+    assert got.resolution == G.RESOLUTION_RESOLVED
+    assert [d.qualified_name for d in got.definitions] == ["pkg.provider.Provider.dumps"]
+    # an attribute typed nowhere stays name-only
+    got = q.definition(G.GetDefinitionRequest(target=pos_target("pkg/app.py", 5, 20)))
+    assert got.resolution == G.RESOLUTION_NAME_ONLY
+    refs = q.references(G.FindReferencesRequest(target=name_target("Provider.dumps")))
+    assert [r.line_text for r in refs.references] == ["return self.json.dumps()"]
+    assert refs.name_only_omitted == 1

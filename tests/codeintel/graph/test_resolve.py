@@ -146,7 +146,7 @@ def test_python_self_super_hints_and_inheritance():
         f.r("__init__", recv="super()", enc=init, kind=CALL),
         f.r("run", recv="cls", enc=cm, kind=CALL),
         f.r("thing", recv="?", enc=run),
-        f.r("a", recv="self.unknown", enc=run),
+        f.r("a", recv="self.unknown", enc=run),  # untyped here: a base's file may type it (links)
         f.r("Base", enc=-1, kind=INHERIT),
         f.r("upper", recv="'x'", enc=run),  # the extractor sends "?" for literals; anything unknown is name-only
     ]
@@ -160,7 +160,7 @@ def test_python_self_super_hints_and_inheritance():
         ("pkg.svc", "Service.__init__", SUPER),
         ("pkg.svc", "Service.run", 0),
         (None, None, NAME_ONLY),
-        (None, None, NAME_ONLY),
+        ("pkg.svc", "Service.unknown.a", 0),
         ("pkg.svc", "Base", 0),
         (None, None, NAME_ONLY),
     ]
@@ -387,3 +387,96 @@ def test_malformed_facts_do_not_loop_or_raise():
     f.r("x", enc=99)  # an enclosing index past the end
     f.h("y", "A", 42)
     assert f.resolve(py("m.py", "m")) == [("m", "A.m", 0), (None, None, 0)]
+
+
+# --------------------------------------------------------------------------- positions, content, variables
+
+
+def _at(facts: Facts, kind: str, i: int, start: int, end: int | None = None) -> None:
+    """Give definition / reference `i` a byte span (a definition: its name's)."""
+    end = start + 1 if end is None else end
+    if kind == "def":
+        rng = facts.f.definitions[i].selection_range
+    else:
+        rng = facts.f.references[i].range
+    rng.start_byte, rng.end_byte = start, end
+
+
+def test_a_decorator_is_evaluated_in_the_scope_around_its_definition():
+    # class C:                    @p.setter on the second `p` names the class body's `p`
+    #     @property / def p(self): ...
+    #     @p.setter / def p(self, v): ...
+    f = Facts()
+    c = f.d("C", CLASS)
+    getter = f.d("p", METHOD, c)
+    setter = f.d("p", METHOD, c)
+    _at(f, "def", getter, 40)
+    _at(f, "def", setter, 90)
+    refs = [
+        f.r("property", enc=getter),
+        f.r("p", enc=setter),
+        f.r("setter", recv="p", enc=setter),
+        f.r("p", enc=setter),
+    ]
+    _at(f, "ref", refs[0], 25)  # @property, before the getter's name
+    _at(f, "ref", refs[1], 70)  # @p.setter, before the setter's name
+    _at(f, "ref", refs[2], 72)
+    _at(f, "ref", refs[3], 120)  # `p` in the setter's body: class members are not in scope there
+    got = f.resolve(py("pkg/m.py", "pkg.m"))
+    assert got[refs[0]] == ("builtins", "property", EXTERNAL)
+    assert got[refs[1]] == ("pkg.m", "C.p", 0)
+    assert got[refs[2]] == (None, None, NAME_ONLY)  # an attribute of a function object
+    assert got[refs[3]] == (None, None, 0)
+
+
+def test_object_literal_methods_are_not_names_in_scope():
+    text = b"export const provider = {\n  setTimeout(h) { return setTimeout(h); },\n};\nfunction run() {}\nconst f = () => 1;\n"
+    f = Facts()
+    method = f.d("setTimeout")
+    f.d("run")
+    arrow = f.d("f")
+    for i, (start, name) in enumerate(
+        [(text.index(b"setTimeout"), b"setTimeout"), (text.index(b"function run"), b"run"), (text.index(b"f ="), b"f")]
+    ):
+        d = f.f.definitions[i]
+        d.range.start_byte = start
+        at = text.index(name, start)
+        d.selection_range.start_byte, d.selection_range.end_byte = at, at + len(name)
+    refs = [f.r("setTimeout", enc=method, kind=CALL), f.r("run", kind=CALL), f.r("f", kind=CALL)]
+    ctx = FileContext(path="src/p.ts", language="typescript", module="src/p", scope="src/p")
+    got = resolve_file(f.f, ctx, text).refs
+    assert got[refs[0]] == (None, None, 0)  # the global setTimeout, not the object's method
+    assert got[refs[1]] == ("src/p", "run", 0)
+    assert got[refs[2]] == ("src/p", "f", 0)
+    assert (method, arrow) == (0, 2)
+    # without the content nothing tells them apart (the former answer)
+    assert resolve_file(f.f, ctx).refs[refs[0]] == ("src/p", "setTimeout", 0)
+
+
+def test_module_level_typed_variables_are_listed_with_their_type():
+    f = Facts()
+    f.i("wrappers", name="Request", alias="Request", level=1)
+    f.d("make")
+    f.h("request", "Request")  # request: Request = LocalProxy(...)
+    f.h("app", "Flask")  # a capitalised name the file does not show: not a type it can place
+    f.h("x", "make")  # x = make(): a function's result, not a type
+    f.h("local", "Request", enc=0)  # not module level
+    f.r("request")
+    res = resolve_file(f.f, py("pkg/globals.py", "pkg.globals"))
+    assert res.variables == [("request", ("pkg.wrappers", "Request", 0))]
+
+
+def test_class_attributes_with_a_type_are_listed_as_class_members():
+    f = Facts()
+    f.i("wrappers", name="Request", alias="Request", level=1)
+    app = f.d("App", CLASS)
+    init = f.d("__init__", METHOD, app)
+    f.h("self.request", "Request", init)  # self.request = Request() in a method
+    f.h("json", "Request", app)  # json: Request in the class body
+    f.h("__init__", "Request", app)  # a method of the class: its definition answers, not a hint
+    f.r("Request")
+    res = resolve_file(f.f, py("pkg/app.py", "pkg.app"))
+    assert sorted(res.variables) == [
+        ("App.json", ("pkg.wrappers", "Request", 0)),
+        ("App.request", ("pkg.wrappers", "Request", 0)),
+    ]

@@ -4,8 +4,6 @@ flow steps; bounded work. Spec loading: test_taint_spec.py."""
 
 from __future__ import annotations
 
-import time
-
 import pytest
 
 from codeintel.kernel import errors
@@ -370,9 +368,9 @@ def test_deep_nesting_finishes_without_recursion_error(shape):
     # Nested calls make the pattern query itself slow (tree-sitter's cursor), so those shapes run
     # the taint rules alone: this test is about the taint pass.
     only = [r.id for r in RULES.rules_for(src.language) if r.dataflow] if "calls" in shape else ()
-    start = time.monotonic()
-    out = RULES.scan(src, rule_ids=only, budget=Budget(10.0))
-    assert time.monotonic() - start < 10.0
+    # The budget only stops a runaway pass; how long these take depends on the machine, not on what is
+    # tested here (bounded work is test_budget_stops_the_taint_pass's).
+    out = RULES.scan(src, rule_ids=only, budget=Budget(300.0))
     flows = [f for f in out.findings if f.flow]
     assert len(flows) == 1 and flows[0].flow[0].message.endswith("read here"), out.findings
 
