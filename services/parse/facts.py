@@ -16,6 +16,23 @@ Locals: function-like nodes (functions, lambdas, comprehensions, ...) open a sco
 the names bound in it (parameters, assignment and loop targets, ...). A bare name is kept when no
 enclosing function-like scope binds it. The check runs after the walk, so a name bound anywhere in
 the function (Python's rule) hides every use in it.
+
+Type hints (FactTypeHint: a name, the type as written, the scope the name lives in) come from:
+declared types (parameter and variable annotations, `Store s`, `var s Store`), values
+(`x = Store()`, `new Store()`, `&Store{}`, a name assigned from a hinted local), constructor
+parameter properties and `self.x = param` (as "self.x"/"this.x" in the class), and further:
+- Python class-body annotations, `store: Store = ...` / `store: Store`: both ("store", "Store")
+  and ("self.store", "Store") in the class scope (the resolver reads "self.x" hints of a class for
+  `self.x` in its methods); ClassVar/Final/InitVar/Annotated wrappers give no "self." hint.
+- JSDoc comments (`/** ... */` right before the statement holding a declaration, at most one
+  line between): `@param {Store} store` hints a parameter without a declared type, in the
+  function's scope; `@type {Store}` hints the variable of a one-declarator `let`/`const`/`var`
+  without a declared type (before its value's type). Types keep one class: `?Store`, `Store=`,
+  `Store|null|undefined` -> "Store", `Promise<Store>` -> "Promise"; arrays, records, function
+  types, primitives and unions of several classes give no hint.
+- TS/JS declared return types in the same file: `x = make()` where `function make(): Thing` and
+  `x = this.make()` where a method `make(): Thing` is declared in the enclosing class (before or
+  after the call) hint ("x", "Thing") like a declared type would (not through `await`).
 """
 
 from __future__ import annotations
@@ -432,6 +449,9 @@ class _Walker:
     def exported_flags(self, defs: list[SymbolInfo], parents: list[int]) -> list[bool]:
         return [False] * len(defs)
 
+    def finish(self) -> None:
+        """After the walk: facts that need the whole file."""
+
 
 # =================================================================================== Python
 
@@ -701,7 +721,19 @@ class _PythonWalker(_Walker):
         else:
             return
         if type_name is not None:
-            self.hint(left, _dotted(self.raw(left)), type_name)
+            name = _dotted(self.raw(left))
+            self.hint(left, name, type_name)
+            scope = self.scope
+            if (
+                typ is not None
+                and lk in s["ident"]
+                and scope is not None
+                and not scope.fn
+                and type_name.rsplit(".", 1)[-1] not in _PY_TYPE_QUALIFIERS
+            ):
+                # A class-body annotation (`store: Store = ...`) declares the instance attribute:
+                # `self.store` in the class's methods holds a Store.
+                self.hint(left, "self." + name, type_name)
 
     def py_value_type(self, value: Node) -> str | None:
         kid = value.kind_id
@@ -1035,6 +1067,10 @@ class _PythonWalker(_Walker):
         return out
 
 
+# Annotation wrappers that say how a class attribute is declared, not what it holds.
+_PY_TYPE_QUALIFIERS = frozenset({"ClassVar", "Final", "InitVar", "Annotated"})
+
+
 def _dotted(raw: bytes) -> str:
     return b"".join(raw.split()).decode("utf-8", "replace")
 
@@ -1116,6 +1152,15 @@ class _JsWalker(_Walker):
     }
     _FUNCTION_EXPRESSIONS = ("function_expression", "function", "generator_function")
 
+    def __init__(self, table: _Table, content: bytes, def_names: set[int], budget: Budget):
+        super().__init__(table, content, def_names, budget)
+        # Declared return types: (-1, function name) or (class start, method name) -> type.
+        self.returns: dict[tuple[int, bytes], str] = {}
+        # Declarators assigned a call's result: (name, js_function_key of the callee, scope).
+        self.calls: list[tuple[Node, tuple[int, bytes], _Scope | None]] = []
+        self.jsdoc = b"/**" in content  # else no declaration looks for its doc comment
+        self.typed = b"):" in content  # else no function declares a return type
+
     # ------------------------------------------------------------- scopes
 
     def js_function(self, node: Node) -> None:
@@ -1135,13 +1180,25 @@ class _JsWalker(_Walker):
         ctor = name is not None and node.kind_id in k("method_definition") and self.raw(name) == b"constructor"
         if params is not None:
             # Parameters of a signature without a body (function types, overloads) hold nothing.
-            self.js_params(params, ctor, node.child_by_field_name("body") is not None)
+            with_hints = node.child_by_field_name("body") is not None
+            self.js_params(params, ctor, with_hints)
+            if with_hints and self.jsdoc and params.named_child_count:
+                doc = self.js_doc(node)
+                if doc is not None:
+                    self.js_doc_params(params, doc)
         else:
             single = node.child_by_field_name("parameter")
             if single is not None:
                 self.js_pattern(single, True)
         self.push(node.child_by_field_name("body"))
-        self.push(node.child_by_field_name("return_type"))
+        ret = node.child_by_field_name("return_type")
+        if ret is not None and name is not None:
+            key = self.js_function_key(node, name)
+            if key is not None:
+                type_name = self.ts_type_name(ret)
+                if type_name is not None:
+                    self.returns.setdefault(key, type_name)
+        self.push(ret)
         self.push(node.child_by_field_name("type"))  # function_type's result
 
     def js_member_flags(self, node: Node, name: Node | None) -> None:
@@ -1300,9 +1357,63 @@ class _JsWalker(_Walker):
         self.js_pattern(name, True)
         if name.kind_id in k("identifier"):
             type_name = self.ts_type_name(typ) if typ is not None else None
+            if typ is None and self.jsdoc and _single_child(node.parent):
+                doc = self.js_doc(node)
+                if doc is not None:
+                    type_name = _jsdoc_type(_JSDOC_TYPE.search(doc))
             if type_name is None and value is not None:
                 type_name = self.js_value_type(value)
+                if type_name is None and self.typed and value.kind_id in k("call_expression"):
+                    key = self.js_callee_key(value)
+                    if key is not None:
+                        self.calls.append((name, key, self.scope))
             self.hint(name, self.text(name), type_name)
+
+    def js_function_key(self, node: Node, name: Node) -> tuple[int, bytes] | None:
+        """(-1, name) for a function declaration, (class start, name) for a method."""
+        kid = node.kind_id
+        if kid in self.k("function_declaration"):
+            return (-1, self.raw(name))
+        if kid in self.k("method_definition"):
+            body = node.parent
+            owner = body.parent if body is not None else None
+            if owner is not None:
+                return (owner.start_byte, self.raw(name))
+        return None
+
+    def js_callee_key(self, call: Node) -> tuple[int, bytes] | None:
+        """The js_function_key a call `f()` / `this.m()` may call in this file, if any."""
+        k = self.k
+        func = call.child_by_field_name("function")
+        if func is None or call.child_by_field_name("arguments") is None:
+            return None
+        if func.kind_id in k("identifier"):
+            return (-1, self.raw(func))
+        if func.kind_id not in k("member_expression"):
+            return None
+        obj = func.child_by_field_name("object")
+        prop = func.child_by_field_name("property")
+        if obj is None or prop is None or obj.kind_id not in k("this"):
+            return None
+        owner = call.parent
+        classes = k("class_declaration", "class", "abstract_class_declaration")
+        while owner is not None and owner.kind_id not in classes:
+            owner = owner.parent
+        return (owner.start_byte, self.raw(prop)) if owner is not None else None
+
+    def finish(self) -> None:
+        # `x = make()` / `x = this.make()` with `make` declared in this file with a return type
+        # (before or after the call): a hint, as a declared type would be.
+        returns = self.returns
+        if not returns:
+            return
+        scope = self.scope
+        for name, key, at in self.calls:
+            type_name = returns.get(key)
+            if type_name is not None:
+                self.scope = at
+                self.hint(name, self.text(name), type_name)
+        self.scope = scope
 
     def js_require(self, decl: Node, name: Node | None, value: Node) -> bool:
         """`x = require('m')`, `{a, b: c} = require('m')`, `x = require('m').y` -> imports."""
@@ -1556,6 +1667,45 @@ class _JsWalker(_Walker):
         return [name] if name is not None else []
 
     # ------------------------------------------------------------- types
+
+    def js_doc(self, node: Node) -> bytes | None:
+        """The JSDoc comment (`/** ... */`) right before the statement declaring `node` (a
+        function, method or variable declarator), if any."""
+        k = self.k
+        for _ in range(4):
+            parent = node.parent
+            if parent is None or parent.kind_id not in k(*_JSDOC_HOLDERS):
+                break
+            node = parent
+        prev = node.prev_named_sibling
+        if prev is None or prev.kind_id not in k("comment") or node.start_point[0] - prev.end_point[0] > 1:
+            return None
+        text = self.raw(prev)
+        return text if text.startswith(b"/**") else None
+
+    def js_doc_params(self, params: Node, doc: bytes) -> None:
+        """`@param {Store} store` -> a hint for the parameter `store` without a declared type."""
+        types: dict[bytes, str] = {}
+        for m in _JSDOC_PARAM.finditer(doc):
+            type_name = _jsdoc_type(m)
+            if type_name is not None:
+                types.setdefault(m.group(2), type_name)
+        if not types:
+            return
+        k = self.k
+        for param in params.named_children:
+            kid = param.kind_id
+            name: Node | None = param
+            if kid in k("required_parameter", "optional_parameter"):
+                if param.child_by_field_name("type") is not None:
+                    continue
+                name = param.child_by_field_name("pattern")
+            elif kid in k("assignment_pattern"):
+                name = param.child_by_field_name("left")
+            if name is not None and name.kind_id in k("identifier"):
+                type_name = types.get(self.raw(name))
+                if type_name is not None:
+                    self.hint(name, self.text(name), type_name)
 
     def ts_type_name(self, node: Node | None) -> str | None:
         """`Foo`, `ns.Foo`; `Foo<T>` -> "Foo"; `Foo | null | undefined` -> "Foo"; else None."""
@@ -2330,6 +2480,50 @@ class _JavaWalker(_Walker):
         return out
 
 
+# JSDoc: statements a declaration sits in (its doc comment precedes the outermost), the tags
+# read, and the types kept (one class, maybe nullable or optional; arrays and primitives dropped).
+_JSDOC_HOLDERS = (
+    "export_statement",
+    "variable_declarator",
+    "lexical_declaration",
+    "variable_declaration",
+    "assignment_expression",
+    "expression_statement",
+    "pair",
+    "public_field_definition",
+    "field_definition",
+)
+_JSDOC_PARAM = re.compile(rb"@(?:param|arg|argument)\s*\{([^{}\n]*)\}\s*\[?\s*([A-Za-z_$][\w$]*)")
+_JSDOC_TYPE = re.compile(rb"@type\s*\{([^{}\n]*)\}")
+_JSDOC_NAME = re.compile(r"[A-Za-z_$][\w$]*(?:\.[A-Za-z_$][\w$]*)*")
+_JSDOC_NOT_CLASSES = frozenset(
+    {"string", "number", "boolean", "object", "symbol", "bigint", "any", "unknown", "void", "undefined", "null"}
+    | {"never", "function", "this", "Object", "Function", "Array", "String", "Number", "Boolean", "Symbol"}
+)
+
+
+def _single_child(node: Node | None) -> bool:
+    return node is not None and node.named_child_count == 1
+
+
+def _jsdoc_type(match: re.Match[bytes] | None) -> str | None:
+    """The class a JSDoc type names: `Foo`, `ns.Foo`; `?Foo`, `Foo|null`, `Foo=` -> "Foo";
+    `Promise<Foo>` -> "Promise"; arrays, records, functions, primitives and unions -> None."""
+    if match is None:
+        return None
+    text = match.group(1).decode("utf-8", "replace").strip()
+    members = [m.strip().lstrip("?!").rstrip("=?!").strip() for m in text.strip("()").split("|")]
+    members = [m for m in members if m not in ("null", "undefined")]
+    if len(members) != 1:
+        return None
+    name = members[0]
+    if "<" in name:
+        name = name[: name.index("<")].removesuffix(".").strip()
+    if not _JSDOC_NAME.fullmatch(name) or name in _JSDOC_NOT_CLASSES:
+        return None
+    return name
+
+
 _QUOTES = "\"'`"
 _QUOTE_BYTES = frozenset(b"\"'")
 
@@ -2380,6 +2574,7 @@ def extract(
     def_names = {d.selection.start_byte for d in defs}
     walker = walker_type(_table(language), content, def_names, budget)
     walker.run(tree.root_node)
+    walker.finish()
     return _assemble(walker, symbols, defs)
 
 

@@ -278,6 +278,7 @@ def test_python_type_hints():
     f = run("python", PYTHON)
     assert hints(f) == [
         ("limit", "Item", "Store"),
+        ("self.limit", "Item", "Store"),  # a class-body annotation declares the attribute
         ("item", "models.Item", "Store.save"),
         ("count", "int", "Store.save"),
         ("counter", "int", "Store.save"),  # a name assigned from a hinted one
@@ -286,6 +287,32 @@ def test_python_type_hints():
         ("local", "compute", "Store.save"),
         ("fh", "open", "Store.save"),
         ("x", "A", "_exported"),
+    ]
+
+
+def test_python_class_body_annotations_hint_self_attributes():
+    code = """class App:
+    session_interface: SessionInterface = SecureCookieSessionInterface()
+    serializer: TaggedJSONSerializer
+    other: "models.Thing"
+    count: ClassVar[int] = 0
+    plain = Factory()
+
+    def run(self):
+        local: Local = make()
+x: Top = 1
+"""
+    assert hints(run("python", code)) == [
+        ("session_interface", "SessionInterface", "App"),
+        ("self.session_interface", "SessionInterface", "App"),
+        ("serializer", "TaggedJSONSerializer", "App"),
+        ("self.serializer", "TaggedJSONSerializer", "App"),
+        ("other", "models.Thing", "App"),
+        ("self.other", "models.Thing", "App"),
+        ("count", "ClassVar", "App"),
+        ("plain", "Factory", "App"),
+        ("local", "Local", "App.run"),
+        ("x", "Top", ""),
     ]
 
 
@@ -445,6 +472,92 @@ def test_javascript_references():
         ("module", "read", "", ""),
         ("exports", "read", "module", ""),
         ("arrow", "read", "", ""),
+    ]
+
+
+def test_javascript_jsdoc_hints():
+    code = """/**
+ * @param {Argument} arg the argument
+ * @param {?Store} store
+ * @param {Foo|null} [opt]
+ * @param {Array<Foo>} list
+ * @param {Foo[]} list2
+ * @param {string} s
+ * @param {Map<string, Foo>} m
+ * @param {ns.Bar=} d
+ * @param {Foo|Bar} both
+ */
+function f(arg, store, opt, list, list2, s, m, d = 1, both) {
+  return arg.run();
+}
+class C {
+  /** @param {Thing} t */
+  m(t) { t.go(); }
+}
+/** @type {Foo} */
+let x = make();
+/** @type {Foo} */ const y = 1, z = new Baz();
+/** @param {Q} q */
+export const g = (q) => q.x;
+// @type {Nope}
+let n;
+/** @type {Array<Foo>} */
+let arr;
+
+/** @type {Far} */
+let far;
+"""
+    assert hints(run("javascript", code)) == [
+        ("arg", "Argument", "f"),
+        ("store", "Store", "f"),
+        ("opt", "Foo", "f"),
+        ("m", "Map", "f"),
+        ("d", "ns.Bar", "f"),
+        ("t", "Thing", "C.m"),
+        ("x", "Foo", ""),
+        ("z", "Baz", ""),
+        ("q", "Q", "g"),
+        ("far", "Far", ""),
+    ]
+
+
+def test_typescript_declared_types_win_over_jsdoc():
+    code = """/** @param {Doc} a */
+function f(a: Declared, b) {}
+/** @type {Doc} */
+let x: Declared;
+"""
+    assert hints(run("typescript", code)) == [("a", "Declared", "f"), ("x", "Declared", "")]
+
+
+def test_typescript_declared_return_types_hint_call_results():
+    code = """class Page {
+  getSubject(): Subject { return new Subject(); }
+  maybe(): Subject | null { return null; }
+  run() {
+    const s = this.getSubject();
+    let m = this.maybe();
+    const n = other.getSubject();
+    const late = this.later();
+    const a = await this.getSubject();
+  }
+  later(): Later { return x; }
+}
+class Other {
+  run() { const o = this.getSubject(); }
+}
+const c = makeThing();
+function makeThing(): Thing<number> { return t; }
+function noType() { return 1; }
+const d = noType();
+const e: Declared = makeThing();
+"""
+    assert hints(run("typescript", code)) == [
+        ("s", "Subject", "Page.run"),
+        ("m", "Subject", "Page.run"),
+        ("late", "Later", "Page.run"),
+        ("c", "Thing", ""),
+        ("e", "Declared", ""),
     ]
 
 
