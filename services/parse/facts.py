@@ -24,13 +24,14 @@ parameter properties and `self.x = param` (as "self.x"/"this.x" in the class), a
 - Python class-body annotations, `store: Store = ...` / `store: Store`: both ("store", "Store")
   and ("self.store", "Store") in the class scope (the resolver reads "self.x" hints of a class for
   `self.x` in its methods); ClassVar/Final/InitVar/Annotated wrappers give no "self." hint.
-- JSDoc comments (`/** ... */` right before the statement holding a declaration, at most one
-  line between): `@param {Store} store` hints a parameter without a declared type, in the
+- JSDoc comments (`/** ... */` right before the statement holding a declaration, blank lines
+  allowed between): `@param {Store} store` hints a parameter without a declared type, in the
   function's scope; `@type {Store}` hints the variable of a one-declarator `let`/`const`/`var`
   without a declared type (before its value's type). Types keep one class: `?Store`, `Store=`,
   `Store|null|undefined` -> "Store", `Promise<Store>` -> "Promise"; arrays, records, function
   types, primitives and unions of several classes give no hint.
-- TS/JS declared return types in the same file: `x = make()` where `function make(): Thing` and
+- TS/JS declared return types in the same file (a JSDoc `@returns {Thing}` where the function declares
+  none): `x = make()` where `function make(): Thing` and
   `x = this.make()` where a method `make(): Thing` is declared in the enclosing class (before or
   after the call) hint ("x", "Thing") like a declared type would (not through `await`).
 """
@@ -286,6 +287,9 @@ class _Walker:
 
     def raw(self, node: Node) -> bytes:
         return self.content[node.start_byte : node.end_byte]
+
+    def raw_between(self, first: Node, second: Node) -> bytes:
+        return self.content[first.end_byte : second.start_byte]
 
     def bare(self, node: Node, role: int) -> None:
         self.refs.append((node.start_byte, node, role, None, self.scope))
@@ -1159,7 +1163,8 @@ class _JsWalker(_Walker):
         # Declarators assigned a call's result: (name, js_function_key of the callee, scope).
         self.calls: list[tuple[Node, tuple[int, bytes], _Scope | None]] = []
         self.jsdoc = b"/**" in content  # else no declaration looks for its doc comment
-        self.typed = b"):" in content  # else no function declares a return type
+        # else no function declares a return type (in TypeScript or in a JSDoc @returns)
+        self.typed = b"):" in content or (self.jsdoc and b"@return" in content)
 
     # ------------------------------------------------------------- scopes
 
@@ -1192,12 +1197,16 @@ class _JsWalker(_Walker):
                 self.js_pattern(single, True)
         self.push(node.child_by_field_name("body"))
         ret = node.child_by_field_name("return_type")
-        if ret is not None and name is not None:
-            key = self.js_function_key(node, name)
-            if key is not None:
+        if name is not None and (ret is not None or self.jsdoc):
+            type_name = None
+            if ret is not None:
                 type_name = self.ts_type_name(ret)
-                if type_name is not None:
-                    self.returns.setdefault(key, type_name)
+            else:  # JavaScript: the type a JSDoc `@returns {Thing}` declares
+                doc = self.js_doc(node)
+                type_name = None if doc is None else _jsdoc_type(_JSDOC_RETURNS.search(doc))
+            key = self.js_function_key(node, name) if type_name is not None else None
+            if key is not None and type_name is not None:
+                self.returns.setdefault(key, type_name)
         self.push(ret)
         self.push(node.child_by_field_name("type"))  # function_type's result
 
@@ -1678,7 +1687,9 @@ class _JsWalker(_Walker):
                 break
             node = parent
         prev = node.prev_named_sibling
-        if prev is None or prev.kind_id not in k("comment") or node.start_point[0] - prev.end_point[0] > 1:
+        # Blank lines may separate the comment from its declaration (the TypeScript service attaches
+        # it all the same); anything else between them does not.
+        if prev is None or prev.kind_id not in k("comment") or self.raw_between(prev, node).strip():
             return None
         text = self.raw(prev)
         return text if text.startswith(b"/**") else None
@@ -2495,6 +2506,7 @@ _JSDOC_HOLDERS = (
 )
 _JSDOC_PARAM = re.compile(rb"@(?:param|arg|argument)\s*\{([^{}\n]*)\}\s*\[?\s*([A-Za-z_$][\w$]*)")
 _JSDOC_TYPE = re.compile(rb"@type\s*\{([^{}\n]*)\}")
+_JSDOC_RETURNS = re.compile(rb"@returns?\s*\{([^{}\n]*)\}")
 _JSDOC_NAME = re.compile(r"[A-Za-z_$][\w$]*(?:\.[A-Za-z_$][\w$]*)*")
 _JSDOC_NOT_CLASSES = frozenset(
     {"string", "number", "boolean", "object", "symbol", "bigint", "any", "unknown", "void", "undefined", "null"}

@@ -506,6 +506,13 @@ let arr;
 
 /** @type {Far} */
 let far;
+/** @param {Spaced} sp blank lines between a comment and its declaration are fine */
+
+
+function h(sp) {}
+/** @type {Lost} code between: not this declaration's comment */
+foo();
+let lost;
 """
     assert hints(run("javascript", code)) == [
         ("arg", "Argument", "f"),
@@ -518,6 +525,7 @@ let far;
         ("z", "Baz", ""),
         ("q", "Q", "g"),
         ("far", "Far", ""),
+        ("sp", "Spaced", "h"),
     ]
 
 
@@ -558,6 +566,31 @@ const e: Declared = makeThing();
         ("late", "Later", "Page.run"),
         ("c", "Thing", ""),
         ("e", "Declared", ""),
+    ]
+
+
+def test_javascript_jsdoc_return_types_hint_call_results():
+    code = """class Command {
+  /**
+   * @param {string} name
+   * @returns {Command} the new command
+   */
+  createCommand(name) { return new Command(name); }
+  /** @return {string} */
+  label() { return ''; }
+  add(name) {
+    const cmd = this.createCommand(name);
+    const text = this.label();
+    return cmd;
+  }
+}
+/** @returns {?Help} */
+function makeHelp() { return null; }
+const help = makeHelp();
+"""
+    assert hints(run("javascript", code)) == [
+        ("cmd", "Command", "Command.add"),
+        ("help", "Help", ""),
     ]
 
 
