@@ -39,7 +39,7 @@ __all__ = [
 ]
 
 # Bump whenever results for the same input could change (results are cached by version).
-VERSION = "parse-1.2.1"
+VERSION = "parse-1.3.0"
 
 DEFAULT_AST_MAX_DEPTH = 64
 MAX_AST_DEPTH = 256

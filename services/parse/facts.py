@@ -1091,6 +1091,10 @@ def _is_dotted(raw: bytes) -> bool:
 # ============================================================================ JavaScript / TypeScript
 
 
+# The alias of the export row of a CommonJS `module.exports = X` (codeintel.graph.links.CJS_EXPORTS).
+_CJS_EXPORTS = "module.exports"
+
+
 class _JsWalker(_Walker):
     """JavaScript, TypeScript and TSX (kinds a grammar lacks simply never occur)."""
 
@@ -1494,6 +1498,8 @@ class _JsWalker(_Walker):
             self.hint(left, path, self.js_value_type(right))
         elif path == "module.exports" or path.startswith(("exports.", "module.exports.")):
             self.js_commonjs(path, right)
+            if self.js_file_level(node):
+                self.js_commonjs_rows(node, path, left, right)
 
     def js_commonjs(self, path: str, value: Node) -> None:
         """`module.exports = {a, b: c}` / `exports.x = y`: the names mark definitions exported."""
@@ -1508,6 +1514,81 @@ class _JsWalker(_Walker):
                     v = prop.child_by_field_name("value")
                     if v is not None and v.kind_id in k("identifier"):
                         self.export_names.add(self.text(v))
+
+    # Where a CommonJS export statement still runs at load time: file level, in `if`/`try` blocks,
+    # or as the value of another assignment (`exports = module.exports = X`).
+    _FILE_LEVEL = (
+        "expression_statement",
+        "statement_block",
+        "if_statement",
+        "else_clause",
+        "try_statement",
+        "catch_clause",
+        "finally_clause",
+        "assignment_expression",
+    )
+    _ANONYMOUS = ("function_expression", "function", "generator_function", "arrow_function", "class")
+
+    def js_file_level(self, node: Node) -> bool:
+        k = self.k
+        through = k(*self._FILE_LEVEL)
+        parent = node.parent
+        while parent is not None and parent.kind_id in through:
+            parent = parent.parent
+        return parent is not None and parent.kind_id in k("program")
+
+    def js_commonjs_rows(self, stmt: Node, path: str, left: Node, value: Node) -> None:
+        """The export rows of a file-level CommonJS export, as for `export { b as a }`:
+        `module.exports = X` -> (X, "module.exports"); `module.exports = { a: b, c }` -> (b, a),
+        (c, c); `exports.a = b` / `module.exports.a = b` -> (b, a)."""
+        k = self.k
+        if path == "module.exports":
+            if value.kind_id in k("object"):
+                for prop in value.named_children:
+                    if prop.kind_id in k("shorthand_property_identifier"):
+                        name = self.text(prop)
+                        self.add_import(stmt, "", name, name, is_export=True)
+                    elif prop.kind_id in k("pair"):
+                        key = prop.child_by_field_name("key")
+                        v = prop.child_by_field_name("value")
+                        if key is not None and v is not None and key.kind_id in k("property_identifier", "string"):
+                            alias = self.text(key).strip(_QUOTES)
+                            self.js_commonjs_row(stmt, alias, key, v)
+                    elif prop.kind_id in k("method_definition"):
+                        key = prop.child_by_field_name("name")
+                        if key is not None and key.start_byte in self.def_names:
+                            alias = self.text(key).strip(_QUOTES)
+                            self.add_import(stmt, "", alias, alias, is_export=True)
+            else:
+                exported = self.js_commonjs_value(value)
+                if exported is not None:
+                    self.add_import(stmt, "", exported, _CJS_EXPORTS, is_export=True)
+            return
+        rest = path.removeprefix("module.").removeprefix("exports.")
+        member = left.child_by_field_name("property")
+        if rest and "." not in rest and member is not None:
+            self.js_commonjs_row(stmt, rest, member, value)
+
+    def js_commonjs_row(self, stmt: Node, alias: str, key: Node, value: Node) -> None:
+        """`alias: value` / `exports.alias = value`: exports the name the value is; an anonymous
+        function or class only when it is a definition named `alias`."""
+        name = self.js_commonjs_value(value)
+        if name is None and value.kind_id in self.k(*self._ANONYMOUS):
+            if key.start_byte in self.def_names or value.start_byte in self.def_names:
+                name = alias
+        if name is not None:
+            self.add_import(stmt, "", name, alias, is_export=True)
+
+    def js_commonjs_value(self, value: Node) -> str | None:
+        """The name a CommonJS export value is: `X`, `class X {}`, `function X() {}`."""
+        k = self.k
+        if value.kind_id in k("identifier"):
+            return self.text(value)
+        if value.kind_id in k(*self._ANONYMOUS):
+            name = value.child_by_field_name("name")
+            if name is not None:
+                return self.text(name)
+        return None
 
     def js_for_in(self, node: Node) -> None:
         left = node.child_by_field_name("left")

@@ -1243,6 +1243,44 @@ def test_commonjs_module_exports(store, tmp_path):
     assert target("mask", 1) == ["lib/util.js:_mask"]  # the export's rename is followed
 
 
+def test_commonjs_module_exports_through_the_real_extractor(store, tmp_path):
+    # The export row of `module.exports = Store` comes from services.parse.facts itself.
+    files = {
+        "lib/a.js": """
+            class Store {
+              save() {}
+            }
+            module.exports = Store;
+            """,
+        "lib/b.js": """
+            const Store = require('./a');
+            new Store().save();
+            const s = new Store();
+            s.save();
+            """,
+    }
+    q = index_real(store, tmp_path / "r", files)
+
+    def definition(line: int, column: int) -> tuple[int, list[tuple[str, str]]]:
+        got = q.definition(G.GetDefinitionRequest(target=pos_target("lib/b.js", line, column)))
+        return got.resolution, [(d.qualified_name, d.path) for d in got.definitions]
+
+    resolved = G.RESOLUTION_RESOLVED
+    assert definition(1, 5) == (resolved, [("lib/a.js:Store", "lib/a.js")])  # the class, not the module
+    assert definition(2, 15) == (resolved, [("lib/a.js:Store", "lib/a.js")])
+    assert definition(3, 3) == (resolved, [("lib/a.js:Store.save", "lib/a.js")])
+    # a call's result is typed nowhere: by name, the one candidate
+    assert definition(1, 14) == (G.RESOLUTION_NAME_ONLY, [("lib/a.js:Store.save", "lib/a.js")])
+    refs = q.references(G.FindReferencesRequest(target=pos_target("lib/a.js", 0, 7)))
+    assert [(r.path, r.range.start.line, r.resolution) for r in refs.references] == [
+        ("lib/a.js", 3, resolved),  # module.exports = Store
+        ("lib/b.js", 1, resolved),
+        ("lib/b.js", 2, resolved),
+    ]
+    refs = q.references(G.FindReferencesRequest(target=name_target("Store.save")))
+    assert [(r.path, r.range.start.line, r.resolution) for r in refs.references] == [("lib/b.js", 3, resolved)]
+
+
 def test_attributes_typed_in_a_base_class_file(store, tmp_path):
     files = {
         "pkg/__init__.py": "",

@@ -426,7 +426,69 @@ def test_javascript_imports_and_exports():
         ("./whole", "", "whole", 0, False, ""),
         ("./mem", "prop", "member", 0, False, ""),
         ("./lazy", "", "", 0, False, ""),
+        ("", "arrow", "arrow", 0, True, ""),  # module.exports = { arrow }
     ]
+
+
+def test_javascript_commonjs_exports():
+    # CommonJS exports are export rows like `export { b as a }`; `module.exports = X` has the
+    # alias "module.exports". Only file-level statements (`if`/`try` blocks included) count.
+    code = """
+const b = 1, c = 2;
+function helper() {}
+class Store {}
+module.exports = Store;
+module.exports = class Named {};
+module.exports = function made() {};
+module.exports = function () {};
+module.exports = make();
+module.exports = { a: b, c, 'q': helper, m() {}, anon: function () {}, n: 3 };
+exports.x = b;
+module.exports.y = c;
+exports.f = function () {};
+exports.g = function named() {};
+exports = module.exports = helper;
+if (cond) { exports.k = b; } else { module.exports.j = c; }
+try { exports.t = b; } catch (e) { exports.u = c; } finally { exports.v = b; }
+function inner() { exports.no = b; module.exports = b; }
+const arrow = () => { module.exports = Store; };
+class K { static { exports.no = b; } }
+exports.deep.x = b;
+module.exports[key] = b;
+"""
+    f = run("javascript", code)
+    assert imports(f) == [
+        ("", "Store", "module.exports", 0, True, ""),
+        ("", "Named", "module.exports", 0, True, ""),
+        ("", "made", "module.exports", 0, True, ""),
+        ("", "b", "a", 0, True, ""),
+        ("", "c", "c", 0, True, ""),
+        ("", "helper", "q", 0, True, ""),
+        ("", "m", "m", 0, True, ""),  # a method of the object is a definition
+        ("", "b", "x", 0, True, ""),
+        ("", "c", "y", 0, True, ""),
+        ("", "named", "g", 0, True, ""),
+        ("", "helper", "module.exports", 0, True, ""),
+        ("", "b", "k", 0, True, ""),
+        ("", "c", "j", 0, True, ""),
+        ("", "b", "t", 0, True, ""),
+        ("", "c", "u", 0, True, ""),
+        ("", "b", "v", 0, True, ""),
+    ]
+    # the references of these statements are those of any assignment
+    assert [r for r in refs(f) if r[3] == "" and r[0] in ("module", "exports", "b", "x", "Store")][:6] == [
+        ("module", "read", "", ""),
+        ("exports", "read", "module", ""),
+        ("Store", "read", "", ""),
+        ("module", "read", "", ""),
+        ("exports", "read", "module", ""),
+        ("module", "read", "", ""),
+    ]
+
+
+def test_typescript_commonjs_exports():
+    f = run("typescript", "class Store {}\nmodule.exports = Store;\nexports.save = Store;\n")
+    assert imports(f) == [("", "Store", "module.exports", 0, True, ""), ("", "Store", "save", 0, True, "")]
 
 
 def test_javascript_definitions():
