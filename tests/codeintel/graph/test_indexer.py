@@ -244,7 +244,8 @@ class Slow:
 
 def test_the_deadline_stops_the_work_and_the_next_run_completes_it(store, fake, tree):
     limits = repo.RunLimits(batch_files=2, in_flight=1)
-    s = run(store, Slow(fake, 1), tree, deadline=time.monotonic() + 1.0, limits=limits)
+    # the one fast batch has seconds to spare: only the slow ones can meet the deadline
+    s = run(store, Slow(fake, 1), tree, deadline=time.monotonic() + 3.0, limits=limits)
     assert s.run.stopped == "deadline" and not s.run.complete
     assert s.files_written == 2 and s.run.not_processed == 5
     r = store.repo(str(tree))

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import time
-
 from codeintel.graph.resolve import EXTERNAL, NAME_ONLY, SUPER, FileContext, import_target, js_relative, resolve_file
 from codeintel.v1 import parse_pb2
 
@@ -352,9 +350,9 @@ def test_import_target_per_language():
     assert import_target(parse_pb2.FactImport(module="rust::x"), FileContext("a.rs", "rust", "a", "a")) is None
 
 
-def test_empty_and_fast():
+def test_empty_and_large_files():
     assert resolve_file(parse_pb2.FileFacts(), py("x.py", "x")).refs == []
-    # a large synthetic file: resolution stays a few microseconds per reference
+    # a large synthetic file resolves every reference (its speed is bench.graph.speed's to measure)
     f = Facts()
     for n in range(20):
         f.i(f"mod{n}", alias=f"m{n}")
@@ -371,11 +369,13 @@ def test_empty_and_fast():
             f.r("len", enc=m, kind=CALL)
             f.r(f"C{rep}", enc=m)
     ctx = py("big.py", "big")
-    t0 = time.perf_counter()
     refs = resolve_file(f.f, ctx).refs
-    elapsed = time.perf_counter() - t0
     assert len(refs) == 10_000
-    assert elapsed < 0.1, elapsed
+    by_name = {}
+    for ref, target in zip(f.f.references, refs, strict=True):
+        by_name.setdefault((ref.name, ref.receiver), set()).add(target)
+    assert by_name[("m7", "self")] == {("big", "C7.m7", 0)}
+    assert by_name[("len", "")] == {("builtins", "len", EXTERNAL)}
 
 
 def test_malformed_facts_do_not_loop_or_raise():
