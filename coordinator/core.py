@@ -132,10 +132,15 @@ class Coordinator:
         merge = cache_key(op.name, "", f.path, lang, options_bytes, f.content, ns)
         return merge, [(v, cache_key(op.name, v, f.path, lang, options_bytes, f.content, ns)) for v in pool.versions()]
 
-    def _store(self, op: Operation, version: str, f, opts: bytes, payload: bytes, caller: Caller) -> None:
+    def _store(
+        self, op: Operation, version: str, f, opts: bytes, payload: bytes, caller: Caller, l1: bool = True
+    ) -> None:
+        if not l1 and self.l2 is None:
+            return  # no cache keeps it: no key to compute
         lang = languages.normalize(f.language) if f.language else ""
         key = cache_key(op.name, version, f.path, lang, opts, f.content, caller.namespace or "")
-        self.cache.put(key, payload)
+        if l1:
+            self.cache.put(key, payload)
         if self.l2 is not None:
             self.l2.put(key, payload, caller.namespace)  # queued: never on the request's path
 
@@ -321,8 +326,20 @@ class Coordinator:
 
     # -- batches ---------------------------------------------------------------
     async def batch(
-        self, op_name: str, files, options, request_options, deadline: float, caller: Caller = ANONYMOUS
+        self,
+        op_name: str,
+        files,
+        options,
+        request_options,
+        deadline: float,
+        caller: Caller = ANONYMOUS,
+        *,
+        store_l1: bool = True,
     ) -> list[Served]:
+        """Each file's outcome, in order. `store_l1=False`: results computed (or found in L2) for this
+        batch are not put in the L1 cache (it is still read; L2 still gets them): a repository index
+        keeps the facts of unchanged files itself, and holding every file of a large run here would
+        only grow this process."""
         op = BY_NAME[op_name]
         pool, counters = self.pools[op_name], self.counters[op_name]
         counters.requests += 1
@@ -377,12 +394,24 @@ class Coordinator:
 
         try:
             if self.l2 is not None and not request_options.bypass_cache and todo:
-                todo = await self._from_l2(todo, counters, out, mine, caller)
+                todo = await self._from_l2(todo, counters, out, mine, caller, store_l1)
             chunks = self._chunks(files, [(i, key) for i, key, _ in todo])
             await asyncio.gather(
                 *(
                     self._run_chunk(
-                        op, pool, counters, files, chunk, options, opts, request_options, deadline, out, mine, caller
+                        op,
+                        pool,
+                        counters,
+                        files,
+                        chunk,
+                        options,
+                        opts,
+                        request_options,
+                        deadline,
+                        out,
+                        mine,
+                        caller,
+                        store_l1,
                     )
                     for chunk in chunks
                 )
@@ -407,7 +436,9 @@ class Coordinator:
             raise AssertionError(f"{len(out) - len(done)} files of a batch left without an outcome")
         return done
 
-    async def _from_l2(self, todo: list[_Todo], counters, out, mine, caller: Caller) -> list[_Todo]:
+    async def _from_l2(
+        self, todo: list[_Todo], counters, out, mine, caller: Caller, store_l1: bool = True
+    ) -> list[_Todo]:
         """Answer what the L2 cache holds (one MGET for the whole batch); the rest is still to do."""
         flat = [(n, version, key) for n, (_, _, keys) in enumerate(todo) for version, key in keys]
         l2 = tracing.start("coordinator.cache.l2")
@@ -417,7 +448,8 @@ class Coordinator:
         hit: dict[int, Served] = {}
         for (n, version, key), value in zip(flat, found, strict=True):
             if value is not None and n not in hit:
-                self.cache.put(key, value)  # backfill L1
+                if store_l1:
+                    self.cache.put(key, value)  # backfill L1
                 hit[n] = Served(result=value, cache=CS.CACHE_STATUS_HIT_L2, version=version)
         rest: list[_Todo] = []
         for n, (i, merge_key, keys) in enumerate(todo):
@@ -460,6 +492,7 @@ class Coordinator:
         out,
         mine,
         caller: Caller = ANONYMOUS,
+        store_l1: bool = True,
     ):
         request = op.batch_request(files=[files[i] for i, _ in chunk], options=options)
         if op.name == "scan":
@@ -476,7 +509,7 @@ class Coordinator:
                 s = Served(worker=worker, version=response.service_version, attempts=attempts, queue_wait=waited)
                 if r.HasField("result"):
                     s.result = r.result.SerializeToString()
-                    self._store(op, response.service_version, files[i], opts, s.result, caller)
+                    self._store(op, response.service_version, files[i], opts, s.result, caller, store_l1)
                 else:
                     s.error = common_pb2.FileError()
                     s.error.CopyFrom(r.error)

@@ -6,7 +6,9 @@ module adds what belongs to the coordinator:
 - roots must resolve inside `--repo-roots` (the same check as RunRepository);
 - facts come from the parse workers through `Coordinator.batch` in-process (ParseOptions with
   include_facts): the same caches, queue, priority and tenant caps as a ParseBatch call, billed per
-  batch like one;
+  batch like one, except that the facts computed are not kept in the L1 cache (the index itself
+  keeps them; a large repository would otherwise fill this process's L1 to its limit); 16 batches
+  in flight, since each holds its slot while its rows are written;
 - one index run per root at a time in this process (a second waits its turn; replicas sharing a
   PostgreSQL store are serialised by the store);
 - store calls run in threads (asyncio.to_thread), never on the event loop;
@@ -45,6 +47,9 @@ QUERIES = ("search", "definition", "references", "calls", "imports", "outline")
 QUERY_BOUNDS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0)
 INDEX_BOUNDS = (0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0, 120.0, 300.0, 600.0)
 FILE_OUTCOMES = ("written", "unchanged", "removed", "skipped")
+# Batches of an index run in flight: each holds its slot while its rows are written (one writer at a
+# time), so more than a plain run's 4 keep the parse workers busy meanwhile.
+IN_FLIGHT = 16
 
 
 @dataclass
@@ -139,7 +144,11 @@ class GraphHost:
         deadline = None if time_remaining is None else t0 + time_remaining - repository._margin(time_remaining)
         store = await self.store()
         events: asyncio.Queue = asyncio.Queue(maxsize=repository.QUEUED_EVENTS)
-        send = repository.batch_sender(self.core, "parse", FACTS, request.request_options, caller, charge)
+        # The index keeps every file's facts itself (unchanged files are never sent again): they do
+        # not go into the L1 cache too, which a large repository would fill (and hold) to its limit.
+        send = repository.batch_sender(
+            self.core, "parse", FACTS, request.request_options, caller, charge, store_l1=False
+        )
 
         async def progress(done: int, total: int) -> None:
             await events.put(
@@ -190,6 +199,7 @@ class GraphHost:
         pool = self.core.pools["parse"]
         return repo.RunLimits(
             batch_files=min(64, self.config.max_batch_files),
+            in_flight=IN_FLIGHT,
             max_file_bytes=pool.max_file_bytes or DEFAULT_MAX_FILE_BYTES,
         )
 

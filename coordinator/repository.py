@@ -32,7 +32,6 @@ from codeintel.kernel import errors
 from codeintel.kernel.source import DEFAULT_MAX_FILE_BYTES
 from codeintel.v1 import coordinator_pb2 as pb
 from coordinator.core import Caller, Coordinator
-from coordinator.operations import BY_NAME
 from coordinator.ratelimit import rejection_message
 
 # RepositoryOperation -> (coordinator operation, codeintel.repo aggregator, options field)
@@ -194,11 +193,13 @@ def batch_sender(
     caller: Caller,
     charge: Charge | None,
     on_chunk: Callable[[list[pb.RepositoryFileResult]], Awaitable[None]] | None = None,
+    *,
+    store_l1: bool = True,
 ) -> repo.Send:
     """A codeintel.repo `send` going through `Coordinator.batch` in-process (caches, queue, priority,
     tenant caps), billing each batch with `charge`; `on_chunk` gets each batch's results as
-    RepositoryFileResults (not for pass 1 of a two-pass scan: those are not results of the run)."""
-    op = BY_NAME[op_name]
+    RepositoryFileResults (not for pass 1 of a two-pass scan: those are not results of the run);
+    `store_l1=False`: the batches' results are not kept in the L1 cache (see Coordinator.batch)."""
     result_field = _RESULT_FIELD[op_name]
     batch_response = _BATCH_RESPONSES[op_name]
 
@@ -208,22 +209,34 @@ def batch_sender(
             await _charged(charge, sum(len(f.content) for f in files), time.monotonic() + timeout)
         try:
             served = await core.batch(
-                op_name, files, options or base_options, request_options, time.monotonic() + timeout, caller
+                op_name,
+                files,
+                options or base_options,
+                request_options,
+                time.monotonic() + timeout,
+                caller,
+                store_l1=store_l1,
             )
         except errors.CodeIntelError as exc:  # the batch as a whole (e.g. too many files): its files fail
             raise repo.BatchError(str(exc), deadline=isinstance(exc, errors.DeadlineExceeded)) from None
-        results, chunk = [], []
+        # Each result is decoded once, in place (building messages and passing them to a constructor
+        # would copy every one of them twice: a large share of an index run's time here).
+        response = batch_response(info=pb.BatchInfo(cache=[s.cache for s in served]))
+        results = response.results
+        chunk = []
         for f, s in zip(files, served, strict=True):
+            out = results.add()
             if s.result is not None:
-                r = op.result_cls.FromString(s.result)
-                results.append(op.file_result_cls(result=r))
+                r = out.result
+                r.ParseFromString(s.result)
+                r.SetInParent()  # present even when empty, as a result
                 if on_chunk is not None:
                     chunk.append(pb.RepositoryFileResult(path=f.path, cache=s.cache, **{result_field: r}))
-            else:
-                results.append(op.file_result_cls(error=s.error))
+            elif s.error is not None:
+                out.error.CopyFrom(s.error)
         if chunk and not summaries and on_chunk is not None:
             await on_chunk(chunk)
-        return batch_response(results=results, info=pb.BatchInfo(cache=[s.cache for s in served]))
+        return response
 
     return send
 

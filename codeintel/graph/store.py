@@ -136,6 +136,7 @@ _REPO_COLUMNS = (
 )
 
 _CHUNK = 500  # ids per `IN (...)` list
+CACHE_KIB = 16 * 1024  # SQLite page cache per connection (KiB)
 
 
 def default_dir() -> str:
@@ -322,9 +323,13 @@ class _SqliteDb(_Db):
         for pragma in (
             "journal_mode = WAL",  # readers never wait for the indexer's writes
             "synchronous = NORMAL",  # durable at checkpoints: an index is rebuilt after a crash, not lost data
-            "temp_store = MEMORY",
-            "cache_size = -65536",  # 64 MiB of page cache per connection
-            "mmap_size = 268435456",
+            # Memory stays bounded however large the repository (issue 15: <= 1 GB per process at
+            # 50k files): every thread has its own connection, so each gets a modest page cache; no
+            # memory map (its pages count as the process's); temporary B-trees and the sorts of an
+            # index build spill to files instead of growing in memory.
+            "temp_store = FILE",
+            f"cache_size = -{CACHE_KIB}",
+            "mmap_size = 0",
             "busy_timeout = 30000",
         ):
             c.execute("PRAGMA " + pragma)

@@ -11,7 +11,7 @@ import grpc
 import pytest
 
 from codeintel.ops.stack import LocalStack
-from codeintel.v1 import common_pb2, graph_pb2_grpc
+from codeintel.v1 import common_pb2, coordinator_pb2_grpc, graph_pb2_grpc, parse_pb2
 from codeintel.v1 import coordinator_pb2 as pb
 from codeintel.v1 import graph_pb2 as g
 from coordinator.tenants import hash_key
@@ -122,6 +122,32 @@ def test_an_index_run_streams_progress_first_skips_as_they_come_and_one_summary_
         ("vendored.py", pb.REPOSITORY_SKIP_REASON_BINARY)
     ]
     assert summary.store.startswith("sqlite:")
+
+
+def test_index_runs_keep_their_facts_out_of_the_l1_cache_other_calls_still_use_it(project, graph_stack):
+    root, _ = project
+    ch = grpc.insecure_channel(graph_stack.address)
+    try:
+        admin = coordinator_pb2_grpc.AdminServiceStub(ch)
+
+        def l1():
+            stats = admin.GetStats(pb.GetStatsRequest(), timeout=10, metadata=MD)
+            return next(c for c in stats.caches if c.tier == "l1")
+
+        assert l1().entries == 0  # the index run's facts live in the index, not here too
+        # A ParseBatch (facts included, like an index run's) is cached as before and answered from L1.
+        api = coordinator_pb2_grpc.CodeIntelServiceStub(ch)
+        req = pb.CodeIntelServiceParseBatchRequest(
+            files=[common_pb2.SourceFile(path="pkg/util.py", content=(root / "pkg" / "util.py").read_bytes())],
+            options=parse_pb2.ParseOptions(include_facts=True),
+        )
+        first = api.ParseBatch(req, timeout=30, metadata=MD)
+        assert l1().entries == 1
+        second = api.ParseBatch(req, timeout=30, metadata=MD)
+        assert list(second.info.cache) == [pb.CACHE_STATUS_HIT_L1]
+        assert second.results[0].result == first.results[0].result
+    finally:
+        ch.close()
 
 
 def test_definitions_references_callers_and_imports_cross_files(project, stub):

@@ -371,7 +371,7 @@ def test_empty_and_large_files():
     ctx = py("big.py", "big")
     refs = resolve_file(f.f, ctx).refs
     assert len(refs) == 10_000
-    by_name = {}
+    by_name: dict[tuple[str, str], set[tuple[str | None, str | None, int]]] = {}
     for ref, target in zip(f.f.references, refs, strict=True):
         by_name.setdefault((ref.name, ref.receiver), set()).add(target)
     assert by_name[("m7", "self")] == {("big", "C7.m7", 0)}
