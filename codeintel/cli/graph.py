@@ -31,20 +31,12 @@ from codeintel.cli import graph_output as text
 from codeintel.cli import output
 from codeintel.cli import repo as repo_cli
 from codeintel.client import ClientError, CoordinatorClient, SyncCoordinatorClient
+from codeintel.repo import BENIGN_SKIP_REASONS
 from codeintel.v1 import common_pb2, graph_pb2
 from codeintel.v1 import coordinator_pb2 as pb
 
 QUERY_TIMEOUT_S = 120.0
 NO_DEADLINE_S = 7 * 24 * 3600.0  # `index` without --deadline: the server's own limits end the run
-_BENIGN = frozenset(
-    {
-        pb.REPOSITORY_SKIP_REASON_IGNORED,
-        pb.REPOSITORY_SKIP_REASON_EXCLUDED,
-        pb.REPOSITORY_SKIP_REASON_SYMLINK,
-        pb.REPOSITORY_SKIP_REASON_NO_GRAMMAR,
-        pb.REPOSITORY_SKIP_REASON_UNSUPPORTED,
-    }
-)
 _MATCH = {
     "exact": graph_pb2.SYMBOL_MATCH_EXACT,
     "prefix": graph_pb2.SYMBOL_MATCH_PREFIX,
@@ -263,7 +255,7 @@ def _index(args: argparse.Namespace, address: str, plan: Plan) -> int:
                     failed.extend(
                         (f.path, text.skip_reason(f.reason), f.message)
                         for f in event.skipped.files
-                        if f.reason not in _BENIGN
+                        if f.reason not in BENIGN_SKIP_REASONS
                     )
                 elif kind == "summary":
                     return event.summary

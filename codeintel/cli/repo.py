@@ -32,15 +32,6 @@ from codeintel.v1 import coordinator_pb2 as pb
 
 OPERATION = {"parse": "index", "analyze": "analyze", "scan": "scan"}
 BATCH_TIMEOUT_S = 600.0
-_BENIGN_SERVER_SKIPS = frozenset(
-    {
-        pb.REPOSITORY_SKIP_REASON_IGNORED,
-        pb.REPOSITORY_SKIP_REASON_EXCLUDED,
-        pb.REPOSITORY_SKIP_REASON_SYMLINK,
-        pb.REPOSITORY_SKIP_REASON_NO_GRAMMAR,
-        pb.REPOSITORY_SKIP_REASON_UNSUPPORTED,
-    }
-)
 
 
 def wants_repo(paths: list[str]) -> bool:
@@ -139,7 +130,7 @@ def _server_side(
                         failed += [
                             (os.path.join(path, s.path), pb.RepositorySkipReason.Name(s.reason), s.message)
                             for s in event.skipped.files
-                            if s.reason not in _BENIGN_SERVER_SKIPS
+                            if s.reason not in repo.BENIGN_SKIP_REASONS
                         ]
                     else:
                         summary = event.summary

@@ -241,6 +241,20 @@ class Links:
             self._vars[key] = got
         return got
 
+    def _through_var(self, scope: str, name: str, rest: str, depth: int) -> Result:
+        """`rest` of the variable or attribute `name` of `scope` with a type hint (module-level
+        `request: Request`, class attribute `Cls.json: JSONProvider`): followed through its type."""
+        for tm, tn, vflags in self._var_rows(scope, name):
+            if tm is None:
+                continue
+            tn = f"{tn}.{rest}" if tn and rest else (tn or rest)
+            if vflags & EXTERNAL:
+                return External(tm, tn)
+            r = self._resolve(tm, tn, 0, depth + 1)
+            if r is not None:
+                return r
+        return None
+
     def _star_rows(self, scope: str) -> list[tuple]:
         got = self._stars.get(scope)
         if got is None:
@@ -330,15 +344,9 @@ class Links:
         head, rest = segs[0], ".".join(segs[1:])
         if rest or sup & _TYPED:
             # a module-level variable with a type hint: `var.attr` is the attribute of its type
-            for tm, tn, vflags in self._var_rows(scope, head):
-                if tm is None:
-                    continue
-                tn = f"{tn}.{rest}" if tn and rest else (tn or rest)
-                if vflags & EXTERNAL:
-                    return External(tm, tn)
-                r = self._resolve(tm, tn, 0, depth + 1)
-                if r is not None:
-                    return r
+            r = self._through_var(scope, head, rest, depth)
+            if r is not None:
+                return r
         if lang == "python" or lang in JS_LANGUAGES:
             for tmod, bname, module, level, _is_export in self._binding_rows(scope, head):
                 target = _binding(lang, tmod, bname, module, level, head)
@@ -406,15 +414,9 @@ class Links:
                     if hit:
                         return hit
                     if rest or typed:
-                        for tm, tn, vflags in self._var_rows(c.scope, f"{c.qname}.{attr}"):
-                            if tm is None:
-                                continue
-                            tn = f"{tn}.{rest}" if tn and rest else (tn or rest)
-                            if vflags & EXTERNAL:
-                                return External(tm, tn)
-                            r = self._resolve(tm, tn, 0, depth + 1)
-                            if r is not None:
-                                return r
+                        r = self._through_var(c.scope, f"{c.qname}.{attr}", rest, depth)
+                        if r is not None:
+                            return r
             first = False
             nxt: list[Def] = []
             for c in level:

@@ -17,7 +17,14 @@ Domain code: no grpc here.
 from codeintel.repo.aggregate import AGGREGATORS, Aggregator, AnalyzeAggregator, IndexAggregator, ScanAggregator
 from codeintel.repo.crossfile import take as cross_file_options
 from codeintel.repo.runner import BatchError, Progress, RunLimits, Runner, RunReport, Send
-from codeintel.repo.summary import SKIP_REASONS, skip_reason, summary, summary_message, summary_text
+from codeintel.repo.summary import (
+    BENIGN_SKIP_REASONS,
+    SKIP_REASONS,
+    skip_reason,
+    summary,
+    summary_message,
+    summary_text,
+)
 from codeintel.repo.walk import (
     BENIGN,
     BINARY,
@@ -86,6 +93,7 @@ __all__ = [
     "git_toplevel",
     "read_source",
     "split_glob",
+    "BENIGN_SKIP_REASONS",
     "SKIP_REASONS",
     "skip_reason",
     "summary",

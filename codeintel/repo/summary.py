@@ -7,6 +7,7 @@ import json
 from codeintel.repo.aggregate import Aggregator
 from codeintel.repo.runner import RunReport
 from codeintel.repo.walk import (
+    BENIGN,
     BINARY,
     EXCLUDED,
     FAILED,
@@ -44,6 +45,10 @@ SKIP_REASONS: dict[str, pb.RepositorySkipReason] = {
 def skip_reason(reason: str) -> pb.RepositorySkipReason:
     """The RepositorySkipReason of a skip reason (FAILED for one this code does not know)."""
     return SKIP_REASONS.get(reason, pb.REPOSITORY_SKIP_REASON_FAILED)
+
+
+# The walk's BENIGN reasons as RepositorySkipReasons: skips nobody needs listed one by one.
+BENIGN_SKIP_REASONS: frozenset[pb.RepositorySkipReason] = frozenset(skip_reason(r) for r in BENIGN)
 
 
 def summary(report: RunReport, aggregator: Aggregator, path: str) -> dict:

@@ -28,8 +28,8 @@ from pydantic import BaseModel, Field
 
 from codeintel.client import ClientError
 from codeintel.client.requests import request_options
+from codeintel.repo import BENIGN_SKIP_REASONS
 from codeintel.v1 import common_pb2, graph_pb2
-from codeintel.v1 import coordinator_pb2 as pb
 from mcp_bridge.args import PriorityArg
 from mcp_bridge.bridge import Bridge, CoordinatorError, guard, result, tool_annotations
 from mcp_bridge.outputs import graph as out
@@ -48,15 +48,6 @@ T = TypeVar("T")
 M = TypeVar("M", bound=BaseModel)
 
 SKIPPED_LISTED = 50  # skipped files worth a look, listed in an index_repository result
-_BENIGN = frozenset(
-    {
-        pb.REPOSITORY_SKIP_REASON_IGNORED,
-        pb.REPOSITORY_SKIP_REASON_EXCLUDED,
-        pb.REPOSITORY_SKIP_REASON_SYMLINK,
-        pb.REPOSITORY_SKIP_REASON_NO_GRAMMAR,
-        pb.REPOSITORY_SKIP_REASON_UNSUPPORTED,
-    }
-)
 MatchName = Literal["exact", "prefix", "fuzzy"]
 _MATCH = {
     "exact": graph_pb2.SYMBOL_MATCH_EXACT,
@@ -268,7 +259,7 @@ class GraphTools:
                         await ctx.report_progress(done, total, f"{done} of {total} files")
                 elif kind == "skipped":
                     for f in event.skipped.files:
-                        if f.reason in _BENIGN:
+                        if f.reason in BENIGN_SKIP_REASONS:
                             continue
                         skipped_total += 1
                         if len(skipped) < SKIPPED_LISTED:
