@@ -5,12 +5,15 @@ outbound worker calls are grpc.aio stubs held by the pools."""
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import logging
 import time
+from collections import OrderedDict
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import grpc
+from google.rpc import error_details_pb2, status_pb2
 
 from codeintel.kernel import errors, languages
 from codeintel.kernel.source import DEFAULT_MAX_FILE_BYTES
@@ -60,6 +63,7 @@ class Caller:
 
 
 ANONYMOUS = Caller()
+CHECKED_RULE_SETS = 32  # custom rule sets a scan worker has validated, remembered by content
 
 
 class WorkerCallError(Exception):
@@ -69,10 +73,21 @@ class WorkerCallError(Exception):
         super().__init__(details)
         self.code, self.details, self.trailing = code, details or "", trailing
 
+    def violation_field(self) -> str:
+        """The field the worker's google.rpc.BadRequest names ("" when it sent none)."""
+        for key, value in self.trailing or ():
+            if key != "grpc-status-details-bin":
+                continue
+            for detail in status_pb2.Status.FromString(value).details:
+                bad = error_details_pb2.BadRequest()
+                if detail.Unpack(bad) and bad.field_violations:
+                    return bad.field_violations[0].field
+        return ""
+
     def as_domain(self) -> errors.CodeIntelError:
         """The same failure as a domain error, for per-file reporting in batches."""
         if self.code == grpc.StatusCode.INVALID_ARGUMENT:
-            return errors.InvalidInput(self.details)
+            return errors.InvalidInput(self.details, field=self.violation_field())
         if self.code == grpc.StatusCode.RESOURCE_EXHAUSTED:
             return errors.Overloaded(self.details)
         return errors.Unavailable(f"worker error {self.code.name}: {self.details}")
@@ -96,6 +111,7 @@ class Coordinator:
             file_interval=config.workers_file_interval,
         )
         self.counters = {name: OperationCounters() for name in BY_NAME}
+        self._checked_rules: OrderedDict[bytes, list[scan_pb2.Rule]] = OrderedDict()  # check_rules
         self._inflight: dict[bytes, asyncio.Future] = {}
         self.l2: L2Cache | None = None  # the shared Redis cache, when configured (see start)
 
@@ -166,20 +182,51 @@ class Coordinator:
             counters.errors += 1
             raise
 
-    async def list_rules(self, language: str, deadline: float, caller: Caller = ANONYMOUS):
-        """The scan rules, as a healthy scan worker lists them (not cached: the answer is small)."""
+    async def list_rules(self, language: str, deadline: float, caller: Caller = ANONYMOUS, custom_rules=()):
+        """The scan rules, as a healthy scan worker lists them (not cached: the answer is small), with
+        `custom_rules` (RuleFiles) validated and listed too."""
         op = BY_NAME["scan"]
         response, *_ = await self._call(
             op,
             self.pools["scan"],
             self.counters["scan"],
             "ListRules",
-            scan_pb2.ListRulesRequest(language=language),
+            scan_pb2.ListRulesRequest(language=language, custom_rules=custom_rules),
             coordinator_pb2.RequestOptions(),
             deadline,
             caller,
         )
         return response
+
+    async def check_rules(
+        self, custom_rules, deadline: float, caller: Caller = ANONYMOUS, *, field: str = "options"
+    ) -> list[scan_pb2.Rule]:
+        """Custom rule files validated by a scan worker before any file is sent with them (so a broken
+        rule refuses the call or run up front instead of failing every file); their rules (for SARIF).
+        A bad file is InvalidInput naming `<field>.custom_rules[i]`. Valid sets are remembered by
+        content (a run's batches check once)."""
+        if not custom_rules:
+            return []
+        whole = scan_pb2.ListRulesRequest(custom_rules=custom_rules).SerializeToString(deterministic=True)
+        key = hashlib.sha256(whole).digest()
+        known = self._checked_rules.get(key)
+        if known is not None:
+            self._checked_rules.move_to_end(key)
+            return known
+        try:
+            listed = await self.list_rules("", deadline, caller, custom_rules)
+        except WorkerCallError as e:
+            if e.code != grpc.StatusCode.INVALID_ARGUMENT:
+                raise e.as_domain() from None
+            violated = e.violation_field()
+            raise errors.InvalidInput(
+                e.details, field=f"{field}.{violated}" if violated.startswith("custom_rules") else field
+            ) from None
+        rules = [r for r in listed.rules if r.custom]
+        self._checked_rules[key] = rules
+        while len(self._checked_rules) > CHECKED_RULE_SETS:
+            self._checked_rules.popitem(last=False)
+        return rules
 
     async def _serve_file(self, op, pool, counters, file, options, request_options, deadline, caller) -> Served:
         opts = op.cache_options(options)

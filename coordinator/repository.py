@@ -15,6 +15,9 @@ tools and the CLI); this module adds what is particular to running it inside the
   goes out before the RPC itself expires; cancelling the RPC cancels the run (in-flight batches
   and their worker calls included).
 
+A scan run adds the repository's own rules (`<root>/.codeintel/rules/`, codeintel.repo.rules) to the
+custom rules sent, and has a scan worker check them before the walk: a broken rule refuses the run.
+
 Events come out in order: progress (0 of N) first, then per batch: results, skipped files,
 progress; the summary is always last. No gRPC here: errors are codeintel.errors.
 """
@@ -26,11 +29,14 @@ import os
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
+from typing import cast
 
 from codeintel import repo
 from codeintel.kernel import errors
 from codeintel.kernel.source import DEFAULT_MAX_FILE_BYTES
+from codeintel.repo import rules as repo_rules
 from codeintel.v1 import coordinator_pb2 as pb
+from codeintel.v1 import scan_pb2
 from coordinator.core import Caller, Coordinator
 from coordinator.ratelimit import rejection_message
 
@@ -279,6 +285,7 @@ async def run(
     """The events of one run. Closing the iterator early (the caller went away) cancels the run."""
     t0 = time.monotonic()
     deadline = None if time_remaining is None else t0 + time_remaining - _margin(time_remaining)
+    options, custom = await _custom_rules(core, req, caller, deadline)
     pool = core.pools[req.op]
     max_bytes = pool.max_file_bytes or DEFAULT_MAX_FILE_BYTES
     limits = limits or repo.RunLimits(batch_files=min(64, core.config.max_batch_files), max_file_bytes=max_bytes)
@@ -298,7 +305,7 @@ async def run(
     async def on_chunk(chunk: list[pb.RepositoryFileResult]) -> None:
         await events.put(pb.CodeIntelServiceRunRepositoryResponse(results=pb.RepositoryResults(results=chunk)))
 
-    send = batch_sender(core, req.op, req.options, req.request_options, caller, charge, on_chunk)
+    send = batch_sender(core, req.op, options, req.request_options, caller, charge, on_chunk)
 
     runner: repo.Runner
     reported = len(walked.skipped)
@@ -311,7 +318,7 @@ async def run(
             await events.put(e)
         await events.put(_progress(done, total, runner.report))
 
-    cross_file = repo.cross_file_options(req.options)  # two passes: summaries, then scans
+    cross_file = repo.cross_file_options(options)  # two passes: summaries, then scans
     runner = repo.Runner(
         req.aggregate, send, limits=limits, deadline=deadline, progress=progress, cross_file=cross_file
     )
@@ -322,4 +329,30 @@ async def run(
         yield event
     for e in _skips(runner.report.skipped[reported:]):  # files the run never got to
         yield e
-    yield _summary(runner, req.root)
+    summary = _summary(runner, req.root)
+    if custom is not None:
+        rules, files = custom
+        summary.summary.custom_rules, summary.summary.custom_rule_files = len(rules), files
+        summary.summary.summary_text += f"\ncustom rules: {len(rules)} from {files} file{'s' if files != 1 else ''}"
+    yield summary
+
+
+async def _custom_rules(
+    core: Coordinator, req: RunRequest, caller: Caller, deadline: float | None
+) -> tuple[object, tuple[list, int] | None]:
+    """A scan run's options with the repository's own `.codeintel/rules/` added after the custom rules
+    sent, all checked by a scan worker before anything else happens (a broken rule refuses the run
+    with INVALID_ARGUMENT naming the file, the rule and the field); (options, (custom rules, number of
+    files)), or (options, None) when the run has no custom rules."""
+    if req.op != "scan":
+        return req.options, None
+    sent = cast(scan_pb2.ScanOptions, req.options)
+    try:
+        options = repo_rules.with_rules(sent, await asyncio.to_thread(repo_rules.read_rule_files, req.root))
+    except repo_rules.RuleFileError as exc:
+        raise errors.InvalidInput(str(exc), field="scan_options.custom_rules") from None
+    if not options.custom_rules:
+        return options, None
+    until = deadline if deadline is not None else time.monotonic() + core.config.default_deadline
+    rules = await core.check_rules(options.custom_rules, until, caller, field="scan_options")
+    return options, (rules, len(options.custom_rules))

@@ -9,11 +9,17 @@ from codeintel.kernel import errors
 from codeintel.kernel.sarif import sarif_json
 from codeintel.observability import tracing
 from codeintel.rpc.status import aio_guard, aio_stream_guard
-from codeintel.v1 import common_pb2, coordinator_pb2, coordinator_pb2_grpc
+from codeintel.v1 import common_pb2, coordinator_pb2, coordinator_pb2_grpc, scan_pb2
 from coordinator import repository
 from coordinator.admission import Gatekeeper, Ticket
 from coordinator.core import Coordinator, Served, WorkerCallError
 from coordinator.operations import BY_NAME
+
+
+def _rule_bytes(op: str, request) -> int:
+    """A scan's custom rules are billed as bytes of the call: validating them costs like scanning them."""
+    return sum(len(f.content) for f in request.options.custom_rules) if op == "scan" else 0
+
 
 _FILE_ERROR_TO_EXC = {
     common_pb2.FILE_ERROR_CODE_DEADLINE_EXCEEDED: errors.DeadlineExceeded,
@@ -83,9 +89,19 @@ class CodeIntelServicer(coordinator_pb2_grpc.CodeIntelServiceServicer):
         request.request_options.priority = ticket.priority
         return ticket
 
+    async def _check_rules(self, op: str, request, context, ticket: Ticket) -> list[scan_pb2.Rule]:
+        """Custom rules are checked before any file is sent (a bad rule fails the call, not each file);
+        their rules, for the SARIF log."""
+        if op != "scan" or not request.options.custom_rules:
+            return []
+        return await self.core.check_rules(
+            request.options.custom_rules, _deadline(context, self.core.config.default_deadline), ticket.caller
+        )
+
     async def _unary(self, op: str, request, context):
-        ticket = await self._admit(request, context, len(request.file.content))
+        ticket = await self._admit(request, context, len(request.file.content) + _rule_bytes(op, request))
         try:
+            custom = await self._check_rules(op, request, context, ticket)
             served = await self.core.unary(
                 op,
                 request.file,
@@ -101,11 +117,14 @@ class CodeIntelServicer(coordinator_pb2_grpc.CodeIntelServiceServicer):
         if served.error is not None:  # merged onto a batch's per-file failure
             exc = _FILE_ERROR_TO_EXC.get(served.error.code, errors.InvalidInput)
             raise exc(served.error.message)
-        return BY_NAME[op].result_cls.FromString(served.result), _info(served, ticket)
+        return BY_NAME[op].result_cls.FromString(served.result), _info(served, ticket), custom
 
     async def _batch(self, op: str, request, context):
-        ticket = await self._admit(request, context, sum(len(f.content) for f in request.files))
+        ticket = await self._admit(
+            request, context, sum(len(f.content) for f in request.files) + _rule_bytes(op, request)
+        )
         try:
+            custom = await self._check_rules(op, request, context, ticket)
             served = await self.core.batch(
                 op,
                 request.files,
@@ -121,49 +140,54 @@ class CodeIntelServicer(coordinator_pb2_grpc.CodeIntelServiceServicer):
         results = [
             cls(result=rcls.FromString(s.result)) if s.result is not None else cls(error=s.error) for s in served
         ]
-        return results, served, _batch_info(served, ticket)
+        return results, served, _batch_info(served, ticket), custom
 
     @aio_guard
     async def Parse(self, request, context):
-        result, info = await self._unary("parse", request, context)
+        result, info, _ = await self._unary("parse", request, context)
         return coordinator_pb2.CodeIntelServiceParseResponse(result=result, info=info)
 
     @aio_guard
     async def ParseBatch(self, request, context):
-        results, _, info = await self._batch("parse", request, context)
+        results, _, info, _ = await self._batch("parse", request, context)
         return coordinator_pb2.CodeIntelServiceParseBatchResponse(results=results, info=info)
 
     @aio_guard
     async def Analyze(self, request, context):
-        result, info = await self._unary("analyze", request, context)
+        result, info, _ = await self._unary("analyze", request, context)
         return coordinator_pb2.CodeIntelServiceAnalyzeResponse(result=result, info=info)
 
     @aio_guard
     async def AnalyzeBatch(self, request, context):
-        results, _, info = await self._batch("analyze", request, context)
+        results, _, info, _ = await self._batch("analyze", request, context)
         return coordinator_pb2.CodeIntelServiceAnalyzeBatchResponse(results=results, info=info)
 
     @aio_guard
     async def Scan(self, request, context):
-        result, info = await self._unary("scan", request, context)
-        sarif = sarif_json([result], info.service_version) if request.options.include_sarif else ""
+        result, info, custom = await self._unary("scan", request, context)
+        sarif = sarif_json([result], info.service_version, custom) if request.options.include_sarif else ""
         return coordinator_pb2.CodeIntelServiceScanResponse(result=result, sarif_json=sarif, info=info)
 
     @aio_guard
     async def ScanBatch(self, request, context):
-        results, served, info = await self._batch("scan", request, context)
+        results, served, info, custom = await self._batch("scan", request, context)
         sarif = ""
         if request.options.include_sarif:
             version = next((s.version for s in served if s.version), "")
-            sarif = sarif_json([r.result for r in results if r.HasField("result")], version)
+            sarif = sarif_json([r.result for r in results if r.HasField("result")], version, custom)
         return coordinator_pb2.CodeIntelServiceScanBatchResponse(results=results, sarif_json=sarif, info=info)
 
     @aio_guard
     async def ListRules(self, request, context):
-        ticket = await self.gatekeeper.admit(authorization(context), 0, 0)
+        # Custom rules cost their validation (compiling, running the examples): billed by their bytes.
+        cost = sum(len(f.content) for f in request.custom_rules)
+        ticket = await self.gatekeeper.admit(authorization(context), 0, cost)
         try:
             listed = await self.core.list_rules(
-                request.language, _deadline(context, self.core.config.default_deadline), ticket.caller
+                request.language,
+                _deadline(context, self.core.config.default_deadline),
+                ticket.caller,
+                request.custom_rules,
             )
         except WorkerCallError as e:
             await _pass_on(context, e)

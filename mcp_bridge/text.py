@@ -143,10 +143,13 @@ def scan_text(out: ScanOutput, notes: list[str]) -> str:
 
 def rules_text(out: RulesOutput) -> str:
     langs = ", ".join(f"{k} {v}" for k, v in out.counts_by_language.items())
-    lines = [f"{out.total_rules} scan rules ({langs})."]
-    for r in out.rules[:_TEXT_ITEMS]:
+    custom = f", {out.custom_rules} custom (valid)" if out.custom_rules else ""
+    lines = [f"{out.total_rules} scan rules ({langs}){custom}."]
+    # Custom rules first: a caller validating its rules wants to see them.
+    for r in sorted(out.rules, key=lambda r: not r.custom)[:_TEXT_ITEMS]:
         kind = "data-flow" if r.dataflow else "pattern"
-        lines.append(f"- {r.id} [{r.severity}/{r.confidence}, {kind}] {r.cwe} {r.owasp}: {','.join(r.languages)}")
+        mine = f" (custom, {r.source})" if r.custom else ""
+        lines.append(f"- {r.id} [{r.severity}/{r.confidence}, {kind}] {r.cwe} {r.owasp}: {','.join(r.languages)}{mine}")
     if out.total_rules > _TEXT_ITEMS:
         lines.append(f"... {out.total_rules - _TEXT_ITEMS} more rules in the structured result.")
     return "\n".join(lines)

@@ -89,6 +89,14 @@ def _file_settings(command: str) -> tuple[Setting, ...]:
                 "--write-baseline", None, metavar="FILE", help="write the fingerprints of this scan's findings to FILE"
             ),
             Setting(
+                "--rules",
+                (),
+                metavar="PATH",
+                repeat=True,
+                help="custom rules: a rule file (*.toml, *.yaml, *.yml) or a directory of them; repeatable. "
+                "Directories scanned also use their own .codeintel/rules/",
+            ),
+            Setting(
                 "--cross-file",
                 False,
                 help="directories: summarise every file's functions first, then follow untrusted data into "
@@ -126,6 +134,13 @@ LOAD = (
 )
 RULES = (
     Setting("--language", "", help="only rules for this language"),
+    Setting(
+        "--rules",
+        (),
+        metavar="PATH",
+        repeat=True,
+        help="custom rules to validate and list with the shipped ones: a rule file or a directory; repeatable",
+    ),
     Setting("--format", "text", help="output format", choices=("text", "json")),
 )
 ADMIN = (Setting("--format", "text", help="output format", choices=("text", "json")),)

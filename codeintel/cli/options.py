@@ -19,6 +19,7 @@ def options(args: argparse.Namespace) -> parse_pb2.ParseOptions | analyze_pb2.An
         min_severity=vocab.SEVERITY_VALUES[args.min_severity],
         baseline_fingerprints=args.baseline_prints,
         cross_file=bool(getattr(args, "cross_file", False)),
+        custom_rules=getattr(args, "rule_files", ()),
     )
 
 

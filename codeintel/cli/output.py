@@ -59,12 +59,13 @@ def call_failed(command: str, e: ClientError) -> int:
     return 1
 
 
-def print_results(command: str, fmt: str, ordered: Sequence[Any]) -> None:
-    """Results to stdout in `fmt` (text, json or sarif), in the order given."""
+def print_results(command: str, fmt: str, ordered: Sequence[Any], custom_rules: Sequence[Any] = ()) -> None:
+    """Results to stdout in `fmt` (text, json or sarif, whose driver lists `custom_rules` too), in the
+    order given."""
     if fmt == "json":
         print(json.dumps([json_format.MessageToDict(r, preserving_proto_field_name=True) for r in ordered], indent=1))
     elif fmt == "sarif":
-        print(json.dumps(build_sarif(ordered, tool_version=""), indent=1))
+        print(json.dumps(build_sarif(ordered, tool_version="", custom_rules=custom_rules), indent=1))
     else:
         for r in ordered:
             out = text(command, r)
@@ -109,6 +110,8 @@ def rules_text(resp: coordinator_pb2.CodeIntelServiceListRulesResponse) -> str:
     for r in resp.rules:
         kind = "dataflow" if r.dataflow else "pattern"
         sev = vocab.severity_name(r.severity)
-        lines.append(f"{r.id:<40} {r.cwe:<9} {sev:<8} {kind:<8} {','.join(r.languages):<34} {r.owasp}")
-    lines.append(f"{len(resp.rules)} rules ({resp.service_version})")
+        line = f"{r.id:<40} {r.cwe:<9} {sev:<8} {kind:<8} {','.join(r.languages):<34} {r.owasp}"
+        lines.append(line + (f"  custom: {r.source}" if r.custom else ""))
+    custom = sum(1 for r in resp.rules if r.custom)
+    lines.append(f"{len(resp.rules)} rules" + (f", {custom} custom" if custom else "") + f" ({resp.service_version})")
     return "\n".join(lines)

@@ -161,7 +161,9 @@ def _run_server_side(args: argparse.Namespace, address: str) -> int:
     if isinstance(out, int):
         return out
     results, summary, failed = out
-    output.print_results(args.command, args.format, [results[p] for p in sorted(results)])
+    output.print_results(
+        args.command, args.format, [results[p] for p in sorted(results)], getattr(args, "custom_rules", ())
+    )
     if summary is not None:
         print(summary.summary_text, file=sys.stderr)
     for path, reason, message in sorted(failed):
@@ -183,10 +185,13 @@ def _run_here(args: argparse.Namespace, address: str) -> int:
             print(f"codeintel {args.command}: interrupted", file=sys.stderr)
             return 130
     ordered = [results[p] for p in sorted(results)]
-    output.print_results(args.command, args.format, ordered)
+    output.print_results(args.command, args.format, ordered, getattr(args, "custom_rules", ()))
     report = runner.report
     label = " ".join(args.paths)
     print(repo.summary_text(repo.summary(report, runner.aggregator, label)), file=sys.stderr)
+    if getattr(args, "rule_files", None):
+        n, files = len(args.custom_rules), len(args.rule_files)
+        print(f"custom rules: {n} from {files} file{'s' if files != 1 else ''}", file=sys.stderr)
     failed = [s for s in report.skipped if s.reason not in repo.BENIGN]
     for s in sorted(failed, key=lambda s: s.path):
         print(f"{s.path}: {s.reason}" + (f": {s.detail}" if s.detail else ""), file=sys.stderr)

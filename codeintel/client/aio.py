@@ -209,9 +209,12 @@ class CoordinatorClient:
         except grpc.aio.AioRpcError as err:
             raise map_rpc_error(err, "index run", timeout) from None
 
-    async def list_rules(self, language: str = "") -> coordinator_pb2.CodeIntelServiceListRulesResponse:
+    async def list_rules(
+        self, language: str = "", custom_rules=()
+    ) -> coordinator_pb2.CodeIntelServiceListRulesResponse:
+        """The scan rules; `custom_rules` (RuleFiles) are validated and listed with them."""
         codeintel, _ = self._ensure()
-        request = coordinator_pb2.CodeIntelServiceListRulesRequest(language=language)
+        request = coordinator_pb2.CodeIntelServiceListRulesRequest(language=language, custom_rules=custom_rules)
         return await self._call("rule listing", codeintel.ListRules, request)
 
     async def get_stats(self, timeout_s: float | None = None) -> coordinator_pb2.GetStatsResponse:

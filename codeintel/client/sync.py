@@ -78,8 +78,9 @@ class SyncCoordinatorClient:
         except grpc.RpcError as err:
             raise map_rpc_error(err, "index run", timeout_s) from None
 
-    def list_rules(self, language: str = "", timeout_s: float | None = None) -> Any:
-        request = coordinator_pb2.CodeIntelServiceListRulesRequest(language=language)
+    def list_rules(self, language: str = "", timeout_s: float | None = None, custom_rules=()) -> Any:
+        """The scan rules; `custom_rules` (RuleFiles) are validated and listed with them."""
+        request = coordinator_pb2.CodeIntelServiceListRulesRequest(language=language, custom_rules=custom_rules)
         return self._call("rule listing", self._codeintel.ListRules, request, timeout_s)
 
     def get_stats(self, timeout_s: float | None = None) -> coordinator_pb2.GetStatsResponse:

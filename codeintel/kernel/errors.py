@@ -12,9 +12,14 @@ class CodeIntelError(Exception):
 
 
 class InvalidInput(CodeIntelError):
-    """The request can never succeed as sent (INVALID_ARGUMENT)."""
+    """The request can never succeed as sent (INVALID_ARGUMENT). `field`: the request field at fault
+    (the BadRequest field violation names it; default "file")."""
 
     code = "INVALID_ARGUMENT"
+
+    def __init__(self, message: str = "", *, field: str = ""):
+        super().__init__(message)
+        self.field = field
 
 
 class FileTooLarge(InvalidInput):

@@ -112,34 +112,50 @@ def _uri(path: str) -> str:
     return quote(path.replace("\\", "/"), safe="/:@!$&'()*+,;=-._~")
 
 
-def build_sarif(results: Iterable[scan_pb2.ScanResult], *, tool_version: str) -> dict:
-    """One SARIF 2.1.0 log (a JSON-ready dict) with one run over all `results`."""
+def _rule_descriptor(
+    rule_id: str, message: str, cwe: str, severity: scan_pb2.Severity, confidence: scan_pb2.Confidence
+) -> dict:
+    tags = ["security"]
+    if (tag := _cwe_tag(cwe)) is not None:
+        tags.append(tag)
+    return {
+        "id": rule_id,
+        "shortDescription": {"text": _short(message)},
+        "fullDescription": {"text": message},
+        "defaultConfiguration": {"level": _LEVEL.get(severity, "warning")},
+        "properties": {
+            "tags": tags,
+            "precision": {"high": "high", "medium": "medium", "low": "low"}.get(
+                vocab.confidence_name(confidence), "medium"
+            ),
+            "security-severity": _SECURITY_SEVERITY.get(severity, "5.5"),
+        },
+    }
+
+
+def build_sarif(
+    results: Iterable[scan_pb2.ScanResult], *, tool_version: str, custom_rules: Iterable[scan_pb2.Rule] = ()
+) -> dict:
+    """One SARIF 2.1.0 log (a JSON-ready dict) with one run over all `results`. The driver lists the
+    rules that found something and every one of `custom_rules` (the caller's own rules: they were
+    run, found or not), the latter tagged "custom" with their file in properties.source."""
     rules: list[dict] = []
     rule_index: dict[str, int] = {}
     sarif_results: list[dict] = []
+    for r in custom_rules:
+        if r.id in rule_index:
+            continue
+        descriptor = _rule_descriptor(r.id, r.description, r.cwe, r.severity, r.confidence)
+        descriptor["properties"]["tags"].append("custom")
+        descriptor["properties"]["source"] = r.source
+        rule_index[r.id] = len(rules)
+        rules.append(descriptor)
     for res in results:
         for f in res.findings:
             idx = rule_index.get(f.rule_id)
             if idx is None:
                 idx = rule_index[f.rule_id] = len(rules)
-                tags = ["security"]
-                if (tag := _cwe_tag(f.cwe)) is not None:
-                    tags.append(tag)
-                rules.append(
-                    {
-                        "id": f.rule_id,
-                        "shortDescription": {"text": _short(f.message)},
-                        "fullDescription": {"text": f.message},
-                        "defaultConfiguration": {"level": _LEVEL.get(f.severity, "warning")},
-                        "properties": {
-                            "tags": tags,
-                            "precision": {"high": "high", "medium": "medium", "low": "low"}.get(
-                                vocab.confidence_name(f.confidence), "medium"
-                            ),
-                            "security-severity": _SECURITY_SEVERITY.get(f.severity, "5.5"),
-                        },
-                    }
-                )
+                rules.append(_rule_descriptor(f.rule_id, f.message, f.cwe, f.severity, f.confidence))
             item = {
                 "ruleId": f.rule_id,
                 "ruleIndex": idx,
@@ -181,6 +197,6 @@ def build_sarif(results: Iterable[scan_pb2.ScanResult], *, tool_version: str) ->
     }
 
 
-def sarif_json(results: Iterable[scan_pb2.ScanResult], version: str) -> str:
+def sarif_json(results: Iterable[scan_pb2.ScanResult], version: str, custom_rules: Iterable[scan_pb2.Rule] = ()) -> str:
     """The SARIF log of `results` as compact JSON (what ScanResponse.sarif_json carries)."""
-    return json.dumps(build_sarif(results, tool_version=version), separators=(",", ":"))
+    return json.dumps(build_sarif(results, tool_version=version, custom_rules=custom_rules), separators=(",", ":"))

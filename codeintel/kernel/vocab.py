@@ -72,3 +72,12 @@ def severity_rank(name: str) -> int:
 def at_least(severity: int, floor_name: str) -> bool:
     """Whether an enum severity is `floor_name` or above (e.g. --fail-on high)."""
     return severity >= SEVERITY_VALUES[floor_name]
+
+
+# Custom scan rules (ScanOptions.custom_rules; a repository's .codeintel/rules/): what the scan service
+# accepts in one request, and what readers of rule directories (codeintel.repo.rules) check first.
+CUSTOM_RULE_FILES = 64
+CUSTOM_RULE_BYTES = 256 * 1024  # UTF-8 bytes of all files' content together
+CUSTOM_RULES = 500
+RULE_FILE_SUFFIXES = (".toml", ".yaml", ".yml")
+REPO_RULES_DIR = ".codeintel/rules"  # a repository's own rules, relative to its root

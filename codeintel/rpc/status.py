@@ -37,7 +37,7 @@ def status_for(exc: BaseException) -> grpc.Status:
     if isinstance(exc, errors.InvalidInput):
         code, msg, details = code_pb2.INVALID_ARGUMENT, str(exc), []
         bad = error_details_pb2.BadRequest()
-        bad.field_violations.add(field="file", description=str(exc))
+        bad.field_violations.add(field=exc.field or "file", description=str(exc))
         details.append(bad)
     elif isinstance(exc, errors.Overloaded):
         code, msg = code_pb2.RESOURCE_EXHAUSTED, str(exc)

@@ -229,10 +229,12 @@ class CodeIntelServiceScanResponse(_message.Message):
     def __init__(self, result: _Optional[_Union[_scan_pb2.ScanResult, _Mapping]] = ..., sarif_json: _Optional[str] = ..., info: _Optional[_Union[ResponseInfo, _Mapping]] = ...) -> None: ...
 
 class CodeIntelServiceListRulesRequest(_message.Message):
-    __slots__ = ("language",)
+    __slots__ = ("language", "custom_rules")
     LANGUAGE_FIELD_NUMBER: _ClassVar[int]
+    CUSTOM_RULES_FIELD_NUMBER: _ClassVar[int]
     language: str
-    def __init__(self, language: _Optional[str] = ...) -> None: ...
+    custom_rules: _containers.RepeatedCompositeFieldContainer[_scan_pb2.RuleFile]
+    def __init__(self, language: _Optional[str] = ..., custom_rules: _Optional[_Iterable[_Union[_scan_pb2.RuleFile, _Mapping]]] = ...) -> None: ...
 
 class CodeIntelServiceListRulesResponse(_message.Message):
     __slots__ = ("rules", "service_version")
@@ -343,7 +345,7 @@ class RepositorySkipCount(_message.Message):
     def __init__(self, reason: _Optional[_Union[RepositorySkipReason, str]] = ..., count: _Optional[int] = ...) -> None: ...
 
 class RepositorySummary(_message.Message):
-    __slots__ = ("files_found", "processed", "computed", "reused", "skipped", "not_processed", "out_of_scope", "directories_skipped", "skipped_by_reason", "complete", "stopped", "elapsed_seconds", "batches", "summary_text", "summary_json")
+    __slots__ = ("files_found", "processed", "computed", "reused", "skipped", "not_processed", "out_of_scope", "directories_skipped", "skipped_by_reason", "complete", "stopped", "elapsed_seconds", "batches", "summary_text", "summary_json", "custom_rules", "custom_rule_files")
     FILES_FOUND_FIELD_NUMBER: _ClassVar[int]
     PROCESSED_FIELD_NUMBER: _ClassVar[int]
     COMPUTED_FIELD_NUMBER: _ClassVar[int]
@@ -359,6 +361,8 @@ class RepositorySummary(_message.Message):
     BATCHES_FIELD_NUMBER: _ClassVar[int]
     SUMMARY_TEXT_FIELD_NUMBER: _ClassVar[int]
     SUMMARY_JSON_FIELD_NUMBER: _ClassVar[int]
+    CUSTOM_RULES_FIELD_NUMBER: _ClassVar[int]
+    CUSTOM_RULE_FILES_FIELD_NUMBER: _ClassVar[int]
     files_found: int
     processed: int
     computed: int
@@ -374,7 +378,9 @@ class RepositorySummary(_message.Message):
     batches: int
     summary_text: str
     summary_json: str
-    def __init__(self, files_found: _Optional[int] = ..., processed: _Optional[int] = ..., computed: _Optional[int] = ..., reused: _Optional[int] = ..., skipped: _Optional[int] = ..., not_processed: _Optional[int] = ..., out_of_scope: _Optional[int] = ..., directories_skipped: _Optional[int] = ..., skipped_by_reason: _Optional[_Iterable[_Union[RepositorySkipCount, _Mapping]]] = ..., complete: _Optional[bool] = ..., stopped: _Optional[str] = ..., elapsed_seconds: _Optional[float] = ..., batches: _Optional[int] = ..., summary_text: _Optional[str] = ..., summary_json: _Optional[str] = ...) -> None: ...
+    custom_rules: int
+    custom_rule_files: int
+    def __init__(self, files_found: _Optional[int] = ..., processed: _Optional[int] = ..., computed: _Optional[int] = ..., reused: _Optional[int] = ..., skipped: _Optional[int] = ..., not_processed: _Optional[int] = ..., out_of_scope: _Optional[int] = ..., directories_skipped: _Optional[int] = ..., skipped_by_reason: _Optional[_Iterable[_Union[RepositorySkipCount, _Mapping]]] = ..., complete: _Optional[bool] = ..., stopped: _Optional[str] = ..., elapsed_seconds: _Optional[float] = ..., batches: _Optional[int] = ..., summary_text: _Optional[str] = ..., summary_json: _Optional[str] = ..., custom_rules: _Optional[int] = ..., custom_rule_files: _Optional[int] = ...) -> None: ...
 
 class CodeIntelServiceRunRepositoryResponse(_message.Message):
     __slots__ = ("progress", "results", "skipped", "summary")

@@ -25,47 +25,49 @@ _sym_db = _symbol_database.Default()
 from codeintel.v1 import common_pb2 as codeintel_dot_v1_dot_common__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x17\x63odeintel/v1/scan.proto\x12\x0c\x63odeintel.v1\x1a\x19\x63odeintel/v1/common.proto\"\xc4\x02\n\x0bScanOptions\x12,\n\x0cmin_severity\x18\x01 \x01(\x0e\x32\x16.codeintel.v1.Severity\x12\x30\n\x0emin_confidence\x18\x02 \x01(\x0e\x32\x18.codeintel.v1.Confidence\x12\x10\n\x08rule_ids\x18\x03 \x03(\t\x12\x18\n\x10\x65xclude_rule_ids\x18\x04 \x03(\t\x12\x15\n\rinclude_sarif\x18\x05 \x01(\x08\x12\x1a\n\x12include_suppressed\x18\x06 \x01(\x08\x12\x1d\n\x15\x62\x61seline_fingerprints\x18\x07 \x03(\t\x12\x11\n\tsummarize\x18\x08 \x01(\x08\x12\x30\n\tsummaries\x18\t \x03(\x0b\x32\x1d.codeintel.v1.FunctionSummary\x12\x12\n\ncross_file\x18\n \x01(\x08\":\n\rParameterFlow\x12\x10\n\x08position\x18\x01 \x01(\r\x12\x17\n\x0fsanitized_kinds\x18\x02 \x03(\t\"\xac\x01\n\x0f\x46unctionSummary\x12\x0c\n\x04name\x18\x01 \x01(\t\x12\x10\n\x08language\x18\x02 \x01(\t\x12/\n\nparameters\x18\x03 \x03(\x0b\x32\x1b.codeintel.v1.ParameterFlow\x12\x14\n\x0csource_kinds\x18\x04 \x03(\t\x12\x16\n\x0esource_message\x18\x05 \x01(\t\x12\x0c\n\x04path\x18\x06 \x01(\t\x12\x0c\n\x04line\x18\x07 \x01(\r\"?\n\x08\x46lowStep\x12\"\n\x05range\x18\x01 \x01(\x0b\x32\x13.codeintel.v1.Range\x12\x0f\n\x07message\x18\x02 \x01(\t\"\xd3\x02\n\x07\x46inding\x12\x0f\n\x07rule_id\x18\x01 \x01(\t\x12\x0b\n\x03\x63we\x18\x02 \x01(\t\x12(\n\x08severity\x18\x03 \x01(\x0e\x32\x16.codeintel.v1.Severity\x12,\n\nconfidence\x18\x04 \x01(\x0e\x32\x18.codeintel.v1.Confidence\x12\"\n\x05range\x18\x05 \x01(\x0b\x32\x13.codeintel.v1.Range\x12\x0f\n\x07message\x18\x06 \x01(\t\x12\x0f\n\x07snippet\x18\x07 \x01(\t\x12\x13\n\x0b\x66ingerprint\x18\x08 \x01(\t\x12\x12\n\nsuppressed\x18\t \x01(\x08\x12\r\n\x05owasp\x18\n \x01(\t\x12.\n\x0bsuppression\x18\x0b \x01(\x0e\x32\x19.codeintel.v1.Suppression\x12$\n\x04\x66low\x18\x0c \x03(\x0b\x32\x16.codeintel.v1.FlowStep\"\xd5\x01\n\nScanResult\x12\x0c\n\x04path\x18\x01 \x01(\t\x12\x10\n\x08language\x18\x02 \x01(\t\x12\'\n\x08\x66indings\x18\x03 \x03(\x0b\x32\x15.codeintel.v1.Finding\x12\x18\n\x10suppressed_count\x18\x04 \x01(\r\x12\x17\n\x0frules_evaluated\x18\x05 \x01(\r\x12\x19\n\x11has_syntax_errors\x18\x06 \x01(\x08\x12\x30\n\tsummaries\x18\x07 \x03(\x0b\x32\x1d.codeintel.v1.FunctionSummary\"a\n\x0bScanRequest\x12&\n\x04\x66ile\x18\x01 \x01(\x0b\x32\x18.codeintel.v1.SourceFile\x12*\n\x07options\x18\x02 \x01(\x0b\x32\x19.codeintel.v1.ScanOptions\"e\n\x0cScanResponse\x12(\n\x06result\x18\x01 \x01(\x0b\x32\x18.codeintel.v1.ScanResult\x12\x12\n\nsarif_json\x18\x02 \x01(\t\x12\x17\n\x0fservice_version\x18\x03 \x01(\t\"g\n\x10ScanBatchRequest\x12\'\n\x05\x66iles\x18\x01 \x03(\x0b\x32\x18.codeintel.v1.SourceFile\x12*\n\x07options\x18\x02 \x01(\x0b\x32\x19.codeintel.v1.ScanOptions\"q\n\x0eScanFileResult\x12*\n\x06result\x18\x01 \x01(\x0b\x32\x18.codeintel.v1.ScanResultH\x00\x12(\n\x05\x65rror\x18\x02 \x01(\x0b\x32\x17.codeintel.v1.FileErrorH\x00\x42\t\n\x07outcome\"o\n\x11ScanBatchResponse\x12-\n\x07results\x18\x01 \x03(\x0b\x32\x1c.codeintel.v1.ScanFileResult\x12\x12\n\nsarif_json\x18\x02 \x01(\t\x12\x17\n\x0fservice_version\x18\x03 \x01(\t\"\xc0\x01\n\x04Rule\x12\n\n\x02id\x18\x01 \x01(\t\x12\x11\n\tlanguages\x18\x02 \x03(\t\x12\x0b\n\x03\x63we\x18\x03 \x01(\t\x12\r\n\x05owasp\x18\x04 \x01(\t\x12(\n\x08severity\x18\x05 \x01(\x0e\x32\x16.codeintel.v1.Severity\x12,\n\nconfidence\x18\x06 \x01(\x0e\x32\x18.codeintel.v1.Confidence\x12\x13\n\x0b\x64\x65scription\x18\x07 \x01(\t\x12\x10\n\x08\x64\x61taflow\x18\x08 \x01(\x08\"$\n\x10ListRulesRequest\x12\x10\n\x08language\x18\x01 \x01(\t\"O\n\x11ListRulesResponse\x12!\n\x05rules\x18\x01 \x03(\x0b\x32\x12.codeintel.v1.Rule\x12\x17\n\x0fservice_version\x18\x02 \x01(\t*\x88\x01\n\x08Severity\x12\x18\n\x14SEVERITY_UNSPECIFIED\x10\x00\x12\x11\n\rSEVERITY_INFO\x10\x01\x12\x10\n\x0cSEVERITY_LOW\x10\x02\x12\x13\n\x0fSEVERITY_MEDIUM\x10\x03\x12\x11\n\rSEVERITY_HIGH\x10\x04\x12\x15\n\x11SEVERITY_CRITICAL\x10\x05*h\n\nConfidence\x12\x1a\n\x16\x43ONFIDENCE_UNSPECIFIED\x10\x00\x12\x12\n\x0e\x43ONFIDENCE_LOW\x10\x01\x12\x15\n\x11\x43ONFIDENCE_MEDIUM\x10\x02\x12\x13\n\x0f\x43ONFIDENCE_HIGH\x10\x03*\\\n\x0bSuppression\x12\x1b\n\x17SUPPRESSION_UNSPECIFIED\x10\x00\x12\x16\n\x12SUPPRESSION_INLINE\x10\x01\x12\x18\n\x14SUPPRESSION_BASELINE\x10\x02\x32\xe8\x01\n\x0bScanService\x12=\n\x04Scan\x12\x19.codeintel.v1.ScanRequest\x1a\x1a.codeintel.v1.ScanResponse\x12L\n\tScanBatch\x12\x1e.codeintel.v1.ScanBatchRequest\x1a\x1f.codeintel.v1.ScanBatchResponse\x12L\n\tListRules\x12\x1e.codeintel.v1.ListRulesRequest\x1a\x1f.codeintel.v1.ListRulesResponseb\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x17\x63odeintel/v1/scan.proto\x12\x0c\x63odeintel.v1\x1a\x19\x63odeintel/v1/common.proto\"\xf2\x02\n\x0bScanOptions\x12,\n\x0cmin_severity\x18\x01 \x01(\x0e\x32\x16.codeintel.v1.Severity\x12\x30\n\x0emin_confidence\x18\x02 \x01(\x0e\x32\x18.codeintel.v1.Confidence\x12\x10\n\x08rule_ids\x18\x03 \x03(\t\x12\x18\n\x10\x65xclude_rule_ids\x18\x04 \x03(\t\x12\x15\n\rinclude_sarif\x18\x05 \x01(\x08\x12\x1a\n\x12include_suppressed\x18\x06 \x01(\x08\x12\x1d\n\x15\x62\x61seline_fingerprints\x18\x07 \x03(\t\x12\x11\n\tsummarize\x18\x08 \x01(\x08\x12\x30\n\tsummaries\x18\t \x03(\x0b\x32\x1d.codeintel.v1.FunctionSummary\x12\x12\n\ncross_file\x18\n \x01(\x08\x12,\n\x0c\x63ustom_rules\x18\x0b \x03(\x0b\x32\x16.codeintel.v1.RuleFile\")\n\x08RuleFile\x12\x0c\n\x04path\x18\x01 \x01(\t\x12\x0f\n\x07\x63ontent\x18\x02 \x01(\t\":\n\rParameterFlow\x12\x10\n\x08position\x18\x01 \x01(\r\x12\x17\n\x0fsanitized_kinds\x18\x02 \x03(\t\"\xac\x01\n\x0f\x46unctionSummary\x12\x0c\n\x04name\x18\x01 \x01(\t\x12\x10\n\x08language\x18\x02 \x01(\t\x12/\n\nparameters\x18\x03 \x03(\x0b\x32\x1b.codeintel.v1.ParameterFlow\x12\x14\n\x0csource_kinds\x18\x04 \x03(\t\x12\x16\n\x0esource_message\x18\x05 \x01(\t\x12\x0c\n\x04path\x18\x06 \x01(\t\x12\x0c\n\x04line\x18\x07 \x01(\r\"?\n\x08\x46lowStep\x12\"\n\x05range\x18\x01 \x01(\x0b\x32\x13.codeintel.v1.Range\x12\x0f\n\x07message\x18\x02 \x01(\t\"\xd3\x02\n\x07\x46inding\x12\x0f\n\x07rule_id\x18\x01 \x01(\t\x12\x0b\n\x03\x63we\x18\x02 \x01(\t\x12(\n\x08severity\x18\x03 \x01(\x0e\x32\x16.codeintel.v1.Severity\x12,\n\nconfidence\x18\x04 \x01(\x0e\x32\x18.codeintel.v1.Confidence\x12\"\n\x05range\x18\x05 \x01(\x0b\x32\x13.codeintel.v1.Range\x12\x0f\n\x07message\x18\x06 \x01(\t\x12\x0f\n\x07snippet\x18\x07 \x01(\t\x12\x13\n\x0b\x66ingerprint\x18\x08 \x01(\t\x12\x12\n\nsuppressed\x18\t \x01(\x08\x12\r\n\x05owasp\x18\n \x01(\t\x12.\n\x0bsuppression\x18\x0b \x01(\x0e\x32\x19.codeintel.v1.Suppression\x12$\n\x04\x66low\x18\x0c \x03(\x0b\x32\x16.codeintel.v1.FlowStep\"\xd5\x01\n\nScanResult\x12\x0c\n\x04path\x18\x01 \x01(\t\x12\x10\n\x08language\x18\x02 \x01(\t\x12\'\n\x08\x66indings\x18\x03 \x03(\x0b\x32\x15.codeintel.v1.Finding\x12\x18\n\x10suppressed_count\x18\x04 \x01(\r\x12\x17\n\x0frules_evaluated\x18\x05 \x01(\r\x12\x19\n\x11has_syntax_errors\x18\x06 \x01(\x08\x12\x30\n\tsummaries\x18\x07 \x03(\x0b\x32\x1d.codeintel.v1.FunctionSummary\"a\n\x0bScanRequest\x12&\n\x04\x66ile\x18\x01 \x01(\x0b\x32\x18.codeintel.v1.SourceFile\x12*\n\x07options\x18\x02 \x01(\x0b\x32\x19.codeintel.v1.ScanOptions\"e\n\x0cScanResponse\x12(\n\x06result\x18\x01 \x01(\x0b\x32\x18.codeintel.v1.ScanResult\x12\x12\n\nsarif_json\x18\x02 \x01(\t\x12\x17\n\x0fservice_version\x18\x03 \x01(\t\"g\n\x10ScanBatchRequest\x12\'\n\x05\x66iles\x18\x01 \x03(\x0b\x32\x18.codeintel.v1.SourceFile\x12*\n\x07options\x18\x02 \x01(\x0b\x32\x19.codeintel.v1.ScanOptions\"q\n\x0eScanFileResult\x12*\n\x06result\x18\x01 \x01(\x0b\x32\x18.codeintel.v1.ScanResultH\x00\x12(\n\x05\x65rror\x18\x02 \x01(\x0b\x32\x17.codeintel.v1.FileErrorH\x00\x42\t\n\x07outcome\"o\n\x11ScanBatchResponse\x12-\n\x07results\x18\x01 \x03(\x0b\x32\x1c.codeintel.v1.ScanFileResult\x12\x12\n\nsarif_json\x18\x02 \x01(\t\x12\x17\n\x0fservice_version\x18\x03 \x01(\t\"\xe0\x01\n\x04Rule\x12\n\n\x02id\x18\x01 \x01(\t\x12\x11\n\tlanguages\x18\x02 \x03(\t\x12\x0b\n\x03\x63we\x18\x03 \x01(\t\x12\r\n\x05owasp\x18\x04 \x01(\t\x12(\n\x08severity\x18\x05 \x01(\x0e\x32\x16.codeintel.v1.Severity\x12,\n\nconfidence\x18\x06 \x01(\x0e\x32\x18.codeintel.v1.Confidence\x12\x13\n\x0b\x64\x65scription\x18\x07 \x01(\t\x12\x10\n\x08\x64\x61taflow\x18\x08 \x01(\x08\x12\x0e\n\x06\x63ustom\x18\t \x01(\x08\x12\x0e\n\x06source\x18\n \x01(\t\"R\n\x10ListRulesRequest\x12\x10\n\x08language\x18\x01 \x01(\t\x12,\n\x0c\x63ustom_rules\x18\x02 \x03(\x0b\x32\x16.codeintel.v1.RuleFile\"O\n\x11ListRulesResponse\x12!\n\x05rules\x18\x01 \x03(\x0b\x32\x12.codeintel.v1.Rule\x12\x17\n\x0fservice_version\x18\x02 \x01(\t*\x88\x01\n\x08Severity\x12\x18\n\x14SEVERITY_UNSPECIFIED\x10\x00\x12\x11\n\rSEVERITY_INFO\x10\x01\x12\x10\n\x0cSEVERITY_LOW\x10\x02\x12\x13\n\x0fSEVERITY_MEDIUM\x10\x03\x12\x11\n\rSEVERITY_HIGH\x10\x04\x12\x15\n\x11SEVERITY_CRITICAL\x10\x05*h\n\nConfidence\x12\x1a\n\x16\x43ONFIDENCE_UNSPECIFIED\x10\x00\x12\x12\n\x0e\x43ONFIDENCE_LOW\x10\x01\x12\x15\n\x11\x43ONFIDENCE_MEDIUM\x10\x02\x12\x13\n\x0f\x43ONFIDENCE_HIGH\x10\x03*\\\n\x0bSuppression\x12\x1b\n\x17SUPPRESSION_UNSPECIFIED\x10\x00\x12\x16\n\x12SUPPRESSION_INLINE\x10\x01\x12\x18\n\x14SUPPRESSION_BASELINE\x10\x02\x32\xe8\x01\n\x0bScanService\x12=\n\x04Scan\x12\x19.codeintel.v1.ScanRequest\x1a\x1a.codeintel.v1.ScanResponse\x12L\n\tScanBatch\x12\x1e.codeintel.v1.ScanBatchRequest\x1a\x1f.codeintel.v1.ScanBatchResponse\x12L\n\tListRules\x12\x1e.codeintel.v1.ListRulesRequest\x1a\x1f.codeintel.v1.ListRulesResponseb\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
 _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'codeintel.v1.scan_pb2', _globals)
 if not _descriptor._USE_C_DESCRIPTORS:
   DESCRIPTOR._loaded_options = None
-  _globals['_SEVERITY']._serialized_start=2103
-  _globals['_SEVERITY']._serialized_end=2239
-  _globals['_CONFIDENCE']._serialized_start=2241
-  _globals['_CONFIDENCE']._serialized_end=2345
-  _globals['_SUPPRESSION']._serialized_start=2347
-  _globals['_SUPPRESSION']._serialized_end=2439
+  _globals['_SEVERITY']._serialized_start=2270
+  _globals['_SEVERITY']._serialized_end=2406
+  _globals['_CONFIDENCE']._serialized_start=2408
+  _globals['_CONFIDENCE']._serialized_end=2512
+  _globals['_SUPPRESSION']._serialized_start=2514
+  _globals['_SUPPRESSION']._serialized_end=2606
   _globals['_SCANOPTIONS']._serialized_start=69
-  _globals['_SCANOPTIONS']._serialized_end=393
-  _globals['_PARAMETERFLOW']._serialized_start=395
-  _globals['_PARAMETERFLOW']._serialized_end=453
-  _globals['_FUNCTIONSUMMARY']._serialized_start=456
-  _globals['_FUNCTIONSUMMARY']._serialized_end=628
-  _globals['_FLOWSTEP']._serialized_start=630
-  _globals['_FLOWSTEP']._serialized_end=693
-  _globals['_FINDING']._serialized_start=696
-  _globals['_FINDING']._serialized_end=1035
-  _globals['_SCANRESULT']._serialized_start=1038
-  _globals['_SCANRESULT']._serialized_end=1251
-  _globals['_SCANREQUEST']._serialized_start=1253
-  _globals['_SCANREQUEST']._serialized_end=1350
-  _globals['_SCANRESPONSE']._serialized_start=1352
-  _globals['_SCANRESPONSE']._serialized_end=1453
-  _globals['_SCANBATCHREQUEST']._serialized_start=1455
-  _globals['_SCANBATCHREQUEST']._serialized_end=1558
-  _globals['_SCANFILERESULT']._serialized_start=1560
-  _globals['_SCANFILERESULT']._serialized_end=1673
-  _globals['_SCANBATCHRESPONSE']._serialized_start=1675
-  _globals['_SCANBATCHRESPONSE']._serialized_end=1786
-  _globals['_RULE']._serialized_start=1789
-  _globals['_RULE']._serialized_end=1981
-  _globals['_LISTRULESREQUEST']._serialized_start=1983
-  _globals['_LISTRULESREQUEST']._serialized_end=2019
-  _globals['_LISTRULESRESPONSE']._serialized_start=2021
-  _globals['_LISTRULESRESPONSE']._serialized_end=2100
-  _globals['_SCANSERVICE']._serialized_start=2442
-  _globals['_SCANSERVICE']._serialized_end=2674
+  _globals['_SCANOPTIONS']._serialized_end=439
+  _globals['_RULEFILE']._serialized_start=441
+  _globals['_RULEFILE']._serialized_end=482
+  _globals['_PARAMETERFLOW']._serialized_start=484
+  _globals['_PARAMETERFLOW']._serialized_end=542
+  _globals['_FUNCTIONSUMMARY']._serialized_start=545
+  _globals['_FUNCTIONSUMMARY']._serialized_end=717
+  _globals['_FLOWSTEP']._serialized_start=719
+  _globals['_FLOWSTEP']._serialized_end=782
+  _globals['_FINDING']._serialized_start=785
+  _globals['_FINDING']._serialized_end=1124
+  _globals['_SCANRESULT']._serialized_start=1127
+  _globals['_SCANRESULT']._serialized_end=1340
+  _globals['_SCANREQUEST']._serialized_start=1342
+  _globals['_SCANREQUEST']._serialized_end=1439
+  _globals['_SCANRESPONSE']._serialized_start=1441
+  _globals['_SCANRESPONSE']._serialized_end=1542
+  _globals['_SCANBATCHREQUEST']._serialized_start=1544
+  _globals['_SCANBATCHREQUEST']._serialized_end=1647
+  _globals['_SCANFILERESULT']._serialized_start=1649
+  _globals['_SCANFILERESULT']._serialized_end=1762
+  _globals['_SCANBATCHRESPONSE']._serialized_start=1764
+  _globals['_SCANBATCHRESPONSE']._serialized_end=1875
+  _globals['_RULE']._serialized_start=1878
+  _globals['_RULE']._serialized_end=2102
+  _globals['_LISTRULESREQUEST']._serialized_start=2104
+  _globals['_LISTRULESREQUEST']._serialized_end=2186
+  _globals['_LISTRULESRESPONSE']._serialized_start=2188
+  _globals['_LISTRULESRESPONSE']._serialized_end=2267
+  _globals['_SCANSERVICE']._serialized_start=2609
+  _globals['_SCANSERVICE']._serialized_end=2841
 # @@protoc_insertion_point(module_scope)

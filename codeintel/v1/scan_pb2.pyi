@@ -44,7 +44,7 @@ SUPPRESSION_INLINE: Suppression
 SUPPRESSION_BASELINE: Suppression
 
 class ScanOptions(_message.Message):
-    __slots__ = ("min_severity", "min_confidence", "rule_ids", "exclude_rule_ids", "include_sarif", "include_suppressed", "baseline_fingerprints", "summarize", "summaries", "cross_file")
+    __slots__ = ("min_severity", "min_confidence", "rule_ids", "exclude_rule_ids", "include_sarif", "include_suppressed", "baseline_fingerprints", "summarize", "summaries", "cross_file", "custom_rules")
     MIN_SEVERITY_FIELD_NUMBER: _ClassVar[int]
     MIN_CONFIDENCE_FIELD_NUMBER: _ClassVar[int]
     RULE_IDS_FIELD_NUMBER: _ClassVar[int]
@@ -55,6 +55,7 @@ class ScanOptions(_message.Message):
     SUMMARIZE_FIELD_NUMBER: _ClassVar[int]
     SUMMARIES_FIELD_NUMBER: _ClassVar[int]
     CROSS_FILE_FIELD_NUMBER: _ClassVar[int]
+    CUSTOM_RULES_FIELD_NUMBER: _ClassVar[int]
     min_severity: Severity
     min_confidence: Confidence
     rule_ids: _containers.RepeatedScalarFieldContainer[str]
@@ -65,7 +66,16 @@ class ScanOptions(_message.Message):
     summarize: bool
     summaries: _containers.RepeatedCompositeFieldContainer[FunctionSummary]
     cross_file: bool
-    def __init__(self, min_severity: _Optional[_Union[Severity, str]] = ..., min_confidence: _Optional[_Union[Confidence, str]] = ..., rule_ids: _Optional[_Iterable[str]] = ..., exclude_rule_ids: _Optional[_Iterable[str]] = ..., include_sarif: _Optional[bool] = ..., include_suppressed: _Optional[bool] = ..., baseline_fingerprints: _Optional[_Iterable[str]] = ..., summarize: _Optional[bool] = ..., summaries: _Optional[_Iterable[_Union[FunctionSummary, _Mapping]]] = ..., cross_file: _Optional[bool] = ...) -> None: ...
+    custom_rules: _containers.RepeatedCompositeFieldContainer[RuleFile]
+    def __init__(self, min_severity: _Optional[_Union[Severity, str]] = ..., min_confidence: _Optional[_Union[Confidence, str]] = ..., rule_ids: _Optional[_Iterable[str]] = ..., exclude_rule_ids: _Optional[_Iterable[str]] = ..., include_sarif: _Optional[bool] = ..., include_suppressed: _Optional[bool] = ..., baseline_fingerprints: _Optional[_Iterable[str]] = ..., summarize: _Optional[bool] = ..., summaries: _Optional[_Iterable[_Union[FunctionSummary, _Mapping]]] = ..., cross_file: _Optional[bool] = ..., custom_rules: _Optional[_Iterable[_Union[RuleFile, _Mapping]]] = ...) -> None: ...
+
+class RuleFile(_message.Message):
+    __slots__ = ("path", "content")
+    PATH_FIELD_NUMBER: _ClassVar[int]
+    CONTENT_FIELD_NUMBER: _ClassVar[int]
+    path: str
+    content: str
+    def __init__(self, path: _Optional[str] = ..., content: _Optional[str] = ...) -> None: ...
 
 class ParameterFlow(_message.Message):
     __slots__ = ("position", "sanitized_kinds")
@@ -192,7 +202,7 @@ class ScanBatchResponse(_message.Message):
     def __init__(self, results: _Optional[_Iterable[_Union[ScanFileResult, _Mapping]]] = ..., sarif_json: _Optional[str] = ..., service_version: _Optional[str] = ...) -> None: ...
 
 class Rule(_message.Message):
-    __slots__ = ("id", "languages", "cwe", "owasp", "severity", "confidence", "description", "dataflow")
+    __slots__ = ("id", "languages", "cwe", "owasp", "severity", "confidence", "description", "dataflow", "custom", "source")
     ID_FIELD_NUMBER: _ClassVar[int]
     LANGUAGES_FIELD_NUMBER: _ClassVar[int]
     CWE_FIELD_NUMBER: _ClassVar[int]
@@ -201,6 +211,8 @@ class Rule(_message.Message):
     CONFIDENCE_FIELD_NUMBER: _ClassVar[int]
     DESCRIPTION_FIELD_NUMBER: _ClassVar[int]
     DATAFLOW_FIELD_NUMBER: _ClassVar[int]
+    CUSTOM_FIELD_NUMBER: _ClassVar[int]
+    SOURCE_FIELD_NUMBER: _ClassVar[int]
     id: str
     languages: _containers.RepeatedScalarFieldContainer[str]
     cwe: str
@@ -209,13 +221,17 @@ class Rule(_message.Message):
     confidence: Confidence
     description: str
     dataflow: bool
-    def __init__(self, id: _Optional[str] = ..., languages: _Optional[_Iterable[str]] = ..., cwe: _Optional[str] = ..., owasp: _Optional[str] = ..., severity: _Optional[_Union[Severity, str]] = ..., confidence: _Optional[_Union[Confidence, str]] = ..., description: _Optional[str] = ..., dataflow: _Optional[bool] = ...) -> None: ...
+    custom: bool
+    source: str
+    def __init__(self, id: _Optional[str] = ..., languages: _Optional[_Iterable[str]] = ..., cwe: _Optional[str] = ..., owasp: _Optional[str] = ..., severity: _Optional[_Union[Severity, str]] = ..., confidence: _Optional[_Union[Confidence, str]] = ..., description: _Optional[str] = ..., dataflow: _Optional[bool] = ..., custom: _Optional[bool] = ..., source: _Optional[str] = ...) -> None: ...
 
 class ListRulesRequest(_message.Message):
-    __slots__ = ("language",)
+    __slots__ = ("language", "custom_rules")
     LANGUAGE_FIELD_NUMBER: _ClassVar[int]
+    CUSTOM_RULES_FIELD_NUMBER: _ClassVar[int]
     language: str
-    def __init__(self, language: _Optional[str] = ...) -> None: ...
+    custom_rules: _containers.RepeatedCompositeFieldContainer[RuleFile]
+    def __init__(self, language: _Optional[str] = ..., custom_rules: _Optional[_Iterable[_Union[RuleFile, _Mapping]]] = ...) -> None: ...
 
 class ListRulesResponse(_message.Message):
     __slots__ = ("rules", "service_version")

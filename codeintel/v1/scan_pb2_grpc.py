@@ -71,7 +71,8 @@ class ScanServiceServicer:
         raise NotImplementedError('Method not implemented!')
 
     def ListRules(self, request, context):
-        """ListRules lists the rules; an unknown language id is INVALID_ARGUMENT.
+        """ListRules lists the rules; an unknown language id or a bad custom rule
+        file is INVALID_ARGUMENT.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')

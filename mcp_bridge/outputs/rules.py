@@ -17,6 +17,8 @@ class RuleOut(BaseModel):
     confidence: str
     dataflow: bool = Field(description="follows untrusted data to a sink (taint) rather than one pattern")
     description: str
+    custom: bool = Field(default=False, description="a custom rule (from `rules`), not one the service ships")
+    source: str = Field(default="", description="a custom rule's file")
 
 
 class RulesOutput(BaseModel):
@@ -24,6 +26,7 @@ class RulesOutput(BaseModel):
 
     rules: list[RuleOut]
     total_rules: int
+    custom_rules: int = Field(default=0, description="how many of them are custom rules")
     counts_by_language: dict[str, int]
     service_version: str
 
@@ -39,6 +42,8 @@ def rules_output(resp: coordinator_pb2.CodeIntelServiceListRulesResponse) -> Rul
             confidence=confidence_name(r.confidence),
             dataflow=r.dataflow,
             description=r.description,
+            custom=r.custom,
+            source=r.source,
         )
         for r in resp.rules
     ]
@@ -49,6 +54,7 @@ def rules_output(resp: coordinator_pb2.CodeIntelServiceListRulesResponse) -> Rul
     return RulesOutput(
         rules=rules,
         total_rules=len(rules),
+        custom_rules=sum(1 for r in rules if r.custom),
         counts_by_language=dict(sorted(counts.items())),
         service_version=resp.service_version,
     )

@@ -29,6 +29,7 @@ from mcp_bridge.bounds import bound_analyze, bound_parse, bound_scan
 from mcp_bridge.bridge import Bridge, guard, result, tool_annotations
 from mcp_bridge.outputs.code import AnalyzeOutput, ParseOutput, ScanOutput, analyze_output, parse_output, scan_output
 from mcp_bridge.text import analyze_text, parse_text, scan_text
+from mcp_bridge.tools.rules import RulesArg, RulesFormatArg, custom_rule_file
 
 MAX_BASELINE = 10_000  # fingerprints in one vulnerability_scan baseline
 
@@ -112,7 +113,7 @@ def register(server: MCPServer, bridge: Bridge) -> None:
         description=(
             "Scan one source file for security issues (command/SQL injection, unsafe deserialization, hard-coded "
             "secrets, ...). Each finding has a rule id, CWE, severity, confidence, line and a fix hint. "
-            "Input: `code` or `path`."
+            "Input: `code` or `path`. Optional `rules`: your own rules (YAML or TOML text) run too."
         ),
         annotations=tool_annotations("Scan for vulnerabilities"),
     )
@@ -137,6 +138,8 @@ def register(server: MCPServer, bridge: Bridge) -> None:
                 max_length=MAX_BASELINE,
             ),
         ] = None,
+        rules: RulesArg = None,
+        rules_format: RulesFormatArg = None,
         priority: PriorityArg = "normal",
     ) -> Annotated[CallToolResult, ScanOutput]:
         file = bridge.source(code, path, language, filename)
@@ -145,6 +148,7 @@ def register(server: MCPServer, bridge: Bridge) -> None:
             min_confidence=confidence_value(min_confidence),
             include_sarif=include_sarif,
             baseline_fingerprints=baseline_fingerprints or [],
+            custom_rules=custom_rule_file(rules, rules_format),
         )
         resp = await bridge.call(bridge.client.scan(file, options, priority))
         out = scan_output(resp)

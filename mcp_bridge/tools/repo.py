@@ -27,6 +27,7 @@ from mcp_types import CallToolResult, TextContent
 from pydantic import Field
 
 from codeintel import repo
+from codeintel.repo import rules as repo_rules
 from codeintel.v1 import analyze_pb2, parse_pb2, scan_pb2
 from mcp_bridge.args import ConfidenceName, PriorityArg, SeverityName, confidence_value, severity_value
 from mcp_bridge.bridge import Bridge, guard, tool_annotations
@@ -35,6 +36,7 @@ from mcp_bridge.outputs.repo import OUTPUTS, RepoAnalyzeOutput, RepoIndexOutput,
 from mcp_bridge.paths import is_within
 from mcp_bridge.runs import RunStore, decode_cursor, encode_cursor
 from mcp_bridge.text import repo_text
+from mcp_bridge.tools.rules import RulesArg, RulesFormatArg, custom_rule_file
 
 # Statuses that would fail every other batch the same way: the run stops at the first.
 _RPC = {"scan": "scan", "analyze": "analyze", "index": "parse"}
@@ -98,6 +100,9 @@ class RepoTools:
             raise ToolError("missing input: give `path` (a directory or glob under the allowed roots) or a `cursor`")
         cfg, bcfg = self.config, self.bridge.config
         real, root, pattern = self.resolve_dir(path)
+        note = None
+        if isinstance(options, scan_pb2.ScanOptions):
+            options, note = await self.custom_rules(options, real, pattern)
         display = os.path.relpath(real, root).replace(os.sep, "/")
         display = "" if display == "." else display
         deadline_s = deadline_s or cfg.default_deadline_s
@@ -136,6 +141,8 @@ class RepoTools:
             self.running -= 1
         if report.stopped == "deadline":
             report.stopped = f"deadline of {deadline_s:g} s reached"
+        if note:
+            report.notes.append(note)
         summary = repo.summary(report, runner.aggregator, display or ".")
         lists = {
             "details": runner.aggregator.details(),
@@ -147,6 +154,27 @@ class RepoTools:
         rid = self.store.put(summary, lists)
         first_skipped = min(page_size, 25)
         return self._render(op, summary, lists, rid, ("details", 0, page_size), ("skipped", 0, first_skipped))
+
+    async def custom_rules(
+        self, options: scan_pb2.ScanOptions, real: str, pattern: str | None
+    ) -> tuple[scan_pb2.ScanOptions, str | None]:
+        """The scan's options with the directory's own `.codeintel/rules/` added after the rules sent,
+        checked by the scan service before any file is walked or sent (a broken rule is a tool error
+        naming the file, the rule and the field); and a note for the summary saying what was used."""
+        try:
+            own = []
+            if pattern is None and os.path.isdir(real):
+                own = await asyncio.to_thread(repo_rules.read_rule_files, real)
+            options = repo_rules.with_rules(options, own)
+        except repo_rules.RuleFileError as exc:
+            raise ToolError(f"cannot use the repository's custom rules: {exc}") from None
+        if not options.custom_rules:
+            return options, None
+        listed = await self.bridge.call(self.bridge.client.list_rules("", custom_rules=options.custom_rules))
+        rules = sum(1 for r in listed.rules if r.custom)
+        files = len(options.custom_rules)
+        named = ", ".join(f.path for f in options.custom_rules)
+        return options, f"custom rules: {rules} from {files} file{'s' if files != 1 else ''} ({named})"
 
     def page(self, op: str, cursor: str, page_size: int) -> CallToolResult:
         rid, which, offset = decode_cursor(cursor)
@@ -251,7 +279,8 @@ def register(server: MCPServer, bridge: Bridge, config: RepoConfig | None = None
         description=(
             "Scan every source file of a directory (or glob) for security issues, honouring .gitignore. Returns "
             "counts by severity, CWE and rule and the worst files first, then findings page by page (`cursor`). "
-            "Skipped files are listed with their reason. Reports progress; `deadline_s` bounds the time."
+            "Skipped files are listed with their reason. Reports progress; `deadline_s` bounds the time. "
+            "The directory's own custom rules (.codeintel/rules/*.yaml, *.toml) run too, with any given in `rules`."
         ),
         annotations=tool_annotations("Scan a repository for vulnerabilities"),
     )
@@ -277,6 +306,8 @@ def register(server: MCPServer, bridge: Bridge, config: RepoConfig | None = None
                 "defined in other files (a second pass over the files of taint languages)."
             ),
         ] = False,
+        rules: RulesArg = None,
+        rules_format: RulesFormatArg = None,
         *,
         mcp_context: Context | None = None,
     ) -> Annotated[CallToolResult, RepoScanOutput]:
@@ -284,6 +315,7 @@ def register(server: MCPServer, bridge: Bridge, config: RepoConfig | None = None
             min_severity=severity_value(min_severity),
             min_confidence=confidence_value(min_confidence),
             cross_file=cross_file,
+            custom_rules=custom_rule_file(rules, rules_format),
         )
         return await tools.run(
             "scan",

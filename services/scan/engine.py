@@ -8,6 +8,9 @@ dataflow rule per sink kind. A scan parses the file once, runs the pattern rules
 their anchors only: matching.py), the taint pass when a dataflow rule is selected, then drops or
 marks suppressed findings (suppression.py). For repository runs, `summarise` gives a file's function
 summaries and `scan(..., summaries=...)` uses other files' summaries at calls it cannot resolve.
+Custom rules (custom.py: sent with a request or read from a repository) extend a RuleSet
+(`extended`) and run by the same machinery; those written as ast-grep patterns go through
+sgpattern.py.
 
 Holds: RuleSet (load, select, scan, summarise), ScanOutcome, FindingInfo, FlowStepInfo, VERSION; and, for
 callers, the rule records and errors (Rule, Example, RuleLoadError, RULES_DIR, TAINT_DIR, MAX_BASELINE).
@@ -31,7 +34,7 @@ from codeintel.kernel.budget import Budget, unlimited
 from codeintel.kernel.errors import InvalidInput, UnsupportedLanguage
 from codeintel.kernel.source import Source, parse
 from codeintel.kernel.span import Span, span_of
-from services.scan import anchors, loader, matching, suppression, taint
+from services.scan import anchors, loader, matching, sgpattern, suppression, taint
 from services.scan.rules import RULES_DIR, Example, Rule, RuleLoadError, rule_files
 from services.scan.suppression import MAX_BASELINE, SUPPRESSIONS
 from services.scan.taint import MAX_SUMMARIES, TAINT_DIR, Summary
@@ -140,8 +143,9 @@ class RuleSet:
         self.by_id: dict[str, Rule] = {r.id: r for r in rules}
         # (rule id, language) -> (number of patterns, anchors, the rule's own compiled query)
         self._pattern_counts = pattern_counts
-        self._taint: dict[str, taint.TaintSpec] = {lang: s for s in taint_specs for lang in s.languages}
-        self._taint_kind: dict[str, str] = {r.id: r.kind for s in taint_specs for r in s.rules}
+        self.taint_specs: tuple[taint.TaintSpec, ...] = tuple(taint_specs)
+        self._taint: dict[str, taint.TaintSpec] = {lang: s for s in self.taint_specs for lang in s.languages}
+        self._taint_kind: dict[str, str] = {r.id: r.kind for s in self.taint_specs for r in s.rules}
         self._source = source
         self._compiled: dict[tuple, matching.Compiled] = {}
         self._plans: dict[str, matching.Plan] = {}
@@ -172,6 +176,17 @@ class RuleSet:
         rules, examples, counts, specs = loader.load(directory, taint_directory)
         return cls(rules, examples, counts, str(directory), specs)
 
+    def extended(self, rules: list[Rule], examples: list[Example], pattern_counts: loader.PatternCounts) -> RuleSet:
+        """A new rule set: these rules (already validated and compiled: custom.py) run with this set's
+        rules, predicates and taint specs; this set is left as it is."""
+        return RuleSet(
+            self.rules + rules,
+            self.examples + examples,
+            {**self._pattern_counts, **pattern_counts},
+            self._source,
+            self.taint_specs,
+        )
+
     def describe(self, language: str = "") -> list[Rule]:
         """Every rule (for `language` when given), sorted by id: what ListRules returns."""
         if language and language not in self.languages:
@@ -187,7 +202,8 @@ class RuleSet:
         return list(got)
 
     def _pattern_rules_for(self, language: str) -> list[Rule]:
-        return [r for r in self.rules_for(language) if not r.dataflow]
+        """The language's rules with a tree-sitter query (not taint, not ast-grep patterns)."""
+        return [r for r in self.rules_for(language) if not r.dataflow and not r.pattern]
 
     def _compiled_for(self, language: str, part: str = "all") -> matching.Compiled:
         """One query over the language's pattern rules (`part`: "all", or "free": those without
@@ -318,10 +334,13 @@ class RuleSet:
         if not selected:
             return ScanOutcome(src.path, src.language, [], 0, 0, root.has_error)
         budget = budget or unlimited()
-        patterns = [r for r in selected if not r.dataflow]
+        patterns = [r for r in selected if not r.dataflow and not r.pattern]
         hits: list[tuple] = []
         if patterns:
             hits = self._pattern_hits(src, root, patterns, budget)
+        written = [r for r in selected if r.pattern]  # ast-grep patterns (custom rules)
+        if written:
+            hits = sorted(hits + sgpattern.hits(src, root, written, budget), key=lambda h: h[:3])
         flows = [r for r in selected if r.dataflow]
         if flows:
             hits = self._with_taint(src.language, root, flows, hits, budget, summaries)
@@ -348,7 +367,8 @@ class RuleSet:
         So is a pattern hit on a sink call the taint pass examined for a kind of the same CWE inside a
         function where it saw the untrusted input that kind cares about: there the pass knows where
         data comes from, and a sink it does not report is fed by constants, checked or sanitised data.
-        Pattern hits on calls the pass has no model of stay."""
+        Pattern hits on calls the pass has no model of stay, and so do custom rules' hits (a caller's own
+        rule reports what it matches: its examples are checked without the taint pass)."""
         spec = self._taint.get(language)
         if spec is None:
             return hits
@@ -374,7 +394,7 @@ class RuleSet:
                     s <= x[0] and x[1] <= e and fed.intersection(on_sink) for (s, e), fed in outcome.scopes.items()
                 )
 
-            hits = [x for x in hits if not vouched(x)]
+            hits = [x for x in hits if x[4].custom or not vouched(x)]
         if not found:
             return hits
         sinks: dict[str, list[tuple[int, int]]] = {}
@@ -387,7 +407,8 @@ class RuleSet:
         kept = [
             x
             for x in hits
-            if not any((s <= x[0] and x[1] <= e) or (x[0] <= s and e <= x[1]) for s, e in sinks.get(x[4].cwe, ()))
+            if x[4].custom
+            or not any((s <= x[0] and x[1] <= e) or (x[0] <= s and e <= x[1]) for s, e in sinks.get(x[4].cwe, ()))
         ]
         return sorted(kept + extra, key=lambda h: h[:3])
 

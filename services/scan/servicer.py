@@ -1,5 +1,7 @@
 """gRPC face of the scan service: proto -> services.scan.engine -> proto (+ SARIF), function summaries
-both ways (ScanOptions.summarize / ScanOptions.summaries, for repository runs)."""
+both ways (ScanOptions.summarize / ScanOptions.summaries, for repository runs), custom rules
+(ScanOptions.custom_rules, ListRulesRequest.custom_rules: services.scan.custom, compiled once per
+distinct set)."""
 
 from __future__ import annotations
 
@@ -13,7 +15,7 @@ from codeintel.rpc.convert import range_pb
 from codeintel.rpc.status import unary_guard
 from codeintel.rpc.worker import WorkerConfig
 from codeintel.v1 import scan_pb2, scan_pb2_grpc
-from services.scan import engine
+from services.scan import custom, engine
 
 _SEVERITY = vocab.SEVERITY_VALUES
 _CONFIDENCE = vocab.CONFIDENCE_VALUES
@@ -36,6 +38,8 @@ def rule_pb(r: engine.Rule) -> scan_pb2.Rule:
         confidence=_CONFIDENCE[r.confidence],
         description=r.message,
         dataflow=r.dataflow,
+        custom=r.custom,
+        source=r.source,
     )
 
 
@@ -96,19 +100,42 @@ def summaries_of(options: scan_pb2.ScanOptions) -> tuple[engine.Summary, ...]:
     )
 
 
+def rule_texts(files) -> list[custom.RuleText]:
+    return [custom.RuleText(f.path, f.content) for f in files]
+
+
+def custom_rules_pb(rules: engine.RuleSet) -> list[scan_pb2.Rule]:
+    """The custom rules of a rule set (what SARIF logs list in the driver's rules)."""
+    return [rule_pb(r) for r in rules.rules if r.custom]
+
+
 class ScanServicer(scan_pb2_grpc.ScanServiceServicer):
     def __init__(self, rules: engine.RuleSet, limits: WorkerConfig):
         self.rules = rules
         self.limits = limits
+        self.custom = custom.CustomRuleCache(rules)
+
+    def _rule_set(self, files, field: str, context) -> engine.RuleSet:
+        """The shipped rules plus `files` (custom rules), built within the caller's deadline and the
+        per-file work limit; a bad file is InvalidInput naming `field[i]`."""
+        if not files:
+            return self.rules
+        try:
+            return self.custom.get(rule_texts(files), file_budget(context, self.limits.max_file_seconds))
+        except custom.CustomRuleError as exc:
+            raise InvalidInput(str(exc), field=f"{field}[{exc.index}]") from None
 
     @tracing.file_work("scan")
-    def _one(self, f, options, budget, summaries: tuple[engine.Summary, ...] = ()) -> scan_pb2.ScanResult:
+    def _one(
+        self, f, options, budget, summaries: tuple[engine.Summary, ...] = (), rules: engine.RuleSet | None = None
+    ) -> scan_pb2.ScanResult:
+        rules = rules or self.rules
         src = prepare(f.path, f.language, f.content, self.limits.max_file_bytes)
         if options.summarize:
-            found = self.rules.summarise(src, budget=budget)
+            found = rules.summarise(src, budget=budget)
             return scan_pb2.ScanResult(path=src.path, language=src.language, summaries=[summary_pb(s) for s in found])
         return result_pb(
-            self.rules.scan(
+            rules.scan(
                 src,
                 min_severity=_SEVERITY_NAME.get(options.min_severity, ""),
                 min_confidence=_CONFIDENCE_NAME.get(options.min_confidence, ""),
@@ -123,20 +150,26 @@ class ScanServicer(scan_pb2_grpc.ScanServiceServicer):
 
     @unary_guard
     def Scan(self, request, context):
+        rules = self._rule_set(request.options.custom_rules, "options.custom_rules", context)
         summaries = summaries_of(request.options)
         budget = file_budget(context, self.limits.max_file_seconds)
-        result = self._one(request.file, request.options, budget, summaries)
-        sarif = sarif_json([result], engine.VERSION) if request.options.include_sarif else ""
+        result = self._one(request.file, request.options, budget, summaries, rules)
+        sarif = ""
+        if request.options.include_sarif:
+            sarif = sarif_json([result], engine.VERSION, custom_rules_pb(rules))
         return scan_pb2.ScanResponse(result=result, sarif_json=sarif, service_version=engine.VERSION)
 
     @unary_guard
     def ListRules(self, request, context):
+        rules = self._rule_set(request.custom_rules, "custom_rules", context)
         return scan_pb2.ListRulesResponse(
-            rules=[rule_pb(r) for r in self.rules.describe(request.language)], service_version=engine.VERSION
+            rules=[rule_pb(r) for r in rules.describe(request.language)], service_version=engine.VERSION
         )
 
     @unary_guard
     def ScanBatch(self, request, context):
+        # A bad rule set fails the call, not each file: no file could be scanned as asked.
+        rules = self._rule_set(request.options.custom_rules, "options.custom_rules", context)
         failure: InvalidInput | None = None
         try:
             summaries = summaries_of(request.options)  # converted once for every file
@@ -146,7 +179,7 @@ class ScanServicer(scan_pb2_grpc.ScanServiceServicer):
         def one(f, budget):
             if failure is not None:
                 raise failure
-            return self._one(f, request.options, budget, summaries)
+            return self._one(f, request.options, budget, summaries, rules)
 
         results = run_batch(
             request.files,
@@ -158,5 +191,7 @@ class ScanServicer(scan_pb2_grpc.ScanServiceServicer):
         )
         sarif = ""
         if request.options.include_sarif:
-            sarif = sarif_json([r.result for r in results if r.HasField("result")], engine.VERSION)
+            sarif = sarif_json(
+                [r.result for r in results if r.HasField("result")], engine.VERSION, custom_rules_pb(rules)
+            )
         return scan_pb2.ScanBatchResponse(results=results, sarif_json=sarif, service_version=engine.VERSION)

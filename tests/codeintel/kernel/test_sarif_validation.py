@@ -129,3 +129,45 @@ def test_microsoft_multitool_catches_a_broken_log(log, tmp_path):
     broken = json.loads(json.dumps(log))
     broken["runs"][0]["results"][0]["ruleIndex"] = 10_000  # points past the rules array
     assert any(r.get("level", "warning") == "error" for r in _validate(broken, tmp_path))
+
+
+def test_custom_rules_are_listed_and_the_log_validates(tmp_path):
+    """Custom rules: every one in the driver's rules (tagged, with its file), found or not; results
+    point at them by index; the schema and the multitool accept the log."""
+    from services.scan import custom
+    from services.scan.servicer import custom_rules_pb
+
+    text = """rules:
+  - id: acme.load-blob
+    languages: [python]
+    cwe: CWE-502
+    severity: medium
+    confidence: low
+    message: load_blob unpickles what it is given. Load trusted files only.
+    query: '((call function: (identifier) @f) @match (#eq? @f "load_blob"))'
+  - id: acme.never
+    languages: [python]
+    cwe: CWE-78
+    severity: low
+    confidence: low
+    message: never_called is never called here.
+    query: '((call function: (identifier) @f) @match (#eq? @f "never_called"))'
+"""
+    rules = custom.build([custom.RuleText(".codeintel/rules/team.yaml", text)], engine.RuleSet.load())
+    result = result_pb(rules.scan(prepare("src/a.py", "", b"import os\nload_blob(d)\nos.system(c)\n")))
+    sarif = build_sarif([result], tool_version=engine.VERSION, custom_rules=custom_rules_pb(rules))
+    driver = sarif["runs"][0]["tool"]["driver"]
+    mine = {d["id"]: d for d in driver["rules"] if "custom" in d["properties"]["tags"]}
+    assert sorted(mine) == ["acme.load-blob", "acme.never"]
+    assert {d["properties"]["source"] for d in mine.values()} == {".codeintel/rules/team.yaml"}
+    assert mine["acme.load-blob"]["shortDescription"]["text"] == "load_blob unpickles what it is given."
+    indexed = {r["ruleId"]: driver["rules"][r["ruleIndex"]]["id"] for r in sarif["runs"][0]["results"]}
+    assert indexed["acme.load-blob"] == "acme.load-blob" and len(indexed) >= 2  # and the shipped shell finding
+    schema = json.loads(SCHEMA.read_text(encoding="utf-8"))
+    assert not list(jsonschema.Draft202012Validator(schema).iter_errors(sarif))
+    problems = [
+        r
+        for r in _validate(sarif, tmp_path)
+        if r.get("level", "warning") in ("error", "warning") and r["message"].get("id") not in ACCEPTED_WARNINGS
+    ]
+    assert not problems, problems[:3]
