@@ -7,6 +7,7 @@
     codeintel load [--coordinator HOST:PORT] [--concurrency 100] [--duration 30] [--mix parse=1,analyze=1,scan=1]
     codeintel index DIR [--watch] [--rebuild]        the repository graph (persistent, incremental)
     codeintel search|definition|references|callers|callees|imports|outline ... [--repo DIR]
+    codeintel review [REV_RANGE] [--staged] [--diff FILE|-] [--fail-on SEVERITY] [--hook claude-code]
 
 Every flag has an environment variable (`--help` names it): the connection flags CODEINTEL_COORDINATOR,
 CODEINTEL_API_KEY and CODEINTEL_WORKERS; `codeintel mcp` the bridge's own (CODEINTEL_TRANSPORT, ...);
@@ -351,6 +352,18 @@ def _commands() -> _Commands:
         c.settings(name, GRAPH_COMMON, GRAPH_ENV_PREFIX)
         c.settings(name, GRAPH_FLAGS[name], _env_prefix(name))
         c.settings(name, CONNECTION, settings.PREFIX)
+
+    from codeintel.cli import review
+
+    sp = c.add("review", "review a change: new syntax errors, complexity, findings, duplicates, callers and tests")
+    sp.description = (
+        "Review what a change broke or made worse (docs/review.md): the working tree against HEAD by default, "
+        "REV_RANGE as git diff reads it (A..B, or A against the working tree), --staged for the index, --diff for "
+        "a unified diff. Exit status 1 when --fail-on matches, 2 for unusable input."
+    )
+    sp.add_argument("rev_range", nargs="?", default="", metavar="REV_RANGE", help="A..B, or A (default: HEAD)")
+    c.settings("review", review.SETTINGS, _env_prefix("review"))
+    c.settings("review", CONNECTION, settings.PREFIX)
     return c
 
 
@@ -418,6 +431,17 @@ def main(argv: Sequence[str] | None = None) -> int:
         # A local stack's coordinator may index (and answer for) the repository.
         with coordinator_address(args, (plan.root,)) as address:
             return graph.run(args, address, plan)
+    if args.command == "review":
+        from codeintel.cli import review
+
+        review_plan = review.plan(args)  # usage errors end here, before a stack is started
+        if isinstance(review_plan, int):
+            return review_plan
+        if review_plan.quiet:
+            return 0
+        # A local stack's coordinator may read (and answer for) the repository.
+        with coordinator_address(args, (review_plan.root,) if review_plan.root else ()) as address:
+            return review.run(args, address, review_plan)
     from codeintel.cli import commands
 
     with coordinator_address(args) as address:

@@ -29,6 +29,8 @@ from codeintel.v1 import (
     graph_pb2,
     graph_pb2_grpc,
     parse_pb2,
+    review_pb2,
+    review_pb2_grpc,
     scan_pb2,
 )
 
@@ -68,6 +70,7 @@ class CoordinatorClient:
         self._admin: coordinator_pb2_grpc.AdminServiceStub | None = None
         self._health: health_pb2_grpc.HealthStub | None = None
         self._graph: graph_pb2_grpc.GraphServiceStub | None = None
+        self._review: review_pb2_grpc.ReviewServiceStub | None = None
 
     def _ensure(self) -> tuple[coordinator_pb2_grpc.CodeIntelServiceStub, coordinator_pb2_grpc.AdminServiceStub]:
         loop = asyncio.get_running_loop()
@@ -78,6 +81,7 @@ class CoordinatorClient:
             self._admin = coordinator_pb2_grpc.AdminServiceStub(self._channel)
             self._health = health_pb2_grpc.HealthStub(self._channel)
             self._graph = graph_pb2_grpc.GraphServiceStub(self._channel)
+            self._review = review_pb2_grpc.ReviewServiceStub(self._channel)
         assert self._codeintel is not None and self._admin is not None
         return self._codeintel, self._admin
 
@@ -208,6 +212,14 @@ class CoordinatorClient:
                 yield event
         except grpc.aio.AioRpcError as err:
             raise map_rpc_error(err, "index run", timeout) from None
+
+    async def review_changes(
+        self, request: review_pb2.ReviewChangesRequest, timeout_s: float | None = None
+    ) -> review_pb2.ReviewChangesResponse:
+        """ReviewService.ReviewChanges: the review of a diff, a revision range or files sent with both versions."""
+        self._ensure()
+        assert self._review is not None
+        return await self._call("review", self._review.ReviewChanges, request, timeout_s)
 
     async def list_rules(
         self, language: str = "", custom_rules=()

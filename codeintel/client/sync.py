@@ -15,7 +15,15 @@ from codeintel.client import channel as ch
 from codeintel.client.aio import GRAPH_OPERATIONS
 from codeintel.client.errors import map_rpc_error
 from codeintel.client.requests import batch_request
-from codeintel.v1 import common_pb2, coordinator_pb2, coordinator_pb2_grpc, graph_pb2, graph_pb2_grpc
+from codeintel.v1 import (
+    common_pb2,
+    coordinator_pb2,
+    coordinator_pb2_grpc,
+    graph_pb2,
+    graph_pb2_grpc,
+    review_pb2,
+    review_pb2_grpc,
+)
 
 
 class SyncCoordinatorClient:
@@ -27,6 +35,7 @@ class SyncCoordinatorClient:
         self._codeintel = coordinator_pb2_grpc.CodeIntelServiceStub(self._channel)
         self._admin = coordinator_pb2_grpc.AdminServiceStub(self._channel)
         self._graph = graph_pb2_grpc.GraphServiceStub(self._channel)
+        self._review = review_pb2_grpc.ReviewServiceStub(self._channel)
 
     def close(self) -> None:
         self._channel.close()
@@ -77,6 +86,12 @@ class SyncCoordinatorClient:
             yield from self._graph.IndexRepository(request, timeout=timeout_s, metadata=self.metadata)
         except grpc.RpcError as err:
             raise map_rpc_error(err, "index run", timeout_s) from None
+
+    def review_changes(
+        self, request: review_pb2.ReviewChangesRequest, timeout_s: float | None = None
+    ) -> review_pb2.ReviewChangesResponse:
+        """ReviewService.ReviewChanges (see CoordinatorClient.review_changes)."""
+        return self._call("review", self._review.ReviewChanges, request, timeout_s)
 
     def list_rules(self, language: str = "", timeout_s: float | None = None, custom_rules=()) -> Any:
         """The scan rules; `custom_rules` (RuleFiles) are validated and listed with them."""

@@ -36,6 +36,7 @@ LABEL_VALUES: dict[str, frozenset[str]] = {
             "codeintel.v1.CodeIntelService",
             "codeintel.v1.AdminService",
             "codeintel.v1.GraphService",
+            "codeintel.v1.ReviewService",
             "codeintel.v1.InfoService",
             "grpc.health.v1.Health",
         }
@@ -61,6 +62,7 @@ LABEL_VALUES: dict[str, frozenset[str]] = {
             "CallHierarchy",
             "ImportGraph",
             "Outline",
+            "ReviewChanges",
         }
     ),
     "code": frozenset(STATUS_CODES),
@@ -87,6 +89,7 @@ LABEL_VALUES: dict[str, frozenset[str]] = {
             "call_hierarchy",
             "import_graph",
             "repo_outline",
+            "review_changes",
         }
     ),
     # Repository graph queries (coordinator/graph.py).
@@ -96,7 +99,11 @@ LABEL_VALUES: dict[str, frozenset[str]] = {
         | {c.lower() for c in STATUS_CODES if c != "OK"}
         # graph index runs and the files they handle
         | {"complete", "partial", "failed", "written", "unchanged", "removed", "skipped"}
+        # reviews (coordinator/review.py) and their files
+        | {"error", "reviewed"}
     ),
+    # How a review's change was given (coordinator/review.py).
+    "mode": frozenset({"diff", "revisions", "files"}),
 }
 
 

@@ -5,7 +5,8 @@
 - ``admin``: admin_get_metrics;
 - ``repo``: repo_scan, repo_analyze, repo_index (a directory or glob, paginated with cursors);
 - ``graph``: index_repository and the repository-graph queries (search_symbols, go_to_definition,
-  find_references, call_hierarchy, import_graph, repo_outline), paginated with cursors.
+  find_references, call_hierarchy, import_graph, repo_outline), paginated with cursors;
+- ``review``: review_changes (a diff, a git revision range or files with both versions).
 
 mcp_bridge.server.build_server registers them in this order, which is the order clients list them.
 """

@@ -34,6 +34,7 @@ GRAPH_TOOLS = (
     "call_hierarchy",
     "import_graph",
     "repo_outline",
+    "review_changes",
 )
 PROTOCOL_VERSION = "2025-06-18"
 

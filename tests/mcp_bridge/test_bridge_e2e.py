@@ -24,6 +24,7 @@ TOOLS = {
     "call_hierarchy",
     "import_graph",
     "repo_outline",
+    "review_changes",
 }
 
 CODE = """\

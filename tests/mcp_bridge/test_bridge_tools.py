@@ -39,6 +39,7 @@ TOOLS = {
     "call_hierarchy",
     "import_graph",
     "repo_outline",
+    "review_changes",
 }
 
 
