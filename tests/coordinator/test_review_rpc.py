@@ -329,3 +329,39 @@ def test_review_metrics_have_bounded_labels():
                 assert label == "le" or value in LABEL_VALUES[label], (family.name, label, value)
     count = next(s for s in families["codeintel_review_seconds"].samples if s.name.endswith("_count"))
     assert count.value == 2
+
+
+RULE = """rules:
+  - id: acme.no-print
+    languages: [python]
+    cwe: CWE-532
+    severity: medium
+    confidence: high
+    message: print() in library code leaks data to stdout; use the logging module.
+    query: |
+      (call function: (identifier) @fn (#eq? @fn "print")) @match
+"""
+
+
+def test_the_repository_rules_find_what_they_find_before_and_after(roots, stub):
+    """`.codeintel/rules/` is applied to both versions: a print added is a new finding under the rule's
+    own id, the one that was already there is not reported at all."""
+    files = {**PROJECT, ".codeintel/rules/house.yaml": RULE}
+    files["pkg/util.py"] = "def helper(x):\n    print(x)\n    return x + 1\n"
+    root = _repo(roots, "house-rules", files)
+    write(root, {"pkg/util.py": "def helper(x):\n    print(x)\n    print('again', x)\n    return x + 1\n"})
+    resp = _review(
+        stub, root=str(root), revisions=r.RevisionRange(), options=r.ReviewOptions(fail_on=scan_pb2.SEVERITY_MEDIUM)
+    )
+    [finding] = _file(resp, "pkg/util.py").findings_new
+    assert (finding.rule_id, finding.range.start.line) == ("acme.no-print", 2)
+    assert resp.summary.failed
+
+
+def test_a_broken_repository_rule_refuses_the_review_naming_the_rule_and_field(roots, stub):
+    root = _repo(roots, "broken-rules", {**PROJECT, ".codeintel/rules/house.yaml": RULE.replace("medium", "urgent")})
+    write(root, {"pkg/util.py": CHANGED_UTIL})
+    err = _error(stub, root=str(root), revisions=r.RevisionRange())
+    assert err.code() == grpc.StatusCode.INVALID_ARGUMENT
+    assert "acme.no-print" in err.details() and "severity" in err.details() and "house.yaml" in err.details()
+    assert _violations(err) == ["root"]
