@@ -77,6 +77,10 @@ bench-graph: ## repository graph: definitions/references vs Jedi and the TypeScr
 bench-review: ## review_changes on a 20-file change of Flask (two PyPI releases as two commits), warm index, vs 1 s
 	$(PY) -m bench.review --json bench/results/review.json
 
+.PHONY: bench-query
+bench-query: ## CodeQuery (tree-sitter query, ast-grep pattern) over the CPython stdlib, cold and cached, through the real stack
+	$(PY) -m bench.query --json bench/results/query.json
+
 .PHONY: bench-fairness
 bench-fairness: ## a quiet tenant's p50/p99 alone vs during another tenant's flood at the same priority
 	$(PY) -m bench.fairness --json bench/results/fairness.json

@@ -45,10 +45,11 @@ def _histogram(family: HistogramMetricFamily, labels: list[str], buckets) -> Non
 
 
 class CoordinatorCollector(Collector):
-    def __init__(self, core, gatekeeper, graph=None):
+    def __init__(self, core, gatekeeper, graph=None, query=None):
         self.core = core
         self.gatekeeper = gatekeeper
         self.graph = graph  # coordinator.graph.GraphStats
+        self.query = query  # coordinator.query.QueryStats
 
     def describe(self):
         return []  # families depend on the configuration (L2 or not); nothing to pre-declare
@@ -60,6 +61,26 @@ class CoordinatorCollector(Collector):
         yield from self._admission()
         if self.graph is not None:
             yield from self._graph(self.graph)
+        if self.query is not None:
+            yield from self._query(self.query)
+
+    def _query(self, q):
+        requests = CounterMetricFamily(
+            "codeintel_query_requests_total",
+            "CodeQuery calls by kind (query: tree-sitter, pattern: ast-grep) and outcome",
+            labels=["kind", "outcome"],
+        )
+        for (kind, outcome), n in dict(q.requests).items():
+            requests.add_metric([kind, outcome], n)
+        yield requests
+        latency = HistogramMetricFamily(
+            "codeintel_query_seconds", "CodeQuery latency inside the coordinator", labels=["kind"]
+        )
+        for kind, buckets in dict(q.seconds).items():
+            _histogram(latency, [kind], buckets)
+        yield latency
+        yield CounterMetricFamily("codeintel_query_files_total", "Files CodeQuery calls searched", value=q.files)
+        yield CounterMetricFamily("codeintel_query_matches_total", "Matches CodeQuery calls found", value=q.matches)
 
     def _graph(self, g):
         runs = CounterMetricFamily(
@@ -248,7 +269,7 @@ class CoordinatorCollector(Collector):
         )
 
 
-def install(core, gatekeeper, host: str, port: int, graph=None):
+def install(core, gatekeeper, host: str, port: int, graph=None, query=None):
     """Export the coordinator's counters, gRPC server metrics and the process collector on
     host:port; returns the GrpcServerMetrics for the server's interceptor."""
     from prometheus_client import REGISTRY
@@ -256,6 +277,6 @@ def install(core, gatekeeper, host: str, port: int, graph=None):
     from codeintel.observability import metrics
 
     grpc_metrics = metrics.shared(metrics.GrpcServerMetrics)
-    REGISTRY.register(CoordinatorCollector(core, gatekeeper, graph))
+    REGISTRY.register(CoordinatorCollector(core, gatekeeper, graph, query))
     metrics.serve_http(host, port)
     return grpc_metrics

@@ -17,11 +17,21 @@ from codeintel.kernel import procs
 from codeintel.observability import logs, tracing
 from codeintel.rpc import reflection
 from codeintel.rpc.interceptors import LINGER, AsyncServerGuard, InFlight
-from codeintel.v1 import coordinator_pb2, coordinator_pb2_grpc, graph_pb2, graph_pb2_grpc, review_pb2, review_pb2_grpc
+from codeintel.v1 import (
+    coordinator_pb2,
+    coordinator_pb2_grpc,
+    graph_pb2,
+    graph_pb2_grpc,
+    query_pb2,
+    query_pb2_grpc,
+    review_pb2,
+    review_pb2_grpc,
+)
 from coordinator.admission import Gatekeeper
 from coordinator.config import CoordinatorConfig
 from coordinator.core import Coordinator
 from coordinator.graph import GraphHost, GraphServicer
+from coordinator.query import QueryHost, QueryServicer
 from coordinator.review import ReviewCollector, ReviewHost, ReviewServicer
 from coordinator.servicer import AdminServicer, CodeIntelServicer
 from coordinator.tenants import TenantConfigError
@@ -31,6 +41,7 @@ log = logging.getLogger("codeintel.coordinator")
 SERVICES = [coordinator_pb2.DESCRIPTOR.services_by_name[n].full_name for n in ("CodeIntelService", "AdminService")] + [
     graph_pb2.DESCRIPTOR.services_by_name["GraphService"].full_name,
     review_pb2.DESCRIPTOR.services_by_name["ReviewService"].full_name,
+    query_pb2.DESCRIPTOR.services_by_name["QueryService"].full_name,
 ]
 
 
@@ -39,13 +50,19 @@ async def serve(config: CoordinatorConfig) -> None:
     gatekeeper = Gatekeeper(config)
     graph_host = GraphHost(core)
     review_host = ReviewHost(core, graph_host)
+    query_host = QueryHost(core)
     inflight = InFlight()
     grpc_metrics = None  # --metrics-port 0: no /metrics, no per-call observations
     if config.metrics_port:
         from coordinator import prom
 
         grpc_metrics = prom.install(
-            core, gatekeeper, config.metrics_host or config.host, config.metrics_port, graph=graph_host.stats
+            core,
+            gatekeeper,
+            config.metrics_host or config.host,
+            config.metrics_port,
+            graph=graph_host.stats,
+            query=query_host.stats,
         )
         from prometheus_client import REGISTRY
 
@@ -70,6 +87,7 @@ async def serve(config: CoordinatorConfig) -> None:
     coordinator_pb2_grpc.add_AdminServiceServicer_to_server(AdminServicer(core, gatekeeper), server)
     graph_pb2_grpc.add_GraphServiceServicer_to_server(GraphServicer(graph_host, gatekeeper), server)
     review_pb2_grpc.add_ReviewServiceServicer_to_server(ReviewServicer(review_host, gatekeeper), server)
+    query_pb2_grpc.add_QueryServiceServicer_to_server(QueryServicer(query_host, gatekeeper), server)
     health_servicer = health.aio.HealthServicer()
     health_pb2_grpc.add_HealthServicer_to_server(health_servicer, server)
     reflection.enable(server, SERVICES + [health.SERVICE_NAME])

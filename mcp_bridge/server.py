@@ -22,7 +22,7 @@ from codeintel.observability import tracing
 from mcp_bridge import probes
 from mcp_bridge.bridge import Bridge
 from mcp_bridge.config import BridgeConfig, ServeOptions
-from mcp_bridge.tools import admin, code, graph, repo, review, rules
+from mcp_bridge.tools import admin, code, graph, query, repo, review, rules
 
 log = logging.getLogger("mcp_bridge")
 
@@ -36,7 +36,8 @@ repo_analyze or repo_index: summary first, details page by page with `cursor`. C
 questions (where is X defined, who uses or calls it, what imports what, the shape of the code): \
 call index_repository once (again after edits; unchanged files are reused), then search_symbols, \
 go_to_definition, find_references, call_hierarchy, import_graph, repo_outline; each answer says \
-what the index is missing (`completeness`). After editing files, review_changes says what the change broke or made worse (new syntax errors and findings, complexity, callers and tests reached)."""
+what the index is missing (`completeness`). After editing files, review_changes says what the change broke or made worse (new syntax errors and findings, complexity, callers and tests reached). Structural search by syntax (every call of X, every \
+`eval($X)`): code_query with a tree-sitter query or an ast-grep pattern."""
 
 
 class BridgeServer(MCPServer[Any]):
@@ -45,6 +46,7 @@ class BridgeServer(MCPServer[Any]):
     bridge: Bridge
     repo_tools: repo.RepoTools
     graph_tools: graph.GraphTools
+    query_tools: query.QueryTools
 
 
 def build_server(config: BridgeConfig) -> BridgeServer:
@@ -59,6 +61,7 @@ def build_server(config: BridgeConfig) -> BridgeServer:
     server.repo_tools = repo.register(server, bridge)
     server.graph_tools = graph.register(server, bridge)
     review.register(server, bridge)
+    server.query_tools = query.register(server, bridge)
     probes.add_routes(server, config.coordinator)  # /metrics, /healthz, /readyz beside /mcp (HTTP transport)
     return server
 

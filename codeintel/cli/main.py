@@ -8,6 +8,7 @@
     codeintel index DIR [--watch] [--rebuild]        the repository graph (persistent, incremental)
     codeintel search|definition|references|callers|callees|imports|outline ... [--repo DIR]
     codeintel review [REV_RANGE] [--staged] [--diff FILE|-] [--fail-on SEVERITY] [--hook claude-code]
+    codeintel query 'S-EXPR' PATH... --language L    a tree-sitter query (or --pattern 'eval($X)': ast-grep)
 
 Every flag has an environment variable (`--help` names it): the connection flags CODEINTEL_COORDINATOR,
 CODEINTEL_API_KEY and CODEINTEL_WORKERS; `codeintel mcp` the bridge's own (CODEINTEL_TRANSPORT, ...);
@@ -364,6 +365,18 @@ def _commands() -> _Commands:
     sp.add_argument("rev_range", nargs="?", default="", metavar="REV_RANGE", help="A..B, or A (default: HEAD)")
     c.settings("review", review.SETTINGS, _env_prefix("review"))
     c.settings("review", CONNECTION, settings.PREFIX)
+
+    from codeintel.cli import query as query_cli
+
+    sp = c.add("query", "search files and directories with a tree-sitter query or an ast-grep pattern")
+    sp.description = (
+        "Run a tree-sitter query (S-expression) or, with --pattern, an ast-grep pattern over files and "
+        "directories (docs/query.md); the coordinator walks each PATH (honouring .gitignore). The counts "
+        "first, then one line per match with its captures; --cursor gives the next page."
+    )
+    query_cli.add_arguments(sp)
+    c.settings("query", query_cli.SETTINGS, _env_prefix("query"))
+    c.settings("query", CONNECTION, settings.PREFIX)
     return c
 
 
@@ -442,6 +455,16 @@ def main(argv: Sequence[str] | None = None) -> int:
         # A local stack's coordinator may read (and answer for) the repository.
         with coordinator_address(args, (review_plan.root,) if review_plan.root else ()) as address:
             return review.run(args, address, review_plan)
+    if args.command == "query":
+        from codeintel.cli import query as query_cli
+
+        query_plan = query_cli.plan(args)  # usage errors and an invalid query (with its position) end here
+        if isinstance(query_plan, int):
+            return query_plan
+        # A local stack's coordinator may walk the paths searched.
+        with coordinator_address(args, query_plan.roots) as address:
+            return query_cli.run(args, address, query_plan)
+
     from codeintel.cli import commands
 
     with coordinator_address(args) as address:

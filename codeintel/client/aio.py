@@ -29,6 +29,8 @@ from codeintel.v1 import (
     graph_pb2,
     graph_pb2_grpc,
     parse_pb2,
+    query_pb2,
+    query_pb2_grpc,
     review_pb2,
     review_pb2_grpc,
     scan_pb2,
@@ -71,6 +73,7 @@ class CoordinatorClient:
         self._health: health_pb2_grpc.HealthStub | None = None
         self._graph: graph_pb2_grpc.GraphServiceStub | None = None
         self._review: review_pb2_grpc.ReviewServiceStub | None = None
+        self._query: query_pb2_grpc.QueryServiceStub | None = None
 
     def _ensure(self) -> tuple[coordinator_pb2_grpc.CodeIntelServiceStub, coordinator_pb2_grpc.AdminServiceStub]:
         loop = asyncio.get_running_loop()
@@ -82,6 +85,7 @@ class CoordinatorClient:
             self._health = health_pb2_grpc.HealthStub(self._channel)
             self._graph = graph_pb2_grpc.GraphServiceStub(self._channel)
             self._review = review_pb2_grpc.ReviewServiceStub(self._channel)
+            self._query = query_pb2_grpc.QueryServiceStub(self._channel)
         assert self._codeintel is not None and self._admin is not None
         return self._codeintel, self._admin
 
@@ -198,6 +202,14 @@ class CoordinatorClient:
         self._ensure()
         assert self._graph is not None
         return await self._call(GRAPH_OPERATIONS.get(rpc, rpc), getattr(self._graph, rpc), request, timeout_s)
+
+    async def code_query(
+        self, request: query_pb2.CodeQueryRequest, timeout_s: float | None = None
+    ) -> query_pb2.CodeQueryResponse:
+        """QueryService.CodeQuery: one page of a tree-sitter query's or an ast-grep pattern's matches."""
+        self._ensure()
+        assert self._query is not None
+        return await self._call("code query", self._query.CodeQuery, request, timeout_s)
 
     async def index_repository(
         self, request: graph_pb2.IndexRepositoryRequest, timeout_s: float | None = None

@@ -21,6 +21,8 @@ from codeintel.v1 import (
     coordinator_pb2_grpc,
     graph_pb2,
     graph_pb2_grpc,
+    query_pb2,
+    query_pb2_grpc,
     review_pb2,
     review_pb2_grpc,
 )
@@ -36,6 +38,7 @@ class SyncCoordinatorClient:
         self._admin = coordinator_pb2_grpc.AdminServiceStub(self._channel)
         self._graph = graph_pb2_grpc.GraphServiceStub(self._channel)
         self._review = review_pb2_grpc.ReviewServiceStub(self._channel)
+        self._query = query_pb2_grpc.QueryServiceStub(self._channel)
 
     def close(self) -> None:
         self._channel.close()
@@ -77,6 +80,12 @@ class SyncCoordinatorClient:
     def graph(self, rpc: str, request: Any, timeout_s: float | None = None) -> Any:
         """A unary GraphService method by name (see CoordinatorClient.graph)."""
         return self._call(GRAPH_OPERATIONS.get(rpc, rpc), getattr(self._graph, rpc), request, timeout_s)
+
+    def code_query(
+        self, request: query_pb2.CodeQueryRequest, timeout_s: float | None = None
+    ) -> query_pb2.CodeQueryResponse:
+        """QueryService.CodeQuery (see CoordinatorClient.code_query)."""
+        return self._call("code query", self._query.CodeQuery, request, timeout_s)
 
     def index_repository(
         self, request: graph_pb2.IndexRepositoryRequest, timeout_s: float | None = None

@@ -37,6 +37,7 @@ LABEL_VALUES: dict[str, frozenset[str]] = {
             "codeintel.v1.AdminService",
             "codeintel.v1.GraphService",
             "codeintel.v1.ReviewService",
+            "codeintel.v1.QueryService",
             "codeintel.v1.InfoService",
             "grpc.health.v1.Health",
         }
@@ -63,6 +64,7 @@ LABEL_VALUES: dict[str, frozenset[str]] = {
             "ImportGraph",
             "Outline",
             "ReviewChanges",
+            "CodeQuery",
         }
     ),
     "code": frozenset(STATUS_CODES),
@@ -90,8 +92,11 @@ LABEL_VALUES: dict[str, frozenset[str]] = {
             "import_graph",
             "repo_outline",
             "review_changes",
+            "code_query",
         }
     ),
+    # CodeQuery kinds (coordinator/query.py): a tree-sitter query or an ast-grep pattern.
+    "kind": frozenset({"query", "pattern"}),
     # Repository graph queries (coordinator/graph.py).
     "query": frozenset({"search", "definition", "references", "calls", "imports", "outline"}),
     "outcome": frozenset(

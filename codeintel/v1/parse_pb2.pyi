@@ -60,18 +60,50 @@ REFERENCE_KIND_TYPE: ReferenceKind
 REFERENCE_KIND_INHERIT: ReferenceKind
 
 class ParseOptions(_message.Message):
-    __slots__ = ("include_ast", "ast_max_depth", "ast_max_nodes", "ast_named_only", "include_facts")
+    __slots__ = ("include_ast", "ast_max_depth", "ast_max_nodes", "ast_named_only", "include_facts", "query")
     INCLUDE_AST_FIELD_NUMBER: _ClassVar[int]
     AST_MAX_DEPTH_FIELD_NUMBER: _ClassVar[int]
     AST_MAX_NODES_FIELD_NUMBER: _ClassVar[int]
     AST_NAMED_ONLY_FIELD_NUMBER: _ClassVar[int]
     INCLUDE_FACTS_FIELD_NUMBER: _ClassVar[int]
+    QUERY_FIELD_NUMBER: _ClassVar[int]
     include_ast: bool
     ast_max_depth: int
     ast_max_nodes: int
     ast_named_only: bool
     include_facts: bool
-    def __init__(self, include_ast: _Optional[bool] = ..., ast_max_depth: _Optional[int] = ..., ast_max_nodes: _Optional[int] = ..., ast_named_only: _Optional[bool] = ..., include_facts: _Optional[bool] = ...) -> None: ...
+    query: StructuralQuery
+    def __init__(self, include_ast: _Optional[bool] = ..., ast_max_depth: _Optional[int] = ..., ast_max_nodes: _Optional[int] = ..., ast_named_only: _Optional[bool] = ..., include_facts: _Optional[bool] = ..., query: _Optional[_Union[StructuralQuery, _Mapping]] = ...) -> None: ...
+
+class StructuralQuery(_message.Message):
+    __slots__ = ("query", "pattern", "max_matches")
+    QUERY_FIELD_NUMBER: _ClassVar[int]
+    PATTERN_FIELD_NUMBER: _ClassVar[int]
+    MAX_MATCHES_FIELD_NUMBER: _ClassVar[int]
+    query: str
+    pattern: str
+    max_matches: int
+    def __init__(self, query: _Optional[str] = ..., pattern: _Optional[str] = ..., max_matches: _Optional[int] = ...) -> None: ...
+
+class QueryCapture(_message.Message):
+    __slots__ = ("name", "range", "text", "text_truncated")
+    NAME_FIELD_NUMBER: _ClassVar[int]
+    RANGE_FIELD_NUMBER: _ClassVar[int]
+    TEXT_FIELD_NUMBER: _ClassVar[int]
+    TEXT_TRUNCATED_FIELD_NUMBER: _ClassVar[int]
+    name: str
+    range: _common_pb2.Range
+    text: str
+    text_truncated: bool
+    def __init__(self, name: _Optional[str] = ..., range: _Optional[_Union[_common_pb2.Range, _Mapping]] = ..., text: _Optional[str] = ..., text_truncated: _Optional[bool] = ...) -> None: ...
+
+class QueryMatch(_message.Message):
+    __slots__ = ("pattern_index", "captures")
+    PATTERN_INDEX_FIELD_NUMBER: _ClassVar[int]
+    CAPTURES_FIELD_NUMBER: _ClassVar[int]
+    pattern_index: int
+    captures: _containers.RepeatedCompositeFieldContainer[QueryCapture]
+    def __init__(self, pattern_index: _Optional[int] = ..., captures: _Optional[_Iterable[_Union[QueryCapture, _Mapping]]] = ...) -> None: ...
 
 class Symbol(_message.Message):
     __slots__ = ("name", "kind", "range", "selection_range", "qualified_name", "parent_index", "depth")
@@ -124,7 +156,7 @@ class AstNode(_message.Message):
     def __init__(self, type: _Optional[str] = ..., named: _Optional[bool] = ..., range: _Optional[_Union[_common_pb2.Range, _Mapping]] = ..., parent_index: _Optional[int] = ..., field: _Optional[str] = ..., depth: _Optional[int] = ..., text: _Optional[str] = ..., is_error: _Optional[bool] = ..., is_missing: _Optional[bool] = ...) -> None: ...
 
 class ParseResult(_message.Message):
-    __slots__ = ("path", "language", "has_errors", "errors", "symbols", "ast", "ast_truncated", "line_count", "byte_count", "symbols_supported", "facts")
+    __slots__ = ("path", "language", "has_errors", "errors", "symbols", "ast", "ast_truncated", "line_count", "byte_count", "symbols_supported", "facts", "matches", "matches_truncated")
     PATH_FIELD_NUMBER: _ClassVar[int]
     LANGUAGE_FIELD_NUMBER: _ClassVar[int]
     HAS_ERRORS_FIELD_NUMBER: _ClassVar[int]
@@ -136,6 +168,8 @@ class ParseResult(_message.Message):
     BYTE_COUNT_FIELD_NUMBER: _ClassVar[int]
     SYMBOLS_SUPPORTED_FIELD_NUMBER: _ClassVar[int]
     FACTS_FIELD_NUMBER: _ClassVar[int]
+    MATCHES_FIELD_NUMBER: _ClassVar[int]
+    MATCHES_TRUNCATED_FIELD_NUMBER: _ClassVar[int]
     path: str
     language: str
     has_errors: bool
@@ -147,7 +181,9 @@ class ParseResult(_message.Message):
     byte_count: int
     symbols_supported: bool
     facts: FileFacts
-    def __init__(self, path: _Optional[str] = ..., language: _Optional[str] = ..., has_errors: _Optional[bool] = ..., errors: _Optional[_Iterable[_Union[SyntaxError, _Mapping]]] = ..., symbols: _Optional[_Iterable[_Union[Symbol, _Mapping]]] = ..., ast: _Optional[_Iterable[_Union[AstNode, _Mapping]]] = ..., ast_truncated: _Optional[bool] = ..., line_count: _Optional[int] = ..., byte_count: _Optional[int] = ..., symbols_supported: _Optional[bool] = ..., facts: _Optional[_Union[FileFacts, _Mapping]] = ...) -> None: ...
+    matches: _containers.RepeatedCompositeFieldContainer[QueryMatch]
+    matches_truncated: bool
+    def __init__(self, path: _Optional[str] = ..., language: _Optional[str] = ..., has_errors: _Optional[bool] = ..., errors: _Optional[_Iterable[_Union[SyntaxError, _Mapping]]] = ..., symbols: _Optional[_Iterable[_Union[Symbol, _Mapping]]] = ..., ast: _Optional[_Iterable[_Union[AstNode, _Mapping]]] = ..., ast_truncated: _Optional[bool] = ..., line_count: _Optional[int] = ..., byte_count: _Optional[int] = ..., symbols_supported: _Optional[bool] = ..., facts: _Optional[_Union[FileFacts, _Mapping]] = ..., matches: _Optional[_Iterable[_Union[QueryMatch, _Mapping]]] = ..., matches_truncated: _Optional[bool] = ...) -> None: ...
 
 class FactDefinition(_message.Message):
     __slots__ = ("name", "kind", "range", "selection_range", "qualified_name", "parent_index", "bases", "exported")

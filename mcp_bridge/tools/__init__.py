@@ -7,6 +7,7 @@
 - ``graph``: index_repository and the repository-graph queries (search_symbols, go_to_definition,
   find_references, call_hierarchy, import_graph, repo_outline), paginated with cursors;
 - ``review``: review_changes (a diff, a git revision range or files with both versions).
+- ``query``: code_query (a tree-sitter query or an ast-grep pattern over a file, a directory or code).
 
 mcp_bridge.server.build_server registers them in this order, which is the order clients list them.
 """

@@ -18,6 +18,7 @@ from codeintel.kernel.source import Source, parse
 from codeintel.kernel.span import Span, span_of
 from codeintel.v1 import parse_pb2
 from services.parse import facts as _facts
+from services.parse import query as _query
 from services.parse import symbols as _symbols
 from services.parse.symbols import SymbolInfo
 
@@ -39,7 +40,7 @@ __all__ = [
 ]
 
 # Bump whenever results for the same input could change (results are cached by version).
-VERSION = "parse-1.3.0"
+VERSION = "parse-1.4.0"
 
 DEFAULT_AST_MAX_DEPTH = 64
 MAX_AST_DEPTH = 256
@@ -96,6 +97,9 @@ class ParseOutcome:
     # Present only when asked for (include_facts); a protobuf message already, as it is built
     # in one pass and converting it twice would double the cost of the biggest result part.
     facts: parse_pb2.FileFacts | None = None
+    # Present only with a query (ParseOptions.query).
+    matches: list[_query.Match] | None = None
+    matches_truncated: bool = False
 
 
 def _bound(value: int, default: int, maximum: int) -> int:
@@ -112,16 +116,21 @@ def parse_source(
     ast_max_nodes: int = 0,
     ast_named_only: bool = False,
     include_facts: bool = False,
+    query=None,
     budget: Budget | None = None,
 ) -> ParseOutcome:
-    """Parse `src` (already validated by codeintel.source.prepare) within `budget`."""
+    """Parse `src` (already validated by codeintel.source.prepare) within `budget`. With `query` (a
+    StructuralQuery), its matches and no symbols: the symbol pass would double a query's work."""
     budget = budget or unlimited()
+    if query is not None and query.pattern and not query.query and not include_ast and not include_facts:
+        return _pattern_only(src, query, budget)
     tree = parse(src)
     root = tree.root_node
     content = src.content
     has_errors = root.has_error
     errors = _syntax_errors(tree, content) if has_errors else []
-    syms = _symbols.extract(tree, content, src.language, budget)
+    found, cut = _query.run(tree, content, src.language, query, budget) if query is not None else (None, False)
+    syms = _symbols.extract(tree, content, src.language, budget) if query is None or include_facts else None
     facts = _facts.extract(tree, content, src.language, syms or [], budget) if include_facts else None
     if include_ast:
         ast, truncated = _flatten(
@@ -138,13 +147,35 @@ def parse_source(
         language=src.language,
         has_errors=has_errors,
         errors=errors,
-        symbols=syms if syms is not None else [],
+        symbols=syms if syms is not None and query is None else [],
         ast=ast,
         ast_truncated=truncated,
         line_count=src.line_count,
         byte_count=len(content),
-        symbols_supported=syms is not None,
+        symbols_supported=syms is not None and query is None,
         facts=facts,
+        matches=found,
+        matches_truncated=cut,
+    )
+
+
+def _pattern_only(src: Source, query, budget: Budget) -> ParseOutcome:
+    """An ast-grep pattern alone: ast-grep parses the file itself, so ours is skipped (half the work).
+    The result then lists no syntax errors; has_errors says whether ast-grep's tree has ERROR nodes."""
+    found, cut, has_errors = _query.run_pattern(src.content, src.language, query, budget)
+    return ParseOutcome(
+        path=src.path,
+        language=src.language,
+        has_errors=has_errors,
+        errors=[],
+        symbols=[],
+        ast=[],
+        ast_truncated=False,
+        line_count=src.line_count,
+        byte_count=len(src.content),
+        symbols_supported=False,
+        matches=found,
+        matches_truncated=cut,
     )
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from codeintel.kernel import languages, structural
+from codeintel.kernel.errors import UnsupportedLanguage
 from codeintel.kernel.source import prepare
 from codeintel.observability import tracing
 from codeintel.rpc.batch import file_budget, run_batch
@@ -59,7 +61,38 @@ def result_pb(o: domain.ParseOutcome) -> parse_pb2.ParseResult:
     )
     if o.facts is not None:
         result.facts.CopyFrom(o.facts)
+    if o.matches:
+        add = result.matches.add
+        for m in o.matches:
+            add(
+                pattern_index=m.pattern_index,
+                captures=[
+                    parse_pb2.QueryCapture(
+                        name=c.name, range=range_pb(c.range), text=c.text, text_truncated=c.text_truncated
+                    )
+                    for c in m.captures
+                ],
+            )
+    result.matches_truncated = o.matches_truncated
     return result
+
+
+def _query(options) -> parse_pb2.StructuralQuery | None:
+    return options.query if options.HasField("query") else None
+
+
+def _check_query(files, options) -> None:
+    """A bad query fails the whole call (it is the same for every file): it is checked for each
+    language the files name or their paths say, before any file is worked on."""
+    q = _query(options)
+    if q is None:
+        return
+    langs = {languages.normalize(f.language) if f.language else languages.from_path(f.path) for f in files}
+    for lang in sorted(x for x in langs if x in languages.SUPPORTED):
+        try:
+            structural.check(lang, q.query, q.pattern, "options.query.")
+        except UnsupportedLanguage:
+            continue  # no patterns for this language: its files fail one by one (UNSUPPORTED_LANGUAGE)
 
 
 class ParseServicer(parse_pb2_grpc.ParseServiceServicer):
@@ -77,17 +110,20 @@ class ParseServicer(parse_pb2_grpc.ParseServiceServicer):
                 ast_max_nodes=options.ast_max_nodes,
                 ast_named_only=options.ast_named_only,
                 include_facts=options.include_facts,
+                query=_query(options),
                 budget=budget,
             )
         )
 
     @unary_guard
     def Parse(self, request, context):
+        _check_query([request.file], request.options)
         result = self._one(request.file, request.options, file_budget(context, self.limits.max_file_seconds))
         return parse_pb2.ParseResponse(result=result, service_version=domain.VERSION)
 
     @unary_guard
     def ParseBatch(self, request, context):
+        _check_query(request.files, request.options)
         results = run_batch(
             request.files,
             lambda f, budget: self._one(f, request.options, budget),

@@ -363,5 +363,6 @@ def test_a_broken_repository_rule_refuses_the_review_naming_the_rule_and_field(r
     write(root, {"pkg/util.py": CHANGED_UTIL})
     err = _error(stub, root=str(root), revisions=r.RevisionRange())
     assert err.code() == grpc.StatusCode.INVALID_ARGUMENT
-    assert "acme.no-print" in err.details() and "severity" in err.details() and "house.yaml" in err.details()
+    details = err.details() or ""
+    assert "acme.no-print" in details and "severity" in details and "house.yaml" in details
     assert _violations(err) == ["root"]

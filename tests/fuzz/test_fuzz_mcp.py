@@ -26,7 +26,8 @@ from hypothesis import strategies as st
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 ANSWER_TIMEOUT_S = 30.0
 TOOLS = ("code_parse", "code_analyze", "vulnerability_scan", "scan_list_rules", "admin_get_metrics")
-# The repository graph's queries: fuzzed too (without an index they must answer with tool errors).
+# The repository graph's queries: fuzzed too (without an index they must answer with tool errors);
+# and code_query (bad queries and patterns must be tool errors).
 GRAPH_TOOLS = (
     "search_symbols",
     "go_to_definition",
@@ -35,6 +36,7 @@ GRAPH_TOOLS = (
     "import_graph",
     "repo_outline",
     "review_changes",
+    "code_query",
 )
 PROTOCOL_VERSION = "2025-06-18"
 

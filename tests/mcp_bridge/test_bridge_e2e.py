@@ -25,6 +25,7 @@ TOOLS = {
     "import_graph",
     "repo_outline",
     "review_changes",
+    "code_query",
 }
 
 CODE = """\

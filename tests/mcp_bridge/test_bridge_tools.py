@@ -40,6 +40,7 @@ TOOLS = {
     "import_graph",
     "repo_outline",
     "review_changes",
+    "code_query",
 }
 
 

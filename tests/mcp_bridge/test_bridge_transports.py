@@ -26,6 +26,7 @@ TOOLS = {
     "import_graph",
     "repo_outline",
     "review_changes",
+    "code_query",
 }
 
 

@@ -87,7 +87,7 @@ def test_adding_a_field_is_not_breaking(tmp_path):
     path.write_text(
         text.replace(
             "  FileFacts facts = 11;\n",
-            "  FileFacts facts = 11;\n  // A new field, added compatibly.\n  uint32 new_field = 12;\n",
+            "  FileFacts facts = 11;\n  // A new field, added compatibly.\n  uint32 new_field = 1000;\n",
         )
     )
     r = buf("breaking", "--against", SNAPSHOT, cwd=str(proto))

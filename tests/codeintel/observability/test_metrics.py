@@ -21,9 +21,10 @@ from coordinator.core import Coordinator
 from coordinator.graph import GraphStats
 from coordinator.l2cache import L2Cache
 from coordinator.prom import CoordinatorCollector
+from coordinator.query import QueryStats
 from coordinator.stats import Buckets
 
-NAME = re.compile(r"^codeintel_(grpc_server|coordinator|cache|ratelimit|mcp|graph)_[a-z][a-z0-9_]*[a-z0-9]$")
+NAME = re.compile(r"^codeintel_(grpc_server|coordinator|cache|ratelimit|mcp|graph|query)_[a-z][a-z0-9_]*[a-z0-9]$")
 PARSE = "/codeintel.v1.ParseService/Parse"
 
 
@@ -204,8 +205,12 @@ def _coordinator_registry(tmp_path):
         )
         graph.queried("references", "ok", 0.004)
         graph.queried("definition", "not_found", 0.001)
+        query = QueryStats()
+        query.done("query", "ok", 0.2)
+        query.done("pattern", "invalid_argument", 0.001)
+        query.files, query.matches = 12, 40
         registry = CollectorRegistry()
-        registry.register(CoordinatorCollector(core, gk, graph))
+        registry.register(CoordinatorCollector(core, gk, graph, query))
         mcp = McpMetrics(registry)
         mcp.observe("code_parse", "ok", 0.01)
         mcp.observe("code_parse", "invalid_argument", 0.01)
@@ -242,6 +247,10 @@ def test_coordinator_names_and_labels_are_bounded(tmp_path):
         "codeintel_graph_queries",
         "codeintel_graph_query_seconds",
         "codeintel_graph_watch_reindexes",
+        "codeintel_query_requests",
+        "codeintel_query_seconds",
+        "codeintel_query_files",
+        "codeintel_query_matches",
     ):
         assert needed in names, needed
     v = registry.get_sample_value
@@ -250,6 +259,9 @@ def test_coordinator_names_and_labels_are_bounded(tmp_path):
     assert v("codeintel_graph_index_files_total", {"outcome": "skipped"}) == 2
     assert v("codeintel_graph_queries_total", {"query": "definition", "outcome": "not_found"}) == 1
     assert v("codeintel_graph_query_seconds_count", {"query": "references"}) == 1
+    assert v("codeintel_query_requests_total", {"kind": "pattern", "outcome": "invalid_argument"}) == 1
+    assert v("codeintel_query_seconds_count", {"kind": "query"}) == 1
+    assert v("codeintel_query_files_total") == 12 and v("codeintel_query_matches_total") == 40
     assert v("codeintel_coordinator_requests_total", {"operation": "parse"}) == 5
     assert v("codeintel_coordinator_retries_total", {"operation": "parse"}) == 1
     assert v("codeintel_coordinator_cache_lookups_total", {"operation": "parse", "result": "hit_l1"}) == 2
