@@ -16,10 +16,12 @@ class InvalidInput(CodeIntelError):
     (the BadRequest field violation names it; default "file")."""
 
     code = "INVALID_ARGUMENT"
+    field = ""  # a subclass may name its own field; an instance's `field` argument wins
 
     def __init__(self, message: str = "", *, field: str = ""):
         super().__init__(message)
-        self.field = field
+        if field:
+            self.field = field
 
 
 class FileTooLarge(InvalidInput):

@@ -88,8 +88,7 @@ class InvalidQuery(InvalidInput):
     """A query or pattern that cannot run; `field` is the request field it came in."""
 
     def __init__(self, message: str, field: str):
-        super().__init__(message)
-        self.field = field
+        super().__init__(message, field=field)
 
 
 def _line_col(text: str, offset: int) -> tuple[int, int]:
