@@ -55,6 +55,34 @@ class PathPolicy:
     def _roots_hint(self) -> str:
         return ", ".join(self.roots)
 
+    def locate(self, value: str | None, *, arg: str, purpose: str) -> str:
+        """The real file or directory `value` names (absolute, or relative to an allowed root; empty:
+        the single allowed root), inside the roots; PathError otherwise. `arg` is the argument's name,
+        `purpose` what the roots allow, for the messages ("searched", "indexed")."""
+        roots = self.roots
+        if value is None or not value.strip():
+            if len(roots) == 1:
+                return roots[0]
+            raise PathError(
+                f"several roots are allowed, so `{arg}` is needed: pass one of {self._roots_hint()} (or a path inside one)"
+            )
+        if "\x00" in value:
+            raise PathError(f"`{arg}` contains a NUL character")
+        given = os.path.expanduser(value.strip())
+        candidates = [os.path.normpath(given)] if os.path.isabs(given) else [os.path.join(r, given) for r in roots]
+        chosen = next((c for c in candidates if os.path.lexists(c)), candidates[0])
+        real = os.path.realpath(chosen)
+        if not any(is_within(real, r) for r in roots):
+            raise PathError(
+                f"access denied: {value!r} is outside the allowed roots (after resolving symbolic links and '..'). "
+                f"Only these directories can be {purpose}: {self._roots_hint()}."
+            )
+        if not os.path.exists(real):
+            raise PathError(
+                f"not found: {value!r} (looked under {self._roots_hint()}); pass a path relative to an allowed root"
+            )
+        return real
+
     def resolve(self, path: str) -> tuple[str, str]:
         """Return (real_path, root) for an allowed path, or raise PathError."""
         if not path or not path.strip():

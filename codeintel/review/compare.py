@@ -130,23 +130,23 @@ def _multiset_diff(
     before: Iterable, after: Iterable, key_before, key_after
 ) -> tuple[list, list]:  # (in after only, in before only), each in its own order
     b_items, a_items = list(before), list(after)
-    left = Counter(key_before(x) for x in b_items)
-    new = []
-    for x in a_items:
-        k = key_after(x)
+    new = _unmatched(a_items, key_after, (key_before(x) for x in b_items))
+    fixed = _unmatched(b_items, key_before, (key_after(x) for x in a_items))
+    return new, fixed
+
+
+def _unmatched(items: list, key, other_keys: Iterable) -> list:
+    """The `items` left when each key of the other side cancels one item with that key (a multiset
+    difference: two equal findings before and three after leave one new)."""
+    left = Counter(other_keys)
+    out = []
+    for x in items:
+        k = key(x)
         if left[k] > 0:
             left[k] -= 1
         else:
-            new.append(x)
-    right = Counter(key_after(x) for x in a_items)
-    fixed = []
-    for x in b_items:
-        k = key_before(x)
-        if right[k] > 0:
-            right[k] -= 1
-        else:
-            fixed.append(x)
-    return new, fixed
+            out.append(x)
+    return out
 
 
 def compare_syntax(

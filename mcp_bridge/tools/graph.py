@@ -33,7 +33,7 @@ from codeintel.v1 import common_pb2, graph_pb2
 from mcp_bridge.args import PriorityArg
 from mcp_bridge.bridge import Bridge, CoordinatorError, guard, result, tool_annotations
 from mcp_bridge.outputs import graph as out
-from mcp_bridge.paths import is_within
+from mcp_bridge.paths import PathError, is_within
 from mcp_bridge.text import (
     graph_calls_text,
     graph_definition_text,
@@ -73,29 +73,10 @@ class GraphTools:
 
     def resolve_repo(self, repo: str | None) -> str:
         """The real directory of `repo` (default: the single allowed root), inside the allowed roots."""
-        roots = self.bridge.policy.roots
-        if repo is None or not repo.strip():
-            if len(roots) == 1:
-                return roots[0]
-            raise ToolError(
-                "several roots are allowed, so `repo` is needed: pass one of " + ", ".join(roots) + " (or a directory "
-                "inside one)"
-            )
-        if "\x00" in repo:
-            raise ToolError("`repo` contains a NUL character")
-        given = os.path.expanduser(repo.strip())
-        candidates = [os.path.normpath(given)] if os.path.isabs(given) else [os.path.join(r, given) for r in roots]
-        chosen = next((c for c in candidates if os.path.lexists(c)), candidates[0])
-        real = os.path.realpath(chosen)
-        if not any(is_within(real, r) for r in roots):
-            raise ToolError(
-                f"access denied: {repo!r} is outside the allowed roots (after resolving symbolic links and '..'). "
-                f"Only these directories can be indexed: {', '.join(roots)}."
-            )
-        if not os.path.exists(real):
-            raise ToolError(
-                f"not found: {repo!r} (looked under {', '.join(roots)}); pass a directory relative to an allowed root"
-            )
+        try:
+            real = self.bridge.policy.locate(repo, arg="repo", purpose="indexed")
+        except PathError as exc:
+            raise ToolError(str(exc)) from None
         if not os.path.isdir(real):
             raise ToolError(f"{repo!r} is a file; `repo` is the repository's directory (e.g. '.')")
         return real

@@ -10,7 +10,6 @@ so no match is skipped). An invalid query is a tool error quoting the position a
 
 from __future__ import annotations
 
-import os
 from typing import Annotated
 
 from mcp.server import MCPServer
@@ -24,7 +23,7 @@ from codeintel.v1 import graph_pb2, query_pb2
 from mcp_bridge.args import PriorityArg
 from mcp_bridge.bridge import Bridge, CoordinatorError, guard, result, tool_annotations
 from mcp_bridge.outputs import query as out
-from mcp_bridge.paths import is_within
+from mcp_bridge.paths import PathError
 
 _QUERY_HINT = (
     "Fix the query at that position and call code_query again. Node types and field names are the grammar's "
@@ -43,25 +42,10 @@ class QueryTools:
 
     def resolve(self, path: str | None) -> str:
         """The real file or directory of `path` (default: the single allowed root), inside the allowed roots."""
-        roots = self.bridge.policy.roots
-        if path is None or not path.strip():
-            if len(roots) == 1:
-                return roots[0]
-            raise ToolError("several roots are allowed, so `path` is needed: pass one of " + ", ".join(roots))
-        if "\x00" in path:
-            raise ToolError("`path` contains a NUL character")
-        given = os.path.expanduser(path.strip())
-        candidates = [os.path.normpath(given)] if os.path.isabs(given) else [os.path.join(r, given) for r in roots]
-        chosen = next((c for c in candidates if os.path.lexists(c)), candidates[0])
-        real = os.path.realpath(chosen)
-        if not any(is_within(real, r) for r in roots):
-            raise ToolError(
-                f"access denied: {path!r} is outside the allowed roots (after resolving symbolic links and '..'). "
-                f"Only these directories can be searched: {', '.join(roots)}. Or send the source as `code`."
-            )
-        if not os.path.exists(real):
-            raise ToolError(f"not found: {path!r} (looked under {', '.join(roots)}); pass a path relative to a root")
-        return real
+        try:
+            return self.bridge.policy.locate(path, arg="path", purpose="searched (or send the source as `code`)")
+        except PathError as exc:
+            raise ToolError(str(exc)) from None
 
     def error(self, exc: ClientError, kind: str, target: str) -> CoordinatorError:
         details, code = exc.details, exc.code
