@@ -23,6 +23,7 @@ from coordinator.tenants import hash_key
 
 KEY = "ci_query-key-0123456789abcdef"
 MD = (("authorization", f"Bearer {KEY}"),)
+TINY = "ci_query-tiny-0123456789abcdef"  # a tenant whose byte budget one search overdraws
 R = pb.RepositorySkipReason
 OPEN = '(call function: (identifier) @fn (#eq? @fn "open")) @call'
 
@@ -60,10 +61,19 @@ def query_stack(roots, tmp_path_factory):
 [tiers.standard]
 rate = 10000
 burst = 10000
+[tiers.tiny]
+rate = 10000
+burst = 10000
+bytes_per_second = 10
+bytes_burst = 100
 [[tenants]]
 id = "acme"
 tier = "standard"
 keys = ["{hash_key(KEY)}"]
+[[tenants]]
+id = "tiny"
+tier = "tiny"
+keys = ["{hash_key(TINY)}"]
 """)
     stack = LocalStack(
         workers=1,
@@ -275,3 +285,19 @@ def test_a_typescript_query_covers_tsx_files_when_it_compiles_for_them(roots, st
     assert ts_only.summary.files_searched == 1 and ts_only.summary.files_other_language == 1
     assert [m.captures[0].text for m in ts_only.matches] == ["<number>x"]
     assert any("tsx files were not searched" in n for n in ts_only.summary.notes)
+
+
+def test_a_search_is_billed_to_the_tenant_like_batch_calls(stub, roots):
+    """The files searched are billed to the tenant's byte budget: the first search (from an idle
+    budget) goes through and overdraws it; the tenant's next call is refused until it refills, with
+    RetryInfo, while other tenants are unaffected."""
+    tiny = (("authorization", f"Bearer {TINY}"),)
+    req = query_pb2.CodeQueryRequest(query=OPEN, language="python", root=str(roots[0] / "proj"))
+    first = stub.CodeQuery(req, timeout=60, metadata=tiny)
+    assert first.summary.files_searched > 0
+    with pytest.raises(grpc.RpcError) as ei:
+        stub.CodeQuery(req, timeout=60, metadata=tiny)
+    assert ei.value.code() == grpc.StatusCode.RESOURCE_EXHAUSTED and "bytes" in _details(ei.value)
+    status = rpc_status.from_call(ei.value)
+    assert status is not None and any(d.Is(error_details_pb2.RetryInfo.DESCRIPTOR) for d in status.details)
+    assert _query(stub, query=OPEN, language="python", root=str(roots[0] / "proj")).summary.files_searched > 0

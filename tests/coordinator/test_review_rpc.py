@@ -20,6 +20,7 @@ from tests.codeintel.review.gitrepo import commit, git, init, write
 
 KEY = "ci_review-key-0123456789abcdef"
 MD = (("authorization", f"Bearer {KEY}"),)
+TINY = "ci_review-tiny-0123456789abcdef"  # a tenant whose byte budget one review overdraws
 
 PROJECT = {
     "pkg/__init__.py": "",
@@ -54,10 +55,19 @@ def stack(roots, tmp_path_factory):
 [tiers.standard]
 rate = 1000
 burst = 1000
+[tiers.tiny]
+rate = 1000
+burst = 1000
+bytes_per_second = 10
+bytes_burst = 100
 [[tenants]]
 id = "acme"
 tier = "standard"
 keys = ["{hash_key(KEY)}"]
+[[tenants]]
+id = "tiny"
+tier = "tiny"
+keys = ["{hash_key(TINY)}"]
 """)
     store = tmp_path_factory.mktemp("graph-store")
     s = LocalStack(
@@ -366,3 +376,19 @@ def test_a_broken_repository_rule_refuses_the_review_naming_the_rule_and_field(r
     details = err.details() or ""
     assert "acme.no-print" in details and "severity" in details and "house.yaml" in details
     assert _violations(err) == ["root"]
+
+
+def test_a_review_is_billed_to_the_tenant_like_batch_calls(roots, stub):
+    """Both versions of every file are billed to the tenant's byte budget: the first review (from an
+    idle budget) goes through and overdraws it; the next is refused with RetryInfo; others go on."""
+    root = _repo(roots, "billed")
+    write(root, {"pkg/util.py": CHANGED_UTIL})
+    tiny = (("authorization", f"Bearer {TINY}"),)
+    req = r.ReviewChangesRequest(root=str(root), revisions=r.RevisionRange())
+    assert stub.ReviewChanges(req, timeout=60, metadata=tiny).summary.files_reviewed == 1
+    with pytest.raises(grpc.RpcError) as e:
+        stub.ReviewChanges(req, timeout=60, metadata=tiny)
+    assert e.value.code() == grpc.StatusCode.RESOURCE_EXHAUSTED and "bytes" in (e.value.details() or "")
+    status = rpc_status.from_call(e.value)
+    assert status is not None and any(d.Is(error_details_pb2.RetryInfo.DESCRIPTOR) for d in status.details)
+    assert _review(stub, root=str(root), revisions=r.RevisionRange()).summary.files_reviewed == 1

@@ -155,3 +155,47 @@ async def test_invalid_input_gives_actionable_tool_errors(address, base, tmp_pat
         assert "outside the allowed roots" in err(await client.call_tool("review_changes", {"repo": str(outside)}))
         assert "before" in err(await client.call_tool("review_changes", {"files": [{"path": "a.py"}]}))
         assert "caller_depth" in err(await client.call_tool("review_changes", {"caller_depth": 9}))
+
+
+# --------------------------------------------------------------------------- every hop, over stdio
+
+HOUSE_RULE = """rules:
+  - id: acme.no-print
+    languages: [python]
+    cwe: CWE-532
+    severity: medium
+    confidence: high
+    message: print() in library code leaks data to stdout; use the logging module.
+    query: |
+      (call function: (identifier) @fn (#eq? @fn "print")) @match
+"""
+
+
+async def test_every_hop_over_stdio_review_query_and_the_repositorys_rules(address, base, stdio_params):
+    """A real `python -m mcp_bridge` over stdio, the coordinator and the workers: an agent indexes a
+    repository, edits a file, reviews the edit (the shipped rules and the repository's own
+    .codeintel/rules/ both report, callers and tests come from the index), then searches the tree by
+    pattern and by query, and gets an invalid query back as an error with its position."""
+    root = init(base / "stdio")
+    write(root, {**PROJECT, ".codeintel/rules/house.yaml": HOUSE_RULE})
+    commit(root, "initial")
+    async with Client(stdio_params(address, root, "--root", str(root))) as client:
+        ok(await client.call_tool("index_repository", {}))
+        write(root, {"pkg/util.py": RISKY.replace("    return x + 1\n", "    print(x)\n    return x + 1\n")})
+        review = ok(await client.call_tool("review_changes", {"fail_on": "high"}))
+        assert review["summary"]["failed"] and review["summary"]["findings_new"] == {"high": 1, "medium": 1}
+        [f] = review["files"]
+        assert {x["rule_id"] for x in f["findings_new"]} == {"acme.no-print", "py.os-system-non-constant"}
+        helper = next(fn for fn in f["functions"] if fn["name"] == "helper")
+        assert [t["path"] for t in helper["tests"]] == ["tests/test_util.py"]
+        found = ok(await client.call_tool("code_query", {"pattern": "os.system($CMD)", "language": "python"}))
+        assert [(m["path"], m["line"]) for m in found["results"]] == [("pkg/util.py", 6)]
+        calls = ok(
+            await client.call_tool(
+                "code_query",
+                {"query": '(call function: (identifier) @fn (#eq? @fn "helper")) @call', "language": "python"},
+            )
+        )
+        assert sorted(m["path"] for m in calls["results"]) == ["pkg/app.py", "tests/test_util.py"]
+        bad = await client.call_tool("code_query", {"query": "(call (nope) @x)", "language": "python"})
+        assert bad.is_error and "1:8" in text(bad) and "nope" in text(bad)
