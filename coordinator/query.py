@@ -85,6 +85,7 @@ class MatchAggregator(repo.Aggregator):
         self.with_matches = 0
         self.with_errors = 0
         self.truncated = 0
+        self.ruled_out = 0  # searched without a parse: they lack the text every match needs
         self.total = 0
         self.kept: list[tuple[str, int, str, parse_pb2.QueryMatch]] = []
 
@@ -118,6 +119,7 @@ class _Plan:
     notes: list[str]
     page: cursor.PageSpec
     keep: int
+    filters: dict[str, structural.Prefilter | None] = field(default_factory=dict)  # by language
 
 
 def _fingerprint(request: query_pb2.CodeQueryRequest) -> str:
@@ -202,7 +204,8 @@ class QueryHost:
                 continue
             ok.append(lang)
         keep = DEFAULT_MAX_MATCHES if request.max_matches <= 0 else min(request.max_matches, MAX_MATCHES)
-        return _Plan(kind, spec, ok, notes, page, keep)
+        filters = {lang: structural.prefilter(lang, request.query, request.pattern) for lang in ok}
+        return _Plan(kind, spec, ok, notes, page, keep, filters)
 
     async def _run(self, request, caller, t0, time_remaining, charge) -> query_pb2.CodeQueryResponse:
         which = request.WhichOneof("target")
@@ -239,7 +242,7 @@ class QueryHost:
             ]
             sendable = [f for f in sendable if f.language in plan.languages]
             options.query.CopyFrom(plan.spec)
-            report, agg = await self._inline_run(sendable, skips, request, options, caller, deadline, charge)
+            report, agg = await self._inline_run(sendable, skips, request, plan, options, caller, deadline, charge)
             other = 0
         self.stats.files += agg.searched
         self.stats.matches += agg.total
@@ -276,7 +279,9 @@ class QueryHost:
         # Only skips of files the query would have searched are reported (not every other language's).
         walked.skipped = [s for s in walked.skipped if _relevant(s, wanted)]
         agg = MatchAggregator(plan.keep)
-        send = repository.batch_sender(self.core, "parse", options, request.request_options, caller, charge)
+        send = _ruling_out(
+            repository.batch_sender(self.core, "parse", options, request.request_options, caller, charge), plan, agg
+        )
         limits = repo.RunLimits(
             batch_files=min(64, self.config.max_batch_files), in_flight=IN_FLIGHT, max_file_bytes=max_bytes
         )
@@ -284,13 +289,13 @@ class QueryHost:
         await runner.run(walked)
         return runner.report, agg, other
 
-    async def _inline_run(self, files, skips, request, options, caller, deadline, charge):
-        agg = MatchAggregator(
-            DEFAULT_MAX_MATCHES if request.max_matches <= 0 else min(request.max_matches, MAX_MATCHES)
-        )
+    async def _inline_run(self, files, skips, request, plan: _Plan, options, caller, deadline, charge):
+        agg = MatchAggregator(plan.keep)
         report = repo.RunReport("index", files_found=len(files) + len(skips))
         report.skipped.extend(skips)
-        send = repository.batch_sender(self.core, "parse", options, request.request_options, caller, charge)
+        send = _ruling_out(
+            repository.batch_sender(self.core, "parse", options, request.request_options, caller, charge), plan, agg
+        )
         size = min(64, self.config.max_batch_files)
         chunks = [files[i : i + size] for i in range(0, len(files), size)]
         slots = asyncio.Semaphore(IN_FLIGHT)
@@ -325,6 +330,39 @@ class QueryHost:
 
         await asyncio.gather(*(one(c) for c in chunks))
         return report, agg
+
+
+def _ruling_out(send: repo.Send, plan: _Plan, agg: MatchAggregator) -> repo.Send:
+    """`send`, except that files lacking the text every match needs (the plan's prefilters) are answered
+    here with no matches, without a parse; the answer keeps one result per file in request order."""
+    if not any(plan.filters.values()):
+        return send
+
+    async def filtered(chunk: list[common_pb2.SourceFile], timeout: float, options=None) -> Any:
+        # A walk's files come without a language (the worker detects it): the path says which.
+        langs = [f.language or languages.from_path(f.path) or "" for f in chunk]
+        keep = [
+            i
+            for i, (f, lang) in enumerate(zip(chunk, langs, strict=True))
+            if (pf := plan.filters.get(lang)) is None or pf.could_match(f.content)
+        ]
+        if len(keep) == len(chunk):
+            return await send(chunk, timeout, options)
+        sent: Any = await send([chunk[i] for i in keep], timeout, options) if keep else None
+        out = pb.CodeIntelServiceParseBatchResponse()
+        answered = dict(zip(keep, range(len(keep)), strict=True))
+        for i, f in enumerate(chunk):
+            j = answered.get(i)
+            if j is None:
+                agg.ruled_out += 1
+                out.results.add(result=parse_pb2.ParseResult(path=f.path, language=langs[i]))
+                out.info.cache.append(pb.CACHE_STATUS_UNSPECIFIED)
+            else:
+                out.results.add().CopyFrom(sent.results[j])
+                out.info.cache.append(sent.info.cache[j] if j < len(sent.info.cache) else pb.CACHE_STATUS_UNSPECIFIED)
+        return out
+
+    return filtered
 
 
 def _relevant(skip: repo.Skip, wanted: set[str]) -> bool:
@@ -369,6 +407,7 @@ def _response(report: repo.RunReport, agg: MatchAggregator, plan: _Plan, other: 
         matches_exact=not agg.truncated and not cut_short,
         matches_listed=len(ordered),
         files_reused=report.reused,
+        files_ruled_out=agg.ruled_out,
         files_other_language=other,
         languages=sorted(agg.languages) or plan.languages,
         elapsed_seconds=round(elapsed, 3),

@@ -9,6 +9,12 @@ tree-sitter 0.26.1's binding evaluates #eq?, #match?, #any-of? and their not-/an
 itself and keeps #is?/#is-not?/#set! as pattern settings; any other predicate it accepts and
 ignores silently, so a typo (#eqq?) would match everything: such predicates are refused here.
 
+Prefilter: the text a file must contain for a search to find anything in it, so that a search over
+a tree parses only the files that can match (as ripgrep-backed tools and Semgrep do). Derived only
+where it is sound: the string of an #eq? / #any-of? / #any-eq? predicate on a capture that every
+match of its pattern has (quantifier one or one-or-more: a predicate on an absent optional capture
+holds), when every pattern of the query has one; every identifier a pattern spells out.
+
 ast-grep accepts a broken pattern and matches nothing (`eval($X` finds no call), so a pattern is
 parsed with our own grammar first (metavariables replaced by identifiers of the same length, so
 positions stay) and refused when tree-sitter finds an error in it.
@@ -81,6 +87,10 @@ KNOWN_PREDICATES = frozenset(
 )
 _QUERY_ERROR = re.compile(r"^(?P<what>.*?) at row (?P<row>\d+), column (?P<col>\d+): ?(?P<text>.*)$", re.S)
 _METAVAR = re.compile(r"\$(\$\$)?([A-Z_][A-Z0-9_]*)")
+# (#eq? @name "text"), (#any-of? @name "a" "b"), (#any-eq? @name "text"): strings without escapes only.
+_TEXT_PREDICATE = re.compile(r'\(#(?:eq|any-eq|any-of)\?\s+@([\w.-]+)((?:\s+"[^"\\]*")+)\s*\)')
+_STRING = re.compile(r'"([^"\\]*)"')
+_MANDATORY = ("", "+")  # capture quantifiers: exactly one, one or more
 _CACHE_SIZE = 64
 
 
@@ -370,3 +380,69 @@ def check(language: str, query: str, pattern: str, prefix: str = "") -> None:
         compile_query(language, query, prefix + "query")
     else:
         check_pattern(language, pattern, prefix + "pattern")
+
+
+@dataclass(frozen=True)
+class Prefilter:
+    """Text a file must hold for a search to match in it: every clause, by one of its strings."""
+
+    clauses: tuple[tuple[bytes, ...], ...]
+
+    def could_match(self, content: bytes) -> bool:
+        return all(any(s in content for s in clause) for clause in self.clauses)
+
+
+@functools.lru_cache(maxsize=_CACHE_SIZE)
+def prefilter(language: str, query: str, pattern: str) -> Prefilter | None:
+    """The prefilter of a (checked) query or pattern for `language`; None when no text is needed."""
+    clauses = _query_clauses(language, query) if query else _pattern_clauses(language, pattern)
+    return Prefilter(clauses) if clauses else None
+
+
+def _query_clauses(language: str, text: str) -> tuple[tuple[bytes, ...], ...]:
+    q = compile_query(language, text).query
+    names = {q.capture_name(k): k for k in range(q.capture_count)}
+    raw = text.encode("utf-8")
+    needed: set[bytes] = set()
+    for i in range(q.pattern_count):
+        source = raw[q.start_byte_for_pattern(i) : q.end_byte_for_pattern(i)].decode("utf-8", "replace")
+        best: set[bytes] | None = None
+        for m in _TEXT_PREDICATE.finditer(source):
+            k = names.get(m.group(1))
+            if k is None or _quantifier(q, i, k) not in _MANDATORY:
+                continue
+            strings = {s.encode("utf-8") for s in _STRING.findall(m.group(2))}
+            if strings and all(strings) and (best is None or min(map(len, strings)) > min(map(len, best))):
+                best = strings
+        if best is None:
+            return ()  # a pattern that needs no particular text: every file may match
+        needed |= best
+    return (tuple(sorted(needed)),)
+
+
+def _quantifier(q: Query, pattern: int, capture: int) -> str:
+    try:
+        return q.capture_quantifier(pattern, capture)
+    except SystemError:  # 0.26.1 raises for "zero" (the capture is not in this pattern)
+        return "zero"
+
+
+def _pattern_clauses(language: str, pattern: str) -> tuple[tuple[bytes, ...], ...]:
+    plain = _METAVAR.sub(lambda m: "z" * len(m.group(0)), pattern)
+    before, after = "", ""
+    if _pattern_error(language, plain, pattern) is not None and language in _PATTERN_CONTEXT:
+        before, after = _PATTERN_CONTEXT[language]
+    text = (before + plain + after).encode("utf-8")
+    lo, hi = len(before.encode("utf-8")), len((before + plain).encode("utf-8"))
+    raw = pattern.encode("utf-8")
+    words: set[bytes] = set()
+    stack = [languages.get_parser(language).parse(text).root_node]
+    while stack:
+        node = stack.pop()
+        if node.child_count:
+            stack.extend(node.children)
+        elif node.is_named and "identifier" in node.type and lo <= node.start_byte and node.end_byte <= hi:
+            word = raw[node.start_byte - lo : node.end_byte - lo]
+            if len(word) > 1 and b"$" not in word:  # a metavariable's stand-in is not text to find
+                words.add(word)
+    return tuple((w,) for w in sorted(words))

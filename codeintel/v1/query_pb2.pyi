@@ -45,7 +45,7 @@ class CodeQueryRequest(_message.Message):
     def __init__(self, query: _Optional[str] = ..., pattern: _Optional[str] = ..., language: _Optional[str] = ..., files: _Optional[_Union[CodeQueryFiles, _Mapping]] = ..., root: _Optional[str] = ..., include: _Optional[_Iterable[str]] = ..., exclude: _Optional[_Iterable[str]] = ..., page: _Optional[_Union[_graph_pb2.Page, _Mapping]] = ..., max_matches: _Optional[int] = ..., max_matches_per_file: _Optional[int] = ..., max_files: _Optional[int] = ..., request_options: _Optional[_Union[_coordinator_pb2.RequestOptions, _Mapping]] = ...) -> None: ...
 
 class CodeQuerySummary(_message.Message):
-    __slots__ = ("files_searched", "files_with_matches", "matches", "matches_exact", "matches_listed", "files_reused", "files_other_language", "languages", "elapsed_seconds", "notes")
+    __slots__ = ("files_searched", "files_with_matches", "matches", "matches_exact", "matches_listed", "files_reused", "files_other_language", "languages", "elapsed_seconds", "notes", "files_ruled_out")
     FILES_SEARCHED_FIELD_NUMBER: _ClassVar[int]
     FILES_WITH_MATCHES_FIELD_NUMBER: _ClassVar[int]
     MATCHES_FIELD_NUMBER: _ClassVar[int]
@@ -56,6 +56,7 @@ class CodeQuerySummary(_message.Message):
     LANGUAGES_FIELD_NUMBER: _ClassVar[int]
     ELAPSED_SECONDS_FIELD_NUMBER: _ClassVar[int]
     NOTES_FIELD_NUMBER: _ClassVar[int]
+    FILES_RULED_OUT_FIELD_NUMBER: _ClassVar[int]
     files_searched: int
     files_with_matches: int
     matches: int
@@ -66,7 +67,8 @@ class CodeQuerySummary(_message.Message):
     languages: _containers.RepeatedScalarFieldContainer[str]
     elapsed_seconds: float
     notes: _containers.RepeatedScalarFieldContainer[str]
-    def __init__(self, files_searched: _Optional[int] = ..., files_with_matches: _Optional[int] = ..., matches: _Optional[int] = ..., matches_exact: _Optional[bool] = ..., matches_listed: _Optional[int] = ..., files_reused: _Optional[int] = ..., files_other_language: _Optional[int] = ..., languages: _Optional[_Iterable[str]] = ..., elapsed_seconds: _Optional[float] = ..., notes: _Optional[_Iterable[str]] = ...) -> None: ...
+    files_ruled_out: int
+    def __init__(self, files_searched: _Optional[int] = ..., files_with_matches: _Optional[int] = ..., matches: _Optional[int] = ..., matches_exact: _Optional[bool] = ..., matches_listed: _Optional[int] = ..., files_reused: _Optional[int] = ..., files_other_language: _Optional[int] = ..., languages: _Optional[_Iterable[str]] = ..., elapsed_seconds: _Optional[float] = ..., notes: _Optional[_Iterable[str]] = ..., files_ruled_out: _Optional[int] = ...) -> None: ...
 
 class CodeQueryMatch(_message.Message):
     __slots__ = ("path", "language", "pattern_index", "captures")

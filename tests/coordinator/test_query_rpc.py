@@ -145,6 +145,19 @@ def test_a_root_is_walked_for_files_of_the_language(roots, stub):
     assert R.REPOSITORY_SKIP_REASON_IGNORED not in _skipped(resp)  # build/ is a directory: not a file count
     assert [f.path for f in c.skipped] == ["vendored.py"]
     assert c.files_with_errors == 1 and not c.partial and not resp.next_cursor
+    # pkg/none.py lacks "open", which every match needs: answered without a parse. The same query
+    # written with #match? (no text the prefilter can use) parses every file and finds the same.
+    assert s.files_ruled_out == 1
+    unfiltered = _query(
+        stub,
+        query=OPEN.replace('#eq? @fn "open"', '#match? @fn "^open$"'),
+        language="python",
+        root=str(roots[0] / "proj"),
+    )
+    assert unfiltered.summary.files_ruled_out == 0 and unfiltered.summary.files_searched == 4
+    assert [(m.path, [c.text for c in m.captures]) for m in unfiltered.matches] == [
+        (m.path, [c.text for c in m.captures]) for m in resp.matches
+    ]
     # The same query over one file of the root.
     one = _query(stub, query=OPEN, language="python", root=str(roots[0] / "proj" / "pkg" / "b.py"))
     assert one.summary.files_searched == 1 and [m.path for m in one.matches] == ["b.py"]
