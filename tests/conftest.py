@@ -27,9 +27,17 @@ def repo_root(tmp_path_factory):
 
 
 @pytest.fixture(scope="session")
-def stack(repo_root):
+def stack(repo_root, tmp_path_factory):
     """One coordinator and two workers per service, shared by the end-to-end tests."""
-    s = LocalStack(workers=2, extra_args=[f"--coordinator-arg=--repo-roots={repo_root}"])
+    # The graph store in a temp dir: an index run (the fuzzing does some) never writes to ~/.cache.
+    store = tmp_path_factory.mktemp("graph-store")
+    s = LocalStack(
+        workers=2,
+        extra_args=[
+            f"--coordinator-arg=--repo-roots={repo_root}",
+            f"--coordinator-arg=--graph-store=sqlite:///{store}",
+        ],
+    )
     s.start(timeout=120)
     yield s
     s.stop()

@@ -22,7 +22,7 @@ from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
 from codeintel.kernel import languages
-from codeintel.v1 import analyze_pb2, common_pb2, coordinator_pb2, parse_pb2, scan_pb2
+from codeintel.v1 import analyze_pb2, common_pb2, coordinator_pb2, graph_pb2, parse_pb2, query_pb2, review_pb2, scan_pb2
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 REPO = os.path.dirname(os.path.dirname(HERE))
@@ -556,6 +556,101 @@ def test_run_repository_seeds_run(targets, repo_root):
         assert last.WhichOneof("event") == "summary" and last.summary.processed >= 1, last
 
 
+# The coordinator's own services over a root: the graph, structural queries, reviews. Their documented
+# refusals beyond the common ones (proto comments): a root outside --repo-roots or missing, a graph not
+# indexed yet (FAILED_PRECONDITION), a symbol that is not there (NOT_FOUND).
+ROOT_ALLOWED = ANSWERED | {
+    grpc.StatusCode.PERMISSION_DENIED,
+    grpc.StatusCode.NOT_FOUND,
+    grpc.StatusCode.FAILED_PRECONDITION,
+}
+INDEX_REPOSITORY = "/codeintel.v1.GraphService/IndexRepository"
+
+
+def _root_seeds(root: str) -> dict[str, list[bytes]]:
+    g, q, r = graph_pb2, query_pb2, review_pb2
+    run = g.SymbolTarget(name="run")
+    at = g.SymbolTarget(position=g.FilePosition(path="app/main.py", position=common_pb2.Position(line=2, column=4)))
+    seeds = {
+        "/codeintel.v1.GraphService/SearchSymbols": [
+            g.SearchSymbolsRequest(root=root, query="ru", match=g.SYMBOL_MATCH_PREFIX)
+        ],
+        "/codeintel.v1.GraphService/GetDefinition": [g.GetDefinitionRequest(root=root, target=at)],
+        "/codeintel.v1.GraphService/FindReferences": [
+            g.FindReferencesRequest(root=root, target=run, page=g.Page(page_size=2))
+        ],
+        "/codeintel.v1.GraphService/CallHierarchy": [g.CallHierarchyRequest(root=root, target=run, depth=3)],
+        "/codeintel.v1.GraphService/ImportGraph": [g.ImportGraphRequest(root=root, path="app/main.py", depth=2)],
+        "/codeintel.v1.GraphService/Outline": [g.OutlineRequest(root=root, depth=2)],
+        "/codeintel.v1.QueryService/CodeQuery": [
+            q.CodeQueryRequest(query="(call function: (_) @f) @c", language="python", root=root),
+            q.CodeQueryRequest(
+                pattern="eval($X)",
+                files=q.CodeQueryFiles(files=[common_pb2.SourceFile(path="a.js", content=b"eval(x)")]),
+            ),
+        ],
+        "/codeintel.v1.ReviewService/ReviewChanges": [
+            r.ReviewChangesRequest(
+                files=r.ChangedFiles(
+                    files=[r.ChangedFile(path="a.py", before=b"def f():\n    return 1\n", after=b"def f(:\n")]
+                )
+            ),
+            r.ReviewChangesRequest(root=root, revisions=r.RevisionRange(base="HEAD")),
+            r.ReviewChangesRequest(
+                root=root, diff="--- a/app/main.py\n+++ b/app/main.py\n@@ -1 +1 @@\n-import os\n+import sys\n"
+            ),
+        ],
+    }
+    return {m: [x.SerializeToString() for x in xs] for m, xs in seeds.items()}
+
+
+def _bodies(seeds: list[bytes]):
+    return st.one_of(
+        st.sampled_from(seeds),
+        st.tuples(
+            st.sampled_from(seeds),
+            st.lists(st.tuples(st.integers(0, 3), st.integers(0, 10**6), st.integers(0, 255)), min_size=1, max_size=6),
+        ).map(_mutate),
+        raw_bodies,
+    )
+
+
+@settings(FUZZ, max_examples=25)
+@given(data=st.data())
+def test_index_repository_raw_bodies(targets, repo_root, data):
+    """IndexRepository (server-streaming) with mutated and random bodies: a documented status, and a
+    stream that ends OK ends with exactly one summary, last."""
+    seeds = [
+        graph_pb2.IndexRepositoryRequest(root=repo_root).SerializeToString(),
+        graph_pb2.IndexRepositoryRequest(
+            root=repo_root, paths=["app/main.py"], include=["**/*.py"]
+        ).SerializeToString(),
+    ]
+    body = data.draw(_bodies(seeds))
+    out = targets["coordinator"].raw_stream(INDEX_REPOSITORY, body)
+    check_outcome(out, ROOT_ALLOWED, f"coordinator IndexRepository body={body[:40]!r}")
+    if out.code == grpc.StatusCode.OK:
+        kinds = [graph_pb2.IndexRepositoryResponse.FromString(m).WhichOneof("event") for m in out.body]
+        assert kinds and kinds[-1] == "summary" and kinds.count("summary") == 1, kinds
+    event(out.code.name)
+    targets["coordinator"].assert_alive()
+
+
+@pytest.mark.parametrize(
+    "method", sorted(_root_seeds("/r")), ids=lambda m: m.rsplit("/", 2)[-2].split(".")[-1] + ":" + m.rsplit("/", 1)[-1]
+)
+@settings(FUZZ, max_examples=25)
+@given(data=st.data())
+def test_root_services_raw_bodies(targets, repo_root, method, data):
+    """GraphService queries, CodeQuery and ReviewChanges with valid, mutated and random bodies (after the
+    index runs above, so graph queries reach an index): a documented status, never a hang or a trace."""
+    body = data.draw(_bodies(_root_seeds(repo_root)[method]))
+    out = targets["coordinator"].raw(method, body)
+    check_outcome(out, ROOT_ALLOWED, f"coordinator {method} body={body[:40]!r}")
+    event(out.code.name)
+    targets["coordinator"].assert_alive()
+
+
 def test_every_rpc_of_the_contract_is_fuzzed():
     """A new RPC in proto/ must be added to the raw-body fuzzing above."""
     from google.protobuf import descriptor_pool
@@ -570,10 +665,13 @@ def test_every_rpc_of_the_contract_is_fuzzed():
         "codeintel/v1/analyze.proto",
         "codeintel/v1/scan.proto",
         "codeintel/v1/coordinator.proto",
+        "codeintel/v1/graph.proto",
+        "codeintel/v1/query.proto",
+        "codeintel/v1/review.proto",
     ):
         for svc in pool.FindFileByName(file).services_by_name.values():
             declared |= {f"/{svc.full_name}/{m.name}" for m in svc.methods}
-    fuzzed = {m for _, m in ALL_WORKER + ALL_COORD} | {RUN_REPOSITORY}
+    fuzzed = {m for _, m in ALL_WORKER + ALL_COORD} | {RUN_REPOSITORY, INDEX_REPOSITORY} | set(_root_seeds("/r"))
     assert declared <= fuzzed, declared - fuzzed
 
 
