@@ -14,6 +14,7 @@ import json
 import os
 import sys
 import tomllib
+from typing import Any
 
 import grpc
 import pytest
@@ -571,7 +572,7 @@ def _root_seeds(root: str) -> dict[str, list[bytes]]:
     g, q, r = graph_pb2, query_pb2, review_pb2
     run = g.SymbolTarget(name="run")
     at = g.SymbolTarget(position=g.FilePosition(path="app/main.py", position=common_pb2.Position(line=2, column=4)))
-    seeds = {
+    seeds: dict[str, list[Any]] = {
         "/codeintel.v1.GraphService/SearchSymbols": [
             g.SearchSymbolsRequest(root=root, query="ru", match=g.SYMBOL_MATCH_PREFIX)
         ],
