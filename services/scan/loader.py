@@ -18,7 +18,7 @@ from pathlib import Path
 import yaml
 from tree_sitter import Query
 
-from codeintel.kernel import vocab
+from codeintel.kernel import errors, structural, vocab
 from codeintel.kernel.languages import get_language
 from services.scan import anchors, owasp, sgpattern, taint
 from services.scan.matching import compile_query, query_anchors
@@ -182,6 +182,10 @@ def _check_pattern(rule: Rule, lang: str, file: str) -> None:
             "languages",
             f"pattern rules support {', '.join(sorted(sgpattern.LANGUAGES))}, not {lang!r}; write a query instead",
         )
+    try:  # the same check as a code_query pattern: it must parse as code of the language
+        structural.check_pattern(lang, rule.pattern)
+    except errors.InvalidInput as exc:
+        raise rule_error(file, label, "pattern", str(exc)) from None
     capture = predicate_capture(rule)
     names = {"match", *sgpattern.metavariables(rule.pattern)}
     if capture is not None and capture not in names:

@@ -275,8 +275,9 @@ def parse_rule(raw: object, file: str, index: int, *, source: str = "") -> tuple
     if rule.pattern and not any(ex.vulnerable for ex in examples):
         raise fail(
             "examples",
-            "a rule with a pattern needs at least one vulnerable example: a pattern that is not valid code "
-            "matches nothing, and the example shows that this one matches",
+            "a rule with a pattern needs at least one vulnerable example: a pattern is code, and ast-grep may "
+            "read it otherwise than meant (a call that is an attribute, a statement that is an expression); "
+            "the example shows that this one matches",
         )
     return rule, examples
 

@@ -6,8 +6,9 @@ node of our tree that spans it, so findings, predicates, suppression and fingerp
 query rules. Metavariables are the captures a predicate reads (`$CMD` -> capture "CMD"; `$$$ARGS`
 -> every node it matched), and `match` is the whole match.
 
-A pattern that does not parse as code matches nothing rather than failing, so a pattern rule must
-carry a vulnerable example (rules.parse_rule), which then proves it matches.
+Patterns are checked and run as code_query's are (codeintel.kernel.structural): one that does not
+parse as code of the language is refused with its position (ast-grep itself would match nothing),
+and Go statements run inside a function body, where they parse as what they are.
 
 Holds: LANGUAGES, metavariables, hits.
 """
@@ -19,6 +20,7 @@ from itertools import accumulate
 
 from ast_grep_py import SgRoot
 
+from codeintel.kernel import structural
 from codeintel.kernel.budget import Budget
 from codeintel.kernel.source import Source
 from services.scan.predicates import PREDICATES
@@ -57,7 +59,7 @@ def hits(src: Source, root, rules: list[Rule], budget: Budget) -> list[tuple]:
         if budget():
             raise budget.error("pattern matching")
         names = metavariables(rule.pattern)
-        for m in sg.find_all(pattern=rule.pattern):
+        for m in sg.find_all(**structural.pattern_rule(src.language, rule.pattern)):
             r = m.range()
             node = root.descendant_for_byte_range(byte(r.start.index), byte(r.end.index))
             if node is None:
