@@ -45,11 +45,12 @@ def _histogram(family: HistogramMetricFamily, labels: list[str], buckets) -> Non
 
 
 class CoordinatorCollector(Collector):
-    def __init__(self, core, gatekeeper, graph=None, query=None):
+    def __init__(self, core, gatekeeper, graph=None, query=None, review=None):
         self.core = core
         self.gatekeeper = gatekeeper
         self.graph = graph  # coordinator.graph.GraphStats
         self.query = query  # coordinator.query.QueryStats
+        self.review = review  # coordinator.review.ReviewStats
 
     def describe(self):
         return []  # families depend on the configuration (L2 or not); nothing to pre-declare
@@ -63,6 +64,27 @@ class CoordinatorCollector(Collector):
             yield from self._graph(self.graph)
         if self.query is not None:
             yield from self._query(self.query)
+        if self.review is not None:
+            yield from self._review(self.review)
+
+    def _review(self, r):
+        runs = CounterMetricFamily(
+            "codeintel_review_runs_total",
+            "Reviews (ReviewChanges) by change mode and outcome",
+            labels=["mode", "outcome"],
+        )
+        for (mode, outcome), n in dict(r.runs).items():
+            runs.add_metric([mode, outcome], n)
+        yield runs
+        files = CounterMetricFamily(
+            "codeintel_review_files_total", "Changed files of reviews by outcome", labels=["outcome"]
+        )
+        for outcome, n in dict(r.files).items():
+            files.add_metric([outcome], n)
+        yield files
+        seconds = HistogramMetricFamily("codeintel_review_seconds", "Wall time of reviews inside the coordinator")
+        _histogram(seconds, [], r.seconds)
+        yield seconds
 
     def _query(self, q):
         requests = CounterMetricFamily(
@@ -269,7 +291,7 @@ class CoordinatorCollector(Collector):
         )
 
 
-def install(core, gatekeeper, host: str, port: int, graph=None, query=None):
+def install(core, gatekeeper, host: str, port: int, graph=None, query=None, review=None):
     """Export the coordinator's counters, gRPC server metrics and the process collector on
     host:port; returns the GrpcServerMetrics for the server's interceptor."""
     from prometheus_client import REGISTRY
@@ -277,6 +299,6 @@ def install(core, gatekeeper, host: str, port: int, graph=None, query=None):
     from codeintel.observability import metrics
 
     grpc_metrics = metrics.shared(metrics.GrpcServerMetrics)
-    REGISTRY.register(CoordinatorCollector(core, gatekeeper, graph, query))
+    REGISTRY.register(CoordinatorCollector(core, gatekeeper, graph, query, review))
     metrics.serve_http(host, port)
     return grpc_metrics

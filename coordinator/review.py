@@ -27,9 +27,6 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
-from prometheus_client.core import CounterMetricFamily, HistogramMetricFamily
-from prometheus_client.registry import Collector
-
 from codeintel import graph, repo, review
 from codeintel.kernel import errors, vocab
 from codeintel.repo import rules as repo_rules
@@ -84,41 +81,6 @@ class ReviewStats:
     def ran(self, mode: str, outcome: str, seconds: float) -> None:
         self.runs[(mode, outcome)] = self.runs.get((mode, outcome), 0) + 1
         self.seconds.observe(seconds)
-
-
-class ReviewCollector(Collector):
-    """codeintel_review_* for the coordinator's /metrics, read at scrape time."""
-
-    def __init__(self, stats: ReviewStats):
-        self.stats = stats
-
-    def describe(self):
-        return []
-
-    def collect(self):
-        runs = CounterMetricFamily(
-            "codeintel_review_runs_total",
-            "Reviews (ReviewChanges) by change mode and outcome",
-            labels=["mode", "outcome"],
-        )
-        for (mode, outcome), n in dict(self.stats.runs).items():
-            runs.add_metric([mode, outcome], n)
-        yield runs
-        files = CounterMetricFamily(
-            "codeintel_review_files_total", "Changed files of reviews by outcome", labels=["outcome"]
-        )
-        for outcome, n in dict(self.stats.files).items():
-            files.add_metric([outcome], n)
-        yield files
-        seconds = HistogramMetricFamily("codeintel_review_seconds", "Wall time of reviews inside the coordinator")
-        b = self.stats.seconds
-        cumulative, running = [], 0
-        for bound, n in zip(b.bounds, b.counts, strict=False):
-            running += n
-            cumulative.append((repr(float(bound)), running))
-        cumulative.append(("+Inf", running + b.counts[-1]))
-        seconds.add_metric([], cumulative, sum_value=b.sum)
-        yield seconds
 
 
 async def review_scan_options(

@@ -32,7 +32,7 @@ from coordinator.config import CoordinatorConfig
 from coordinator.core import Coordinator
 from coordinator.graph import GraphHost, GraphServicer
 from coordinator.query import QueryHost, QueryServicer
-from coordinator.review import ReviewCollector, ReviewHost, ReviewServicer
+from coordinator.review import ReviewHost, ReviewServicer
 from coordinator.servicer import AdminServicer, CodeIntelServicer
 from coordinator.tenants import TenantConfigError
 
@@ -63,10 +63,8 @@ async def serve(config: CoordinatorConfig) -> None:
             config.metrics_port,
             graph=graph_host.stats,
             query=query_host.stats,
+            review=review_host.stats,
         )
-        from prometheus_client import REGISTRY
-
-        REGISTRY.register(ReviewCollector(review_host.stats))
     options = [
         ("grpc.max_receive_message_length", config.max_message_bytes),
         ("grpc.max_send_message_length", config.max_message_bytes),

@@ -321,26 +321,6 @@ def test_a_deadline_too_short_for_the_work_gives_a_partial_answer(stub):
     assert {f.reason for f in resp.completeness.files_skipped} == {r.REVIEW_SKIP_REASON_DEADLINE}
 
 
-def test_review_metrics_have_bounded_labels():
-    from codeintel.observability.metrics import LABEL_VALUES
-    from coordinator.review import ReviewCollector, ReviewStats
-
-    stats = ReviewStats()
-    stats.ran("diff", "complete", 0.2)
-    stats.ran("files", "failed", 3.0)
-    stats.files["reviewed"] += 4
-    families = {f.name: f for f in ReviewCollector(stats).collect()}
-    assert set(families) == {"codeintel_review_runs", "codeintel_review_files", "codeintel_review_seconds"}
-    runs = {(s.labels["mode"], s.labels["outcome"]): s.value for s in families["codeintel_review_runs"].samples}
-    assert runs == {("diff", "complete"): 1, ("files", "failed"): 1}
-    for family in families.values():
-        for sample in family.samples:
-            for label, value in sample.labels.items():
-                assert label == "le" or value in LABEL_VALUES[label], (family.name, label, value)
-    count = next(s for s in families["codeintel_review_seconds"].samples if s.name.endswith("_count"))
-    assert count.value == 2
-
-
 RULE = """rules:
   - id: acme.no-print
     languages: [python]

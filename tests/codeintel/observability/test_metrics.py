@@ -22,9 +22,12 @@ from coordinator.graph import GraphStats
 from coordinator.l2cache import L2Cache
 from coordinator.prom import CoordinatorCollector
 from coordinator.query import QueryStats
+from coordinator.review import ReviewStats
 from coordinator.stats import Buckets
 
-NAME = re.compile(r"^codeintel_(grpc_server|coordinator|cache|ratelimit|mcp|graph|query)_[a-z][a-z0-9_]*[a-z0-9]$")
+NAME = re.compile(
+    r"^codeintel_(grpc_server|coordinator|cache|ratelimit|mcp|graph|query|review)_[a-z][a-z0-9_]*[a-z0-9]$"
+)
 PARSE = "/codeintel.v1.ParseService/Parse"
 
 
@@ -209,8 +212,12 @@ def _coordinator_registry(tmp_path):
         query.done("query", "ok", 0.2)
         query.done("pattern", "invalid_argument", 0.001)
         query.files, query.matches = 12, 40
+        review = ReviewStats()
+        review.ran("diff", "complete", 0.2)
+        review.ran("files", "failed", 3.0)
+        review.files["reviewed"] += 4
         registry = CollectorRegistry()
-        registry.register(CoordinatorCollector(core, gk, graph, query))
+        registry.register(CoordinatorCollector(core, gk, graph, query, review))
         mcp = McpMetrics(registry)
         mcp.observe("code_parse", "ok", 0.01)
         mcp.observe("code_parse", "invalid_argument", 0.01)
@@ -251,6 +258,9 @@ def test_coordinator_names_and_labels_are_bounded(tmp_path):
         "codeintel_query_seconds",
         "codeintel_query_files",
         "codeintel_query_matches",
+        "codeintel_review_runs",
+        "codeintel_review_files",
+        "codeintel_review_seconds",
     ):
         assert needed in names, needed
     v = registry.get_sample_value
@@ -262,6 +272,10 @@ def test_coordinator_names_and_labels_are_bounded(tmp_path):
     assert v("codeintel_query_requests_total", {"kind": "pattern", "outcome": "invalid_argument"}) == 1
     assert v("codeintel_query_seconds_count", {"kind": "query"}) == 1
     assert v("codeintel_query_files_total") == 12 and v("codeintel_query_matches_total") == 40
+    assert v("codeintel_review_runs_total", {"mode": "diff", "outcome": "complete"}) == 1
+    assert v("codeintel_review_runs_total", {"mode": "files", "outcome": "failed"}) == 1
+    assert v("codeintel_review_files_total", {"outcome": "reviewed"}) == 4
+    assert v("codeintel_review_seconds_count") == 2
     assert v("codeintel_coordinator_requests_total", {"operation": "parse"}) == 5
     assert v("codeintel_coordinator_retries_total", {"operation": "parse"}) == 1
     assert v("codeintel_coordinator_cache_lookups_total", {"operation": "parse", "result": "hit_l1"}) == 2
