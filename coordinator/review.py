@@ -419,9 +419,12 @@ class ReviewHost:
         comp.graph_note = "callers and tests from the repository index"
         in_tree = {p.path for p in pairs if p.working_tree}
         targets: list[tuple[review_pb2.ReviewFunction, str, tuple[int, int]]] = []
+        removed: list[tuple[review_pb2.ReviewFunction, str]] = []
         for f in files:
             for fn in f.functions:
                 if fn.change == review_pb2.FUNCTION_CHANGE_KIND_REMOVED:
+                    if f.path in in_tree and f.status != review_pb2.CHANGE_STATUS_DELETED:
+                        removed.append((fn, f.path))
                     continue
                 if f.path not in in_tree:
                     fn.callers_note = "the working tree differs from the reviewed version: callers not looked up"
@@ -431,6 +434,8 @@ class ReviewHost:
                     fn.callers_note = "its name was not found in its first lines"
                     continue
                 targets.append((fn, f.path, pos))
+        if removed:
+            await asyncio.to_thread(self._query_broken, graph.Queries(store, root), removed, limits)
         if not targets:
             return
         # A few threads: SQLite reads (a connection per thread) leave the GIL while they run.
@@ -444,6 +449,28 @@ class ReviewHost:
         if any(left):
             missed = sum(left)
             state["partial"].append(f"the deadline stopped the caller look-ups: {missed} of {len(targets)} not done")
+
+    def _query_broken(
+        self, queries: graph.Queries, removed: list[tuple[review_pb2.ReviewFunction, str]], limits: _Limits
+    ) -> None:
+        """Each removed function's uses that still name it (in a thread): what the removal breaks."""
+        for fn, path in removed:
+            try:
+                uses, total = queries.dangling_uses(path, fn.qualified_name or fn.name, limits.max_items)
+            except errors.CodeIntelError as exc:
+                fn.callers_note = f"uses not looked up: {exc}"[:300]
+                continue
+            fn.broken_uses_total = total
+            fn.broken_uses.extend(
+                review_pb2.ReviewCaller(
+                    name=u.enclosing.name,
+                    qualified_name=u.enclosing.qualified_name,
+                    path=u.path,
+                    line=u.range.start.line,
+                    depth=1,
+                )
+                for u in uses
+            )
 
     def _query_callers(
         self,
@@ -527,6 +554,7 @@ class ReviewHost:
                 s.complexity_increased += delta > 0
                 s.complexity_decreased += delta < 0
                 callers.update((c.path, c.qualified_name, c.line) for c in fn.callers)
+                s.broken_uses += fn.broken_uses_total
                 tests.update((c.path, c.qualified_name, c.line) for c in fn.tests)
             for x in f.findings_new:
                 new_by[x.severity] = new_by.get(x.severity, 0) + 1

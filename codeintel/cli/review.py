@@ -255,7 +255,8 @@ def summary_lines(resp: r.ReviewChangesResponse) -> list[str]:
         f"complexity up in {s.complexity_increased}, down in {s.complexity_decreased}",
         f"  findings: new {_counts(s.findings_new)}; fixed {_counts(s.findings_fixed)}",
         f"  duplicated blocks introduced: {s.duplicates_introduced}",
-        f"  callers reached: {s.callers}, tests reached: {s.tests}",
+        f"  callers reached: {s.callers}, tests reached: {s.tests}"
+        + (f"; uses of removed functions left behind: {s.broken_uses}" if s.broken_uses else ""),
     ]
 
 
@@ -276,6 +277,10 @@ def _function_line(fn: r.ReviewFunction) -> str:
         line += f"\n    callers: {shown}{more}"
     if fn.tests:
         line += "\n    tests: " + ", ".join(f"{c.path}:{c.line + 1} {c.name}" for c in fn.tests[:10])
+    if fn.broken_uses:
+        shown = ", ".join(f"{c.path}:{c.line + 1} {c.qualified_name or c.name}" for c in fn.broken_uses[:5])
+        more = f" and {fn.broken_uses_total - 5} more" if fn.broken_uses_total > 5 else ""
+        line += f"\n    STILL USED (broken by the removal): {shown}{more}"
     if fn.callers_note and not fn.callers:
         line += f"\n    callers: {fn.callers_note}"
     return line

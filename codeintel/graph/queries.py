@@ -186,6 +186,18 @@ def _file_counts(ctx: _Ctx) -> tuple[int, int, int]:
     return counts
 
 
+def _reference(ctx: _Ctx, r: Ref, enclosing: Def | None, resolution: int) -> graph_pb2.Reference:
+    """One use as FindReferences lists it: where, its kind, the definition around it, its line now."""
+    return _G.Reference(
+        path=r.path,
+        range=rng(r.sl, r.sc, r.el, r.ec, r.sb, r.eb),
+        kind=r.kind,  # type: ignore[arg-type]
+        enclosing=symbol_ref(enclosing) if enclosing else _G.SymbolRef(path=r.path, language=r.language),
+        line_text=ctx.line_text(r.path, r.sl),
+        resolution=resolution,  # type: ignore[arg-type]
+    )
+
+
 class Queries:
     """Graph queries on one indexed root (see the module docstring)."""
 
@@ -862,20 +874,7 @@ class Queries:
         def build(win: range) -> list[graph_pb2.Reference]:
             chosen = [items[i] for i in win]
             encl = self._defs_in(ctx, {(r.file_id, r.enclosing_idx) for r, _ in chosen})
-            out = []
-            for r, resolution in chosen:
-                d = encl.get((r.file_id, r.enclosing_idx))
-                out.append(
-                    _G.Reference(
-                        path=r.path,
-                        range=rng(r.sl, r.sc, r.el, r.ec, r.sb, r.eb),
-                        kind=r.kind,  # type: ignore[arg-type]
-                        enclosing=symbol_ref(d) if d else _G.SymbolRef(path=r.path, language=r.language),
-                        line_text=ctx.line_text(r.path, r.sl),
-                        resolution=resolution,  # type: ignore[arg-type]
-                    )
-                )
-            return out
+            return [_reference(ctx, r, encl.get((r.file_id, r.enclosing_idx)), res) for r, res in chosen]
 
         page, nxt, truncated = spec.take(len(items), build)
         comp = self._completeness(ctx)
@@ -888,6 +887,31 @@ class Queries:
             next_cursor=nxt,
             completeness=comp,
         )
+
+    def dangling_uses(self, path: str, qname: str, limit: int = 50) -> tuple[list[graph_pb2.Reference], int]:
+        """Uses that still name `qname`, a definition of `path` the index no longer has (a change
+        removed or renamed it): references whose target is that name in that file's module and leads
+        nowhere now. (At most `limit` of them, in path order; how many there are.)"""
+        ctx = self._open()
+        rel = self._rel(ctx, path)
+        row = ctx.fetchone("SELECT id, scope, module FROM files WHERE repo_id = ? AND path = ?", (ctx.rid, rel))
+        if row is None:
+            return [], 0
+        fid, scope, module = row
+        links = ctx.links
+        found: list[Ref] = []
+        for r in self._refs_named(ctx, [qname.rpartition(".")[2]]):
+            if r.tmod is None or r.tname != qname or r.flags & (NAME_ONLY | EXTERNAL):
+                continue
+            if r.tmod not in (scope, module) and not any(f.id == fid for f in links.module(r.tmod)):
+                continue  # the same name in another module
+            if links.resolve(r.tmod, r.tname, r.flags) is None:
+                found.append(r)
+        found.sort(key=lambda r: (r.path, r.sl, r.sc))
+        chosen = found[:limit]
+        encl = self._defs_in(ctx, {(r.file_id, r.enclosing_idx) for r in chosen})
+        out = [_reference(ctx, r, encl.get((r.file_id, r.enclosing_idx)), _G.RESOLUTION_UNSPECIFIED) for r in chosen]
+        return out, len(found)
 
     # ------------------------------------------------------------------ call hierarchy
 

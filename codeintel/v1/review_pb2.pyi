@@ -141,7 +141,7 @@ class FindingCount(_message.Message):
     def __init__(self, severity: _Optional[_Union[_scan_pb2.Severity, str]] = ..., count: _Optional[int] = ...) -> None: ...
 
 class ReviewSummary(_message.Message):
-    __slots__ = ("files_changed", "files_reviewed", "files_skipped", "syntax_errors_new", "syntax_errors_fixed", "functions_changed", "functions_added", "functions_removed", "complexity_increased", "complexity_decreased", "findings_new", "findings_fixed", "duplicates_introduced", "callers", "tests", "failed", "fail_reasons")
+    __slots__ = ("files_changed", "files_reviewed", "files_skipped", "syntax_errors_new", "syntax_errors_fixed", "functions_changed", "functions_added", "functions_removed", "complexity_increased", "complexity_decreased", "findings_new", "findings_fixed", "duplicates_introduced", "callers", "tests", "failed", "fail_reasons", "broken_uses")
     FILES_CHANGED_FIELD_NUMBER: _ClassVar[int]
     FILES_REVIEWED_FIELD_NUMBER: _ClassVar[int]
     FILES_SKIPPED_FIELD_NUMBER: _ClassVar[int]
@@ -159,6 +159,7 @@ class ReviewSummary(_message.Message):
     TESTS_FIELD_NUMBER: _ClassVar[int]
     FAILED_FIELD_NUMBER: _ClassVar[int]
     FAIL_REASONS_FIELD_NUMBER: _ClassVar[int]
+    BROKEN_USES_FIELD_NUMBER: _ClassVar[int]
     files_changed: int
     files_reviewed: int
     files_skipped: int
@@ -176,7 +177,8 @@ class ReviewSummary(_message.Message):
     tests: int
     failed: bool
     fail_reasons: _containers.RepeatedScalarFieldContainer[str]
-    def __init__(self, files_changed: _Optional[int] = ..., files_reviewed: _Optional[int] = ..., files_skipped: _Optional[int] = ..., syntax_errors_new: _Optional[int] = ..., syntax_errors_fixed: _Optional[int] = ..., functions_changed: _Optional[int] = ..., functions_added: _Optional[int] = ..., functions_removed: _Optional[int] = ..., complexity_increased: _Optional[int] = ..., complexity_decreased: _Optional[int] = ..., findings_new: _Optional[_Iterable[_Union[FindingCount, _Mapping]]] = ..., findings_fixed: _Optional[_Iterable[_Union[FindingCount, _Mapping]]] = ..., duplicates_introduced: _Optional[int] = ..., callers: _Optional[int] = ..., tests: _Optional[int] = ..., failed: _Optional[bool] = ..., fail_reasons: _Optional[_Iterable[str]] = ...) -> None: ...
+    broken_uses: int
+    def __init__(self, files_changed: _Optional[int] = ..., files_reviewed: _Optional[int] = ..., files_skipped: _Optional[int] = ..., syntax_errors_new: _Optional[int] = ..., syntax_errors_fixed: _Optional[int] = ..., functions_changed: _Optional[int] = ..., functions_added: _Optional[int] = ..., functions_removed: _Optional[int] = ..., complexity_increased: _Optional[int] = ..., complexity_decreased: _Optional[int] = ..., findings_new: _Optional[_Iterable[_Union[FindingCount, _Mapping]]] = ..., findings_fixed: _Optional[_Iterable[_Union[FindingCount, _Mapping]]] = ..., duplicates_introduced: _Optional[int] = ..., callers: _Optional[int] = ..., tests: _Optional[int] = ..., failed: _Optional[bool] = ..., fail_reasons: _Optional[_Iterable[str]] = ..., broken_uses: _Optional[int] = ...) -> None: ...
 
 class Complexity(_message.Message):
     __slots__ = ("cyclomatic", "cognitive")
@@ -201,7 +203,7 @@ class ReviewCaller(_message.Message):
     def __init__(self, name: _Optional[str] = ..., qualified_name: _Optional[str] = ..., path: _Optional[str] = ..., line: _Optional[int] = ..., depth: _Optional[int] = ...) -> None: ...
 
 class ReviewFunction(_message.Message):
-    __slots__ = ("name", "qualified_name", "change", "range", "before", "after", "callers", "tests", "callers_total", "callers_note")
+    __slots__ = ("name", "qualified_name", "change", "range", "before", "after", "callers", "tests", "callers_total", "callers_note", "broken_uses", "broken_uses_total")
     NAME_FIELD_NUMBER: _ClassVar[int]
     QUALIFIED_NAME_FIELD_NUMBER: _ClassVar[int]
     CHANGE_FIELD_NUMBER: _ClassVar[int]
@@ -212,6 +214,8 @@ class ReviewFunction(_message.Message):
     TESTS_FIELD_NUMBER: _ClassVar[int]
     CALLERS_TOTAL_FIELD_NUMBER: _ClassVar[int]
     CALLERS_NOTE_FIELD_NUMBER: _ClassVar[int]
+    BROKEN_USES_FIELD_NUMBER: _ClassVar[int]
+    BROKEN_USES_TOTAL_FIELD_NUMBER: _ClassVar[int]
     name: str
     qualified_name: str
     change: FunctionChangeKind
@@ -222,7 +226,9 @@ class ReviewFunction(_message.Message):
     tests: _containers.RepeatedCompositeFieldContainer[ReviewCaller]
     callers_total: int
     callers_note: str
-    def __init__(self, name: _Optional[str] = ..., qualified_name: _Optional[str] = ..., change: _Optional[_Union[FunctionChangeKind, str]] = ..., range: _Optional[_Union[_common_pb2.Range, _Mapping]] = ..., before: _Optional[_Union[Complexity, _Mapping]] = ..., after: _Optional[_Union[Complexity, _Mapping]] = ..., callers: _Optional[_Iterable[_Union[ReviewCaller, _Mapping]]] = ..., tests: _Optional[_Iterable[_Union[ReviewCaller, _Mapping]]] = ..., callers_total: _Optional[int] = ..., callers_note: _Optional[str] = ...) -> None: ...
+    broken_uses: _containers.RepeatedCompositeFieldContainer[ReviewCaller]
+    broken_uses_total: int
+    def __init__(self, name: _Optional[str] = ..., qualified_name: _Optional[str] = ..., change: _Optional[_Union[FunctionChangeKind, str]] = ..., range: _Optional[_Union[_common_pb2.Range, _Mapping]] = ..., before: _Optional[_Union[Complexity, _Mapping]] = ..., after: _Optional[_Union[Complexity, _Mapping]] = ..., callers: _Optional[_Iterable[_Union[ReviewCaller, _Mapping]]] = ..., tests: _Optional[_Iterable[_Union[ReviewCaller, _Mapping]]] = ..., callers_total: _Optional[int] = ..., callers_note: _Optional[str] = ..., broken_uses: _Optional[_Iterable[_Union[ReviewCaller, _Mapping]]] = ..., broken_uses_total: _Optional[int] = ...) -> None: ...
 
 class ReviewFinding(_message.Message):
     __slots__ = ("rule_id", "severity", "range", "message", "fingerprint", "cwe")

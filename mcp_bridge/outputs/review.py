@@ -40,6 +40,9 @@ class SummaryOut(BaseModel):
     duplicates_introduced: int
     callers: int = Field(description="distinct callers of the changed functions (repository graph)")
     tests: int = Field(description="distinct tests reaching the changed functions (callers in test files)")
+    broken_uses: int = Field(
+        0, description="uses of removed functions that still name them: what the change breaks (fix or remove them)"
+    )
 
 
 class SyntaxErrorOut(BaseModel):
@@ -74,6 +77,10 @@ class FunctionOut(BaseModel):
     tests: list[CallerOut] = []
     callers_total: int = 0
     callers_note: str | None = None
+    broken_uses: list[CallerOut] = Field(
+        [], description="for a removed function: the places that still use it (they break with this change)"
+    )
+    broken_uses_total: int = 0
 
 
 class DuplicateOut(BaseModel):
@@ -170,6 +177,8 @@ def _function(fn: r.ReviewFunction) -> FunctionOut:
         tests=[_caller(c) for c in fn.tests],
         callers_total=fn.callers_total,
         callers_note=fn.callers_note or None,
+        broken_uses=[_caller(c) for c in fn.broken_uses],
+        broken_uses_total=fn.broken_uses_total,
     )
 
 
@@ -198,6 +207,7 @@ def review_output(repo: str | None, resp: r.ReviewChangesResponse) -> ReviewOutp
             duplicates_introduced=s.duplicates_introduced,
             callers=s.callers,
             tests=s.tests,
+            broken_uses=s.broken_uses,
         ),
         files=[
             FileOut(
@@ -293,7 +303,8 @@ def review_text(out: ReviewOutput) -> str:
         f"changed, {s.functions_added} added, {s.functions_removed} removed; complexity up in "
         f"{s.complexity_increased}, down in {s.complexity_decreased}.",
         f"Findings: new {sev(s.findings_new)}; fixed {sev(s.findings_fixed)}. Duplicated blocks introduced: "
-        f"{s.duplicates_introduced}. Callers reached: {s.callers}, tests reached: {s.tests}.",
+        f"{s.duplicates_introduced}. Callers reached: {s.callers}, tests reached: {s.tests}."
+        + (f" Uses of removed functions left behind: {s.broken_uses}." if s.broken_uses else ""),
     ]
     for f in out.files:
         items = [f"{f.path}:{e.line}:{e.column}: NEW syntax error: {e.message}" for e in f.syntax_errors_new]
@@ -303,6 +314,10 @@ def review_text(out: ReviewOutput) -> str:
                 continue
             tests = f"; tests: {', '.join(t.name for t in fn.tests[:5])}" if fn.tests else ""
             items.append(f"{f.path}:{fn.line}: {fn.change} {fn.name}: cyclomatic {fn.cyclomatic}{tests}")
+            items += [
+                f"{u.path}:{u.line}: still uses removed {fn.name} (in {u.name}): update or remove it"
+                for u in fn.broken_uses
+            ]
         lines += items
     c = out.completeness
     lines.append(f"Graph: {c.graph_note}.")

@@ -252,6 +252,36 @@ def test_callers_and_tests_come_from_the_indexed_repository(roots, stub, channel
     assert all(not fn.callers for f in off.files for fn in f.functions)
 
 
+def test_a_removed_function_still_used_elsewhere_is_what_the_change_breaks(roots, stub, channel):
+    """helper is removed while pkg/app.py and the test still call it: the index after the change has
+    their uses leading nowhere. untouched is removed too, but nothing uses it."""
+    root = _repo(roots, "removal")
+    graph = graph_pb2_grpc.GraphServiceStub(channel)
+    list(graph.IndexRepository(graph_pb2.IndexRepositoryRequest(root=str(root)), timeout=120, metadata=MD))
+    write(root, {"pkg/util.py": "def kept(z):\n    return z\n"})
+    resp = _review(stub, root=str(root), revisions=r.RevisionRange())
+    functions = {fn.name: fn for fn in _file(resp, "pkg/util.py").functions}
+    helper, untouched = functions["helper"], functions["untouched"]
+    assert helper.change == untouched.change == r.FUNCTION_CHANGE_KIND_REMOVED
+    assert [(u.path, u.qualified_name, u.line) for u in helper.broken_uses] == [
+        ("pkg/app.py", "pkg.app.run", PROJECT["pkg/app.py"].splitlines().index("    return helper(v)")),
+        (
+            "tests/test_util.py",
+            "test_util.test_helper",
+            PROJECT["tests/test_util.py"].splitlines().index("    assert helper(1) == 2"),
+        ),
+    ]
+    assert helper.broken_uses_total == 2 and not untouched.broken_uses and untouched.broken_uses_total == 0
+    assert resp.summary.broken_uses == 2
+    # Callers updated with the removal: nothing is broken.
+    write(
+        root,
+        {"pkg/app.py": "def run(v):\n    return v\n\n\ndef main():\n    return run(1)\n", "tests/test_util.py": ""},
+    )
+    fixed = _review(stub, root=str(root), revisions=r.RevisionRange())
+    assert fixed.summary.broken_uses == 0
+
+
 def test_a_root_outside_the_allowed_roots_is_refused(roots, stub):
     outside = init(roots[1] / "repo")
     err = _error(stub, root=str(outside), revisions=r.RevisionRange())

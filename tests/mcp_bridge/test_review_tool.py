@@ -104,6 +104,23 @@ async def test_working_tree_review_with_fail_on_then_callers_after_indexing(addr
         assert second["summary"]["tests"] == 1 and not second["summary"]["failed"]
 
 
+async def test_a_removed_function_still_called_is_reported_where_it_is_used(address, base):
+    root = _repo(base, "removal")
+    async with Client(server(address, root)) as client:
+        ok(await client.call_tool("index_repository", {}))
+        write(root, {"pkg/util.py": "def other():\n    return 0\n"})
+        r = await client.call_tool("review_changes", {})
+        out = ok(r)
+        assert out["summary"]["broken_uses"] == 2
+        helper = next(fn for fn in out["files"][0]["functions"] if fn["name"] == "helper")
+        assert helper["change"] == "removed" and helper["broken_uses_total"] == 2
+        assert [(u["path"], u["name"]) for u in helper["broken_uses"]] == [
+            ("pkg/app.py", "pkg.app.run"),
+            ("tests/test_util.py", "test_util.test_helper"),
+        ]
+        assert "pkg/app.py:5: still uses removed helper (in pkg.app.run)" in text(r)
+
+
 async def test_revisions_diff_and_files(address, base):
     root = _repo(base, "modes")
     first = git(root, "rev-parse", "HEAD").strip()

@@ -40,8 +40,12 @@ def base(tmp_path_factory) -> Path:
 
 
 @pytest.fixture(scope="module")
-def address(base):
-    s = LocalStack(workers=1, extra_args=[f"--coordinator-arg=--repo-roots={base}"])
+def address(base, tmp_path_factory):
+    store = tmp_path_factory.mktemp("review-cli-graph")
+    s = LocalStack(
+        workers=1,
+        extra_args=[f"--coordinator-arg=--repo-roots={base}", f"--coordinator-arg=--graph-store=sqlite:///{store}"],
+    )
     s.start(timeout=120)
     yield s.address
     s.stop()
@@ -73,6 +77,22 @@ def test_working_tree_fail_on_high_exits_1_and_says_why(address, base):
     assert ok.returncode == 0, ok.stderr
     data = json.loads(ok.stdout)
     assert data["summary"]["failed"] is False and data["summary"]["findings_new"][0]["count"] == 1
+
+
+def test_a_removed_function_still_used_is_listed_where_it_is_used(address, base):
+    root = _repo(base, "removal")
+    write(
+        root,
+        {"pkg/__init__.py": "", "pkg/app.py": "from pkg.util import helper\n\n\ndef run(v):\n    return helper(v)\n"},
+    )
+    commit(root, "app")
+    indexed = cli("index", str(root), "--coordinator", address)
+    assert indexed.returncode == 0, indexed.stderr
+    write(root, {"pkg/util.py": "def other():\n    return 0\n"})
+    r = review(address, root)
+    assert r.returncode == 0, r.stderr
+    assert "callers reached: 0, tests reached: 0; uses of removed functions left behind: 1" in r.stdout
+    assert "STILL USED (broken by the removal): pkg/app.py:5 pkg.app.run" in r.stdout
 
 
 def test_staged_reviews_the_index_for_pre_commit(address, base):
