@@ -136,8 +136,9 @@ _C_IF, _C_ELIF, _C_ELSE, _C_STRUCT, _C_LAMBDA, _C_GOTO, _C_JUMP, _C_CALL, _C_LIT
 # Exit kinds kept on the exit stack.
 _X_NEST, _X_FUNC, _X_SCOPE = 1, 2, 3
 # Complexity frame slots: cyclomatic, nesting depth, max nesting depth, cognitive, cognitive
-# nesting level, recursion seen, function name, (operator, operand) indexes of the function's
-# first token and one past its last, those index ranges of the functions nested directly in it.
+# nesting level, recursion seen, function name (UTF-8: the recursion check compares bytes),
+# (operator, operand) indexes of the function's first token and one past its last, those index
+# ranges of the functions nested directly in it.
 _CC, _DEPTH, _MAXD, _COG, _CNEST, _REC, _NAME, _FIRST, _LAST, _INNER = range(10)
 # Per-kind tables are lists indexed by kind id; ids run up to ERROR's 0xFFFF.
 _KIND_SLOTS = 0x10000
@@ -152,7 +153,7 @@ _MASK = bytes(10 if i == 10 else 32 for i in range(256))
 _SELF_RECEIVERS = frozenset({b"", b"self", b"this", b"cls", b"$this", b"static", b"Self", b"@"})
 
 
-def _frame(name: str | None, first: tuple[int, int]) -> list:
+def _frame(name: bytes | None, first: tuple[int, int]) -> list:
     return [1, 0, 0, 0, 0, 0, name, first, first, []]
 
 
@@ -172,6 +173,7 @@ class _Tables:
     # Kind id -> Halstead operator key of an anonymous token (one int per spelling), None for
     # a named kind (an operand, keyed by its text).
     operator_keys: list[int | None]
+    function_field: int | None  # id of the `function` field (a call's callee), if the grammar has one
 
 
 @cache
@@ -254,6 +256,7 @@ def _tables(lang: str) -> _Tables:
         jump_labels=frozenset(ids(spec.jump_labels)),
         kind_names={i: n for n, group in anon.items() for i in group},
         operator_keys=operator_keys,
+        function_field=language.field_id_for_name("function"),
     )
 
 
@@ -385,6 +388,7 @@ def _walk(tree, content: bytes, t: _Tables, lang: str, budget: Budget):
     else_ids = t.else_ids
     doc_parents = t.doc_parents
     spec = t.spec
+    function_field = t.function_field
 
     funcs: list[list] = []
     comments: list[tuple[int, int]] = []  # byte ranges
@@ -404,7 +408,7 @@ def _walk(tree, content: bytes, t: _Tables, lang: str, budget: Budget):
     frame = _frame(None, (0, 0))  # the innermost function's frame (file level outside functions)
     prev = None  # previous sibling of the cursor node (None for a first child)
     else_body = None  # Kotlin: the last `else` body wrapper entered (an if first in it is an else-if)
-    lit_end = 0  # end byte of the string literal being skipped for Halstead (0: none)
+    lit_end = 0  # end byte of the last string literal counted whole (its tokens are skipped for Halstead)
     after_else = False  # the previous token was the `else` of an if: this node is its branch
 
     cursor = tree.walk()
@@ -427,8 +431,9 @@ def _walk(tree, content: bytes, t: _Tables, lang: str, budget: Budget):
                 continue
             # a token
             start = node.start_byte
-            if not lit_end or start >= lit_end:  # not inside a literal (counted whole)
-                lit_end = 0
+            # Not inside a literal (counted whole). Token starts never decrease in pre-order, so a
+            # stale lit_end (or 0) lets every later token through: no reset needed.
+            if start >= lit_end:
                 add_kind(kid)
                 add_start(start)
                 key = operator_keys[kid]
@@ -500,7 +505,7 @@ def _walk(tree, content: bytes, t: _Tables, lang: str, budget: Budget):
                             if prefix:
                                 path.append(prefix)
                             path.append(name)
-                            new = _frame(name, (len(operators), len(operands)))
+                            new = _frame(name.encode(), (len(operators), len(operands)))
                             funcs.append([name, ".".join(path), node, new, params])
                             exits.append((node, _X_FUNC, frame))
                             top = node
@@ -517,7 +522,7 @@ def _walk(tree, content: bytes, t: _Tables, lang: str, budget: Budget):
                 if crole is not None:
                     if crole == _C_LIT:
                         start = node.start_byte
-                        if not lit_end or start >= lit_end:  # not inside another literal
+                        if start >= lit_end:  # not inside another literal
                             add_kind(kid)
                             add_start(start)
                             lit_end = node.end_byte
@@ -527,7 +532,7 @@ def _walk(tree, content: bytes, t: _Tables, lang: str, budget: Budget):
                             descend = False
                     elif crole == _C_CALL:
                         name = frame[_NAME]
-                        if name is not None and not frame[_REC] and _calls_itself(node, name.encode(), content):
+                        if name is not None and not frame[_REC] and _calls_itself(node, name, content, function_field):
                             frame[_REC] = 1
                             frame[_COG] += 1
                     elif crole == _C_STRUCT:
@@ -565,8 +570,7 @@ def _walk(tree, content: bytes, t: _Tables, lang: str, budget: Budget):
                 continue
             if descend:  # a token
                 start = node.start_byte
-                if not lit_end or start >= lit_end:  # not inside a literal (counted whole)
-                    lit_end = 0
+                if start >= lit_end:  # not inside a literal (counted whole)
                     add_kind(kid)
                     add_start(start)
                     key = operator_keys[kid]
@@ -643,9 +647,10 @@ def _has_label(node, t: _Tables) -> bool:
     return any(c.kind_id in t.jump_labels for c in node.named_children)
 
 
-def _calls_itself(call, name: bytes, content: bytes) -> bool:
+def _calls_itself(call, name: bytes, content: bytes, function_field: int | None) -> bool:
     """Whether `call` calls `name` directly (bare, or through self/this/cls/$this)."""
-    callee = call.child_by_field_name("function")
+    # By field id: child_by_field_name looks the name up on every call.
+    callee = None if function_field is None else call.child_by_field_id(function_field)
     if callee is not None:
         text = content[callee.start_byte : callee.end_byte]  # slicing beats callee.text
         if name not in text:  # the usual case: no need to split

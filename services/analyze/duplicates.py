@@ -68,7 +68,8 @@ def find_duplicates(
     lows = list(compress(bounds, sizes_by_line))  # index of each code line's first token
     first = list(map(starts.__getitem__, lows))  # start byte of each code line's first token
     highs = list(compress(bounds[1:], sizes_by_line))
-    hashes = list(map(hash, map(tuple, map(kinds.__getitem__, map(slice, lows, highs)))))
+    # Slices of a tuple are tuples: one copy per line instead of a list and then a tuple.
+    hashes = list(map(hash, map(tuple(kinds).__getitem__, map(slice, lows, highs))))
     n = len(hashes)
     w = min_lines
     if n < 2 * w:

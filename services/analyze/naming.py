@@ -77,6 +77,9 @@ def function_info(node, anc: list, lang: str, spec: Spec, in_class: bool):
             if decl.type == "function_declarator":
                 fdecl = decl
             nxt = decl.child_by_field_name("declarator")
+            if nxt is None and not decl.named_child_count:
+                decl = None  # a broken parse (a lone ERROR): no name to find
+                break
             decl = nxt if nxt is not None else decl.named_child(0)
         full = _text(decl)
         if decl is not None and decl.type == "qualified_identifier":
