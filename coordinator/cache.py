@@ -14,11 +14,19 @@ def cache_key(
 
     The path takes part because results echo it (and scan fingerprints include it). A tenant
     whose results must not be shared has its own `namespace`."""
+    return digest_cache_key(operation, version, path, language, options, hashlib.sha256(content).digest(), namespace)
+
+
+def digest_cache_key(
+    operation: str, version: str, path: str, language: str, options: bytes, sha256: bytes, namespace: str = ""
+) -> bytes:
+    """`cache_key` from the SHA-256 of the content instead of the content: the key only ever sees the
+    digest, so a client naming a file by its digest (LookupBatch) finds what a batch call stored."""
     h = hashlib.sha256()
     for part in (operation.encode(), version.encode(), path.encode(), language.encode(), options, namespace.encode()):
         h.update(len(part).to_bytes(4, "little"))
         h.update(part)
-    h.update(hashlib.sha256(content).digest())
+    h.update(sha256)
     return h.digest()
 
 

@@ -20,7 +20,7 @@ from codeintel.kernel.source import DEFAULT_MAX_FILE_BYTES
 from codeintel.observability import tracing
 from codeintel.rpc.status import file_error
 from codeintel.v1 import common_pb2, coordinator_pb2, scan_pb2
-from coordinator.cache import LRUCache, cache_key
+from coordinator.cache import LRUCache, cache_key, digest_cache_key
 from coordinator.config import CoordinatorConfig
 from coordinator.discovery import Discovery, split_entries
 from coordinator.operations import BY_NAME, Operation
@@ -482,6 +482,74 @@ class Coordinator:
         if len(done) != len(out):  # every file is answered above: from a cache, a worker, or with its error
             raise AssertionError(f"{len(out) - len(done)} files of a batch left without an outcome")
         return done
+
+    async def lookup(
+        self, op_name: str, digests, options, request_options, deadline: float, caller: Caller = ANONYMOUS
+    ) -> tuple[list[Served | None], bool]:
+        """Each FileDigest's cached outcome (None: no cache holds it, the client must send the content)
+        and whether the deadline cut the L2 lookup short. Only caches are read: nothing is computed,
+        queued or merged, so a lookup costs a key derivation per file and at most one MGET. The keys are
+        the batch call's (`digest_cache_key` over the same operation, options, path, language and the
+        caller's namespace), so a digest finds exactly what a batch of that content by this caller's
+        namespace stored — never another namespace's result."""
+        op = BY_NAME[op_name]
+        pool, counters = self.pools[op_name], self.counters[op_name]
+        counters.requests += 1
+        if len(digests) > self.config.max_batch_files:
+            counters.errors += 1
+            raise errors.InvalidInput(
+                f"lookup has {len(digests)} files; the limit is {self.config.max_batch_files} per call — split it",
+                field="files",
+            )
+        for i, d in enumerate(digests):
+            if len(d.sha256) != 32:
+                counters.errors += 1
+                raise errors.InvalidInput(
+                    f"files[{i}].sha256 is {len(d.sha256)} bytes; a SHA-256 digest is 32", field=f"files[{i}].sha256"
+                )
+        out: list[Served | None] = [None] * len(digests)
+        if request_options.bypass_cache or not digests:
+            return out, False
+        opts = op.cache_options(options)
+        ns = caller.namespace or ""
+        versions = pool.versions()
+        todo: list[tuple[int, list[tuple[str, bytes]]]] = []
+        l1 = tracing.start("coordinator.cache.l1")
+        for i, d in enumerate(digests):
+            lang = languages.normalize(d.language) if d.language else ""
+            keys = [(v, digest_cache_key(op.name, v, d.path, lang, opts, d.sha256, ns)) for v in versions]
+            for version, key in keys:
+                value = self.cache.get(key)
+                if value is not None:
+                    out[i] = Served(result=value, cache=CS.CACHE_STATUS_HIT_L1, version=version)
+                    break
+            else:
+                todo.append((i, keys))
+        hits_l1 = len(digests) - len(todo)
+        tracing.end_lookup(l1, hits_l1, len(digests))
+        counters.hits_l1 += hits_l1
+        partial = False
+        flat = [(i, version, key) for i, keys in todo for version, key in keys]
+        if self.l2 is not None and flat:
+            l2 = tracing.start("coordinator.cache.l2")
+            # Stop short of the deadline by a tenth of what is left, so the partial answer still
+            # reaches the caller in time (it then sends those files' content instead).
+            remaining = max(deadline - time.monotonic(), 0.0)
+            try:
+                async with asyncio.timeout(remaining * 0.9):
+                    found = await self.l2.get_many([key for _, _, key in flat], caller.namespace)
+            except TimeoutError:  # the caller's time is up: what L2 holds is simply not looked at
+                found, partial = [None] * len(flat), True
+            tracing.end_lookup_values(l2, found)
+            for (i, version, key), value in zip(flat, found, strict=True):
+                if value is not None and out[i] is None:
+                    self.cache.put(key, value)  # backfill L1: the batch call for the rest is next
+                    out[i] = Served(result=value, cache=CS.CACHE_STATUS_HIT_L2, version=version)
+                    counters.hits_l2 += 1
+        # A found file counts as a file served from a cache; the others are counted by the batch
+        # call that brings their content, so files = hits + misses still holds across both calls.
+        counters.files += sum(1 for s in out if s is not None)
+        return out, partial
 
     async def _from_l2(
         self, todo: list[_Todo], counters, out, mine, caller: Caller, store_l1: bool = True

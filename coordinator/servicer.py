@@ -215,6 +215,47 @@ class CodeIntelServicer(coordinator_pb2_grpc.CodeIntelServiceServicer):
         finally:
             ticket.release()
 
+    @aio_guard
+    async def LookupBatch(self, request, context):
+        # Billed by what is sent (a path, a language and 32 bytes per file, plus the options): a file
+        # answered by its digest costs only those bytes; the files sent afterwards pay for their content.
+        ticket = await self._admit(request, context, request.ByteSize())
+        try:
+            if request.operation not in repository.OPERATIONS:
+                raise errors.InvalidInput(
+                    "operation must be REPOSITORY_OPERATION_PARSE, _ANALYZE or _SCAN", field="operation"
+                )
+            op, _, field = repository.OPERATIONS[request.operation]
+            which = request.WhichOneof("options")
+            if which is not None and which != field:
+                raise errors.InvalidInput(
+                    f"{which} does not go with {coordinator_pb2.RepositoryOperation.Name(request.operation)}; "
+                    f"pass {field} or none",
+                    field=which,
+                )
+            served, partial = await self.core.lookup(
+                op,
+                request.files,
+                getattr(request, field),
+                request.request_options,
+                _deadline(context, self.core.config.default_deadline),
+                ticket.caller,
+            )
+        finally:
+            ticket.release()
+        results = []
+        for s in served:
+            if s is None or s.result is None:
+                results.append(coordinator_pb2.LookupFileResult(status=coordinator_pb2.LOOKUP_STATUS_NEED_CONTENT))
+            else:
+                r = coordinator_pb2.LookupFileResult(status=coordinator_pb2.LOOKUP_STATUS_FOUND, cache=s.cache)
+                getattr(r, op).MergeFromString(s.result)  # the cached bytes, without a copy in between
+                results.append(r)
+        found = sum(1 for s in served if s is not None)
+        return coordinator_pb2.CodeIntelServiceLookupBatchResponse(
+            results=results, found=found, need_content=len(served) - found, partial=partial, tenant=ticket.tenant.id
+        )
+
 
 class AdminServicer(coordinator_pb2_grpc.AdminServiceServicer):
     """Operators' view. With tenants configured it takes any valid API key (it is not rate limited)."""

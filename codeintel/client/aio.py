@@ -18,7 +18,7 @@ from grpc_health.v1 import health_pb2, health_pb2_grpc
 from codeintel import repo
 from codeintel.client import channel as ch
 from codeintel.client.errors import ClientError, map_rpc_error
-from codeintel.client.requests import batch_request, single_request
+from codeintel.client.requests import batch_request, batch_response_cls, lookup_request, single_request
 from codeintel.kernel import vocab
 from codeintel.observability import tracing
 from codeintel.v1 import (
@@ -164,18 +164,82 @@ class CoordinatorClient:
         request = batch_request(operation, files, options, priority)
         return await self._call(f"{operation} batch", method, request, timeout_s)
 
-    def repo_sender(self, operation: str, options: Any, priority: str = "normal") -> repo.Send:
+    async def lookup_batch(
+        self,
+        operation: str,
+        files: Iterable[common_pb2.SourceFile],
+        options: Any,
+        priority: str = "normal",
+        timeout_s: float | None = None,
+    ) -> coordinator_pb2.CodeIntelServiceLookupBatchResponse:
+        """LookupBatch: which of `files` the coordinator's caches answer, sending only their digests."""
+        codeintel, _ = self._ensure()
+        request = lookup_request(operation, files, options, priority)
+        return await self._call(f"{operation} lookup", codeintel.LookupBatch, request, timeout_s)
+
+    async def batch_by_digest(
+        self,
+        operation: str,
+        files: Sequence[common_pb2.SourceFile],
+        options: Any,
+        priority: str = "normal",
+        timeout_s: float | None = None,
+    ) -> Any:
+        """A batch call in two steps: LookupBatch with the files' digests, then the batch call with the
+        content of only the files no cache knew. Returns the batch call's response for all `files`, in
+        order, as one batch call would (results; info.cache per file, counts) — without SARIF."""
+        timeout = self.timeout_s if timeout_s is None else timeout_s
+        loop = asyncio.get_running_loop()
+        until = loop.time() + timeout
+        looked = await self.lookup_batch(operation, files, options, priority, timeout)
+        missing = [i for i, r in enumerate(looked.results) if r.status != coordinator_pb2.LOOKUP_STATUS_FOUND]
+        out = batch_response_cls(operation)()
+        sent = None
+        if missing:
+            left = max(until - loop.time(), 0.001)
+            sent = await self.batch(operation, [files[i] for i in missing], options, priority, left)
+            out.info.CopyFrom(sent.info)
+            del out.info.cache[:]  # rebuilt below for all files, in order
+        position = {i: j for j, i in enumerate(missing)}
+        for i, r in enumerate(looked.results):
+            j = position.get(i)
+            if j is None:
+                out.results.add().result.CopyFrom(getattr(r, operation))
+                out.info.cache.append(r.cache)
+            else:
+                assert sent is not None
+                out.results.add().CopyFrom(sent.results[j])
+                out.info.cache.append(sent.info.cache[j])
+        out.info.cache_hits = (sent.info.cache_hits if sent is not None else 0) + looked.found
+        out.info.tenant = looked.tenant
+        return out
+
+    def repo_sender(
+        self, operation: str, options: Any, priority: str = "normal", *, by_digest: bool = True
+    ) -> repo.Send:
         """The `send` of a codeintel.repo.Runner over this client: one batch call (`operation`: parse,
         analyze, scan) per batch with the time the run has left; a failed call becomes a repo.BatchError
         (`deadline` when it ran out of time, `fatal` when no later batch could succeed either). The
-        runner's `options=` (a two-pass scan) replaces `options` for that batch."""
+        runner's `options=` (a two-pass scan) replaces `options` for that batch. `by_digest`: each batch
+        goes in two steps (batch_by_digest), so files the coordinator's caches know are not sent again —
+        a rescan sends the changed files only; a coordinator without LookupBatch gets plain batches."""
 
         base = options
+        digests = by_digest
 
         async def send(files: list[common_pb2.SourceFile], timeout: float, options: Any = None) -> Any:
+            nonlocal digests
             try:
                 opts = base if options is None else options
-                return await self.batch(operation, files, opts, priority, timeout_s=max(timeout, 0.001))
+                left = max(timeout, 0.001)
+                if digests:
+                    try:
+                        return await self.batch_by_digest(operation, files, opts, priority, timeout_s=left)
+                    except ClientError as exc:
+                        if exc.code != "UNIMPLEMENTED":
+                            raise
+                        digests = False  # an older coordinator: plain batches from now on
+                return await self.batch(operation, files, opts, priority, timeout_s=left)
             except ClientError as exc:
                 raise repo.BatchError(
                     str(exc), deadline=exc.code == "DEADLINE_EXCEEDED", fatal=exc.code in _FATAL_CODES

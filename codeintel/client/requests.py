@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Iterable
 from typing import Any
 
@@ -20,6 +21,16 @@ _BATCH = {
     "analyze": coordinator_pb2.CodeIntelServiceAnalyzeBatchRequest,
     "scan": coordinator_pb2.CodeIntelServiceScanBatchRequest,
 }
+_BATCH_RESPONSE = {
+    "parse": coordinator_pb2.CodeIntelServiceParseBatchResponse,
+    "analyze": coordinator_pb2.CodeIntelServiceAnalyzeBatchResponse,
+    "scan": coordinator_pb2.CodeIntelServiceScanBatchResponse,
+}
+
+
+def batch_response_cls(operation: str) -> Any:
+    """The ParseBatch / AnalyzeBatch / ScanBatch response class."""
+    return _BATCH_RESPONSE[operation]
 
 
 def request_options(priority: str = "normal", *, bypass_cache: bool = False) -> coordinator_pb2.RequestOptions:
@@ -43,3 +54,28 @@ def batch_request(
 ) -> Any:
     """The ParseBatch / AnalyzeBatch / ScanBatch request."""
     return _BATCH[operation](files=files, options=options, request_options=request_options(priority))
+
+
+_LOOKUP = {
+    "parse": (coordinator_pb2.REPOSITORY_OPERATION_PARSE, "parse_options"),
+    "analyze": (coordinator_pb2.REPOSITORY_OPERATION_ANALYZE, "analyze_options"),
+    "scan": (coordinator_pb2.REPOSITORY_OPERATION_SCAN, "scan_options"),
+}
+
+
+def lookup_request(
+    operation: str, files: Iterable[common_pb2.SourceFile], options: Any, priority: str = "normal"
+) -> coordinator_pb2.CodeIntelServiceLookupBatchRequest:
+    """The LookupBatch request naming `files` by the SHA-256 of their content (the content stays here)."""
+    value, field = _LOOKUP[operation]
+    req = coordinator_pb2.CodeIntelServiceLookupBatchRequest(
+        operation=value,
+        files=[
+            coordinator_pb2.FileDigest(path=f.path, language=f.language, sha256=hashlib.sha256(f.content).digest())
+            for f in files
+        ],
+        request_options=request_options(priority),
+    )
+    if options is not None:
+        getattr(req, field).CopyFrom(options)
+    return req

@@ -56,6 +56,7 @@ LABEL_VALUES: dict[str, frozenset[str]] = {
             "GetServiceInfo",
             "Check",
             "RunRepository",
+            "LookupBatch",
             "IndexRepository",
             "SearchSymbols",
             "GetDefinition",

@@ -26,6 +26,12 @@ class CacheStatus(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     CACHE_STATUS_HIT_L2: _ClassVar[CacheStatus]
     CACHE_STATUS_MERGED: _ClassVar[CacheStatus]
 
+class LookupStatus(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = ()
+    LOOKUP_STATUS_UNSPECIFIED: _ClassVar[LookupStatus]
+    LOOKUP_STATUS_FOUND: _ClassVar[LookupStatus]
+    LOOKUP_STATUS_NEED_CONTENT: _ClassVar[LookupStatus]
+
 class RepositoryOperation(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     __slots__ = ()
     REPOSITORY_OPERATION_UNSPECIFIED: _ClassVar[RepositoryOperation]
@@ -65,6 +71,9 @@ CACHE_STATUS_MISS: CacheStatus
 CACHE_STATUS_HIT_L1: CacheStatus
 CACHE_STATUS_HIT_L2: CacheStatus
 CACHE_STATUS_MERGED: CacheStatus
+LOOKUP_STATUS_UNSPECIFIED: LookupStatus
+LOOKUP_STATUS_FOUND: LookupStatus
+LOOKUP_STATUS_NEED_CONTENT: LookupStatus
 REPOSITORY_OPERATION_UNSPECIFIED: RepositoryOperation
 REPOSITORY_OPERATION_PARSE: RepositoryOperation
 REPOSITORY_OPERATION_ANALYZE: RepositoryOperation
@@ -263,6 +272,60 @@ class CodeIntelServiceScanBatchResponse(_message.Message):
     sarif_json: str
     info: BatchInfo
     def __init__(self, results: _Optional[_Iterable[_Union[_scan_pb2.ScanFileResult, _Mapping]]] = ..., sarif_json: _Optional[str] = ..., info: _Optional[_Union[BatchInfo, _Mapping]] = ...) -> None: ...
+
+class FileDigest(_message.Message):
+    __slots__ = ("path", "language", "sha256")
+    PATH_FIELD_NUMBER: _ClassVar[int]
+    LANGUAGE_FIELD_NUMBER: _ClassVar[int]
+    SHA256_FIELD_NUMBER: _ClassVar[int]
+    path: str
+    language: str
+    sha256: bytes
+    def __init__(self, path: _Optional[str] = ..., language: _Optional[str] = ..., sha256: _Optional[bytes] = ...) -> None: ...
+
+class CodeIntelServiceLookupBatchRequest(_message.Message):
+    __slots__ = ("operation", "files", "parse_options", "analyze_options", "scan_options", "request_options")
+    OPERATION_FIELD_NUMBER: _ClassVar[int]
+    FILES_FIELD_NUMBER: _ClassVar[int]
+    PARSE_OPTIONS_FIELD_NUMBER: _ClassVar[int]
+    ANALYZE_OPTIONS_FIELD_NUMBER: _ClassVar[int]
+    SCAN_OPTIONS_FIELD_NUMBER: _ClassVar[int]
+    REQUEST_OPTIONS_FIELD_NUMBER: _ClassVar[int]
+    operation: RepositoryOperation
+    files: _containers.RepeatedCompositeFieldContainer[FileDigest]
+    parse_options: _parse_pb2.ParseOptions
+    analyze_options: _analyze_pb2.AnalyzeOptions
+    scan_options: _scan_pb2.ScanOptions
+    request_options: RequestOptions
+    def __init__(self, operation: _Optional[_Union[RepositoryOperation, str]] = ..., files: _Optional[_Iterable[_Union[FileDigest, _Mapping]]] = ..., parse_options: _Optional[_Union[_parse_pb2.ParseOptions, _Mapping]] = ..., analyze_options: _Optional[_Union[_analyze_pb2.AnalyzeOptions, _Mapping]] = ..., scan_options: _Optional[_Union[_scan_pb2.ScanOptions, _Mapping]] = ..., request_options: _Optional[_Union[RequestOptions, _Mapping]] = ...) -> None: ...
+
+class LookupFileResult(_message.Message):
+    __slots__ = ("status", "cache", "parse", "analyze", "scan")
+    STATUS_FIELD_NUMBER: _ClassVar[int]
+    CACHE_FIELD_NUMBER: _ClassVar[int]
+    PARSE_FIELD_NUMBER: _ClassVar[int]
+    ANALYZE_FIELD_NUMBER: _ClassVar[int]
+    SCAN_FIELD_NUMBER: _ClassVar[int]
+    status: LookupStatus
+    cache: CacheStatus
+    parse: _parse_pb2.ParseResult
+    analyze: _analyze_pb2.AnalyzeResult
+    scan: _scan_pb2.ScanResult
+    def __init__(self, status: _Optional[_Union[LookupStatus, str]] = ..., cache: _Optional[_Union[CacheStatus, str]] = ..., parse: _Optional[_Union[_parse_pb2.ParseResult, _Mapping]] = ..., analyze: _Optional[_Union[_analyze_pb2.AnalyzeResult, _Mapping]] = ..., scan: _Optional[_Union[_scan_pb2.ScanResult, _Mapping]] = ...) -> None: ...
+
+class CodeIntelServiceLookupBatchResponse(_message.Message):
+    __slots__ = ("results", "found", "need_content", "partial", "tenant")
+    RESULTS_FIELD_NUMBER: _ClassVar[int]
+    FOUND_FIELD_NUMBER: _ClassVar[int]
+    NEED_CONTENT_FIELD_NUMBER: _ClassVar[int]
+    PARTIAL_FIELD_NUMBER: _ClassVar[int]
+    TENANT_FIELD_NUMBER: _ClassVar[int]
+    results: _containers.RepeatedCompositeFieldContainer[LookupFileResult]
+    found: int
+    need_content: int
+    partial: bool
+    tenant: str
+    def __init__(self, results: _Optional[_Iterable[_Union[LookupFileResult, _Mapping]]] = ..., found: _Optional[int] = ..., need_content: _Optional[int] = ..., partial: _Optional[bool] = ..., tenant: _Optional[str] = ...) -> None: ...
 
 class CodeIntelServiceRunRepositoryRequest(_message.Message):
     __slots__ = ("operation", "root", "include", "exclude", "parse_options", "analyze_options", "scan_options", "request_options")

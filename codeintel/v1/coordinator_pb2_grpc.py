@@ -83,6 +83,11 @@ class CodeIntelServiceStub:
                 request_serializer=codeintel_dot_v1_dot_coordinator__pb2.CodeIntelServiceRunRepositoryRequest.SerializeToString,
                 response_deserializer=codeintel_dot_v1_dot_coordinator__pb2.CodeIntelServiceRunRepositoryResponse.FromString,
                 _registered_method=True)
+        self.LookupBatch = channel.unary_unary(
+                '/codeintel.v1.CodeIntelService/LookupBatch',
+                request_serializer=codeintel_dot_v1_dot_coordinator__pb2.CodeIntelServiceLookupBatchRequest.SerializeToString,
+                response_deserializer=codeintel_dot_v1_dot_coordinator__pb2.CodeIntelServiceLookupBatchResponse.FromString,
+                _registered_method=True)
 
 
 class CodeIntelServiceServicer:
@@ -160,6 +165,20 @@ class CodeIntelServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def LookupBatch(self, request, context):
+        """LookupBatch answers, from the coordinator's caches only, the files a
+        client names by the SHA-256 of their content instead of sending it: each
+        file is FOUND (with the result a ParseBatch / AnalyzeBatch / ScanBatch of
+        that content would return from a cache) or NEED_CONTENT (send it with the
+        batch call). A rescan then sends only the files the caches do not know.
+        Nothing is computed, queued or merged here. INVALID_ARGUMENT with
+        google.rpc.BadRequest: operation unset, options not matching it, a digest
+        not 32 bytes (`files[i].sha256`), more files than a batch may hold.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_CodeIntelServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -202,6 +221,11 @@ def add_CodeIntelServiceServicer_to_server(servicer, server):
                     servicer.RunRepository,
                     request_deserializer=codeintel_dot_v1_dot_coordinator__pb2.CodeIntelServiceRunRepositoryRequest.FromString,
                     response_serializer=codeintel_dot_v1_dot_coordinator__pb2.CodeIntelServiceRunRepositoryResponse.SerializeToString,
+            ),
+            'LookupBatch': grpc.unary_unary_rpc_method_handler(
+                    servicer.LookupBatch,
+                    request_deserializer=codeintel_dot_v1_dot_coordinator__pb2.CodeIntelServiceLookupBatchRequest.FromString,
+                    response_serializer=codeintel_dot_v1_dot_coordinator__pb2.CodeIntelServiceLookupBatchResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -429,6 +453,33 @@ class CodeIntelService:
             '/codeintel.v1.CodeIntelService/RunRepository',
             codeintel_dot_v1_dot_coordinator__pb2.CodeIntelServiceRunRepositoryRequest.SerializeToString,
             codeintel_dot_v1_dot_coordinator__pb2.CodeIntelServiceRunRepositoryResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def LookupBatch(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/codeintel.v1.CodeIntelService/LookupBatch',
+            codeintel_dot_v1_dot_coordinator__pb2.CodeIntelServiceLookupBatchRequest.SerializeToString,
+            codeintel_dot_v1_dot_coordinator__pb2.CodeIntelServiceLookupBatchResponse.FromString,
             options,
             channel_credentials,
             insecure,

@@ -28,6 +28,7 @@ FIGURES = [
     "analyze_vs_lizard",
     "rescan_hits",
     "rescan_time",
+    "rescan_time_by_digest",
     "dispatch",
 ]
 PROCESSES = ["coordinator", "parse-0", "parse-1", "analyze-0", "analyze-1", "scan-0", "scan-1", "load client"]
@@ -74,11 +75,14 @@ def test_quick_run_counts_work_and_errors(quick_run):
     by_id = {f["id"]: f for f in data["figures"]}
     assert data["profile"] == "quick" and data["corpus_files"] == suite.QUICK.limit
     assert by_id["mixed_p99"]["details"]["requests"] > 0
-    for fid in ("parse_batched", "parse_unary", "mixed_p99", "rescan_hits", "dispatch"):
+    for fid in ("parse_batched", "parse_unary", "mixed_p99", "rescan_hits", "rescan_time_by_digest", "dispatch"):
         assert isinstance(by_id[fid]["details"]["errors"], int), fid
     # 5 % of 40 files changed: the ideal share of reused results is 38/40.
     assert by_id["rescan_hits"]["baseline"] == pytest.approx(38 / 40)
     assert sum(by_id["rescan_hits"]["details"]["statuses"].values()) == 40
+    # By digest only the changed files' content is sent; the rest goes as a path and 32 bytes each.
+    digest = by_id["rescan_time_by_digest"]["details"]
+    assert 0 < digest["content_bytes"] and 40 * 32 < digest["lookup_bytes"] < 40 * 200
 
 
 @pytest.mark.timeout(900)

@@ -10,6 +10,7 @@ so CI is reproducible.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import sys
@@ -423,6 +424,7 @@ ALL_WORKER = (
 )
 ALL_COORD = [("coordinator", m) for ms in COORD_METHODS.values() for m in ms[:2]] + [
     ("coordinator", "/codeintel.v1.CodeIntelService/ListRules"),
+    ("coordinator", "/codeintel.v1.CodeIntelService/LookupBatch"),
     ("coordinator", "/codeintel.v1.AdminService/GetStats"),
     ("coordinator", "/codeintel.v1.AdminService/ListWorkers"),
     ("coordinator", HEALTH),
@@ -439,6 +441,14 @@ SEED_BODIES = [
     coordinator_pb2.CodeIntelServiceParseRequest(
         file=common_pb2.SourceFile(path="b.js", content=SNIPPETS[3].encode()),
         request_options=coordinator_pb2.RequestOptions(priority=coordinator_pb2.PRIORITY_HIGH),
+    ).SerializeToString(),
+    coordinator_pb2.CodeIntelServiceLookupBatchRequest(
+        operation=coordinator_pb2.REPOSITORY_OPERATION_SCAN,
+        files=[
+            coordinator_pb2.FileDigest(path="a.py", sha256=hashlib.sha256(SNIPPETS[2].encode()).digest()),
+            coordinator_pb2.FileDigest(path="b.js", language="javascript", sha256=b"\x01" * 32),
+        ],
+        scan_options=scan_pb2.ScanOptions(rule_ids=RULE_IDS[:2]),
     ).SerializeToString(),
 ]
 
