@@ -142,11 +142,30 @@ class Coordinator:
     def _keys(
         self, op: Operation, pool: Pool, f, options_bytes: bytes, caller: Caller
     ) -> tuple[bytes, list[tuple[str, bytes]]]:
-        """(merge key, cache keys per known version) for one file."""
-        lang = languages.normalize(f.language) if f.language else ""
+        """(merge key, cache keys per known version) for one file; its content is hashed once for all."""
+        sha = hashlib.sha256(f.content).digest()
+        (_, merge), *keys = self._digest_keys(
+            op, ("", *pool.versions()), f.path, f.language, options_bytes, sha, caller
+        )
+        return merge, keys
+
+    @staticmethod
+    def _digest_keys(
+        op: Operation, versions, path: str, language: str, options_bytes: bytes, sha256: bytes, caller: Caller
+    ) -> list[tuple[str, bytes]]:
+        """(version, cache key) of a file known by its content's SHA-256, for each of `versions`: the one
+        key derivation of batch calls and of lookups by digest."""
+        lang = languages.normalize(language) if language else ""
         ns = caller.namespace or ""
-        merge = cache_key(op.name, "", f.path, lang, options_bytes, f.content, ns)
-        return merge, [(v, cache_key(op.name, v, f.path, lang, options_bytes, f.content, ns)) for v in pool.versions()]
+        return [(v, digest_cache_key(op.name, v, path, lang, options_bytes, sha256, ns)) for v in versions]
+
+    def _l1_hit(self, keys: list[tuple[str, bytes]]) -> Served | None:
+        """The L1 cache's answer under any of a file's version keys (newest first), or None."""
+        for version, key in keys:
+            value = self.cache.get(key)
+            if value is not None:
+                return Served(result=value, cache=CS.CACHE_STATUS_HIT_L1, version=version)
+        return None
 
     def _store(
         self, op: Operation, version: str, f, opts: bytes, payload: bytes, caller: Caller, l1: bool = True
@@ -416,12 +435,7 @@ class Coordinator:
                 continue
             merge_key, keys = self._keys(op, pool, f, opts, caller)
             if not request_options.bypass_cache:
-                hit = None
-                for version, key in keys:
-                    value = self.cache.get(key)
-                    if value is not None:
-                        hit = Served(result=value, cache=CS.CACHE_STATUS_HIT_L1, version=version)
-                        break
+                hit = self._l1_hit(keys)
                 if hit is not None:
                     counters.hits_l1 += 1
                     l1_hits += 1
@@ -511,19 +525,13 @@ class Coordinator:
         if request_options.bypass_cache or not digests:
             return out, False
         opts = op.cache_options(options)
-        ns = caller.namespace or ""
         versions = pool.versions()
         todo: list[tuple[int, list[tuple[str, bytes]]]] = []
         l1 = tracing.start("coordinator.cache.l1")
         for i, d in enumerate(digests):
-            lang = languages.normalize(d.language) if d.language else ""
-            keys = [(v, digest_cache_key(op.name, v, d.path, lang, opts, d.sha256, ns)) for v in versions]
-            for version, key in keys:
-                value = self.cache.get(key)
-                if value is not None:
-                    out[i] = Served(result=value, cache=CS.CACHE_STATUS_HIT_L1, version=version)
-                    break
-            else:
+            keys = self._digest_keys(op, versions, d.path, d.language, opts, d.sha256, caller)
+            out[i] = self._l1_hit(keys)
+            if out[i] is None:
                 todo.append((i, keys))
         hits_l1 = len(digests) - len(todo)
         tracing.end_lookup(l1, hits_l1, len(digests))
