@@ -5,28 +5,10 @@ from __future__ import annotations
 import pytest
 from mcp import Client
 
+from tests.mcp_bridge.tool_names import TOOLS
+
 pytestmark = pytest.mark.anyio
 
-TOOLS = {
-    "code_parse",
-    "code_analyze",
-    "vulnerability_scan",
-    "scan_list_rules",
-    "admin_get_metrics",
-    "repo_scan",
-    "repo_analyze",
-    "repo_index",
-    # the repository graph (mcp_bridge/tools/graph.py; tested in test_graph_tools.py)
-    "index_repository",
-    "search_symbols",
-    "go_to_definition",
-    "find_references",
-    "call_hierarchy",
-    "import_graph",
-    "repo_outline",
-    "review_changes",
-    "code_query",
-}
 
 CODE = """\
 import os

@@ -19,29 +19,9 @@ from mcp.types import CallToolResult, TextContent
 from codeintel.v1 import common_pb2, coordinator_pb2, coordinator_pb2_grpc, parse_pb2, scan_pb2
 from mcp_bridge.config import BridgeConfig
 from mcp_bridge.server import build_server
+from tests.mcp_bridge.tool_names import TOOLS
 
 pytestmark = pytest.mark.anyio
-
-TOOLS = {
-    "code_parse",
-    "code_analyze",
-    "vulnerability_scan",
-    "scan_list_rules",
-    "admin_get_metrics",
-    "repo_scan",
-    "repo_analyze",
-    "repo_index",
-    # the repository graph (mcp_bridge/tools/graph.py; tested in test_graph_tools.py)
-    "index_repository",
-    "search_symbols",
-    "go_to_definition",
-    "find_references",
-    "call_hierarchy",
-    "import_graph",
-    "repo_outline",
-    "review_changes",
-    "code_query",
-}
 
 
 def _server(address: str, workdir, **kw):

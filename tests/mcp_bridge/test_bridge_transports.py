@@ -6,28 +6,9 @@ import pytest
 from mcp import Client
 from mcp.types import CallToolResult, TextContent
 
-pytestmark = pytest.mark.anyio
+from tests.mcp_bridge.tool_names import TOOLS
 
-TOOLS = {
-    "code_parse",
-    "code_analyze",
-    "vulnerability_scan",
-    "scan_list_rules",
-    "admin_get_metrics",
-    "repo_scan",
-    "repo_analyze",
-    "repo_index",
-    # the repository graph (mcp_bridge/tools/graph.py; tested in test_graph_tools.py)
-    "index_repository",
-    "search_symbols",
-    "go_to_definition",
-    "find_references",
-    "call_hierarchy",
-    "import_graph",
-    "repo_outline",
-    "review_changes",
-    "code_query",
-}
+pytestmark = pytest.mark.anyio
 
 
 def _text(result: CallToolResult) -> str:
