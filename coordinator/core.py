@@ -537,23 +537,14 @@ class Coordinator:
         tracing.end_lookup(l1, hits_l1, len(digests))
         counters.hits_l1 += hits_l1
         partial = False
-        flat = [(i, version, key) for i, keys in todo for version, key in keys]
-        if self.l2 is not None and flat:
-            l2 = tracing.start("coordinator.cache.l2")
+        if self.l2 is not None and todo:
             # Stop short of the deadline by a tenth of what is left, so the partial answer still
             # reaches the caller in time (it then sends those files' content instead).
             remaining = max(deadline - time.monotonic(), 0.0)
-            try:
-                async with asyncio.timeout(remaining * 0.9):
-                    found = await self.l2.get_many([key for _, _, key in flat], caller.namespace)
-            except TimeoutError:  # the caller's time is up: what L2 holds is simply not looked at
-                found, partial = [None] * len(flat), True
-            tracing.end_lookup_values(l2, found)
-            for (i, version, key), value in zip(flat, found, strict=True):
-                if value is not None and out[i] is None:
-                    self.cache.put(key, value)  # backfill L1: the batch call for the rest is next
-                    out[i] = Served(result=value, cache=CS.CACHE_STATUS_HIT_L2, version=version)
-                    counters.hits_l2 += 1
+            hit, partial = await self._l2_hits([keys for _, keys in todo], caller, within=remaining * 0.9)
+            for n, served in hit.items():
+                out[todo[n][0]] = served
+            counters.hits_l2 += len(hit)
         # A found file counts as a file served from a cache; the others are counted by the batch
         # call that brings their content, so files = hits + misses still holds across both calls.
         counters.files += sum(1 for s in out if s is not None)
@@ -563,17 +554,7 @@ class Coordinator:
         self, todo: list[_Todo], counters, out, mine, caller: Caller, store_l1: bool = True
     ) -> list[_Todo]:
         """Answer what the L2 cache holds (one MGET for the whole batch); the rest is still to do."""
-        flat = [(n, version, key) for n, (_, _, keys) in enumerate(todo) for version, key in keys]
-        l2 = tracing.start("coordinator.cache.l2")
-        assert self.l2 is not None  # only called when there is an L2
-        found = await self.l2.get_many([key for _, _, key in flat], caller.namespace)
-        tracing.end_lookup_values(l2, found)
-        hit: dict[int, Served] = {}
-        for (n, version, key), value in zip(flat, found, strict=True):
-            if value is not None and n not in hit:
-                if store_l1:
-                    self.cache.put(key, value)  # backfill L1
-                hit[n] = Served(result=value, cache=CS.CACHE_STATUS_HIT_L2, version=version)
+        hit, _ = await self._l2_hits([keys for _, _, keys in todo], caller, store_l1=store_l1)
         rest: list[_Todo] = []
         for n, (i, merge_key, keys) in enumerate(todo):
             served = hit.get(n)
@@ -585,6 +566,37 @@ class Coordinator:
             out[i] = served
             self._settle(mine, merge_key, served)
         return rest
+
+    async def _l2_hits(
+        self,
+        keyed: list[list[tuple[str, bytes]]],
+        caller: Caller,
+        *,
+        store_l1: bool = True,
+        within: float | None = None,
+    ) -> tuple[dict[int, Served], bool]:
+        """What the L2 cache holds for each entry of `keyed` (its version keys; one MGET for all), by
+        the entry's position, backfilled into L1 (`store_l1`); and whether `within` seconds ran out
+        first (then nothing is answered: what L2 holds is simply not looked at)."""
+        assert self.l2 is not None  # only called when there is an L2
+        flat = [(n, version, key) for n, keys in enumerate(keyed) for version, key in keys]
+        l2 = tracing.start("coordinator.cache.l2")
+        cut = False
+        try:
+            async with asyncio.timeout(within) as scope:
+                found = await self.l2.get_many([key for _, _, key in flat], caller.namespace)
+        except TimeoutError:
+            if not scope.expired():
+                raise
+            found, cut = [None] * len(flat), True
+        tracing.end_lookup_values(l2, found)
+        hit: dict[int, Served] = {}
+        for (n, version, key), value in zip(flat, found, strict=True):
+            if value is not None and n not in hit:
+                if store_l1:
+                    self.cache.put(key, value)  # backfill L1
+                hit[n] = Served(result=value, cache=CS.CACHE_STATUS_HIT_L2, version=version)
+        return hit, cut
 
     def _chunks(self, files, todo) -> list[list[tuple[int, bytes]]]:
         chunks: list[list[tuple[int, bytes]]] = []
