@@ -26,6 +26,7 @@ import difflib
 import functools
 import re
 import threading
+from bisect import bisect_right
 from collections import OrderedDict
 from dataclasses import dataclass
 
@@ -380,6 +381,31 @@ def check(language: str, query: str, pattern: str, prefix: str = "") -> None:
         compile_query(language, query, prefix + "query")
     else:
         check_pattern(language, pattern, prefix + "pattern")
+
+
+class CharOffsets:
+    """ast-grep's character offsets in `content` as ours: byte offsets, rows and byte columns (the
+    parse workers' pattern captures and the scanner's pattern rules both need them)."""
+
+    def __init__(self, content: bytes):
+        self.ascii = content.isascii()
+        self.byte_line_starts = [0] + [m.end() for m in re.finditer(b"\n", content)]
+        if not self.ascii:
+            self.text = content.decode("utf-8", "surrogatepass")
+            self.line_starts = [0] + [m.end() for m in re.finditer("\n", self.text)]
+
+    def point(self, index: int) -> tuple[int, int, int]:
+        """(row, byte column, byte offset) of a character offset."""
+        if self.ascii:
+            row = bisect_right(self.byte_line_starts, index) - 1
+            return row, index - self.byte_line_starts[row], index
+        row = bisect_right(self.line_starts, index) - 1
+        col = len(self.text[self.line_starts[row] : index].encode("utf-8", "surrogatepass"))
+        return row, col, self.byte_line_starts[row] + col
+
+    def byte(self, index: int) -> int:
+        """The byte offset of a character offset."""
+        return index if self.ascii else self.point(index)[2]
 
 
 @dataclass(frozen=True)

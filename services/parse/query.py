@@ -14,8 +14,6 @@ capture text is cut at MAX_CAPTURE_TEXT_BYTES at a character boundary. No grpc h
 
 from __future__ import annotations
 
-import re
-from bisect import bisect_right
 from dataclasses import dataclass
 
 from codeintel.kernel import structural
@@ -102,26 +100,6 @@ def _tree_sitter(tree, content, language, text, limit, budget) -> tuple[list[Mat
     return out, truncated
 
 
-class _Offsets:
-    """Character offsets (what ast-grep reports) to byte offsets and columns."""
-
-    def __init__(self, content: bytes):
-        self.ascii = content.isascii()
-        self.byte_line_starts = [0] + [m.end() for m in re.finditer(b"\n", content)]
-        if not self.ascii:
-            self.text = content.decode("utf-8")
-            self.line_starts = [0] + [m.end() for m in re.finditer("\n", self.text)]
-
-    def point(self, index: int) -> tuple[int, int, int]:
-        """(row, byte column, byte offset) of a character offset."""
-        if self.ascii:
-            row = bisect_right(self.byte_line_starts, index) - 1
-            return row, index - self.byte_line_starts[row], index
-        row = bisect_right(self.line_starts, index) - 1
-        col = len(self.text[self.line_starts[row] : index].encode("utf-8"))
-        return row, col, self.byte_line_starts[row] + col
-
-
 def _ast_grep(
     content: bytes, language: str, pattern: str, limit: int, budget: Budget
 ) -> tuple[list[Match], bool, bool]:
@@ -134,7 +112,7 @@ def _ast_grep(
     if budget():
         raise budget.error("the pattern search")
     names = structural.metavariables(pattern)
-    offsets = _Offsets(content)
+    offsets = structural.CharOffsets(content)
     out: list[Match] = []
 
     def cap(name, node) -> Capture:

@@ -16,7 +16,6 @@ Holds: LANGUAGES, metavariables, hits.
 from __future__ import annotations
 
 import re
-from itertools import accumulate
 
 from ast_grep_py import SgRoot
 
@@ -42,15 +41,7 @@ def hits(src: Source, root, rules: list[Rule], budget: Budget) -> list[tuple]:
     """(start byte, end byte, rule id, node, rule, ()) per distinct match of the `rules` (pattern rules
     of src.language) over `root`, our tree of the same text, in document order."""
     text = src.content.decode("utf-8", "surrogatepass")
-    # ast-grep counts characters; our nodes count UTF-8 bytes.
-    offsets = (
-        None
-        if len(text) == len(src.content)
-        else [0, *accumulate(len(c.encode("utf-8", "surrogatepass")) for c in text)]
-    )
-
-    def byte(index: int) -> int:
-        return index if offsets is None else offsets[index]
+    byte = structural.CharOffsets(src.content).byte  # ast-grep counts characters; our nodes count bytes
 
     sg = SgRoot(text, src.language).root()
     seen: set[tuple] = set()
