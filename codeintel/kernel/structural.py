@@ -87,7 +87,7 @@ KNOWN_PREDICATES = frozenset(
     }
 )
 _QUERY_ERROR = re.compile(r"^(?P<what>.*?) at row (?P<row>\d+), column (?P<col>\d+): ?(?P<text>.*)$", re.S)
-_METAVAR = re.compile(r"\$(\$\$)?([A-Z_][A-Z0-9_]*)")
+METAVARIABLE = re.compile(r"\$(\$\$)?([A-Z_][A-Z0-9_]*)")  # $NAME, $$$NAME (group 1: a sequence)
 # (#eq? @name "text"), (#any-of? @name "a" "b"), (#any-eq? @name "text"): strings without escapes only.
 _TEXT_PREDICATE = re.compile(r'\(#(?:eq|any-eq|any-of)\?\s+@([\w.-]+)((?:\s+"[^"\\]*")+)\s*\)')
 _STRING = re.compile(r'"([^"\\]*)"')
@@ -275,7 +275,7 @@ def _check_pattern(language: str, pattern: str, field: str) -> None:
     if len(pattern.encode("utf-8")) > MAX_QUERY_BYTES:
         raise InvalidQuery(f"pattern is longer than {MAX_QUERY_BYTES:,} bytes", field)
     # Same length, so positions in the parsed text are positions in the pattern.
-    plain = _METAVAR.sub(lambda m: "z" * len(m.group(0)), pattern)
+    plain = _plain(pattern)
     error = _pattern_error(language, plain, pattern)
     if error is not None and language in _PATTERN_CONTEXT:
         # Grammars whose files hold declarations only (Go): statements parse inside a function body.
@@ -333,7 +333,7 @@ def pattern_rule(language: str, pattern: str) -> dict:
     advice for them: at the top of a file they do not parse as what they are); else the pattern."""
     if language not in _PATTERN_CONTEXT:
         return {"pattern": pattern}
-    plain = _METAVAR.sub(lambda m: "z" * len(m.group(0)), pattern)
+    plain = _plain(pattern)
     before, after = _PATTERN_CONTEXT[language]
     if _pattern_error(language, before + plain + after, pattern, before.count("\n")) is not None:
         return {"pattern": pattern}  # not a statement or expression (e.g. a declaration): as it is
@@ -361,10 +361,16 @@ def _first_error(root):
     return None
 
 
+def _plain(pattern: str) -> str:
+    """The pattern with each metavariable replaced by an identifier of the same length: code our
+    grammar parses, with the pattern's positions."""
+    return METAVARIABLE.sub(lambda m: "z" * len(m.group(0)), pattern)
+
+
 def metavariables(pattern: str) -> list[str]:
     """Names of the capturing metavariables of a pattern, in order of first use ($_ does not capture)."""
     seen: dict[str, None] = {}
-    for m in _METAVAR.finditer(pattern):
+    for m in METAVARIABLE.finditer(pattern):
         name = m.group(2)
         if name != "_" and not name.startswith("_"):
             seen.setdefault(name, None)
@@ -454,7 +460,7 @@ def _quantifier(q: Query, pattern: int, capture: int) -> str:
 
 
 def _pattern_clauses(language: str, pattern: str) -> tuple[tuple[bytes, ...], ...]:
-    plain = _METAVAR.sub(lambda m: "z" * len(m.group(0)), pattern)
+    plain = _plain(pattern)
     before, after = "", ""
     if _pattern_error(language, plain, pattern) is not None and language in _PATTERN_CONTEXT:
         before, after = _PATTERN_CONTEXT[language]

@@ -15,8 +15,6 @@ Holds: LANGUAGES, metavariables, hits.
 
 from __future__ import annotations
 
-import re
-
 from ast_grep_py import SgRoot
 
 from codeintel.kernel import structural
@@ -29,12 +27,11 @@ __all__ = ["LANGUAGES", "hits", "metavariables"]
 
 # Language ids that are the same in ast-grep and here (ast-grep aborts the process on one it lacks).
 LANGUAGES = frozenset({"python", "javascript", "typescript", "tsx", "go", "java"})
-_METAVARIABLE = re.compile(r"\$(\$\$)?([A-Z_][A-Z0-9_]*)")
 
 
 def metavariables(pattern: str) -> dict[str, bool]:
     """A pattern's metavariable names -> whether it matches a sequence ($$$NAME)."""
-    return {m[2]: bool(m[1]) for m in _METAVARIABLE.finditer(pattern)}
+    return {m[2]: bool(m[1]) for m in structural.METAVARIABLE.finditer(pattern)}
 
 
 def hits(src: Source, root, rules: list[Rule], budget: Budget) -> list[tuple]:
