@@ -20,7 +20,9 @@ from codeintel.kernel.source import DEFAULT_MAX_FILE_BYTES
 from codeintel.observability import tracing
 from codeintel.rpc.status import file_error
 from codeintel.v1 import common_pb2, coordinator_pb2, scan_pb2
+from coordinator import wire
 from coordinator.cache import LRUCache, cache_key, digest_cache_key
+from coordinator.coalesce import Coalescer, Group
 from coordinator.config import CoordinatorConfig
 from coordinator.discovery import Discovery, split_entries
 from coordinator.operations import BY_NAME, Operation
@@ -37,6 +39,17 @@ if TYPE_CHECKING:
 # A file still to compute: (index in the request, merge key, (service version, cache key) per version).
 _Todo = tuple[int, bytes, list[tuple[str, bytes]]]
 _PRIORITY_DEFAULT = coordinator_pb2.PRIORITY_NORMAL
+# A file of a micro-batch that failed for a reason its own unary call reports with more detail (a
+# BadRequest field: unknown language, binary content, ...) is sent again alone, so its caller gets
+# exactly the answer it would have had; these three mean the same either way.
+_SAME_ALONE = frozenset(
+    {
+        common_pb2.FILE_ERROR_CODE_DEADLINE_EXCEEDED,
+        common_pb2.FILE_ERROR_CODE_UNAVAILABLE,
+        common_pb2.FILE_ERROR_CODE_INTERNAL,
+    }
+)
+_ALONE = object()  # a micro-batch member's outcome: send me again on my own
 
 
 @dataclass
@@ -111,6 +124,10 @@ class Coordinator:
             file_interval=config.workers_file_interval,
         )
         self.counters = {name: OperationCounters() for name in BY_NAME}
+        self.coalescers = {
+            name: Coalescer(name, pool.dispatcher, config.micro_batch_files, config.batch_chunk_bytes)
+            for name, pool in self.pools.items()
+        }
         self._checked_rules: OrderedDict[bytes, list[scan_pb2.Rule]] = OrderedDict()  # check_rules
         self._inflight: dict[bytes, asyncio.Future] = {}
         self.l2: L2Cache | None = None  # the shared Redis cache, when configured (see start)
@@ -133,6 +150,7 @@ class Coordinator:
             await asyncio.gather(*(pool.check(w) for w in pool.workers))
 
     async def stop(self) -> None:
+        await asyncio.gather(*(c.stop() for c in self.coalescers.values()))
         await self.discovery.stop()
         await asyncio.gather(*(p.stop() for p in self.pools.values()))
         if self.l2 is not None:
@@ -168,12 +186,22 @@ class Coordinator:
         return None
 
     def _store(
-        self, op: Operation, version: str, f, opts: bytes, payload: bytes, caller: Caller, l1: bool = True
+        self,
+        op: Operation,
+        version: str,
+        f,
+        opts: bytes,
+        payload: bytes,
+        caller: Caller,
+        l1: bool = True,
+        keys: list[tuple[str, bytes]] = (),  # type: ignore[assignment]
     ) -> None:
         if not l1 and self.l2 is None:
             return  # no cache keeps it: no key to compute
-        lang = languages.normalize(f.language) if f.language else ""
-        key = cache_key(op.name, version, f.path, lang, opts, f.content, caller.namespace or "")
+        key = next((k for v, k in keys if v == version), None)  # the version looked up: its key is known
+        if key is None:
+            lang = languages.normalize(f.language) if f.language else ""
+            key = cache_key(op.name, version, f.path, lang, opts, f.content, caller.namespace or "")
         if l1:
             self.cache.put(key, payload)
         if self.l2 is not None:
@@ -287,16 +315,9 @@ class Coordinator:
                         served = Served(result=value, cache=CS.CACHE_STATUS_HIT_L2, version=version)
                         fut.set_result(served)
                         return served
-            request = op.unary_request(file=file, options=options)
-            if op.name == "scan":
-                request.options.include_sarif = False  # SARIF is rendered here from results
-            response, worker, attempts, waited = await self._call(
-                op, pool, counters, op.unary_method, request, request_options, deadline, caller
-            )
-            payload = response.result.SerializeToString()
-            version = response.service_version
-            self._store(op, version, file, opts, payload, caller)
-            served = Served(result=payload, worker=worker, version=version, attempts=attempts, queue_wait=waited)
+            served = await self._compute(op, pool, counters, file, options, opts, request_options, deadline, caller)
+            if served.result is not None:
+                self._store(op, served.version, file, opts, served.result, caller, keys=keys)
             fut.set_result(served)
             return served
         except BaseException as exc:
@@ -315,6 +336,110 @@ class Coordinator:
                 del self._inflight[merge_key]
 
     # -- worker calls ----------------------------------------------------------
+    async def _compute(
+        self, op: Operation, pool: Pool, counters, file, options, opts: bytes, request_options, deadline, caller
+    ) -> Served:
+        """One file's miss, computed by a worker: micro-batched with concurrent misses of the same
+        options, priority and caller (coordinator/coalesce.py), or alone."""
+        priority = request_options.priority or _PRIORITY_DEFAULT
+        if self.config.micro_batch_files > 1:
+
+            async def send(group: Group) -> None:
+                await self._send_group(op, pool, counters, options, priority, caller, group)
+
+            try:
+                served = await self.coalescers[op.name].submit(
+                    (opts, priority, caller), file, deadline, priority, caller.tenant, caller.queue_cap, send
+                )
+            except errors.Overloaded:
+                counters.rejected += 1  # per caller refused, whether its group or its boarding was
+                raise
+            if served is not _ALONE:
+                return served
+        request = op.unary_request(file=file, options=options)
+        if op.name == "scan":
+            request.options.include_sarif = False  # SARIF is rendered here from results
+        response, worker, attempts, waited = await self._call(
+            op, pool, counters, op.unary_method, request, request_options, deadline, caller, wire.BY_OPERATION[op.name]
+        )
+        return Served(
+            result=response.result,
+            worker=worker,
+            version=response.service_version,
+            attempts=attempts,
+            queue_wait=waited,
+        )
+
+    async def _send_group(self, op: Operation, pool: Pool, counters, options, priority: int, caller, group: Group):
+        """Send a group's misses still waiting (once it holds a worker slot): one as a unary call,
+        several as one batch call; settle each member with its own outcome."""
+        coalescer, views = self.coalescers[op.name], wire.BY_OPERATION[op.name]
+        sent: list = []
+        granted = [0.0]
+
+        def prepare():
+            granted[0] = time.monotonic()
+            sent[:] = live = coalescer.close(group)
+            if not live:
+                return None
+            if len(live) == 1:
+                method, view, request = op.unary_method, views.worker_unary, op.unary_request(file=live[0].file)
+            else:
+                method, view, request = (
+                    op.batch_method,
+                    views.worker_batch,
+                    op.batch_request(files=[m.file for m in live]),
+                )
+            request.options.CopyFrom(options)
+            if op.name == "scan":
+                request.options.include_sarif = False
+            if len(live) > 1:
+                counters.coalesced_calls += 1
+                counters.coalesced_files += len(live)
+            return method, request, view, max(m.deadline for m in live)
+
+        while True:
+            try:
+                out = await self._dispatch(op, pool, counters, priority, group.deadline, caller, prepare)
+                break
+            except errors.DeadlineExceeded:
+                # Expired waiting for a slot by the deadline known when it started queueing; a member
+                # that joined later with more time left is queued again.
+                if not group.open or not any(m.waiting and m.deadline > time.monotonic() for m in group.members):
+                    raise
+        if out is None:
+            return  # every caller left before a slot was free
+        response, worker, attempts, _ = out
+        if len(sent) == 1:
+            sent[0].settle(
+                Served(
+                    result=response.result,
+                    worker=worker,
+                    version=response.service_version,
+                    attempts=attempts,
+                    queue_wait=max(granted[0] - sent[0].joined, 0.0),
+                )
+            )
+            return
+        if len(response.results) != len(sent):
+            raise errors.CodeIntelError(
+                f"worker {worker} returned {len(response.results)} results for {len(sent)} files"
+            )
+        for m, r in zip(sent, response.results, strict=True):
+            if r.WhichOneof("outcome") == "result":
+                m.settle(
+                    Served(
+                        result=r.result,
+                        worker=worker,
+                        version=response.service_version,
+                        attempts=attempts,
+                        queue_wait=max(granted[0] - m.joined, 0.0),
+                    )
+                )
+                continue
+            error = common_pb2.FileError.FromString(r.error)
+            m.settle(Served(error=error, worker=worker, attempts=attempts) if error.code in _SAME_ALONE else _ALONE)
+
     async def _call(
         self,
         op: Operation,
@@ -325,10 +450,35 @@ class Coordinator:
         request_options,
         deadline: float,
         caller: Caller = ANONYMOUS,
+        views: wire.Views | None = None,
     ):
-        """Send one request to the least-loaded healthy worker; on UNAVAILABLE mark it down
-        and retry on another (all operations are pure, so retrying is safe)."""
-        priority = request_options.priority or _PRIORITY_DEFAULT
+        """Send one request to the least-loaded healthy worker (see `_dispatch`). With `views`, the
+        response is read as its wire view: results stay bytes (coordinator/wire.py)."""
+        view = None
+        if views is not None:
+            view = views.worker_unary if method == op.unary_method else views.worker_batch
+        try:
+            out = await self._dispatch(
+                op,
+                pool,
+                counters,
+                request_options.priority or _PRIORITY_DEFAULT,
+                deadline,
+                caller,
+                lambda: (method, request, view, deadline),
+            )
+        except errors.Overloaded:
+            counters.rejected += 1
+            raise
+        assert out is not None  # prepare never declines
+        return out
+
+    async def _dispatch(self, op: Operation, pool: Pool, counters, priority: int, deadline: float, caller, prepare):
+        """Queue for the least-loaded healthy worker, then send what `prepare()` returns —
+        (method, request, response view or None, deadline of the call), or None: nothing left to
+        send, the slot goes back — (response, worker address, attempts, seconds queued). On
+        UNAVAILABLE the worker is marked down and the call prepared again for another (all
+        operations are pure, so retrying is safe)."""
         attempts = 0
         waited = 0.0
         last = ""
@@ -341,23 +491,23 @@ class Coordinator:
                 )
             if pool.unavailable_now():
                 raise errors.Unavailable(f"no healthy {op.name} worker; retry later")
-            try:
-                with tracing.span("coordinator.queue_wait") as queue_span:
-                    tracing.attribute(queue_span, "codeintel.priority", priority)
-                    worker, wait = await pool.dispatcher.acquire(priority, remaining, caller.tenant, caller.queue_cap)
-            except errors.Overloaded:
-                counters.rejected += 1
-                raise
+            with tracing.span("coordinator.queue_wait") as queue_span:
+                tracing.attribute(queue_span, "codeintel.priority", priority)
+                worker, wait = await pool.dispatcher.acquire(priority, remaining, caller.tenant, caller.queue_cap)
             counters.observe_wait(priority, wait)
             waited += wait
-            attempts += 1
-            worker.calls += 1
             try:
+                prepared = prepare()
+                if prepared is None:
+                    return None
+                method, request, view, deadline = prepared
+                attempts += 1
+                worker.calls += 1
                 remaining = deadline - time.monotonic()
                 if remaining <= 0:
                     raise errors.DeadlineExceeded("the deadline expired while the request was queued")
                 response = await tracing.rpc(
-                    getattr(worker.stub, method),
+                    getattr(worker.stub, method) if view is None else worker.raw(method, view),
                     request,
                     timeout=remaining,
                     operation=op.name,
@@ -456,7 +606,7 @@ class Coordinator:
         try:
             if self.l2 is not None and not request_options.bypass_cache and todo:
                 todo = await self._from_l2(todo, counters, out, mine, caller, store_l1)
-            chunks = self._chunks(files, [(i, key) for i, key, _ in todo])
+            chunks = self._chunks(files, todo)
             await asyncio.gather(
                 *(
                     self._run_chunk(
@@ -598,16 +748,16 @@ class Coordinator:
                 hit[n] = Served(result=value, cache=CS.CACHE_STATUS_HIT_L2, version=version)
         return hit, cut
 
-    def _chunks(self, files, todo) -> list[list[tuple[int, bytes]]]:
-        chunks: list[list[tuple[int, bytes]]] = []
-        cur: list[tuple[int, bytes]] = []
+    def _chunks(self, files, todo: list[_Todo]) -> list[list[_Todo]]:
+        chunks: list[list[_Todo]] = []
+        cur: list[_Todo] = []
         size = 0
-        for i, key in todo:
-            n = len(files[i].content)
+        for item in todo:
+            n = len(files[item[0]].content)
             if cur and (len(cur) >= self.config.batch_chunk_files or size + n > self.config.batch_chunk_bytes):
                 chunks.append(cur)
                 cur, size = [], 0
-            cur.append((i, key))
+            cur.append(item)
             size += n
         if cur:
             chunks.append(cur)
@@ -629,32 +779,40 @@ class Coordinator:
         caller: Caller = ANONYMOUS,
         store_l1: bool = True,
     ):
-        request = op.batch_request(files=[files[i] for i, _ in chunk], options=options)
+        request = op.batch_request(files=[files[i] for i, _, _ in chunk], options=options)
         if op.name == "scan":
             request.options.include_sarif = False
         try:
             response, worker, attempts, waited = await self._call(
-                op, pool, counters, op.batch_method, request, request_options, deadline, caller
+                op,
+                pool,
+                counters,
+                op.batch_method,
+                request,
+                request_options,
+                deadline,
+                caller,
+                wire.BY_OPERATION[op.name],
             )
             if len(response.results) != len(chunk):
                 raise errors.CodeIntelError(
                     f"worker {worker} returned {len(response.results)} results for {len(chunk)} files"
                 )
-            for (i, key), r in zip(chunk, response.results, strict=True):
-                s = Served(worker=worker, version=response.service_version, attempts=attempts, queue_wait=waited)
-                if r.HasField("result"):
-                    s.result = r.result.SerializeToString()
-                    self._store(op, response.service_version, files[i], opts, s.result, caller, store_l1)
+            version = response.service_version
+            for (i, key, keys), r in zip(chunk, response.results, strict=True):
+                s = Served(worker=worker, version=version, attempts=attempts, queue_wait=waited)
+                if r.WhichOneof("outcome") == "result":
+                    s.result = r.result
+                    self._store(op, version, files[i], opts, s.result, caller, store_l1, keys)
                 else:
-                    s.error = common_pb2.FileError()
-                    s.error.CopyFrom(r.error)
+                    s.error = common_pb2.FileError.FromString(r.error)
                 out[i] = s
                 self._settle(mine, key, s)
         except Exception as exc:  # noqa: BLE001 - the chunk's files get the error, other chunks go on
             if isinstance(exc, WorkerCallError):
                 exc = exc.as_domain()
             err = file_error(exc)
-            for i, key in chunk:
+            for i, key, _ in chunk:
                 s = Served(error=err)
                 out[i] = s
                 self._settle(mine, key, s)

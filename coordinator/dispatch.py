@@ -8,6 +8,10 @@ one tenant's flood cannot starve another at the same priority: the other waits f
 item per busy tenant, not for the whole flood. Each tenant's queued items are capped as well as the whole queue; a full queue raises
 Overloaded (RESOURCE_EXHAUSTED with RetryInfo to the caller).
 
+Riders (coordinator/coalesce.py) are items that wait inside another item of the same tenant and
+priority, to go to the worker in the same call: they hold no place in the order, but they count
+against both caps and in the depth, like the items they would have been.
+
 Tenant ids are only dictionary keys here; they never become metric labels.
 """
 
@@ -54,10 +58,40 @@ class Dispatcher:
         self.executing_by_tenant: dict[str, int] = {}
         self._last_grant: dict[str, int] = {}  # tenant -> tick of its latest grant (busy tenants only)
         self._tick = itertools.count(1)
+        self.riding_by_tenant: dict[str, int] = {}
 
     @property
     def depth(self) -> int:
         return sum(self.depth_by_priority.values())
+
+    def _admit(self, tenant: str, max_queued: int | None) -> None:
+        """Overloaded when the queue, or this tenant's share of it, is full."""
+        if self.depth >= self.max_queue:
+            raise Overloaded(
+                f"the {self.name} queue is full ({self.max_queue} items waiting); retry shortly",
+                retry_after=1.0,
+            )
+        cap = self.max_queued_per_tenant if max_queued is None else max_queued
+        if cap and self.queued_by_tenant.get(tenant, 0) + self.riding_by_tenant.get(tenant, 0) >= cap:
+            raise Overloaded(
+                f"this tenant already has {cap} {self.name} items waiting, its limit; retry shortly",
+                retry_after=1.0,
+            )
+
+    def board(self, priority: int, tenant: str, max_queued: int | None = None) -> None:
+        """Count an item that waits inside another one (see the module docstring); Overloaded when
+        it would not have been queued on its own. Each board is matched by one `alight`."""
+        self._admit(tenant, max_queued)
+        self.depth_by_priority[priority] = self.depth_by_priority.get(priority, 0) + 1
+        self.riding_by_tenant[tenant] = self.riding_by_tenant.get(tenant, 0) + 1
+
+    def alight(self, priority: int, tenant: str) -> None:
+        self.depth_by_priority[priority] -= 1
+        left = self.riding_by_tenant[tenant] - 1
+        if left:
+            self.riding_by_tenant[tenant] = left
+        else:
+            del self.riding_by_tenant[tenant]
 
     def _pick(self):
         """Least-loaded available worker with a free slot; ties rotate."""
@@ -79,22 +113,12 @@ class Dispatcher:
     async def acquire(self, priority: int, timeout: float, tenant: str = "", max_queued: int | None = None):
         """Wait for a worker slot; the caller must `release(worker, tenant)` it. `max_queued` caps this
         tenant's waiting items (default: the dispatcher's per-tenant cap)."""
-        if not self.depth:
+        if not self._waiting:
             w = self._pick()
             if w is not None:
                 self._grant(tenant)
                 return w, 0.0
-        if self.depth >= self.max_queue:
-            raise Overloaded(
-                f"the {self.name} queue is full ({self.max_queue} items waiting); retry shortly",
-                retry_after=1.0,
-            )
-        cap = self.max_queued_per_tenant if max_queued is None else max_queued
-        if cap and self.queued_by_tenant.get(tenant, 0) >= cap:
-            raise Overloaded(
-                f"this tenant already has {cap} {self.name} items waiting, its limit; retry shortly",
-                retry_after=1.0,
-            )
+        self._admit(tenant, max_queued)
         if timeout <= 0:
             raise DeadlineExceeded("the deadline expired before the request could be queued")
         waiter = _Waiter(asyncio.get_running_loop().create_future(), next(self._seq), priority, tenant)

@@ -26,8 +26,24 @@ DOWN = coordinator_pb2.WORKER_STATE_DOWN
 UNKNOWN = coordinator_pb2.WORKER_STATE_UNSPECIFIED
 
 
+def _serialize(message) -> bytes:
+    return message.SerializeToString()
+
+
 class Worker:
-    def __init__(self, service: str, address: str, stub_cls, max_message_bytes: int, source: str = "static"):
+    # Setting any of these tells the pool (`on_change`), which caches what it derives from them.
+    _WATCHED = frozenset({"state", "version", "max_file_bytes", "removed"})
+
+    def __init__(
+        self,
+        service: str,
+        address: str,
+        stub_cls,
+        max_message_bytes: int,
+        source: str = "static",
+        on_change=None,
+    ):
+        self.on_change = on_change
         self.service = service
         self.address = address
         self.source = source  # "static", "file" or "dns:HOST:PORT"
@@ -43,6 +59,7 @@ class Worker:
             ],
         )
         self.stub = stub_cls(self.channel)
+        self._raw: dict[str, grpc.aio.UnaryUnaryMultiCallable] = {}
         self.health = health_pb2_grpc.HealthStub(self.channel)
         self.info = common_pb2_grpc.InfoServiceStub(self.channel)
         self.state = UNKNOWN
@@ -54,9 +71,25 @@ class Worker:
         self.last_error = ""
         self.last_check_ms = 0
 
+    def __setattr__(self, name: str, value) -> None:
+        object.__setattr__(self, name, value)
+        if name in Worker._WATCHED and self.on_change is not None:
+            self.on_change()
+
     @property
     def available(self) -> bool:
         return self.state == SERVING and not self.removed
+
+    def raw(self, method: str, view) -> grpc.aio.UnaryUnaryMultiCallable:
+        """`method` of the worker's service with its response read as `view` (coordinator/wire.py)."""
+        call = self._raw.get(method)
+        if call is None:
+            call = self._raw[method] = self.channel.unary_unary(
+                f"/{self.service}/{method}",
+                request_serializer=_serialize,
+                response_deserializer=view.FromString,
+            )
+        return call
 
     def mark_down(self, reason: str) -> None:
         if self.state != DOWN:
@@ -88,8 +121,11 @@ class Pool:
         self.service = service
         self.config = config
         self.stub_cls = stub_cls
+        self._derived: tuple[tuple[str, ...], int, int] | None = None  # see _view
         # Mutated in place: the dispatcher holds this very list.
-        self.workers = [Worker(service, a, stub_cls, config.max_message_bytes) for a in addresses]
+        self.workers = [
+            Worker(service, a, stub_cls, config.max_message_bytes, on_change=self._changed) for a in addresses
+        ]
         self.dispatcher = Dispatcher(operation, self.workers, config.per_worker_concurrency, config.max_queue)
         self.draining: list[Worker] = []
         self._watchers: dict[Worker, asyncio.Task] = {}
@@ -99,22 +135,40 @@ class Pool:
         self._last_serving = time.monotonic()
 
     # -- views -------------------------------------------------------------
-    def versions(self) -> list[str]:
+    # Every call asks for these; they change only when a worker's health, version or membership does,
+    # so they are derived once per change (every call scanning every worker cost a large pool
+    # measurably; docs/scaling.md).
+    def _changed(self) -> None:
+        self._derived = None
+
+    def _view(self) -> tuple[tuple[str, ...], int, int]:
+        derived = self._derived
+        if derived is None:
+            counts: dict[str, int] = {}
+            limits = []
+            for w in self.workers:
+                if w.state == SERVING:
+                    limits.append(w.max_file_bytes)
+                    if w.version:
+                        counts[w.version] = counts.get(w.version, 0) + 1
+            derived = self._derived = (
+                tuple(sorted(counts, key=lambda v: -counts[v])),
+                min(limits) if limits else DEFAULT_MAX_FILE_BYTES,
+                sum(1 for w in self.workers if w.available),
+            )
+        return derived
+
+    def versions(self) -> tuple[str, ...]:
         """Versions reported by serving workers, most common first."""
-        counts: dict[str, int] = {}
-        for w in self.workers:
-            if w.state == SERVING and w.version:
-                counts[w.version] = counts.get(w.version, 0) + 1
-        return sorted(counts, key=lambda v: -counts[v])
+        return self._view()[0]
 
     @property
     def max_file_bytes(self) -> int:
-        limits = [w.max_file_bytes for w in self.workers if w.state == SERVING]
-        return min(limits) if limits else DEFAULT_MAX_FILE_BYTES
+        return self._view()[1]
 
     @property
     def serving(self) -> int:
-        return sum(1 for w in self.workers if w.available)
+        return self._view()[2]
 
     # -- health ------------------------------------------------------------
     def start(self) -> None:
@@ -147,14 +201,16 @@ class Pool:
                 self.draining.remove(back)
                 back.removed, back.source = False, source
                 self.workers.append(back)
+                self._changed()
                 log.info("worker %s %s is back (source %s)", self.operation, address, source)
                 self.dispatcher.wake()
                 continue
-            w = Worker(self.service, address, self.stub_cls, self.config.max_message_bytes, source)
+            w = Worker(self.service, address, self.stub_cls, self.config.max_message_bytes, source, self._changed)
             self.workers.append(w)  # state UNKNOWN: not available until a health check passes
             log.info("worker %s %s added (source %s)", self.operation, address, source)
             if self._started:
                 self._watch_worker(w, check_first=True)
+        self._changed()
         for w in [w for w in self.workers if w.address not in members]:
             self.workers.remove(w)
             w.removed = True

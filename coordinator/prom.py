@@ -151,6 +151,10 @@ class CoordinatorCollector(Collector):
         rejected = counter(
             "queue_rejected_total", "Work refused because the operation's queue, or the tenant's share of it, was full"
         )
+        micro_batches = counter(
+            "micro_batches_total", "Worker batch calls that carried several callers' one-file misses together"
+        )
+        micro_batched = counter("micro_batched_files_total", "One-file misses sent to a worker inside a micro-batch")
         lookups = CounterMetricFamily(
             "codeintel_coordinator_cache_lookups_total",
             "Files per operation by how they were served: hit_l1, hit_l2, miss (computed) "
@@ -178,6 +182,8 @@ class CoordinatorCollector(Collector):
             errors.add_metric([op], c.errors)
             retries.add_metric([op], c.retries)
             rejected.add_metric([op], c.rejected)
+            micro_batches.add_metric([op], c.coalesced_calls)
+            micro_batched.add_metric([op], c.coalesced_files)
             for result, n in (("hit_l1", c.hits_l1), ("hit_l2", c.hits_l2), ("miss", c.misses), ("merged", c.merged)):
                 lookups.add_metric([op, result], n)
             pool = self.core.pools[op]
@@ -189,7 +195,19 @@ class CoordinatorCollector(Collector):
             capacity.add_metric([op], pool.dispatcher.max_queue)
             for prio, buckets in sorted(dict(c.queue_wait).items()):
                 _histogram(wait, [op, priority_name(prio)], buckets)
-        yield from (requests, files, errors, retries, rejected, lookups, depth, capacity, wait)
+        yield from (
+            requests,
+            files,
+            errors,
+            retries,
+            rejected,
+            micro_batches,
+            micro_batched,
+            lookups,
+            depth,
+            capacity,
+            wait,
+        )
 
     def _workers(self):
         workers = GaugeMetricFamily(

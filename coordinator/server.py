@@ -126,8 +126,14 @@ def main(argv: Sequence[str] | None = None) -> None:
     config = CoordinatorConfig.from_args(argv)
     logs.setup(config.log_level)
     tracing.setup("codeintel-coordinator")
+    loop_factory = None
+    if config.event_loop == "uvloop":
+        import uvloop
+
+        loop_factory = uvloop.new_event_loop
     try:
-        asyncio.run(serve(config))
+        with asyncio.Runner(loop_factory=loop_factory) as runner:
+            runner.run(serve(config))
     except TenantConfigError as e:  # a bad tenants file: say which and why, no traceback
         raise SystemExit(f"coordinator: {e}") from None
 

@@ -10,7 +10,7 @@ from codeintel.kernel.sarif import sarif_json
 from codeintel.observability import tracing
 from codeintel.rpc.status import aio_guard, aio_stream_guard
 from codeintel.v1 import common_pb2, coordinator_pb2, coordinator_pb2_grpc, scan_pb2
-from coordinator import repository
+from coordinator import repository, wire
 from coordinator.admission import Gatekeeper, Ticket
 from coordinator.core import Coordinator, Served, WorkerCallError
 from coordinator.operations import BY_NAME
@@ -70,6 +70,10 @@ def _batch_info(served: list[Served], t: Ticket) -> coordinator_pb2.BatchInfo:
     )
 
 
+def _error_bytes(s: Served) -> bytes:
+    return s.error.SerializeToString() if s.error is not None else b""
+
+
 async def _pass_on(context, e: WorkerCallError) -> None:
     """The worker's own verdict (e.g. INVALID_ARGUMENT with details) goes to the caller unchanged."""
     await context.abort(
@@ -98,7 +102,9 @@ class CodeIntelServicer(coordinator_pb2_grpc.CodeIntelServiceServicer):
             request.options.custom_rules, _deadline(context, self.core.config.default_deadline), ticket.caller
         )
 
-    async def _unary(self, op: str, request, context):
+    async def _unary(self, op: str, request, context) -> bytes:
+        """The response, written from the cached result's bytes (coordinator/wire.py): the result is
+        parsed here only to render SARIF."""
         ticket = await self._admit(request, context, len(request.file.content) + _rule_bytes(op, request))
         try:
             custom = await self._check_rules(op, request, context, ticket)
@@ -117,9 +123,15 @@ class CodeIntelServicer(coordinator_pb2_grpc.CodeIntelServiceServicer):
         if served.error is not None:  # merged onto a batch's per-file failure
             exc = _FILE_ERROR_TO_EXC.get(served.error.code, errors.InvalidInput)
             raise exc(served.error.message)
-        return BY_NAME[op].result_cls.FromString(served.result), _info(served, ticket), custom
+        info = _info(served, ticket)
+        response = wire.BY_OPERATION[op].unary(result=served.result, info=info.SerializeToString())
+        if op == "scan" and request.options.include_sarif:
+            result = BY_NAME[op].result_cls.FromString(served.result)
+            response.sarif_json = sarif_json([result], info.service_version, custom)
+        return response.SerializeToString()
 
-    async def _batch(self, op: str, request, context):
+    async def _batch(self, op: str, request, context) -> bytes:
+        """The response, written from the results' bytes like `_unary`'s."""
         ticket = await self._admit(
             request, context, sum(len(f.content) for f in request.files) + _rule_bytes(op, request)
         )
@@ -135,47 +147,44 @@ class CodeIntelServicer(coordinator_pb2_grpc.CodeIntelServiceServicer):
             )
         finally:
             ticket.release()
-        cls = BY_NAME[op].file_result_cls
-        rcls = BY_NAME[op].result_cls
-        results = [
-            cls(result=rcls.FromString(s.result)) if s.result is not None else cls(error=s.error) for s in served
-        ]
-        return results, served, _batch_info(served, ticket), custom
+        views = wire.BY_OPERATION[op]
+        fr = views.file_result
+        response = views.batch(
+            results=[fr(result=s.result) if s.result is not None else fr(error=_error_bytes(s)) for s in served],
+            info=_batch_info(served, ticket).SerializeToString(),
+        )
+        if op == "scan" and request.options.include_sarif:
+            rcls = BY_NAME[op].result_cls
+            version = next((s.version for s in served if s.version), "")
+            results = [rcls.FromString(s.result) for s in served if s.result is not None]
+            response.sarif_json = sarif_json(results, version, custom)
+        return response.SerializeToString()
 
+    # The six file methods return their response already serialised (see `_unary`); the server's
+    # guard passes bytes through (codeintel/rpc/interceptors.py).
     @aio_guard
     async def Parse(self, request, context):
-        result, info, _ = await self._unary("parse", request, context)
-        return coordinator_pb2.CodeIntelServiceParseResponse(result=result, info=info)
+        return await self._unary("parse", request, context)
 
     @aio_guard
     async def ParseBatch(self, request, context):
-        results, _, info, _ = await self._batch("parse", request, context)
-        return coordinator_pb2.CodeIntelServiceParseBatchResponse(results=results, info=info)
+        return await self._batch("parse", request, context)
 
     @aio_guard
     async def Analyze(self, request, context):
-        result, info, _ = await self._unary("analyze", request, context)
-        return coordinator_pb2.CodeIntelServiceAnalyzeResponse(result=result, info=info)
+        return await self._unary("analyze", request, context)
 
     @aio_guard
     async def AnalyzeBatch(self, request, context):
-        results, _, info, _ = await self._batch("analyze", request, context)
-        return coordinator_pb2.CodeIntelServiceAnalyzeBatchResponse(results=results, info=info)
+        return await self._batch("analyze", request, context)
 
     @aio_guard
     async def Scan(self, request, context):
-        result, info, custom = await self._unary("scan", request, context)
-        sarif = sarif_json([result], info.service_version, custom) if request.options.include_sarif else ""
-        return coordinator_pb2.CodeIntelServiceScanResponse(result=result, sarif_json=sarif, info=info)
+        return await self._unary("scan", request, context)
 
     @aio_guard
     async def ScanBatch(self, request, context):
-        results, served, info, custom = await self._batch("scan", request, context)
-        sarif = ""
-        if request.options.include_sarif:
-            version = next((s.version for s in served if s.version), "")
-            sarif = sarif_json([r.result for r in results if r.HasField("result")], version, custom)
-        return coordinator_pb2.CodeIntelServiceScanBatchResponse(results=results, sarif_json=sarif, info=info)
+        return await self._batch("scan", request, context)
 
     @aio_guard
     async def ListRules(self, request, context):

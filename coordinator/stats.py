@@ -43,6 +43,8 @@ class OperationCounters:
     merged: int = 0
     retries: int = 0
     rejected: int = 0
+    coalesced_calls: int = 0  # worker batch calls that carried several callers' one-file misses
+    coalesced_files: int = 0  # the misses they carried
     latencies: deque = field(default_factory=lambda: deque(maxlen=2048))
     queue_wait: dict = field(default_factory=dict)  # priority 1..3 -> Buckets of seconds waited for a worker
     recent_waits: deque = field(default_factory=lambda: deque(maxlen=4096))  # (monotonic time, seconds)

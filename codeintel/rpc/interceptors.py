@@ -80,6 +80,18 @@ def _tolerant(deserializer):
     return deserialize
 
 
+def _passthrough(serializer):
+    """The handler's serializer, except that a response already serialised (bytes) is sent as is:
+    a servicer that only forwards a result's bytes need not parse them to have them written."""
+    if serializer is None:
+        return None
+
+    def serialize(response) -> bytes:
+        return response if type(response) is bytes else serializer(response)
+
+    return serialize
+
+
 def _undecodable_message(request: _Undecodable) -> str:
     return f"the request body is not a valid protobuf message for this method: {request.reason}"
 
@@ -130,7 +142,7 @@ class ServerGuard(grpc.ServerInterceptor):
         return grpc.unary_unary_rpc_method_handler(
             behavior,
             request_deserializer=_tolerant(handler.request_deserializer),
-            response_serializer=handler.response_serializer,
+            response_serializer=_passthrough(handler.response_serializer),
         )
 
 
@@ -170,7 +182,7 @@ class AsyncServerGuard(grpc.aio.ServerInterceptor):
         return grpc.unary_unary_rpc_method_handler(
             behavior,
             request_deserializer=_tolerant(handler.request_deserializer),
-            response_serializer=handler.response_serializer,
+            response_serializer=_passthrough(handler.response_serializer),
         )
 
     def _streaming(self, handler, method: str):

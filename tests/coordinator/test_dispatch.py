@@ -207,3 +207,36 @@ def test_cancelled_waiter_leaves_no_trace():
         assert a.in_flight == 0 and d.executing_by_tenant == {}
 
     run(main())
+
+
+def test_riders_count_against_the_caps_and_in_the_depth_but_take_no_place_in_the_order():
+    async def main():
+        a = W("a")
+        d = Dispatcher("parse", [a], per_worker_concurrency=1, max_queue=4, max_queued_per_tenant=3)
+        held, _ = await d.acquire(2, 1, tenant="t")
+        group = asyncio.create_task(d.acquire(2, 5, tenant="t"))  # a micro-batch waiting for the slot
+        await asyncio.sleep(0)
+        d.board(2, "t")
+        d.board(2, "t")  # two misses riding in it
+        assert d.depth == 3 and d.depth_by_priority == {2: 3}
+        with pytest.raises(Overloaded) as ei:
+            d.board(2, "t")  # a third would be this tenant's fourth waiting item
+        assert "this tenant already has 3 parse items waiting" in str(ei.value)
+        with pytest.raises(Overloaded):
+            await d.acquire(2, 5, tenant="t")
+        other = asyncio.create_task(d.acquire(2, 5, tenant="u"))
+        await asyncio.sleep(0)
+        assert d.depth == 4
+        with pytest.raises(Overloaded) as ei:
+            d.board(2, "u")  # the whole queue is full, riders included
+        assert "the parse queue is full" in str(ei.value)
+        d.release(held, "t")
+        w, _ = await other  # u had nothing executing: riders do not make t's group go first
+        d.release(w, "u")
+        w, _ = await group
+        d.alight(2, "t")
+        d.alight(2, "t")
+        d.release(w, "t")
+        assert d.depth == 0 and d.riding_by_tenant == {} and d.executing_by_tenant == {}
+
+    run(main())
