@@ -19,7 +19,8 @@ import secrets
 import sys
 import time
 from collections import Counter
-from dataclasses import dataclass, field
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from codeintel import repo
@@ -54,6 +55,10 @@ class LoadConfig:
     deadline: float = 10.0
     connect_timeout: float = 5.0
     seed: int | None = None
+    # Called (blocking) after the warm-up pass, just before the timed phase: lets several load
+    # processes open their timed phases together (bench.mixed).
+    on_ready: Callable[[], None] | None = None
+    keep_samples: bool = False  # the report carries every latency, so reports can be merged
 
 
 @dataclass
@@ -111,7 +116,7 @@ def load_files(spec: str, limit: int = MAX_FILES) -> list[tuple[str, bytes]]:
     return out
 
 
-def percentile(sorted_values: list[float], q: float) -> float:
+def percentile(sorted_values: Sequence[float], q: float) -> float:
     """Nearest-rank percentile of an ascending list (0 for none)."""
     if not sorted_values:
         return 0.0
@@ -249,6 +254,8 @@ class LoadRun:
         try:
             await self._connect(clients)
             await self._probe(clients[0])
+            if self.cfg.on_ready is not None:
+                self.cfg.on_ready()
             start = time.perf_counter()
             end = start + self.cfg.duration
             if self.cfg.rate:
@@ -298,6 +305,24 @@ class LoadRun:
         ok = len(all_lat)
         answered = sum(all_cache.values())
         hits = all_cache["hit_l1"] + all_cache["hit_l2"]
+        samples = {}
+        if self.cfg.keep_samples:
+            samples = {
+                "samples": {
+                    "operations": {
+                        op: {
+                            "latencies": list(st.latencies),
+                            "errors": dict(st.errors),
+                            "cache": dict(st.cache),
+                            "files": st.files,
+                        }
+                        for op, st in self.stats.items()
+                    },
+                    "chosen": dict(self.chosen),
+                    "dropped": self.dropped,
+                    "skipped": dict(self.skipped),
+                }
+            }
         return {
             "address": self.cfg.address,
             "concurrency": self.cfg.concurrency,
@@ -323,7 +348,32 @@ class LoadRun:
                 "merged_share": all_cache["merged"] / answered if answered else 0.0,
                 **dict(all_cache),
             },
+            **samples,
         }
+
+
+def merge_reports(cfg: LoadConfig, reports: list[dict]) -> dict:
+    """One report over the calls of several runs made with keep_samples (e.g. one per process,
+    timed phases opened together): percentiles over every call of every run, counts summed,
+    elapsed = the longest run. `cfg` is the configuration they shared (its concurrency is
+    replaced by the runs' total)."""
+    if not reports or any("samples" not in r for r in reports):
+        raise LoadError("merging needs at least one report, each made with keep_samples")
+    merged = LoadRun(replace(cfg, concurrency=sum(r["concurrency"] for r in reports), keep_samples=False))
+    for r in reports:
+        s = r["samples"]
+        for op, raw in s["operations"].items():
+            st = merged.stats[op]
+            st.latencies += raw["latencies"]
+            st.errors.update(raw["errors"])
+            st.cache.update(raw["cache"])
+            st.files += raw["files"]
+        merged.chosen.update(s["chosen"])
+        merged.dropped += s["dropped"]
+        for op, n in s["skipped"].items():  # every run probed the same files
+            merged.skipped[op] = max(merged.skipped.get(op, 0), n)
+    merged.elapsed = max(r["elapsed_s"] for r in reports)
+    return {**merged.report(sum(r["channels"] for r in reports)), "runs": len(reports)}
 
 
 def format_report(r: dict) -> str:

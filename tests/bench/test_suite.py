@@ -14,7 +14,7 @@ import sys
 
 import pytest
 
-from bench import scan_speed, suite
+from bench import dispatch, mixed, scan_speed, suite
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 FIGURES = [
@@ -29,9 +29,12 @@ FIGURES = [
     "rescan_hits",
     "rescan_time",
     "rescan_time_by_digest",
-    "dispatch",
+    "dispatch_cpu",
 ]
-PROCESSES = ["coordinator", "parse-0", "parse-1", "analyze-0", "analyze-1", "scan-0", "scan-1", "load client"]
+# Printed beside the figures with targets, without a target of their own.
+REPORTED = ["mixed_coordinator_cpu", "dispatch"]
+LOAD_CLIENTS = [f"{mixed.LOAD_CLIENT} {i}" for i in range(suite.QUICK.mixed_processes)]
+PROCESSES = ["coordinator", "parse-0", "parse-1", "analyze-0", "analyze-1", "scan-0", "scan-1", *LOAD_CLIENTS]
 
 
 @pytest.fixture(scope="module")
@@ -57,8 +60,9 @@ def _finite(v) -> bool:
 def test_quick_run_has_every_figure_with_baseline_and_ratio(quick_run):
     data, _, _ = quick_run
     by_id = {f["id"]: f for f in data["figures"]}
-    assert [f["id"] for f in data["figures"] if not f["id"].startswith("peak_rss.")] == FIGURES
-    for fid in FIGURES + [f"peak_rss.{p}" for p in PROCESSES]:
+    ids = [f["id"] for f in data["figures"] if not f["id"].startswith("peak_rss.")]
+    assert [i for i in ids if i not in REPORTED] == FIGURES and sorted(set(ids) - set(FIGURES)) == sorted(REPORTED)
+    for fid in FIGURES + REPORTED + [f"peak_rss.{p}" for p in PROCESSES]:
         f = by_id[fid]
         assert _finite(f["measured"]) and f["measured"] >= 0, f
         assert _finite(f["baseline"]) and f["baseline"] > 0, f
@@ -67,6 +71,28 @@ def test_quick_run_has_every_figure_with_baseline_and_ratio(quick_run):
     for fid in FIGURES:  # every issue figure has a target and a verdict
         assert by_id[fid]["target"]["op"] in suite.OPS and isinstance(by_id[fid]["met"], bool), by_id[fid]
     assert all(by_id[f"peak_rss.{p}"]["met"] is None for p in PROCESSES)  # printed, no target
+    assert all(by_id[fid]["met"] is None and by_id[fid]["target"] is None for fid in REPORTED)
+
+
+@pytest.mark.timeout(900)
+def test_quick_run_reports_the_coordinators_own_cpu(quick_run):
+    data, _, _ = quick_run
+    by_id = {f["id"]: f for f in data["figures"]}
+    cpu = by_id["dispatch_cpu"]
+    assert cpu["unit"] == "ms" and cpu["target"] == {"on": "measured", "op": "<=", "value": dispatch.TARGET_CPU_MS}
+    assert cpu["measured"] == pytest.approx(1e3 / cpu["details"]["per_coordinator_cpu_second"])
+    assert by_id["dispatch"]["details"]["errors"] == cpu["details"]["errors"]
+    mx = by_id["mixed_p99"]["details"]
+    files = mx["files"]
+    assert files["count"] == suite.QUICK.mixed_files
+    assert mixed.MIN_FILE_BYTES <= files["min_bytes"] <= files["max_bytes"] <= mixed.MAX_FILE_BYTES
+    assert mx["client_processes"] == suite.QUICK.mixed_processes == len(mx["clients_cpu_percent"])
+    assert sum(mx["in_flight_per_process"]) == suite.QUICK.clients
+    assert all(v >= 0 for v in mx["clients_cpu_percent"].values())
+    assert "application-style files" in by_id["mixed_p99"]["figure"]
+    mcpu = by_id["mixed_coordinator_cpu"]
+    assert mcpu["measured"] == mx["coordinator_cpu_ms_per_uncached_call"] >= mx["coordinator_cpu_ms_per_call"] >= 0
+    assert mcpu["baseline"] == cpu["measured"]
 
 
 @pytest.mark.timeout(900)

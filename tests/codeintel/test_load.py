@@ -11,7 +11,7 @@ import sys
 import grpc
 import pytest
 
-from codeintel.ops.load import LoadConfig, LoadRun, parse_mix, percentile
+from codeintel.ops.load import LoadConfig, LoadRun, parse_mix, percentile, run_load
 from codeintel.ops.stack import LocalStack
 from codeintel.v1 import coordinator_pb2, coordinator_pb2_grpc
 from coordinator.tenants import hash_key
@@ -193,3 +193,24 @@ def test_percentile_is_nearest_rank():
     values = [float(i) for i in range(1, 101)]
     assert (percentile(values, 0.5), percentile(values, 0.99), percentile(values, 1.0)) == (50.0, 99.0, 100.0)
     assert percentile([], 0.5) == 0.0
+
+
+def test_on_ready_runs_between_the_warm_up_and_the_timed_calls_and_samples_are_kept(stack):
+    before = _parse_calls_received(stack)
+    seen: list[int] = []
+    cfg = LoadConfig(
+        address=stack,
+        concurrency=2,
+        duration=0.5,
+        mix=parse_mix("parse=1"),
+        seed=3,
+        keep_samples=True,
+        on_ready=lambda: seen.append(_parse_calls_received(stack)),
+    )
+    rep = run_load(cfg)
+    # called once, when the coordinator had received the warm-up pass (every file once) and nothing more
+    assert seen == [before + rep["files"]]
+    raw = rep["samples"]["operations"]["parse"]
+    assert len(raw["latencies"]) == rep["ok"] == raw["files"] and sum(raw["cache"].values()) == rep["ok"]
+    assert rep["samples"]["chosen"] == rep["chosen"] and rep["samples"]["dropped"] == rep["dropped"] == 0
+    assert "samples" not in run_load(LoadConfig(address=stack, concurrency=1, duration=0.2, mix=parse_mix("parse=1")))
