@@ -230,6 +230,16 @@ def scan_figures(files, p: Profile) -> list[dict]:
     return out
 
 
+# Kept from bench.mixed's run in the mixed-load figure's details (the file-size summary among them).
+MIXED_DETAILS = (
+    "files",
+    "in_flight_per_process",
+    "coordinator_cpu_ms_per_call",
+    "coordinator_cpu_ms_per_uncached_call",
+    "uncached_calls",
+)
+
+
 def stack_figures(files, p: Profile, log) -> tuple[list[dict], dict]:
     """The mixed-load and rescan figures, and the mixed run itself (its coordinator CPU per call
     is set beside the dispatch figure once that is measured)."""
@@ -267,15 +277,11 @@ def stack_figures(files, p: Profile, log) -> tuple[list[dict], dict]:
             throughput_rps=rep["throughput_rps"],
             p50_ms=rep["latency"]["p50_ms"],
             baseline_errors=base["errors"],
-            files=mx["files"],
             client_processes=mx["processes"],
-            in_flight_per_process=mx["in_flight_per_process"],
-            coordinator_cpu_ms_per_call=mx["coordinator_cpu_ms_per_call"],
-            coordinator_cpu_ms_per_uncached_call=mx["coordinator_cpu_ms_per_uncached_call"],
-            uncached_calls=mx["uncached_calls"],
             clients_cpu_percent={
                 n: m["cpu_percent"] for n, m in mx["memory"].items() if n.startswith(mixed.LOAD_CLIENT)
             },
+            **{k: mx[k] for k in MIXED_DETAILS},
             require={"zero errors": errors == 0},
         )
     ]

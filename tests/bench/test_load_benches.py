@@ -5,17 +5,13 @@ the CPU figures are there and consistent. Never speed."""
 
 from __future__ import annotations
 
-import json
 import os
-import subprocess
-import sys
 
 import pytest
 
 from bench import dispatch, mixed
 from codeintel.ops.load import LoadConfig, LoadError, LoadRun, merge_reports, percentile
-
-ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+from tests.bench.bench_run import run_bench
 
 
 def test_app_files_follow_the_size_rule_and_are_the_same_every_time():
@@ -73,16 +69,7 @@ def test_merged_percentiles_are_over_every_call_not_an_average_of_percentiles():
 def mixed_run(tmp_path_factory):
     out = tmp_path_factory.mktemp("mixed") / "mixed.json"
     args = ["--workers", "1", "--concurrency", "6", "--processes", "3", "--duration", "1", "--files", "6"]
-    proc = subprocess.run(
-        [sys.executable, "-m", "bench.mixed", *args, "--json", str(out)],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
-    assert proc.returncode == 0, proc.stderr[-4000:]
-    with open(out) as fh:
-        return json.load(fh), proc.stdout
+    return run_bench("bench.mixed", args, out, timeout=300)
 
 
 @pytest.mark.timeout(300)
@@ -124,19 +111,14 @@ def test_mixed_load_reports_the_files_and_every_process_cpu(mixed_run):
 
 @pytest.mark.timeout(300)
 def test_dispatch_prints_the_coordinator_cpu_per_dispatch(tmp_path):
-    out = tmp_path / "dispatch.json"
-    args = ["--workers", "2", "--clients", "2", "--concurrency", "4", "--duration", "1", "--json", str(out)]
-    proc = subprocess.run(
-        [sys.executable, "-m", "bench.dispatch", *args], cwd=ROOT, capture_output=True, text=True, timeout=300
-    )
-    assert proc.returncode == 0, proc.stderr[-4000:]
-    r = json.loads(out.read_text())
+    args = ["--workers", "2", "--clients", "2", "--concurrency", "4", "--duration", "1"]
+    r, stdout = run_bench("bench.dispatch", args, tmp_path / "dispatch.json", timeout=300)
     assert r["ok"] > 0 and r["errors"] == 0 and r["clients"] == 2
     per = r["coordinator_cpu_ms_per_dispatch"]
     assert per >= 0 and r["direct"]["fake_workers_cpu_ms_per_call"] >= 0
     # the same CPU, two ways: ms per dispatch and dispatches per CPU-second
     if per > 0:
         assert r["dispatches_per_coordinator_cpu_second"] == pytest.approx(1e3 / per, rel=1e-6)
-    assert "coordinator CPU per dispatch (ms)" in proc.stdout
-    assert "client CPU (2 processes" in proc.stdout and "client processes x in flight" in proc.stdout
+    assert "coordinator CPU per dispatch (ms)" in stdout
+    assert "client CPU (2 processes" in stdout and "client processes x in flight" in stdout
     assert dispatch.TARGET_CPU_MS == 0.25

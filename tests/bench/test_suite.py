@@ -6,17 +6,14 @@ the same way, and that the cache-hit figure was a hit. Speed is the benchmark's 
 
 from __future__ import annotations
 
-import json
 import math
-import os
-import subprocess
 import sys
 
 import pytest
 
 from bench import dispatch, mixed, scan_speed, suite
+from tests.bench.bench_run import run_bench
 
-ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 FIGURES = [
     "parse_batched",
     "parse_unary",
@@ -40,16 +37,8 @@ PROCESSES = ["coordinator", "parse-0", "parse-1", "analyze-0", "analyze-1", "sca
 @pytest.fixture(scope="module")
 def quick_run(tmp_path_factory):
     out = tmp_path_factory.mktemp("bench") / "bench.json"
-    proc = subprocess.run(
-        [sys.executable, "-m", "bench.suite", "--quick", "--json", str(out)],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=900,
-    )
-    assert proc.returncode == 0, proc.stderr[-4000:]
-    with open(out) as fh:
-        return json.load(fh), proc.stdout, out
+    data, stdout = run_bench("bench.suite", ["--quick"], out, timeout=900)
+    return data, stdout, out
 
 
 def _finite(v) -> bool:
