@@ -22,10 +22,13 @@ COPY codeintel ./codeintel
 COPY coordinator ./coordinator
 COPY services ./services
 COPY mcp_bridge ./mcp_bridge
+COPY scripts/build_fastwalk.py ./scripts/build_fastwalk.py
 # A regular (not editable) install: the locked dependencies (every indirect one pinned), then our
 # packages with their data (scan rules and taint specs) into /opt/venv, byte-compiled there
 # because the final root filesystem is read-only.
+# analyze's walk in C is built first (scripts/build_fastwalk.py) so the wheel carries it.
 RUN pip install --no-cache-dir -r requirements/runtime.txt \
+ && python scripts/build_fastwalk.py \
  && pip install --no-cache-dir --no-deps /src \
  && python -m compileall -q /opt/venv/lib
 

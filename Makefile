@@ -16,6 +16,7 @@ install: ## system programs the tests need (scripts/system-deps.sh), .venv from 
 	$(PY) -m pip install --quiet pip==$(PIP_VERSION)
 	$(PY) -m pip install --quiet -r requirements/dev.txt
 	$(PY) -m pip install --quiet --no-deps -e .
+	$(PY) scripts/build_fastwalk.py  # analyze's walk in C (optional: without a compiler, the Python walk)
 	$(PYTHON) -m venv .venv-tools && .venv-tools/bin/pip install --quiet -r tests/k8s/tools-requirements.txt
 	npm ci --no-audit --no-fund --silent
 

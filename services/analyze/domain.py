@@ -59,9 +59,13 @@ Definitions (the proto comments are the spec; choices made where it leaves room)
 
 from __future__ import annotations
 
+import importlib
+import logging
+from array import array
 from dataclasses import dataclass, field
 from functools import cache
 from itertools import accumulate, chain
+from typing import Any
 
 from codeintel.kernel.budget import Budget, unlimited
 from codeintel.kernel.errors import UnsupportedLanguage
@@ -73,6 +77,14 @@ from services.analyze.halstead import EMPTY as EMPTY_HALSTEAD
 from services.analyze.halstead import Halstead, halstead_of, maintainability_index
 from services.analyze.languages import LANGUAGES, SPECS, Spec
 from services.analyze.naming import class_name, function_info
+from services.analyze.probes import PROBES
+
+try:  # the walk in C (services/analyze/_fastwalk.c, built by `make install`); optional
+    _native: Any = importlib.import_module("services.analyze._fastwalk")
+except ImportError:
+    _native = None
+
+_log = logging.getLogger(__name__)
 
 __all__ = [
     "VERSION",
@@ -142,6 +154,9 @@ _X_NEST, _X_FUNC, _X_SCOPE = 1, 2, 3
 _CC, _DEPTH, _MAXD, _COG, _CNEST, _REC, _NAME, _FIRST, _LAST, _INNER = range(10)
 # Per-kind tables are lists indexed by kind id; ids run up to ERROR's 0xFFFF.
 _KIND_SLOTS = 0x10000
+# Kind flags of the C walk's table (the sets of _Tables; _fastwalk.c has the same values).
+_F_BOOL_PARENT, _F_BOOL_ID, _F_ELSE_ID, _F_DOC_PARENT, _F_COG_IF = 1, 2, 4, 8, 16
+_F_ELSE_WRAPPER, _F_COG_ELSE_WRAPPER, _F_JUMP_LABEL, _F_EXPR_STMT = 32, 64, 128, 256
 
 # Qualified names of functions nested deeper than this elide the middle scopes ("a.b...y.z").
 _MAX_QUALIFIED = 64
@@ -174,6 +189,12 @@ class _Tables:
     # a named kind (an operand, keyed by its text).
     operator_keys: list[int | None]
     function_field: int | None  # id of the `function` field (a call's callee), if the grammar has one
+    # The same tables for the C walk: role and cognitive role per kind id (0: none), flag bits per
+    # kind id (_F_*), Halstead operator key per kind id (-1: an operand).
+    native_roles: bytes
+    native_croles: bytes
+    native_flags: bytes
+    native_operator_keys: bytes
 
 
 @cache
@@ -243,6 +264,20 @@ def _tables(lang: str) -> _Tables:
     for group in anon.values():
         for i in group:
             operator_keys[i] = group[0]
+    flags = array("H", bytes(2 * _KIND_SLOTS))
+    for bit, kind_ids in (
+        (_F_BOOL_PARENT, ids(spec.bool_parents)),
+        (_F_BOOL_ID, ids(spec.bool_tokens, anon)),
+        (_F_ELSE_ID, ids({"else"}, anon)),
+        (_F_DOC_PARENT, ids(spec.docstring_parents)),
+        (_F_COG_IF, ids(spec.cog_ifs | spec.cog_elifs)),
+        (_F_ELSE_WRAPPER, ids(spec.else_wrappers)),
+        (_F_COG_ELSE_WRAPPER, ids(spec.cog_else_wrappers)),
+        (_F_JUMP_LABEL, ids(spec.jump_labels)),
+        (_F_EXPR_STMT, ids({"expression_statement"}) | ids({"expression_statement"}, anon)),
+    ):
+        for i in kind_ids:
+            flags[i] |= bit
     return _Tables(
         spec=spec,
         actions=actions,
@@ -257,11 +292,21 @@ def _tables(lang: str) -> _Tables:
         kind_names={i: n for n, group in anon.items() for i in group},
         operator_keys=operator_keys,
         function_field=language.field_id_for_name("function"),
+        native_roles=bytes((a[0] or 0) if a else 0 for a in actions),
+        native_croles=bytes((a[1] or 0) if a else 0 for a in actions),
+        native_flags=flags.tobytes(),
+        native_operator_keys=array("i", (-1 if k is None else k for k in operator_keys)).tobytes(),
     )
 
 
-def analyze_source(src: Source, *, file_only: bool = False, budget: Budget | None = None) -> AnalyzeOutcome:
-    """Measure `src` (already validated by codeintel.source.prepare) within `budget`."""
+def analyze_source(
+    src: Source, *, file_only: bool = False, budget: Budget | None = None, native: bool = True
+) -> AnalyzeOutcome:
+    """Measure `src` (already validated by codeintel.source.prepare) within `budget`.
+
+    The walk runs in C when the extension is built and passed its self-check for the language;
+    `native=False` forces the pure-Python walk (the reference the C one is checked against).
+    """
     lang = src.language
     if lang not in SPECS:
         raise UnsupportedLanguage(
@@ -271,7 +316,8 @@ def analyze_source(src: Source, *, file_only: bool = False, budget: Budget | Non
     tables = _tables(lang)
     tree = parse(src)
     root = tree.root_node
-    funcs, class_count, comments, kinds, starts, operators, operands = _walk(tree, src.content, tables, lang, budget)
+    walk = _native_walk if native and _native_ok(lang) else _walk
+    funcs, class_count, comments, kinds, starts, operators, operands = walk(tree, src.content, tables, lang, budget)
     content = src.content
     parts = content.split(b"\n")
     # Start byte of each line, and one past the end (a line per "\n", and the one after the last).
@@ -497,16 +543,8 @@ def _walk(tree, content: bytes, t: _Tables, lang: str, budget: Budget):
                         info = function_info(node, anc, lang, spec, bool(scopes) and scopes[-1][1])
                         if info is not None:
                             name, prefix, params = info
-                            if len(scopes) <= _MAX_QUALIFIED:
-                                path = [s[0] for s in scopes]
-                            else:  # keep names bounded in absurdly deep nesting
-                                half = _MAX_QUALIFIED // 2
-                                path = [s[0] for s in scopes[:half]] + ["..."] + [s[0] for s in scopes[-half:]]
-                            if prefix:
-                                path.append(prefix)
-                            path.append(name)
                             new = _frame(name.encode(), (len(operators), len(operands)))
-                            funcs.append([name, ".".join(path), node, new, params])
+                            funcs.append([name, _qualified(scopes, prefix, name), node, new, params])
                             exits.append((node, _X_FUNC, frame))
                             top = node
                             frame = new
@@ -589,6 +627,105 @@ def _walk(tree, content: bytes, t: _Tables, lang: str, budget: Budget):
             if not goto_parent():
                 return funcs, class_count, comments, kinds, starts, operators, operands
             node = anc.pop()
+
+
+def _qualified(scopes: list[tuple[str, bool]], prefix: str, name: str) -> str:
+    """Dotted name of a function named `name` (and `prefix`, e.g. a Go receiver) inside `scopes`."""
+    if len(scopes) <= _MAX_QUALIFIED:
+        path = [s[0] for s in scopes]
+    else:  # keep names bounded in absurdly deep nesting
+        half = _MAX_QUALIFIED // 2
+        path = [s[0] for s in scopes[:half]] + ["..."] + [s[0] for s in scopes[-half:]]
+    if prefix:
+        path.append(prefix)
+    path.append(name)
+    return ".".join(path)
+
+
+def _native_walk(tree, content: bytes, t: _Tables, lang: str, budget: Budget):
+    """_walk in C (services/analyze/_fastwalk.c): the same results. Functions and classes are named
+    here (a callback per definition), and the rare calls that may be recursive are decided here."""
+    spec = t.spec
+    funcs: list[list] = []
+    scopes: list[tuple[str, bool]] = []
+
+    def enter_function(node, anc: list) -> bytes | None:
+        info = function_info(node, anc, lang, spec, bool(scopes) and scopes[-1][1])
+        if info is None:
+            return None
+        name, prefix, params = info
+        funcs.append([name, _qualified(scopes, prefix, name), node, None, params])
+        scopes.append((f"{prefix}.{name}" if prefix else name, False))
+        return name.encode()
+
+    def enter_class(node, is_class: bool) -> bool:
+        name = class_name(node, lang, is_class and spec.class_needs_body)
+        if name is None:
+            return False
+        scopes.append((name, True))
+        return True
+
+    def calls_itself(call, name: bytes) -> bool:
+        return _calls_itself(call, name, content, t.function_field)
+
+    out = _native.walk(
+        tree,
+        content,
+        t.native_roles,
+        t.native_croles,
+        t.native_flags,
+        t.native_operator_keys,
+        t.function_field or 0,
+        type(tree.root_node),
+        enter_function,
+        enter_class,
+        scopes.pop,
+        calls_itself,
+        budget,
+    )
+    if out is None:
+        raise budget.error("the metrics walk")
+    frames, class_count, comments, kinds, starts, operators, operands = out
+    for func, (cc, maxd, cog, first, last, parent) in zip(funcs, frames, strict=True):
+        func[3] = [cc, 0, maxd, cog, 0, 0, None, first, last, []]
+        if parent >= 0:  # nested in funcs[parent]: its own tokens leave these out
+            funcs[parent][3][_INNER].append((first, last))
+    return funcs, class_count, comments, kinds, starts, operators, operands
+
+
+@cache
+def _native_ok(lang: str) -> bool:
+    """Whether the C walk is there and gives the Python walk's results on this language's probe
+    (services.analyze.probes): a build against other tree-sitter sources must not change results."""
+    if _native is None:
+        return False
+    content = PROBES[lang].encode()
+    src = Source(path="probe", language=lang, content=content)
+    t = _tables(lang)
+    try:
+        got = _native_walk(parse(src), content, t, lang, unlimited())
+    except Exception:  # noqa: BLE001 - any failure of the extension means: use the Python walk
+        _log.warning("analyze: the C walk failed its self-check for %s; using the Python walk", lang, exc_info=True)
+        return False
+    want = _walk(parse(src), content, t, lang, unlimited())
+    if _comparable(got) != _comparable(want):
+        _log.warning("analyze: the C walk disagrees with the Python walk on %s; using the Python walk", lang)
+        return False
+    return True
+
+
+def native_walk_languages() -> frozenset[str]:
+    """The languages analyze walks in C (all of them once the extension is built and checked)."""
+    return frozenset(lang for lang in LANGUAGES if _native_ok(lang))
+
+
+def _comparable(walked: tuple) -> tuple:
+    """A walk's results without node objects and scratch frame slots, for comparison."""
+    funcs = [
+        (name, qualified, node.byte_range, params, [frame[i] for i in (_CC, _MAXD, _COG, _FIRST, _LAST, _INNER)])
+        for name, qualified, node, frame, params in walked[0]
+    ]
+    return (funcs, *walked[1:])
 
 
 def _leave(exits: list, scopes: list, frame: list, operators: list, operands: list) -> list:

@@ -9,20 +9,31 @@ docstrings no tokens), rebuilds that stream; the file's Halstead counts and its
 duplicate blocks must come out the same. Sources: snippets that exercise string
 literals (with interpolation, nested, back to back), docstrings and comments in
 several languages, and a sample of the Python standard library.
+
+The walk runs in C when services/analyze/_fastwalk is built (`make install`); the pure-Python walk
+(analyze_source(..., native=False)) is its reference: both must give the same AnalyzeResult message,
+on real files of every language we have (the standard library, the C headers of this Python, the
+bench corpus, npm packages' TypeScript) and on every snippet here fed to every grammar (broken parses
+included).
 """
 
 from __future__ import annotations
 
 import glob
 import os
+import shutil
 import sysconfig
 
 import pytest
 
 from codeintel.kernel.source import parse, prepare
-from services.analyze.domain import analyze_source
+from services.analyze.domain import LANGUAGES, analyze_source, native_walk_languages
 from services.analyze.duplicates import find_duplicates
 from services.analyze.languages import SPECS
+from services.analyze.probes import PROBES
+from services.analyze.servicer import result_pb
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))))
 
 
 def reference_tokens(src) -> tuple[list[tuple[str, object]], list[int], list[int]]:
@@ -211,3 +222,87 @@ def test_broken_c_declarator_is_measured_not_raised():
     assert out.has_syntax_errors
     assert [f.name for f in out.functions] == ["<anonymous>"]
     assert out.functions[0].cyclomatic_complexity == 1
+
+
+# ---------------------------------------------------------------- the C walk against the Python walk
+
+
+def assert_native_matches_reference(lang: str, path: str, content: bytes) -> None:
+    src = prepare(path, lang, content)
+    native, reference = result_pb(analyze_source(src)), result_pb(analyze_source(src, native=False))
+    assert native == reference, f"{lang} {path}"
+
+
+def test_native_walk_is_built_and_used():
+    """`make install` builds the extension wherever there is a C compiler; it then passes its
+    self-check on every language (else analyze silently falls back to the slower Python walk)."""
+    if shutil.which("gcc") is None and shutil.which("cc") is None:
+        pytest.skip("no C compiler: the C walk is optional and the Python walk is used")
+    assert native_walk_languages() == LANGUAGES, "run `make install` (scripts/build_fastwalk.py builds the C walk)"
+
+
+def _sample(paths: list[str], n: int) -> list[str]:
+    paths = sorted(paths)
+    return paths[:: max(1, len(paths) // n)][:n]
+
+
+def _real_files() -> list[tuple[str, str]]:
+    """(language, path) of real source files: a spread sample of each kind we can find."""
+    stdlib = sysconfig.get_paths()["stdlib"]
+    include = sysconfig.get_paths()["include"]
+    corpus = os.path.join(ROOT, "bench", "quality", "corpus")
+    npm = os.path.join(ROOT, "node_modules", "rxjs", "src")
+    ts_files = glob.glob(os.path.join(corpus, "typescript", "**", "*.ts"), recursive=True)
+    ts_files += _sample(glob.glob(os.path.join(npm, "**", "*.ts"), recursive=True), 12)
+    headers = _sample(glob.glob(os.path.join(include, "**", "*.h"), recursive=True), 12)
+    return (
+        [("python", p) for p in _sample(glob.glob(os.path.join(stdlib, "**", "*.py"), recursive=True), 60)]
+        + [("c", p) for p in headers]
+        + [("cpp", p) for p in headers]
+        + [("go", p) for p in glob.glob(os.path.join(corpus, "go", "**", "*.go"), recursive=True)]
+        + [("java", p) for p in glob.glob(os.path.join(corpus, "java", "**", "*.java"), recursive=True)]
+        + [("javascript", p) for p in glob.glob(os.path.join(corpus, "javascript", "**", "*.js"), recursive=True)]
+        + [("typescript", p) for p in ts_files]
+        + [("tsx", p) for p in ts_files]
+    )
+
+
+REAL_FILES = _real_files()
+
+
+def test_real_files_cover_languages():
+    assert {lang for lang, _ in REAL_FILES} >= {"python", "c", "cpp", "go", "java", "javascript", "typescript", "tsx"}
+
+
+@pytest.mark.parametrize(("lang", "path"), REAL_FILES, ids=[f"{lang}-{os.path.basename(p)}" for lang, p in REAL_FILES])
+def test_native_matches_reference_on_real_files(lang, path):
+    with open(path, "rb") as fh:
+        content = fh.read()
+    try:
+        prepare(path, lang, content)
+    except Exception:  # noqa: BLE001 - e.g. a header that is not UTF-8: not a valid input
+        pytest.skip("not a valid source file")
+    assert_native_matches_reference(lang, path, content)
+
+
+@pytest.mark.parametrize("lang", sorted(LANGUAGES))
+def test_native_matches_reference_on_every_snippet(lang):
+    """Every snippet and probe through every grammar: the language's own, and the others' (error trees)."""
+    for name, code in [*SNIPPETS.items(), *(("probe-" + k, v) for k, v in PROBES.items())]:
+        assert_native_matches_reference(lang, name, code.encode())
+        repeated = code + "\n" + code.split("\n", 1)[1] * 3  # with duplicate blocks
+        assert_native_matches_reference(lang, name + "-repeated", repeated.encode())
+
+
+def test_native_matches_reference_on_deep_input():
+    """Deep nesting (exits unwound thousands deep) and long else-if chains."""
+    n = 3000
+    cases = {
+        "javascript": "function f(x){" + "if(x){" * n + "x++;" + "}" * n + "}",
+        "java": "class A { void f(int x) { if (x > 0) {} " + "else if (x > 1) {} " * n + "else {} } }",
+        "python": "def f(x):\n    return " + " and ".join(["x"] * n) + "\n",
+        "go": "package p\n"
+        + "".join(f"func f{i}() {{ g := func() {{ if a && b {{ }} }}; _ = g }}\n" for i in range(n // 10)),
+    }
+    for lang, code in cases.items():
+        assert_native_matches_reference(lang, "deep", code.encode())
