@@ -12,6 +12,7 @@ pure-Python walk (same results, slower).
 from __future__ import annotations
 
 import glob
+import hashlib
 import os
 import shutil
 import subprocess
@@ -69,6 +70,8 @@ def main() -> int:
             "-Werror=implicit-function-declaration",
         ]
         cmd += ["-D_POSIX_C_SOURCE=200112L", "-D_DEFAULT_SOURCE", "-DTREE_SITTER_HIDE_SYMBOLS"]
+        with open(SOURCE, "rb") as fh:
+            cmd.append(f'-DFASTWALK_SOURCE_SHA256="{hashlib.sha256(fh.read()).hexdigest()}"')
         cmd += ["-I", os.path.join(lib, "include"), "-I", os.path.join(lib, "src")]
         cmd += ["-I", sysconfig.get_paths()["include"], SOURCE, os.path.join(lib, "src", "lib.c"), "-o", out]
         done = subprocess.run(cmd, capture_output=True, text=True)

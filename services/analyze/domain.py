@@ -59,8 +59,10 @@ Definitions (the proto comments are the spec; choices made where it leaves room)
 
 from __future__ import annotations
 
+import hashlib
 import importlib
 import logging
+import os
 from array import array
 from dataclasses import dataclass, field
 from functools import cache
@@ -79,12 +81,28 @@ from services.analyze.languages import LANGUAGES, SPECS, Spec
 from services.analyze.naming import class_name, function_info
 from services.analyze.probes import PROBES
 
-try:  # the walk in C (services/analyze/_fastwalk.c, built by `make install`); optional
-    _native: Any = importlib.import_module("services.analyze._fastwalk")
-except ImportError:
-    _native = None
-
 _log = logging.getLogger(__name__)
+
+
+def _load_native() -> Any:
+    """The walk in C (services/analyze/_fastwalk.c, built by `make install`), or None: not built, or
+    built from another version of its source (in a checkout; installed packages carry no source)."""
+    try:
+        module: Any = importlib.import_module("services.analyze._fastwalk")
+    except ImportError:
+        return None
+    source = os.path.join(os.path.dirname(os.path.abspath(__file__)), "_fastwalk.c")
+    if os.path.exists(source):
+        with open(source, "rb") as fh:
+            if hashlib.sha256(fh.read()).hexdigest() != module.SOURCE_SHA256:
+                _log.warning(
+                    "analyze: %s changed since it was built (run `make install`); using the Python walk", source
+                )
+                return None
+    return module
+
+
+_native = _load_native()
 
 __all__ = [
     "VERSION",
