@@ -75,8 +75,9 @@ Send = Callable[[Group], Coroutine[Any, Any, None]]
 class Coalescer:
     """The open groups of one operation (one pool, one dispatcher)."""
 
-    def __init__(self, name: str, dispatcher: Dispatcher, max_files: int, max_bytes: int):
+    def __init__(self, name: str, dispatcher: Dispatcher, max_files: int, max_bytes: int, wait: float = 0.0):
         self.name = name
+        self.wait = wait
         self.dispatcher = dispatcher
         self.max_files = max_files
         self.max_bytes = max_bytes
@@ -133,6 +134,8 @@ class Coalescer:
 
     async def _run(self, group: Group, send: Send) -> None:
         try:
+            if self.wait > 0 and self.dispatcher.in_flight:
+                await asyncio.sleep(self.wait)  # busy: let concurrent misses join before queueing
             await send(group)
         except asyncio.CancelledError:
             pass  # every caller left (or the coordinator stops): nothing to answer

@@ -55,12 +55,12 @@ class CoordinatorConfig:
     # Concurrent one-file misses of an operation sent to a worker as one batch call (also capped by
     # batch_chunk_bytes); 1: every call goes alone.
     micro_batch_files: int = 16
+    micro_batch_wait: float = 0.0005  # seconds a group waits for company when other calls are in flight
     max_message_bytes: int = 64 * 1024 * 1024
     drain_delay: float = 0.5
     grace: float = 30.0
     max_connection_age: float = 0.0  # seconds before clients must reconnect (rebalancing); 0 = never
     log_level: str = "info"
-    event_loop: str = "asyncio"  # or "uvloop" (measured in docs/scaling.md)
     metrics_port: int = 0  # Prometheus /metrics on this port; 0 = off
     metrics_host: str = ""  # its bind address; empty = the same as host
     # Discovery: dns:HOST:PORT entries are re-resolved this often; the workers file polled this often.
@@ -153,6 +153,13 @@ SETTINGS = (
         settings.positive,
     ),
     settings.Setting(
+        "--micro-batch-wait",
+        _D.micro_batch_wait,
+        float,
+        "seconds a micro-batch waits for more misses before queueing, only while other calls are in flight",
+        settings.non_negative,
+    ),
+    settings.Setting(
         "--batch-chunk-bytes",
         _D.batch_chunk_bytes,
         int,
@@ -161,13 +168,6 @@ SETTINGS = (
     ),
     settings.Setting(
         "--max-message-bytes", _D.max_message_bytes, int, "largest gRPC message either way", settings.positive
-    ),
-    settings.Setting(
-        "--event-loop",
-        _D.event_loop,
-        str,
-        "the asyncio event loop implementation the coordinator runs on",
-        choices=("asyncio", "uvloop"),
     ),
     settings.Setting(
         "--health-interval", _D.health_interval, float, "seconds between health checks of a worker", settings.positive

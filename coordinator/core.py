@@ -125,7 +125,9 @@ class Coordinator:
         )
         self.counters = {name: OperationCounters() for name in BY_NAME}
         self.coalescers = {
-            name: Coalescer(name, pool.dispatcher, config.micro_batch_files, config.batch_chunk_bytes)
+            name: Coalescer(
+                name, pool.dispatcher, config.micro_batch_files, config.batch_chunk_bytes, config.micro_batch_wait
+            )
             for name, pool in self.pools.items()
         }
         self._checked_rules: OrderedDict[bytes, list[scan_pb2.Rule]] = OrderedDict()  # check_rules

@@ -59,6 +59,7 @@ class Dispatcher:
         self._last_grant: dict[str, int] = {}  # tenant -> tick of its latest grant (busy tenants only)
         self._tick = itertools.count(1)
         self.riding_by_tenant: dict[str, int] = {}
+        self.in_flight = 0  # slots held, all workers
 
     @property
     def depth(self) -> int:
@@ -104,6 +105,7 @@ class Dispatcher:
         if best is not None:
             self._rr = (self.workers.index(best) + 1) % n
             best.in_flight += 1
+            self.in_flight += 1
         return best
 
     def _grant(self, tenant: str) -> None:
@@ -167,6 +169,7 @@ class Dispatcher:
 
     def release(self, worker, tenant: str = "") -> None:
         worker.in_flight -= 1
+        self.in_flight -= 1
         left = self.executing_by_tenant.get(tenant, 0) - 1
         if left > 0:
             self.executing_by_tenant[tenant] = left

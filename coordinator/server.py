@@ -126,14 +126,8 @@ def main(argv: Sequence[str] | None = None) -> None:
     config = CoordinatorConfig.from_args(argv)
     logs.setup(config.log_level)
     tracing.setup("codeintel-coordinator")
-    loop_factory = None
-    if config.event_loop == "uvloop":
-        import uvloop
-
-        loop_factory = uvloop.new_event_loop
     try:
-        with asyncio.Runner(loop_factory=loop_factory) as runner:
-            runner.run(serve(config))
+        asyncio.run(serve(config))
     except TenantConfigError as e:  # a bad tenants file: say which and why, no traceback
         raise SystemExit(f"coordinator: {e}") from None
 

@@ -7,6 +7,7 @@ def test_flags_and_defaults():
     c = CoordinatorConfig.from_args(["--parse-workers", "127.0.0.1:1,127.0.0.1:2", "--max-queue", "5"])
     assert c.workers["parse"] == ("127.0.0.1:1", "127.0.0.1:2") and c.workers["scan"] == ()
     assert c.max_queue == 5 and c.port == 50051
+    assert (c.micro_batch_files, c.micro_batch_wait) == (16, 0.0005)  # on by default
 
 
 def test_env_defaults(monkeypatch):
@@ -23,6 +24,8 @@ def test_env_defaults(monkeypatch):
         (["--parse-workers", "nohost"], "not HOST:PORT"),
         (["--parse-workers", "a:1", "--max-queue", "0"], "--max-queue must be a positive number, got 0"),
         (["--parse-workers", "a:1", "--port", "99999"], "--port must be between"),
+        (["--parse-workers", "a:1", "--micro-batch-files", "0"], "--micro-batch-files must be a positive number"),
+        (["--parse-workers", "a:1", "--micro-batch-wait", "-1"], "--micro-batch-wait must be"),
     ],
 )
 def test_bad_values_are_rejected_clearly(argv, message, capsys):
