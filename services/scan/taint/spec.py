@@ -33,7 +33,7 @@ class SpecError(ValueError):
 class Names:
     """Dotted-name patterns: `a.b` matches exactly, `*.b` matches `b` or anything ending in `.b`."""
 
-    __slots__ = ("exact", "suffixes")
+    __slots__ = ("exact", "suffixes", "_by_suffix")
 
     def __init__(self, patterns=()):
         self.exact: dict[str, object] = {}
@@ -44,6 +44,12 @@ class Names:
                 self.suffixes.append((p[1:], value))
             else:
                 self.exact.setdefault(p, value)
+        # Every suffix starts with ".", so the suffixes a name ends with are among its tails from a
+        # dot: a few dict look-ups per name instead of an endswith per pattern. The first pattern
+        # listed wins, as it does scanning the list in order.
+        self._by_suffix: dict[str, tuple[int, object]] = {}
+        for k, (suffix, value) in enumerate(self.suffixes):
+            self._by_suffix.setdefault(suffix, (k, value))
 
     def get(self, name: str):
         v = self._get(name)
@@ -57,10 +63,15 @@ class Names:
         v = self.exact.get(name)
         if v is not None:
             return v
-        for suffix, value in self.suffixes:
-            if name.endswith(suffix):
-                return value
-        return None
+        by_suffix = self._by_suffix
+        best: tuple[int, object] | None = None
+        i = name.find(".")
+        while i >= 0:
+            hit = by_suffix.get(name[i:])
+            if hit is not None and (best is None or hit[0] < best[0]):
+                best = hit
+            i = name.find(".", i + 1)
+        return None if best is None else best[1]
 
 
 def unqualified(name: str) -> str | None:
