@@ -5,7 +5,12 @@ identifier values, or a `#match?` regex that can only match text holding one of 
 as whole tokens (`^(app|application)$`, `\\brequest\\.`, `^['"]SECRET_KEY['"]$`) or, failing
 that, one of a few literals (`0\\.0\\.0\\.0`, `://`). A rule is anchored when every one of its
 patterns is; a file without any of the rule's anchors cannot match it, and each of the rule's
-matches contains an occurrence of one. Case-insensitive regexes anchor nothing.
+matches contains an occurrence of one.
+
+A case-insensitive regex (`(?i)(password|api_?key)$`) is anchored by FOLDED literals: lower-case
+ASCII runs that the lower-cased text of any match holds. That holds only for ASCII text (Python's
+re folds `K`, KELVIN SIGN, to `k`, and `ſ` to `s`), so a file with any non-ASCII byte runs such a
+rule over the whole file (matching.ranged_runs).
 
 Soundness rests on one assumption about the grammars: in a tree without syntax errors an
 identifier (or any node) starts and ends at a boundary of a run of ASCII word characters. (A
@@ -30,6 +35,7 @@ __all__ = [
     "Anchor",
     "TOKEN",
     "SUBSTRING",
+    "FOLDED",
     "pattern_anchors",
     "regex_needles",
     "tokens_in",
@@ -40,11 +46,12 @@ __all__ = [
 
 TOKEN = "token"  # an identifier that occurs as a whole token
 SUBSTRING = "substring"  # bytes that occur anywhere (a literal inside a regex, e.g. `0.0.0.0`, `://`)
+FOLDED = "folded"  # lower-case ASCII bytes that occur anywhere in the lower-cased (ASCII) file
 _MIN_LITERAL = 3
 
 
 class Anchor(NamedTuple):
-    kind: str  # TOKEN or SUBSTRING
+    kind: str  # TOKEN, SUBSTRING or FOLDED
     text: bytes
 
 
@@ -162,16 +169,19 @@ def _literal_runs(items: list) -> list[str]:
 def regex_needles(regex: str) -> list[Anchor] | None:
     """Anchors of which any text `regex` matches (re.search) holds one: per alternative of the regex
     a word it holds as a whole token, else a literal run of at least _MIN_LITERAL characters. None
-    when the regex does not pin any (case-insensitive, open-ended, too many alternatives)."""
+    when the regex does not pin any (open-ended, too many alternatives). A regex case-insensitive as
+    a whole gets FOLDED literal runs (ASCII only) instead."""
     try:
         parsed = _sre_parse.parse(regex)
     except (re.error, ValueError, OverflowError, RecursionError):
         return None
-    if parsed.state.flags & (_sre.SRE_FLAG_IGNORECASE | _sre.SRE_FLAG_VERBOSE):
+    if parsed.state.flags & _sre.SRE_FLAG_VERBOSE:
         return None
     alts = _expand(list(parsed), _MAX_EXPANSIONS)
     if alts is None:
         return None
+    if parsed.state.flags & _sre.SRE_FLAG_IGNORECASE:
+        return _folded_needles(alts)
     found: set[Anchor] = set()
     for alt in alts:
         words = [w for w in _bounded_words(alt) if _IDENT.match(w) and w.isascii()]
@@ -182,6 +192,19 @@ def regex_needles(regex: str) -> list[Anchor] | None:
         if not runs:
             return None
         found.add(Anchor(SUBSTRING, max(runs, key=len).encode()))
+    return sorted(found)
+
+
+def _folded_needles(alts: list[list]) -> list[Anchor] | None:
+    """FOLDED anchors of a case-insensitive regex's alternatives: per alternative its longest literal
+    run, lower-cased; None when one has no ASCII run of at least _MIN_LITERAL characters. Words are
+    not used: a TOKEN is looked up with its case."""
+    found: set[Anchor] = set()
+    for alt in alts:
+        runs = [r.lower() for r in _literal_runs(alt) if r.isascii() and len(r) >= _MIN_LITERAL]
+        if not runs:
+            return None
+        found.add(Anchor(FOLDED, max(runs, key=len).encode()))
     return sorted(found)
 
 

@@ -244,6 +244,7 @@ class RuleSet:
                 anchored,
                 frozenset(a.text for a in every if a.kind == anchors.TOKEN),
                 tuple(sorted(a.text for a in every if a.kind == anchors.SUBSTRING)),
+                tuple(sorted(a.text for a in every if a.kind == anchors.FOLDED)),
             )
         return plan
 

@@ -53,6 +53,7 @@ class Plan:
     anchored: dict[str, tuple[frozenset[anchors.Anchor], Compiled]]  # rule id -> (its anchors, its query)
     tokens: frozenset[bytes]  # the TOKEN anchors' texts
     substrings: tuple[bytes, ...]  # the SUBSTRING anchors' texts
+    folded: tuple[bytes, ...] = ()  # the FOLDED anchors' texts (lower case)
 
 
 def compile_query(language: str, text: str) -> Query:
@@ -97,6 +98,11 @@ def ranged_runs(
     more than the range. A rule whose ranges cover much of the file takes one walk over all of it."""
     present = {anchors.Anchor(anchors.TOKEN, t) for t in anchors.tokens_in(content, plan.tokens)}
     present.update(anchors.Anchor(anchors.SUBSTRING, t) for t in plan.substrings if t in content)
+    # FOLDED anchors are looked for in the lower-cased file, which only ASCII text makes exact
+    # (anchors.py): in other files every one counts as present, and its rules walk the whole file.
+    lowered = content.lower() if plan.folded and content.isascii() else None
+    if plan.folded:
+        present.update(anchors.Anchor(anchors.FOLDED, t) for t in plan.folded if lowered is None or t in lowered)
     wanted: set[str] = set()
     spots: dict[anchors.Anchor, list[tuple[int, int]]] = {}
     runs: list[tuple[Compiled, tuple[int, int] | None]] = []
@@ -111,12 +117,17 @@ def ranged_runs(
         if not live:
             continue
         wanted.add(r.id)
-        for a in live:
-            if a not in spots:
-                spots[a] = anchors.occurrences(content, a)
-        ranges: list = anchors.merge([spot for a in live for spot in spots[a]], _RANGE_GAP)
-        if sum(e - s for s, e in ranges) + _RANGE_GAP * len(ranges) > _FULL_WALK_SHARE * len(content):
+        ranges: list
+        if lowered is None and any(a.kind == anchors.FOLDED for a in live):
             ranges = [None]
+        else:
+            for a in live:
+                if a not in spots:
+                    text = content if lowered is None or a.kind != anchors.FOLDED else lowered
+                    spots[a] = anchors.occurrences(text, a)
+            ranges = anchors.merge([spot for a in live for spot in spots[a]], _RANGE_GAP)
+            if sum(e - s for s, e in ranges) + _RANGE_GAP * len(ranges) > _FULL_WALK_SHARE * len(content):
+                ranges = [None]
         runs.extend((entry[1], span) for span in ranges)
     if free:
         if plan.free is None:  # cannot happen: a rule the plan does not anchor is one of its free rules

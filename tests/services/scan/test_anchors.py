@@ -7,7 +7,7 @@ import re
 import pytest
 
 from services.scan import anchors, engine, matching
-from services.scan.anchors import SUBSTRING, TOKEN, Anchor
+from services.scan.anchors import FOLDED, SUBSTRING, TOKEN, Anchor
 
 RULES = engine.RuleSet.load()
 
@@ -31,8 +31,11 @@ def _needles(regex):
         (r"Math\.random\s*\(", [(SUBSTRING, "Math.random")]),  # `XMath.random(` matches too: no token
         (r"^[bBuU]?['\"]0\.0\.0\.0['\"]$", [(SUBSTRING, "0.0.0.0")]),
         (r"[A-Za-z]+://[^/]+@", [(SUBSTRING, "://")]),
-        (r"(?i)secret", None),  # case-insensitive: any spelling
-        (r"(?i:secret)|token", None),
+        (r"(?i)secret", [(FOLDED, "secret")]),  # case-insensitive: looked for in the lower-cased file
+        (r"(?i)(Pass|API_?key|^.token['\"])$", [(FOLDED, "api"), (FOLDED, "pass"), (FOLDED, "token")]),
+        (r"(?i)(secret|\u017fig)", None),  # `ſig` holds no ASCII run of 3: nothing pins that alternative
+        (r"(?i)\w+ey", None),
+        (r"(?i:secret)|token", None),  # only part of it case-insensitive: that part is any text
         (r"x?request\.", [(SUBSTRING, "request.")]),  # `xrequest.` matches: "request" is no token there
         (r"\w+\.get", [(SUBSTRING, ".get")]),
         (r"\w+\.g", None),  # literals shorter than 3 bytes are no use
@@ -60,7 +63,11 @@ def test_needles_occur_in_every_match_of_every_rule_regex():
         for code in codes:
             for line in code.splitlines():
                 for m in compiled.finditer(line):
-                    assert any(a.text.decode() in m.group(0) for a in needles), (rx, line)
+                    text = m.group(0)
+                    assert any(a.text.decode() in (text.lower() if a.kind == FOLDED else text) for a in needles), (
+                        rx,
+                        line,
+                    )
                     checked += 1
     assert checked > 50
 

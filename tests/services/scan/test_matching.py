@@ -43,3 +43,31 @@ def test_prefilter_gives_identical_findings_on_stdlib():
     for p in STDLIB[::8]:
         src = prepare(p, "", Path(p).read_bytes())
         assert RULES.scan(src, include_suppressed=True) == full.scan(src, include_suppressed=True), p
+
+
+@pytest.mark.parametrize(
+    "code",
+    [
+        'API_KEY = "q8ZtR3wX9vB2nM5kL7jH4gF6dS1aP0oI"\n',
+        'client(Auth_Token="q8ZtR3wX9vB2nM5kL7jH4gF6dS1aP0oI")\n',
+        'CONFIG = {"Client_Secret": "hunter2hunter2"}\n',
+        "def f(PassWord='hunter2hunter2'):\n    pass\n",
+        # U+212A KELVIN SIGN: re's case-insensitive `key` matches it, a lower-cased byte search does
+        # not, so a non-ASCII file runs the case-insensitive rules over all of it
+        'API_\u212aEY = "q8ZtR3wX9vB2nM5kL7jH4gF6dS1aP0oI"\n',
+        '# caf\u00e9\nAPI_KEY = "q8ZtR3wX9vB2nM5kL7jH4gF6dS1aP0oI"\n',
+    ],
+)
+def test_case_insensitive_anchors_find_what_the_full_query_finds(code):
+    """Rules anchored by FOLDED literals (case-insensitive #match? regexes): ranged runs around their
+    lower-cased occurrences find what one query over the whole file finds, in any spelling."""
+    full = engine.RuleSet.load(RULES_DIR)
+    full.prefilter = False
+    plan = RULES._plan_for("python")
+    assert {"py.hardcoded-secret", "py.high-entropy-secret"} <= {
+        rid for rid, (found, _) in plan.anchored.items() if any(a.kind == "folded" for a in found)
+    }
+    src = prepare("x.py", "python", b"x = 1\n" * 200 + code.encode() + b"y = 2\n" * 200)
+    got = RULES.scan(src)
+    assert got.findings  # each snippet is a finding of one of the secret rules
+    assert got == full.scan(src)
