@@ -919,7 +919,12 @@ def _anchor_starts(text: bytes, spec: TaintSpec, words: tuple[bytes, ...]) -> li
     stays for words it would treat differently (non-ASCII)."""
     if not words or not all(w.isascii() and w and all(c in anchors.WORD_CHARS for c in w) for w in words):
         return [m.start() for m in spec.anchors.finditer(text)]
-    return sorted(i for w in words for i, _ in anchors.occurrences(text, anchors.Anchor(anchors.TOKEN, w)))
+    # A whole-token occurrence is one of the file's runs of word characters: words that are none of
+    # them (most, in most files) need no search.
+    present = anchors.tokens_in(text, frozenset(words))
+    return sorted(
+        i for w in words if w in present for i, _ in anchors.occurrences(text, anchors.Anchor(anchors.TOKEN, w))
+    )
 
 
 @dataclass(frozen=True, slots=True)
