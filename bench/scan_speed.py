@@ -118,7 +118,7 @@ def clear_content_caches() -> int:
 def live_rule_share(rules: RuleSet, paths: list[str], language: str = "python") -> float | None:
     """Mean share, per file, of the anchored pattern rules whose anchors occur in the file: the rules
     the prefilter lets run. None when the engine no longer exposes its prefilter plan."""
-    from services.scan import anchors
+    from services.scan.matching import present_anchors
 
     plan_for = getattr(rules, "_plan_for", None)
     if plan_for is None or not paths:
@@ -126,7 +126,6 @@ def live_rule_share(rules: RuleSet, paths: list[str], language: str = "python") 
     try:
         plan = plan_for(language)
         anchored = [rule_anchors for rule_anchors, _ in plan.anchored.values()]
-        tokens, substrings = plan.tokens, plan.substrings
     except (AttributeError, TypeError, ValueError):
         return None
     if not anchored:
@@ -135,8 +134,7 @@ def live_rule_share(rules: RuleSet, paths: list[str], language: str = "python") 
     for p in dict.fromkeys(paths):
         with open(p, "rb") as fh:
             data = fh.read()
-        present = {anchors.Anchor(anchors.TOKEN, t) for t in anchors.tokens_in(data, tokens)}
-        present.update(anchors.Anchor(anchors.SUBSTRING, t) for t in substrings if t in data)
+        present, _ = present_anchors(plan, data)
         total += sum(1 for a in anchored if a & present)
     return total / len(dict.fromkeys(paths)) / len(anchored)
 

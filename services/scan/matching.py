@@ -87,6 +87,19 @@ def query_anchors(query: Query, text: str) -> frozenset[anchors.Anchor] | None:
     return frozenset(found)
 
 
+def present_anchors(plan: Plan, content: bytes) -> tuple[set[anchors.Anchor], bytes | None]:
+    """The plan's anchors that occur in `content`, and the lower-cased content (None unless FOLDED
+    anchors were looked for in it)."""
+    present = {anchors.Anchor(anchors.TOKEN, t) for t in anchors.tokens_in(content, plan.tokens)}
+    present.update(anchors.Anchor(anchors.SUBSTRING, t) for t in plan.substrings if t in content)
+    # FOLDED anchors are looked for in the lower-cased file, which only ASCII text makes exact
+    # (anchors.py): in other files every one counts as present, and its rules walk the whole file.
+    lowered = content.lower() if plan.folded and content.isascii() else None
+    if plan.folded:
+        present.update(anchors.Anchor(anchors.FOLDED, t) for t in plan.folded if lowered is None or t in lowered)
+    return present, lowered
+
+
 def ranged_runs(
     plan: Plan, content: bytes, patterns: list[Rule]
 ) -> tuple[list[tuple[Compiled, tuple[int, int] | None]], set[str]]:
@@ -96,13 +109,7 @@ def ranged_runs(
     and each anchored rule whose anchors occur runs its own query over byte ranges around those
     occurrences: a ranged query still returns every match that intersects the range, and walks little
     more than the range. A rule whose ranges cover much of the file takes one walk over all of it."""
-    present = {anchors.Anchor(anchors.TOKEN, t) for t in anchors.tokens_in(content, plan.tokens)}
-    present.update(anchors.Anchor(anchors.SUBSTRING, t) for t in plan.substrings if t in content)
-    # FOLDED anchors are looked for in the lower-cased file, which only ASCII text makes exact
-    # (anchors.py): in other files every one counts as present, and its rules walk the whole file.
-    lowered = content.lower() if plan.folded and content.isascii() else None
-    if plan.folded:
-        present.update(anchors.Anchor(anchors.FOLDED, t) for t in plan.folded if lowered is None or t in lowered)
+    present, lowered = present_anchors(plan, content)
     wanted: set[str] = set()
     spots: dict[anchors.Anchor, list[tuple[int, int]]] = {}
     runs: list[tuple[Compiled, tuple[int, int] | None]] = []
