@@ -11,7 +11,8 @@ sends a call at once, with no added wait.
 
 What stays per caller:
 - its deadline: each caller waits until its own deadline and no longer; a miss whose caller has
-  left (deadline, cancellation) is not sent, nor sent again on a retry;
+  left (deadline, cancellation) is not sent, nor sent again on a retry, and a worker call whose
+  callers have all left is cancelled;
 - its priority and its tenant, both in the key: a group queues where each of its calls would have
   queued, behind higher priorities and in the fair order between tenants;
 - retries: a group retried after UNAVAILABLE carries the misses still waiting.
@@ -116,9 +117,11 @@ class Coalescer:
                 f"the deadline expired after {time.monotonic() - start:.2f}s waiting for a {self.name} worker"
             ) from None
         finally:
-            if member.waiting:  # left early: not sent; a group nobody waits for any more stops
+            if member.waiting:  # left early: not sent (or its result dropped)
                 member.fut.cancel()
-                if group.open and not any(m.waiting for m in group.members) and group.task is not None:
+                # A group nobody waits for any more stops: unsent, it leaves the queue; sent, its worker
+                # call is cancelled and the slot freed, as a lone caller's cancellation always did.
+                if not any(m.waiting for m in group.members) and group.task is not None:
                     group.task.cancel()
 
     def close(self, group: Group) -> list[Member]:

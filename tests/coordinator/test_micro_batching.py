@@ -21,10 +21,12 @@ import pytest
 from google.rpc import error_details_pb2
 from grpc_status import rpc_status
 
+from codeintel.kernel import procs
 from codeintel.ops.stack import LocalStack
 from codeintel.v1 import common_pb2, coordinator_pb2_grpc, parse_pb2, parse_pb2_grpc
 from codeintel.v1 import coordinator_pb2 as c
 from coordinator.tenants import hash_key
+from tests.coordinator.test_discovery import start_coordinator, start_worker, write_atomically
 from tests.coordinator.test_lookup_rpc import Coordinators
 
 KEYS = {"flood": "ci_flood-key-0123456789", "quiet": "ci_quiet-key-0123456789"}
@@ -309,3 +311,43 @@ def test_micro_batching_off_sends_every_call_alone(parse_worker, coordinator):
     assert [r.result for r in responses] == [_direct(worker, f) for f in files]
     assert _worker_calls(address) == 5
     assert _metric(metrics, "codeintel_coordinator_micro_batches_total") == 0
+
+
+def test_a_micro_batch_on_a_worker_that_dies_is_retried_on_another_for_the_callers_still_waiting(tmp_path):
+    """The group is in flight on a paused worker (the call ahead of it was cancelled, which frees its
+    slot), the worker is killed, and the group goes again to a worker added afterwards."""
+    (w1, a1), (w2, a2) = start_worker(), start_worker()
+    wfile = tmp_path / "workers.json"
+    write_atomically(wfile, {"parse": [a1]})
+    coord, address = start_coordinator(
+        tmp_path,
+        "--workers-file", str(wfile), "--workers-file-interval", "0.1", "--per-worker-concurrency", "1",
+        "--health-interval", "600", "--unavailable-after", "600",
+    )  # fmt: skip
+    files = _files("retry", 4)
+    try:
+
+        async def run():
+            async with grpc.aio.insecure_channel(address) as ch:
+                api, admin = coordinator_pb2_grpc.CodeIntelServiceStub(ch), coordinator_pb2_grpc.AdminServiceStub(ch)
+                os.kill(w1.pid, signal.SIGSTOP)
+                first = _parse(api, files[0])
+                await _queued(admin, 0)
+                group = [asyncio.ensure_future(_parse(api, f)) for f in files[1:]]
+                await _queued(admin, 3)
+                first.cancel()  # its caller leaves: its worker call is cancelled, the slot goes to the group
+                await _queued(admin, 0)  # the group is in flight on the paused worker
+                w1.kill()
+                w1.wait()
+                write_atomically(wfile, {"parse": [a1, a2]})
+                return await asyncio.gather(*group), await admin.GetStats(c.GetStatsRequest(), timeout=10)
+
+        responses, stats = asyncio.run(run())
+        expected = [_direct(a2, f) for f in files[1:]]
+    finally:
+        procs.terminate([coord, w1, w2], 10)
+    for want, r in zip(expected, responses, strict=True):
+        assert r.result == want
+        assert (r.info.worker, r.info.attempts) == (a2, 2)  # the second attempt, on the new worker
+    parse = {o.operation: o for o in stats.operations}["parse"]
+    assert parse.retries == 1 and parse.errors == 1  # the one error: the cancelled call
