@@ -282,13 +282,11 @@ class Coordinator:
         merge_key, keys = self._keys(op, pool, file, opts, caller)
         if not request_options.bypass_cache:
             l1 = tracing.start("coordinator.cache.l1")
-            for version, key in keys:
-                value = self.cache.get(key)
-                if value is not None:
-                    counters.hits_l1 += 1
-                    tracing.end_lookup(l1, 1, len(keys))
-                    return Served(result=value, cache=CS.CACHE_STATUS_HIT_L1, version=version)
-            tracing.end_lookup(l1, 0, len(keys))
+            hit = self._l1_hit(keys)
+            tracing.end_lookup(l1, 0 if hit is None else 1, len(keys))
+            if hit is not None:
+                counters.hits_l1 += 1
+                return hit
             pending = self._inflight.get(merge_key)
             if pending is not None:
                 counters.merged += 1
@@ -306,17 +304,12 @@ class Coordinator:
         self._inflight[merge_key] = fut
         try:
             if self.l2 is not None and not request_options.bypass_cache and keys:
-                l2 = tracing.start("coordinator.cache.l2")
-                found = await self.l2.get_many([k for _, k in keys], caller.namespace)
-                tracing.end_lookup_values(l2, found)
-                for (version, key), value in zip(keys, found, strict=True):
-                    if value is not None:
-                        counters.misses -= 1
-                        counters.hits_l2 += 1
-                        self.cache.put(key, value)  # backfill L1
-                        served = Served(result=value, cache=CS.CACHE_STATUS_HIT_L2, version=version)
-                        fut.set_result(served)
-                        return served
+                found, _ = await self._l2_hits([keys], caller)
+                if found:
+                    counters.misses -= 1
+                    counters.hits_l2 += 1
+                    fut.set_result(found[0])
+                    return found[0]
             served = await self._compute(op, pool, counters, file, options, opts, request_options, deadline, caller)
             if served.result is not None:
                 self._store(op, served.version, file, opts, served.result, caller, keys=keys)
@@ -358,11 +351,16 @@ class Coordinator:
                 raise
             if served is not _ALONE:
                 return served
-        request = op.unary_request(file=file, options=options)
-        if op.name == "scan":
-            request.options.include_sarif = False  # SARIF is rendered here from results
         response, worker, attempts, waited = await self._call(
-            op, pool, counters, op.unary_method, request, request_options, deadline, caller, wire.BY_OPERATION[op.name]
+            op,
+            pool,
+            counters,
+            op.unary_method,
+            op.worker_request([file], options, batch=False),
+            request_options,
+            deadline,
+            caller,
+            wire.BY_OPERATION[op.name],
         )
         return Served(
             result=response.result,
@@ -384,20 +382,12 @@ class Coordinator:
             sent[:] = live = coalescer.close(group)
             if not live:
                 return None
-            if len(live) == 1:
-                method, view, request = op.unary_method, views.worker_unary, op.unary_request(file=live[0].file)
-            else:
-                method, view, request = (
-                    op.batch_method,
-                    views.worker_batch,
-                    op.batch_request(files=[m.file for m in live]),
-                )
-            request.options.CopyFrom(options)
-            if op.name == "scan":
-                request.options.include_sarif = False
-            if len(live) > 1:
+            batch = len(live) > 1
+            if batch:
                 counters.coalesced_calls += 1
                 counters.coalesced_files += len(live)
+            method, view = (op.batch_method, views.worker_batch) if batch else (op.unary_method, views.worker_unary)
+            request = op.worker_request([m.file for m in live], options, batch=batch)
             return method, request, view, max(m.deadline for m in live)
 
         while True:
@@ -781,9 +771,7 @@ class Coordinator:
         caller: Caller = ANONYMOUS,
         store_l1: bool = True,
     ):
-        request = op.batch_request(files=[files[i] for i, _, _ in chunk], options=options)
-        if op.name == "scan":
-            request.options.include_sarif = False
+        request = op.worker_request([files[i] for i, _, _ in chunk], options, batch=True)
         try:
             response, worker, attempts, waited = await self._call(
                 op,

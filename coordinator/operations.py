@@ -29,6 +29,15 @@ class Operation:
             options = stripped
         return options.SerializeToString(deterministic=True)
 
+    def worker_request(self, files, options, *, batch: bool):
+        """The request to a worker for `files` (exactly one unless `batch`) with `options`. A scan's
+        SARIF is never asked of a worker: the coordinator renders it from results, cached or not."""
+        request = self.batch_request(files=files) if batch else self.unary_request(file=files[0])
+        request.options.CopyFrom(options)
+        if self.name == "scan":
+            request.options.include_sarif = False
+        return request
+
 
 def _svc(module, name: str) -> str:
     return module.DESCRIPTOR.services_by_name[name].full_name

@@ -31,9 +31,6 @@ def _serialize(message) -> bytes:
 
 
 class Worker:
-    # Setting any of these tells the pool (`on_change`), which caches what it derives from them.
-    _WATCHED = frozenset({"state", "version", "max_file_bytes", "removed"})
-
     def __init__(
         self,
         service: str,
@@ -43,7 +40,7 @@ class Worker:
         source: str = "static",
         on_change=None,
     ):
-        self.on_change = on_change
+        self.on_change = on_change  # called when mark_down changes the state (the pool caches views of it)
         self.service = service
         self.address = address
         self.source = source  # "static", "file" or "dns:HOST:PORT"
@@ -71,11 +68,6 @@ class Worker:
         self.last_error = ""
         self.last_check_ms = 0
 
-    def __setattr__(self, name: str, value) -> None:
-        object.__setattr__(self, name, value)
-        if name in Worker._WATCHED and self.on_change is not None:
-            self.on_change()
-
     @property
     def available(self) -> bool:
         return self.state == SERVING and not self.removed
@@ -94,7 +86,9 @@ class Worker:
     def mark_down(self, reason: str) -> None:
         if self.state != DOWN:
             log.warning("worker %s %s marked down: %s", self.service, self.address, reason)
-        self.state = DOWN
+            self.state = DOWN
+            if self.on_change is not None:
+                self.on_change()
         self.last_error = reason
 
     def to_pb(self) -> coordinator_pb2.Worker:
@@ -135,9 +129,9 @@ class Pool:
         self._last_serving = time.monotonic()
 
     # -- views -------------------------------------------------------------
-    # Every call asks for these; they change only when a worker's health, version or membership does,
-    # so they are derived once per change (every call scanning every worker cost a large pool
-    # measurably; docs/scaling.md).
+    # Every call asks for these; they change only when a worker's health, version or membership does
+    # (check, mark_down and update call _changed), so they are derived once per change: every call
+    # scanning every worker cost a large pool measurably (docs/scaling.md).
     def _changed(self) -> None:
         self._derived = None
 
@@ -201,7 +195,6 @@ class Pool:
                 self.draining.remove(back)
                 back.removed, back.source = False, source
                 self.workers.append(back)
-                self._changed()
                 log.info("worker %s %s is back (source %s)", self.operation, address, source)
                 self.dispatcher.wake()
                 continue
@@ -210,7 +203,6 @@ class Pool:
             log.info("worker %s %s added (source %s)", self.operation, address, source)
             if self._started:
                 self._watch_worker(w, check_first=True)
-        self._changed()
         for w in [w for w in self.workers if w.address not in members]:
             self.workers.remove(w)
             w.removed = True
@@ -219,6 +211,7 @@ class Pool:
             task = asyncio.create_task(self._drain(w), name=f"drain {w.address}")
             self._drains.add(task)
             task.add_done_callback(self._drains.discard)
+        self._changed()
 
     async def _drain(self, w: Worker) -> None:
         # Calls in flight finish on the worker's own channel; one that fails UNAVAILABLE is retried by
@@ -236,6 +229,7 @@ class Pool:
         log.info("worker %s %s drained and disconnected", self.operation, w.address)
 
     async def check(self, w: Worker) -> None:
+        seen = (w.state, w.version, w.max_file_bytes)
         try:
             resp = await w.health.Check(health_pb2.HealthCheckRequest(service=self.service), timeout=1.0)
             if resp.status == health_pb2.HealthCheckResponse.SERVING:
@@ -261,6 +255,8 @@ class Pool:
         except grpc.aio.AioRpcError as e:
             w.mark_down(f"health check: {e.code().name}: {e.details()}")
         w.last_check_ms = int(time.time() * 1000)
+        if (w.state, w.version, w.max_file_bytes) != seen:
+            self._changed()
 
     async def _watch(self, w: Worker, check_first: bool = False) -> None:
         if check_first:

@@ -720,12 +720,13 @@ def _native_ok(lang: str) -> bool:
     content = PROBES[lang].encode()
     src = Source(path="probe", language=lang, content=content)
     t = _tables(lang)
+    tree = parse(src)  # both walks only read it
     try:
-        got = _native_walk(parse(src), content, t, lang, unlimited())
+        got = _native_walk(tree, content, t, lang, unlimited())
     except Exception:  # noqa: BLE001 - any failure of the extension means: use the Python walk
         _log.warning("analyze: the C walk failed its self-check for %s; using the Python walk", lang, exc_info=True)
         return False
-    want = _walk(parse(src), content, t, lang, unlimited())
+    want = _walk(tree, content, t, lang, unlimited())
     if _comparable(got) != _comparable(want):
         _log.warning("analyze: the C walk disagrees with the Python walk on %s; using the Python walk", lang)
         return False
