@@ -75,6 +75,23 @@ static int vec_push(Vec *v, const void *item) {
     v->len++;
     return 0;
 }
+#define TICK()                                                                                           \
+    do {                                                                                                 \
+        if (!(++steps & 4095)) {                                                                         \
+            /* The budget, every so many steps down or up the tree. Calling it (Python code) is also  \
+               where the interpreter lets other threads run, as it would during the Python walk: a    \
+               worker's health checks must be answered while a large file is walked. */               \
+            PyObject *r = PyObject_CallNoArgs(budget);                                                   \
+            if (r == NULL) goto done;                                                                    \
+            int out = PyObject_IsTrue(r);                                                                \
+            Py_DECREF(r);                                                                                \
+            if (out < 0) goto done;                                                                      \
+            if (out) {                                                                                   \
+                result = Py_NewRef(Py_None);                                                             \
+                goto done;                                                                               \
+            }                                                                                            \
+        }                                                                                                \
+    } while (0)
 #define VEC_AT(v, T, i) (((T *)(v).data)[i])
 #define VEC_TOP(v, T) (((T *)(v).data)[(v).len - 1])
 
@@ -240,6 +257,7 @@ static PyObject *walk(PyObject *self, PyObject *args) {
     cur = ts_tree_cursor_new(ts_tree_root_node(((TreeLayout *)tree)->tree));
     have_cursor = 1;
     for (;;) {
+        TICK();
         TSNode node = ts_tree_cursor_current_node(&cur);
         uint16_t kid = ts_node_symbol(node);
         int role = c.roles[kid], crole = c.croles[kid];
@@ -432,17 +450,6 @@ static PyObject *walk(PyObject *self, PyObject *args) {
             if (ts_tree_cursor_goto_first_child(&cur)) {
                 if (vec_push(&anc, &node)) goto done;
                 has_prev = 0;
-                if (!(++steps & 4095)) {
-                    PyObject *r = PyObject_CallNoArgs(budget);
-                    if (r == NULL) goto done;
-                    int out = PyObject_IsTrue(r);
-                    Py_DECREF(r);
-                    if (out < 0) goto done;
-                    if (out) {
-                        result = Py_NewRef(Py_None);
-                        goto done;
-                    }
-                }
                 continue;
             }
             uint32_t start = ts_node_start_byte(node);
@@ -452,6 +459,7 @@ static PyObject *walk(PyObject *self, PyObject *args) {
         }
         /* `node` is done: a leaf, or a subtree not entered. */
         for (;;) {
+            TICK();
             while (has_top && ts_node_eq(node, top)) {
                 Exit x = VEC_TOP(exits, Exit);
                 exits.len--;
